@@ -1,0 +1,64 @@
+# lrsd: an xAPI Learning Record Store with a partner-tiering engine.
+#
+#   make            build bin/lrsd
+#   make test       build with -Werror and run every test; ends "N passed, N failed"
+#   make sanitize   the same tests built with AddressSanitizer and UBSan
+#   make bench      benchmarks (prints figures)
+#   make clean
+
+CC      ?= cc
+PKGS    := lmdb yajl openssl uuid
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes \
+           -Wmissing-prototypes -Wshadow -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Ilrs -Itiering $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += -lcivetweb $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
+
+BUILD   ?= build
+BIN     ?= bin
+
+LIB_SRC := $(filter-out lrs/main.c,$(wildcard lrs/*.c)) $(wildcard tiering/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+HTTP_SRC := $(wildcard tests/http_*.c)
+HTTP_BIN := $(HTTP_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_LIB := $(filter-out tests/unit_%.c tests/http_%.c,$(wildcard tests/*.c))
+TEST_OBJ := $(TEST_LIB:%.c=$(BUILD)/%.o)
+
+all: $(BIN)/lrsd
+
+$(BUILD)/%.o: %.c $(wildcard lrs/*.h tiering/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+$(BUILD)/liblrs.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/lrsd: $(BUILD)/lrs/main.o $(BUILD)/liblrs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_OBJ) $(BUILD)/liblrs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd
+
+test: tests
+	@sh tests/run.sh $(BUILD)/tests $(BIN)/lrsd
+
+sanitize:
+	$(MAKE) BUILD=build-san BIN=build-san/bin \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" test
+
+bench: $(BIN)/lrsd
+	@sh tests/bench.sh $(BIN)/lrsd
+
+clean:
+	rm -rf build build-san bin
+
+.PHONY: all test tests sanitize bench clean
+.SECONDARY:

@@ -1,0 +1,91 @@
+/* json: a small JSON document tree on top of yajl.
+ *
+ * json_parse() builds a tree; every node is owned by its parent and the
+ * whole tree is released with json_free() on the root.  Numbers keep the
+ * literal text they were written with (so a statement is returned with the
+ * numbers it was sent with) as well as a double.  Object members keep their
+ * order.  Strings are valid UTF-8 (the parser rejects anything else) and may
+ * contain NUL bytes, so use the len field, not strlen().
+ */
+#ifndef LRS_JSON_H
+#define LRS_JSON_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum json_type {
+	JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING,
+	JSON_ARRAY, JSON_OBJECT
+};
+
+typedef struct json json;
+struct json {
+	enum json_type	  type;
+	char		 *str;	/* STRING: the text; NUMBER: its literal. NUL-terminated */
+	size_t		  len;	/* length of str in bytes */
+	double		  num;	/* NUMBER: the value */
+	size_t		  n;	/* ARRAY, OBJECT: number of members */
+	size_t		  cap;
+	char		**keys;	/* OBJECT: member names (NUL-terminated) */
+	json		**vals;	/* ARRAY, OBJECT: members */
+};
+
+/* Error codes of json_parse(). */
+enum {
+	JSON_OK = 0,
+	JSON_ESYNTAX = -1,	/* not JSON, or not valid UTF-8 */
+	JSON_EDEPTH = -2,	/* nested deeper than allowed */
+	JSON_EDUPKEY = -3	/* an object names a member twice */
+};
+
+/* Parse len bytes of text into a new tree (*out; caller frees it with
+ * json_free).  Nesting deeper than maxdepth arrays/objects is refused.
+ * On error returns a JSON_E* code, *out is NULL, and err (errlen bytes,
+ * may be NULL) says what and where. */
+int	json_parse(const char *text, size_t len, int maxdepth, json **out,
+	    char *err, size_t errlen);
+/* Release a tree (NULL is fine). */
+void	json_free(json *j);
+
+/* The member named key of an object, or NULL (also when j is not an object).
+ * The result belongs to j. */
+json	*json_get(const json *j, const char *key);
+/* The string value of member key, or NULL when absent or not a string. */
+const char *json_get_str(const json *j, const char *key);
+/* Nonzero when j is a string equal to s. */
+int	json_is_str(const json *j, const char *s);
+
+/* Constructors; each result is owned by the caller until added to a parent. */
+json	*json_new(enum json_type type);
+json	*json_new_str(const char *s);
+json	*json_new_strn(const char *s, size_t len);
+/* A number from its literal text (which must be valid JSON number syntax). */
+json	*json_new_num(const char *literal);
+json	*json_new_int(long long v);
+json	*json_new_bool(int v);
+
+/* Set member key of object obj to val (obj takes val); replaces and frees
+ * an existing member of that name in place, else appends. */
+void	json_set(json *obj, const char *key, json *val);
+/* Remove and free member key of obj, if present. */
+void	json_del(json *obj, const char *key);
+/* Append val to array arr (arr takes val). */
+void	json_push(json *arr, json *val);
+/* Detach member key from obj and hand it to the caller (NULL if absent). */
+json	*json_take(json *obj, const char *key);
+
+/* A deep copy of j. Caller frees. */
+json	*json_clone(const json *j);
+/* Nonzero when a and b are the same value: same types, numbers by value,
+ * object members compared by name whatever their order. */
+int	json_equal(const json *a, const json *b);
+
+/* Append compact JSON text of j to out. */
+void	json_dump(const json *j, struct buf *out);
+/* Append s (len bytes) as a quoted, escaped JSON string to out. */
+void	json_dump_str(const char *s, size_t len, struct buf *out);
+/* Compact JSON text of j as a new NUL-terminated string. Caller frees. */
+char	*json_to_string(const json *j, size_t *len);
+
+#endif
