@@ -1,0 +1,52 @@
+/* multipart: multipart/mixed bodies of xAPI statement requests and
+ * responses (RFC 2046 as the xAPI spec profiles it).
+ *
+ * Parsing never copies the parts: they point into the caller's body and are
+ * valid as long as that body is.
+ */
+#ifndef LRS_MULTIPART_H
+#define LRS_MULTIPART_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum {
+	MULTIPART_OK = 0,
+	MULTIPART_EINVALID = -1	/* malformed body or Content-Type; err says why */
+};
+
+struct multipart_part {
+	const char	*content_type;	/* NUL-terminated copy of the part's Content-Type, or NULL */
+	const char	*hash;		/* X-Experience-API-Hash value, or NULL */
+	const char	*encoding;	/* Content-Transfer-Encoding value, or NULL */
+	const char	*body;		/* points into the caller's body */
+	size_t		 len;
+};
+
+struct multipart {
+	struct multipart_part	*parts;
+	size_t			 n;
+	char			*strings;	/* owns the header strings */
+};
+
+/* Parse body (len bytes) sent with the given Content-Type header value
+ * (which must be multipart/mixed with a boundary parameter).  Requires at
+ * least one part; header lines end in CRLF; the closing delimiter must be
+ * present.  On success fills *mp (release with multipart_free) and returns
+ * MULTIPART_OK; else MULTIPART_EINVALID with a message in err. */
+int	multipart_parse(const char *content_type, const char *body, size_t len,
+	    struct multipart *mp, char *err, size_t errlen);
+/* Release what multipart_parse allocated (not the body). */
+void	multipart_free(struct multipart *mp);
+
+/* Write one part into out: delimiter line, Content-Type, optional
+ * Content-Transfer-Encoding: binary and X-Experience-API-Hash headers, a
+ * blank line and the bytes.  Call multipart_close() after the last part. */
+void	multipart_write_part(struct buf *out, const char *boundary,
+	    const char *content_type, const char *hash, const void *body,
+	    size_t len);
+/* Write the closing delimiter. */
+void	multipart_close(struct buf *out, const char *boundary);
+
+#endif
