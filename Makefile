@@ -30,7 +30,8 @@ all: $(BIN)/lrsd
 
 $(BUILD)/%.o: %.c $(wildcard lrs/*.h tiering/*.h tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/liblrs.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -9,17 +9,20 @@
 #include <stdint.h>
 
 /* Parse an ISO 8601 date-time as xAPI uses it (RFC 3339 profile:
- * YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm|+hhmm|+hh); the zone may be
- * missing only when require_tz is 0, and then UTC is assumed).  On success
- * *usec is microseconds since 1970-01-01T00:00:00Z (fraction digits past
- * the sixth truncated) and 0 is returned; -1 when s is not such a
- * date-time or names an impossible date or time (month 13, Feb 30,
- * hour 24, "-00:00" zone). */
+ * YYYY-MM-DDThh:mm:ss[.fraction](Z|+hh:mm|-hh:mm|+hhmm|+hh), or the same in
+ * ISO 8601 basic format YYYYMMDDThhmmss[.fraction]; 't' and 'z' may be lower
+ * case; the zone may be missing only when require_tz is 0, and then UTC is
+ * assumed; a leap second :60 counts as the next minute's first).  On
+ * success *usec is microseconds since 1970-01-01T00:00:00Z (fraction digits
+ * past the sixth truncated) and 0 is returned; -1 (and *usec untouched)
+ * when s is not such a date-time or names an impossible date or time
+ * (month 13, Feb 30, hour 24, "-00:00" zone). */
 int	iso8601_parse(const char *s, size_t len, int require_tz, int64_t *usec);
 
 /* Nonzero when s (len bytes) is an ISO 8601 duration as xAPI allows:
- * PnYnMnDTnHnMnS (each part optional, at least one present, seconds may
- * have a fraction, 'T' only before a time part) or PnW. */
+ * PnYnMnDTnHnMnS (each part optional, at least one present, in that order,
+ * only seconds may have a fraction ('.' or ','), 'T' only before a time
+ * part) or PnW alone. */
 int	iso8601_duration_valid(const char *s, size_t len);
 
 /* Write usec as "YYYY-MM-DDThh:mm:ss.mmmZ" (millisecond precision, UTC)

@@ -14,12 +14,26 @@ enum {
 				 * the payload is not the statement */
 };
 
-/* Check the JWS (compact serialization, len bytes) attached to statement
- * st: its header names RS256, RS384 or RS512; when the header carries an
- * x5c certificate chain the signature must verify with the first
- * certificate's public key; the payload must be a JSON statement that is
- * equivalent (stmt_equivalent) to st once st's "attachments" signature entry
- * is disregarded.  Returns JWS_OK or JWS_EINVALID with a message in err. */
+/* Check the JWS (compact serialization, len bytes; surrounding white
+ * space is ignored) attached to statement st, as xAPI 1.0.3 Data 2.6 and
+ * 2.0 require of an LRS:
+ *  - three base64url parts (no padding); the header is a JSON object whose
+ *    "alg" is RS256, RS384 or RS512 and which has no "crit" (we understand
+ *    no extensions); the signature is not empty;
+ *  - the payload is a JSON object, the statement as it was before the
+ *    signature was added: it must be equivalent (stmtfmt_equivalent) to st
+ *    once the signature attachments (usageType XAPI_SIGNATURE_USAGE) are
+ *    taken out of both, and "attachments" with them when none is left;
+ *  - when the header carries "x5c", every entry must be a base64 DER X.509
+ *    certificate and the signature must verify (RSASSA-PKCS1-v1_5 with the
+ *    alg's SHA-2) with the first certificate's RSA public key.  The chain
+ *    is not checked against any trust anchor: the spec says this check
+ *    catches mistakes and is no security measure.
+ * Without x5c there is no key to check the signature with (the spec asks
+ * for the X.509 check only "if the JWS header includes an X.509
+ * certificate"), so such a JWS is accepted once everything else holds;
+ * this is what the conformance suite sends.
+ * Returns JWS_OK or JWS_EINVALID with a message in err (errlen bytes). */
 int	jws_verify(const char *jws, size_t len, const json *st, char *err,
 	    size_t errlen);
 

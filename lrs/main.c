@@ -1,1 +1,290 @@
-int main(void){return 0;}
+/* lrsd: the command-line front of the LRS.
+ *
+ *   lrsd serve [options]                          run the server
+ *   lrsd credential add --data DIR KEY [SECRET] [--scopes LIST]
+ *   lrsd credential list --data DIR
+ *   lrsd credential revoke --data DIR KEY
+ */
+#include "config.h"
+#include "cred.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: lrsd serve [options]\n"
+	    "       lrsd credential add KEY [SECRET] [--scopes LIST] [--data DIR]\n"
+	    "       lrsd credential list [--data DIR]\n"
+	    "       lrsd credential revoke KEY [--data DIR]\n"
+	    "\n"
+	    "xAPI 1.0.3 and 2.0.0 Learning Record Store; serves under /xapi.\n"
+	    "Options (each also an environment variable):\n%s"
+	    "  --scopes LIST      credential add: comma-separated scopes (default all):\n"
+	    "                     statements/write, statements/read, statements/read/mine,\n"
+	    "                     state, define, profile, all/read, all\n",
+	    config_usage());
+}
+
+/* Parse argv[from..] flags into cfg; positional words go to pos. */
+static int
+parse_args(int argc, char **argv, int from, struct config *cfg, char **pos,
+    int maxpos, int *npos, char **scopes)
+{
+	char err[256], *name, *eq;
+	int i, used;
+
+	*npos = 0;
+	if (config_env(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "lrsd: %s\n", err);
+		return -1;
+	}
+	for (i = from; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (*npos == maxpos) {
+				fprintf(stderr, "lrsd: unexpected argument '%s'\n", argv[i]);
+				return -1;
+			}
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
+		name = argv[i] + 2;
+		if ((eq = strchr(name, '=')) != NULL)
+			*eq++ = '\0';
+		if (strcmp(name, "scopes") == 0 && scopes) {
+			*scopes = eq ? eq : (i + 1 < argc ? argv[++i] : NULL);
+			if (*scopes == NULL) {
+				fprintf(stderr, "lrsd: --scopes needs a value\n");
+				return -1;
+			}
+			continue;
+		}
+		used = config_flag(cfg, name, eq ? eq : (i + 1 < argc ? argv[i + 1] : NULL),
+		    err, sizeof(err));
+		if (used < 0) {
+			fprintf(stderr, "lrsd: %s\n", err);
+			return -1;
+		}
+		if (used && !eq)
+			i++;
+	}
+	return 0;
+}
+
+static int
+open_all(const struct config *cfg, store **st, cred_store **cs)
+{
+	int rc;
+
+	if ((rc = store_open(cfg->data, cfg->map_size, st)) != STORE_OK) {
+		fprintf(stderr, "lrsd: cannot open the store in %s: %s\n",
+		    cfg->data, store_strerror(rc));
+		return -1;
+	}
+	if ((rc = cred_open(store_env(*st), cs)) != CRED_OK) {
+		fprintf(stderr, "lrsd: cannot open credentials: %s\n",
+		    cred_strerror(rc));
+		store_close(*st);
+		return -1;
+	}
+	return 0;
+}
+
+/* On an empty store, create the first admin credential. */
+static int
+first_admin(const struct config *cfg, cred_store *cs)
+{
+	struct cred *list = NULL;
+	char key[32], secret[48], akey[CRED_KEY_MAX + 1], *colon;
+	unsigned char rnd[24];
+	size_t n, i;
+	int rc;
+
+	if ((rc = cred_list(cs, &list, &n)) != CRED_OK) {
+		log_msg(LOG_ERR, "cannot list credentials: %s", cred_strerror(rc));
+		return -1;
+	}
+	free(list);
+	if (n > 0)
+		return 0;
+	if (cfg->admin[0]) {
+		colon = strchr(cfg->admin, ':');
+		if (colon == NULL || (size_t)(colon - cfg->admin) >= sizeof(akey)) {
+			log_msg(LOG_ERR, "--admin must be KEY:SECRET");
+			return -1;
+		}
+		memcpy(akey, cfg->admin, (size_t)(colon - cfg->admin));
+		akey[colon - cfg->admin] = '\0';
+		rc = cred_add(cs, akey, colon + 1, CRED_ALL);
+		if (rc != CRED_OK) {
+			log_msg(LOG_ERR, "cannot create admin credential: %s", cred_strerror(rc));
+			return -1;
+		}
+		log_msg(LOG_INFO, "created admin credential '%s'", akey);
+		return 0;
+	}
+	RAND_bytes(rnd, sizeof(rnd));
+	for (i = 0; i < 8; i++)
+		snprintf(key + 2 * i, 3, "%02x", rnd[i]);
+	for (i = 0; i < 16; i++)
+		snprintf(secret + 2 * i, 3, "%02x", rnd[8 + i]);
+	if ((rc = cred_add(cs, key, secret, CRED_ALL)) != CRED_OK) {
+		log_msg(LOG_ERR, "cannot create admin credential: %s", cred_strerror(rc));
+		return -1;
+	}
+	printf("admin credential (shown once): key %s secret %s\n", key, secret);
+	fflush(stdout);
+	return 0;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	struct config cfg;
+	store *st = NULL;
+	cred_store *cs = NULL;
+	server *sv = NULL;
+	char err[256], *pos[1];
+	int npos, rc = 1;
+	struct sigaction sa;
+
+	config_defaults(&cfg);
+	if (parse_args(argc, argv, 2, &cfg, pos, 0, &npos, NULL) != 0)
+		return 2;
+	if (open_all(&cfg, &st, &cs) != 0)
+		return 1;
+	if (first_admin(&cfg, cs) != 0)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (server_start(&cfg, st, cs, &sv, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
+	    cfg.listen, cfg.data);
+	while (!stopping)
+		pause();
+	log_msg(LOG_INFO, "stopping: finishing requests in flight");
+	rc = 0;
+out:
+	server_stop(sv);
+	cred_close(cs);
+	store_close(st);
+	if (rc == 0)
+		log_msg(LOG_INFO, "stopped");
+	return rc;
+}
+
+static int
+cmd_credential(int argc, char **argv)
+{
+	struct config cfg;
+	store *st = NULL;
+	cred_store *cs = NULL;
+	struct cred *list = NULL;
+	char *pos[3], *scopes_text = NULL, names[256];
+	unsigned scopes = CRED_ALL;
+	unsigned char rnd[16];
+	char secret[40];
+	size_t n, i;
+	int npos, rc = 1;
+
+	config_defaults(&cfg);
+	if (argc < 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (parse_args(argc, argv, 3, &cfg, pos, 2, &npos, &scopes_text) != 0)
+		return 2;
+	if (scopes_text && cred_scopes_parse(scopes_text, &scopes) != CRED_OK) {
+		fprintf(stderr, "lrsd: unknown scope in '%s'\n", scopes_text);
+		return 2;
+	}
+	if (open_all(&cfg, &st, &cs) != 0)
+		return 1;
+	if (strcmp(argv[2], "add") == 0 && npos >= 1) {
+		if (npos < 2) {
+			RAND_bytes(rnd, sizeof(rnd));
+			for (i = 0; i < sizeof(rnd); i++)
+				snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
+			pos[1] = secret;
+		}
+		if ((rc = cred_add(cs, pos[0], pos[1], scopes)) != CRED_OK) {
+			fprintf(stderr, "lrsd: %s\n", cred_strerror(rc));
+			rc = 1;
+			goto out;
+		}
+		cred_scopes_format(scopes, names, sizeof(names));
+		printf("added %s secret %s scopes %s\n", pos[0], pos[1], names);
+	} else if (strcmp(argv[2], "list") == 0) {
+		if ((rc = cred_list(cs, &list, &n)) != CRED_OK) {
+			fprintf(stderr, "lrsd: %s\n", cred_strerror(rc));
+			rc = 1;
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			cred_scopes_format(list[i].scopes, names, sizeof(names));
+			printf("%s\t%s\n", list[i].key, names);
+		}
+	} else if (strcmp(argv[2], "revoke") == 0 && npos == 1) {
+		if ((rc = cred_revoke(cs, pos[0])) != CRED_OK) {
+			fprintf(stderr, "lrsd: %s\n", cred_strerror(rc));
+			rc = 1;
+			goto out;
+		}
+		printf("revoked %s\n", pos[0]);
+	} else {
+		usage(stderr);
+		rc = 2;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(list);
+	cred_close(cs);
+	store_close(st);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "credential") == 0)
+		return cmd_credential(argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}

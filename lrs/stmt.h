@@ -24,7 +24,19 @@ enum {
  * SubStatement), result, score, context, timestamps, durations, language
  * maps, IRIs, UUIDs, extensions, attachments metadata, version.
  * Properties the LRS sets (stored, authority) are checked too when present.
- * Returns STMT_OK, or STMT_EINVALID with a message in err (errlen bytes). */
+ * What differs by version: 2.0.0 requires a zone on timestamp and stored
+ * (1.0.3 takes a zoneless one as UTC), accepts context.contextAgents and
+ * context.contextGroups (unknown, so refused, in 1.0.3), and takes a
+ * "version" of 1.0.x or 2.0.x where 1.0.3 takes only 1.0.x.
+ * Returns STMT_OK (err emptied), or STMT_EINVALID with a message in err
+ * (errlen bytes, truncated to fit; err may be NULL) of the form
+ * "path: rule", the path "statement" naming the whole. */
 int	stmt_validate(const json *st, enum xapi_version v, char *err, size_t errlen);
+
+/* Check an Agent or Group given on its own (the agent parameter of the
+ * Statement and document resources), with the statement rules; name is
+ * the property path for the message.  STMT_OK or STMT_EINVALID. */
+int	stmt_validate_actor(const json *actor, enum xapi_version v,
+	    const char *name, char *err, size_t errlen);
 
 #endif

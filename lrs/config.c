@@ -1,0 +1,156 @@
+/* config: one table of settings, read from flags and environment. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_SIZE, K_INT, K_BOOL };
+
+static const struct setting {
+	const char	*flag;
+	const char	*env;
+	enum kind	 kind;
+	size_t		 off;
+	size_t		 size;		/* K_STR: buffer size */
+	long long	 min, max;	/* K_SIZE, K_INT */
+	const char	*help;
+} settings[] = {
+	{ "listen", "LRSD_LISTEN", K_STR, offsetof(struct config, listen),
+	    sizeof(((struct config *)0)->listen), 0, 0,
+	    "HOST:PORT to listen on (default 127.0.0.1:8080)" },
+	{ "data", "LRSD_DATA", K_STR, offsetof(struct config, data),
+	    sizeof(((struct config *)0)->data), 0, 0,
+	    "directory of the LMDB store (default ./data)" },
+	{ "map-size", "LRSD_MAP_SIZE", K_SIZE, offsetof(struct config, map_size),
+	    0, 1 << 20, (long long)1 << 42,
+	    "LMDB map size in bytes, suffix K/M/G/T allowed (default 8G)" },
+	{ "max-body", "LRSD_MAX_BODY", K_SIZE, offsetof(struct config, max_body),
+	    0, 1024, (long long)1 << 32,
+	    "largest request body in bytes; larger gets 413 (default 64M)" },
+	{ "max-doc", "LRSD_MAX_DOC", K_SIZE, offsetof(struct config, max_doc),
+	    0, 1024, (long long)1 << 32,
+	    "largest State/Profile document in bytes (default 16M)" },
+	{ "threads", "LRSD_THREADS", K_INT, offsetof(struct config, threads),
+	    0, 1, 1024, "HTTP worker threads (default 16)" },
+	{ "page-size", "LRSD_PAGE_SIZE", K_INT, offsetof(struct config, page_size),
+	    0, 1, 100000, "most statements in one page of a query (default 500)" },
+	{ "admin", "LRSD_ADMIN", K_STR, offsetof(struct config, admin),
+	    sizeof(((struct config *)0)->admin), 0, 0,
+	    "KEY:SECRET of the first admin credential, created on first start" },
+	{ "authority-home", "LRSD_AUTHORITY_HOME", K_STR,
+	    offsetof(struct config, authority_home),
+	    sizeof(((struct config *)0)->authority_home), 0, 0,
+	    "homePage of the authority account set on statements (default http://localhost/lrsd)" },
+	{ "verbose", "LRSD_VERBOSE", K_BOOL, offsetof(struct config, verbose),
+	    0, 0, 1, "log every request" },
+};
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
+	snprintf(c->data, sizeof(c->data), "./data");
+	c->map_size = (size_t)8 << 30;
+	c->max_body = (size_t)64 << 20;
+	c->max_doc = (size_t)16 << 20;
+	c->threads = 16;
+	c->page_size = 500;
+	snprintf(c->authority_home, sizeof(c->authority_home),
+	    "http://localhost/lrsd");
+}
+
+static int
+set(struct config *c, const struct setting *s, const char *value, char *err,
+    size_t errlen)
+{
+	char *p = (char *)c + s->off, *end;
+	long long v;
+
+	switch (s->kind) {
+	case K_STR:
+		if (value == NULL || strlen(value) >= s->size)
+			goto bad;
+		strcpy(p, value);
+		return 0;
+	case K_BOOL:
+		*(int *)p = value == NULL || strcmp(value, "1") == 0 ||
+		    strcmp(value, "true") == 0 || strcmp(value, "yes") == 0;
+		return 0;
+	case K_SIZE:
+	case K_INT:
+		if (value == NULL)
+			goto bad;
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (errno || end == value)
+			goto bad;
+		if (s->kind == K_SIZE && *end) {
+			switch (*end++) {
+			case 'k': case 'K': v <<= 10; break;
+			case 'm': case 'M': v <<= 20; break;
+			case 'g': case 'G': v <<= 30; break;
+			case 't': case 'T': v <<= 40; break;
+			default: goto bad;
+			}
+		}
+		if (*end || v < s->min || v > s->max)
+			goto bad;
+		if (s->kind == K_SIZE)
+			*(size_t *)p = (size_t)v;
+		else
+			*(int *)p = (int)v;
+		return 0;
+	}
+bad:
+	snprintf(err, errlen, "bad value for --%s (%s): '%s'", s->flag, s->env,
+	    value ? value : "");
+	return -1;
+}
+
+int
+config_env(struct config *c, char *err, size_t errlen)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if ((v = getenv(settings[i].env)) != NULL && *v &&
+		    set(c, &settings[i], v, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+int
+config_flag(struct config *c, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		if (strcmp(settings[i].flag, name) != 0)
+			continue;
+		if (settings[i].kind == K_BOOL)
+			return set(c, &settings[i], NULL, err, errlen);
+		return set(c, &settings[i], value, err, errlen) ? -1 : 1;
+	}
+	snprintf(err, errlen, "unknown option --%s", name);
+	return -1;
+}
+
+const char *
+config_usage(void)
+{
+	static char text[4096];
+	size_t i, n = 0;
+
+	if (text[0])
+		return text;
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "  --%-16s %s\n  %-18s (env %s)\n", settings[i].flag,
+		    settings[i].help, "", settings[i].env);
+	return text;
+}

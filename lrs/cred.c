@@ -1,0 +1,721 @@
+/* cred: HTTP Basic credentials kept in LMDB, hashed with PBKDF2, with a
+ * cache of verified credentials so a request does not pay for a hash.
+ *
+ * Database "cred": key (the Basic user name, its bytes without a NUL) ->
+ * record, binary, big-endian, version 1:
+ *
+ *	off  size
+ *	0    1    algorithm: 1 = PBKDF2-HMAC-SHA256
+ *	1    4    iterations
+ *	5    4    scopes (CRED_* bits)
+ *	9    8    created, microseconds since the epoch (signed)
+ *	17   1    salt length S (8..64; 16 when written here)
+ *	18   S    salt
+ *	18+S 1    hash length H (16..64; 32 when written here)
+ *	19+S H    hash
+ *
+ * The algorithm, iterations, salt and hash lengths are in every record, so
+ * new credentials can use stronger parameters while old ones still verify.
+ *
+ * The cache: 64 sets of 4 ways, chosen by an HMAC-SHA256 tag (key drawn at
+ * cred_open) of the decoded "key:secret".  A slot keeps the tag, the key and
+ * a copy of the record the secret was verified against; a hit is trusted
+ * only if the record in LMDB is still byte-for-byte that copy (a new salt
+ * makes any re-added credential differ), which one read transaction tells.
+ * Only successful checks enter the cache.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "cred.h"
+#include "xalloc.h"
+
+#define ALG_PBKDF2_SHA256	1
+#define PBKDF2_ITER		100000	/* for new records */
+#define ITER_LIMIT		10000000 /* refuse records that would stall us */
+#define SALT_LEN		16
+#define HASH_LEN		32
+#define SALT_MIN		8
+#define SALT_MAX		64
+#define HASH_MIN		16
+#define HASH_MAX		64
+#define REC_HDR			18
+#define REC_MAX			(REC_HDR + SALT_MAX + 1 + HASH_MAX)
+
+#define TAG_LEN			32
+#define CACHE_SETS		64
+#define CACHE_WAYS		4
+
+/* Decoded "key:secret" and its base64 spelling, at their longest. */
+#define PAIR_MAX		(CRED_KEY_MAX + 1 + CRED_SECRET_MAX)
+#define B64_MAX			(4 * ((PAIR_MAX + 2) / 3))
+
+#define ALL_SCOPES		(CRED_STATEMENTS_WRITE | CRED_STATEMENTS_READ | \
+				 CRED_STATEMENTS_READ_MINE | CRED_STATE | \
+				 CRED_DEFINE | CRED_PROFILE | CRED_ALL_READ | \
+				 CRED_ALL)
+
+struct rec {
+	unsigned	 alg;
+	uint32_t	 iter;
+	unsigned	 scopes;
+	int64_t		 created;
+	const uint8_t	*salt;
+	size_t		 saltlen;
+	const uint8_t	*hash;
+	size_t		 hashlen;
+};
+
+struct slot {
+	int		valid;
+	uint64_t	used;		/* cs->clock at the last hit, for LRU */
+	uint8_t		tag[TAG_LEN];
+	char		key[CRED_KEY_MAX + 1];
+	size_t		reclen;
+	uint8_t		rec[REC_MAX];
+};
+
+struct cred_store {
+	MDB_env			*env;
+	MDB_dbi			 dbi;
+	uint8_t			 tagkey[32];	/* HMAC key of the cache */
+	uint8_t			 dummysalt[SALT_LEN];
+	atomic_uint_fast64_t	 hashes;
+	pthread_mutex_t		 lock;		/* guards clock and cache */
+	uint64_t		 clock;
+	struct slot		 cache[CACHE_SETS][CACHE_WAYS];
+};
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} scope_names[] = {
+	{ "statements/write",		CRED_STATEMENTS_WRITE },
+	{ "statements/read",		CRED_STATEMENTS_READ },
+	{ "statements/read/mine",	CRED_STATEMENTS_READ_MINE },
+	{ "state",			CRED_STATE },
+	{ "define",			CRED_DEFINE },
+	{ "profile",			CRED_PROFILE },
+	{ "all/read",			CRED_ALL_READ },
+	{ "all",			CRED_ALL },
+};
+
+static void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	while (n-- > 0) {
+		p[n] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Split a record into its fields; -1 when it is not a valid version 1
+ * record (the pointers then point into p). */
+static int
+rec_decode(const uint8_t *p, size_t len, struct rec *r)
+{
+	if (len < REC_HDR + 1)
+		return -1;
+	r->alg = p[0];
+	r->iter = (uint32_t)get_be(p + 1, 4);
+	r->scopes = (unsigned)get_be(p + 5, 4);
+	r->created = (int64_t)get_be(p + 9, 8);
+	r->saltlen = p[17];
+	if (r->alg != ALG_PBKDF2_SHA256 || r->iter == 0 ||
+	    r->iter > ITER_LIMIT || r->saltlen < SALT_MIN ||
+	    r->saltlen > SALT_MAX || len < REC_HDR + r->saltlen + 1)
+		return -1;
+	r->salt = p + REC_HDR;
+	r->hashlen = p[REC_HDR + r->saltlen];
+	r->hash = p + REC_HDR + r->saltlen + 1;
+	if (r->hashlen < HASH_MIN || r->hashlen > HASH_MAX ||
+	    len != REC_HDR + r->saltlen + 1 + r->hashlen)
+		return -1;
+	return 0;
+}
+
+static size_t
+rec_encode(const struct rec *r, uint8_t *out)
+{
+	out[0] = (uint8_t)r->alg;
+	put_be(out + 1, r->iter, 4);
+	put_be(out + 5, r->scopes, 4);
+	put_be(out + 9, (uint64_t)r->created, 8);
+	out[17] = (uint8_t)r->saltlen;
+	memcpy(out + REC_HDR, r->salt, r->saltlen);
+	out[REC_HDR + r->saltlen] = (uint8_t)r->hashlen;
+	memcpy(out + REC_HDR + r->saltlen + 1, r->hash, r->hashlen);
+	return REC_HDR + r->saltlen + 1 + r->hashlen;
+}
+
+/* Visible ASCII but ':' (which would end the user name in Basic). */
+static int
+key_valid(const char *k, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > CRED_KEY_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e || k[i] == ':')
+			return 0;
+	return 1;
+}
+
+static int
+pbkdf2(cred_store *cs, const void *secret, size_t len, const uint8_t *salt,
+    size_t saltlen, uint32_t iter, uint8_t *out, size_t outlen)
+{
+	atomic_fetch_add(&cs->hashes, 1);
+	if (PKCS5_PBKDF2_HMAC(secret, (int)len, salt, (int)saltlen,
+	    (int)iter, EVP_sha256(), (int)outlen, out) != 1)
+		return CRED_ECRYPTO;
+	return 0;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Copy the record of key into rec (REC_MAX bytes) in a read transaction
+ * of its own.  0, CRED_ENOTFOUND, CRED_ESTORE (also for a record too long
+ * to be valid). */
+static int
+rec_fetch(cred_store *cs, const char *key, uint8_t *rec, size_t *reclen)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if (mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+		return CRED_ESTORE;
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	rc = mdb_get(txn, cs->dbi, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		rc = CRED_ENOTFOUND;
+	else if (rc != 0 || v.mv_size > REC_MAX)
+		rc = CRED_ESTORE;
+	else {
+		memcpy(rec, v.mv_data, v.mv_size);
+		*reclen = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* The cache.  Every function takes cs->lock itself. */
+
+static int
+cache_get(cred_store *cs, const uint8_t *tag, const char *key, uint8_t *rec,
+    size_t *reclen)
+{
+	struct slot *set = cs->cache[tag[0] % CACHE_SETS];
+	int i, hit = 0;
+
+	pthread_mutex_lock(&cs->lock);
+	for (i = 0; i < CACHE_WAYS; i++) {
+		if (!set[i].valid ||
+		    CRYPTO_memcmp(set[i].tag, tag, TAG_LEN) != 0 ||
+		    strcmp(set[i].key, key) != 0)
+			continue;
+		set[i].used = ++cs->clock;
+		memcpy(rec, set[i].rec, set[i].reclen);
+		*reclen = set[i].reclen;
+		hit = 1;
+		break;
+	}
+	pthread_mutex_unlock(&cs->lock);
+	return hit;
+}
+
+static void
+cache_put(cred_store *cs, const uint8_t *tag, const char *key,
+    const uint8_t *rec, size_t reclen)
+{
+	struct slot *set = cs->cache[tag[0] % CACHE_SETS], *s = NULL;
+	int i;
+
+	pthread_mutex_lock(&cs->lock);
+	for (i = 0; i < CACHE_WAYS && s == NULL; i++)
+		if (set[i].valid && memcmp(set[i].tag, tag, TAG_LEN) == 0)
+			s = &set[i];
+	for (i = 0; i < CACHE_WAYS && s == NULL; i++)
+		if (!set[i].valid)
+			s = &set[i];
+	if (s == NULL) {
+		s = &set[0];
+		for (i = 1; i < CACHE_WAYS; i++)
+			if (set[i].used < s->used)
+				s = &set[i];
+	}
+	s->valid = 1;
+	s->used = ++cs->clock;
+	memcpy(s->tag, tag, TAG_LEN);
+	strcpy(s->key, key);
+	memcpy(s->rec, rec, reclen);
+	s->reclen = reclen;
+	pthread_mutex_unlock(&cs->lock);
+}
+
+/* Forget the slot of tag (key == NULL) or every slot of key. */
+static void
+cache_drop(cred_store *cs, const uint8_t *tag, const char *key)
+{
+	struct slot *s;
+	size_t i, n;
+
+	pthread_mutex_lock(&cs->lock);
+	if (key == NULL) {
+		s = cs->cache[tag[0] % CACHE_SETS];
+		n = CACHE_WAYS;
+	} else {
+		s = &cs->cache[0][0];
+		n = CACHE_SETS * CACHE_WAYS;
+	}
+	for (i = 0; i < n; i++)
+		if (s[i].valid && (key != NULL ?
+		    strcmp(s[i].key, key) == 0 :
+		    memcmp(s[i].tag, tag, TAG_LEN) == 0))
+			s[i].valid = 0;
+	pthread_mutex_unlock(&cs->lock);
+}
+
+int
+cred_open(MDB_env *env, cred_store **out)
+{
+	cred_store *cs;
+	MDB_txn *txn;
+	int rc;
+
+	cs = xcalloc(1, sizeof(*cs));
+	cs->env = env;
+	atomic_init(&cs->hashes, 0);
+	if (RAND_bytes(cs->tagkey, sizeof(cs->tagkey)) != 1 ||
+	    RAND_bytes(cs->dummysalt, sizeof(cs->dummysalt)) != 1) {
+		rc = CRED_ECRYPTO;
+		goto out;
+	}
+	rc = CRED_ESTORE;
+	if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+		goto out;
+	if (mdb_dbi_open(txn, "cred", MDB_CREATE, &cs->dbi) != 0) {
+		mdb_txn_abort(txn);
+		goto out;
+	}
+	if (mdb_txn_commit(txn) != 0)
+		goto out;
+	pthread_mutex_init(&cs->lock, NULL);
+	*out = cs;
+	return 0;
+out:
+	OPENSSL_cleanse(cs, sizeof(*cs));
+	free(cs);
+	return rc;
+}
+
+/* The dbi stays open: it belongs to the env, which other stores share. */
+void
+cred_close(cred_store *cs)
+{
+	if (cs == NULL)
+		return;
+	pthread_mutex_destroy(&cs->lock);
+	OPENSSL_cleanse(cs, sizeof(*cs));
+	free(cs);
+}
+
+int
+cred_add(cred_store *cs, const char *key, const char *secret,
+    unsigned scopes)
+{
+	uint8_t salt[SALT_LEN], hash[HASH_LEN], buf[REC_MAX];
+	struct rec r;
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t seclen;
+	int rc;
+
+	if (key == NULL || secret == NULL || !key_valid(key, strlen(key)) ||
+	    scopes == 0 || (scopes & ~ALL_SCOPES) != 0)
+		return CRED_EINVALID;
+	seclen = strlen(secret);
+	if (seclen < CRED_SECRET_MIN || seclen > CRED_SECRET_MAX)
+		return CRED_EINVALID;
+	if (RAND_bytes(salt, sizeof(salt)) != 1)
+		return CRED_ECRYPTO;
+	/* Hash before taking the write lock: it is the slow part. */
+	rc = pbkdf2(cs, secret, seclen, salt, sizeof(salt), PBKDF2_ITER,
+	    hash, sizeof(hash));
+	if (rc)
+		goto out;
+	r.alg = ALG_PBKDF2_SHA256;
+	r.iter = PBKDF2_ITER;
+	r.scopes = scopes;
+	r.created = now_us();
+	r.salt = salt;
+	r.saltlen = sizeof(salt);
+	r.hash = hash;
+	r.hashlen = sizeof(hash);
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	v.mv_data = buf;
+	v.mv_size = rec_encode(&r, buf);
+	rc = CRED_ESTORE;
+	if (mdb_txn_begin(cs->env, NULL, 0, &txn) != 0)
+		goto out;
+	switch (mdb_put(txn, cs->dbi, &k, &v, MDB_NOOVERWRITE)) {
+	case 0:
+		rc = mdb_txn_commit(txn) ? CRED_ESTORE : 0;
+		break;
+	case MDB_KEYEXIST:
+		rc = CRED_EEXIST;
+		mdb_txn_abort(txn);
+		break;
+	default:
+		mdb_txn_abort(txn);
+		break;
+	}
+out:
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
+int
+cred_revoke(cred_store *cs, const char *key)
+{
+	MDB_txn *txn;
+	MDB_val k;
+	int rc;
+
+	if (key == NULL || !key_valid(key, strlen(key)))
+		return CRED_EINVALID;
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	if (mdb_txn_begin(cs->env, NULL, 0, &txn) != 0)
+		return CRED_ESTORE;
+	rc = mdb_del(txn, cs->dbi, &k, NULL);
+	if (rc == 0)
+		rc = mdb_txn_commit(txn) ? CRED_ESTORE : 0;
+	else {
+		rc = rc == MDB_NOTFOUND ? CRED_ENOTFOUND : CRED_ESTORE;
+		mdb_txn_abort(txn);
+	}
+	/* Even on failure: dropping a cache entry is always safe. */
+	cache_drop(cs, NULL, key);
+	return rc;
+}
+
+int
+cred_list(cred_store *cs, struct cred **out, size_t *n)
+{
+	struct cred *v = NULL;
+	size_t len = 0, cap = 0;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, d;
+	struct rec r;
+	int rc, mrc;
+
+	*out = NULL;
+	*n = 0;
+	if (mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+		return CRED_ESTORE;
+	rc = CRED_ESTORE;
+	if (mdb_cursor_open(txn, cs->dbi, &cur) != 0)
+		goto out;
+	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (!key_valid(k.mv_data, k.mv_size) ||
+		    rec_decode(d.mv_data, d.mv_size, &r) != 0)
+			break;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		memcpy(v[len].key, k.mv_data, k.mv_size);
+		v[len].key[k.mv_size] = '\0';
+		v[len].scopes = r.scopes;
+		v[len].created = r.created;
+		len++;
+	}
+	mdb_cursor_close(cur);
+	if (mrc == MDB_NOTFOUND) {
+		rc = 0;
+		*out = v;
+		*n = len;
+		v = NULL;
+	}
+out:
+	mdb_txn_abort(txn);
+	free(v);
+	return rc;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Strict RFC 4648 base64: padded to a multiple of 4, '=' only at the end,
+ * unused bits zero (so each credential has one spelling).  out has room
+ * for len / 4 * 3 bytes.  -1 when malformed. */
+static int
+b64_decode(const char *in, size_t len, uint8_t *out, size_t *outlen)
+{
+	size_t i, o = 0;
+	int v[4], j, pad;
+
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		pad = 0;
+		for (j = 0; j < 4; j++) {
+			if (in[i + j] == '=' && i + 4 == len && j >= 2) {
+				v[j] = 0;
+				pad++;
+				continue;
+			}
+			if (pad || (v[j] = b64val((unsigned char)in[i + j])) < 0)
+				return -1;
+		}
+		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+		if (pad == 2) {
+			if (v[1] & 0x0f)
+				return -1;
+			break;
+		}
+		out[o++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
+		if (pad == 1) {
+			if (v[2] & 0x03)
+				return -1;
+			break;
+		}
+		out[o++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
+	}
+	*outlen = o;
+	return 0;
+}
+
+/* The decoded "key:secret" of a Basic Authorization value into pair
+ * (PAIR_MAX bytes).  -1 when it is not one. */
+static int
+basic_decode(const char *h, uint8_t *pair, size_t *pairlen)
+{
+	const char *p = h, *e;
+	uint8_t tmp[B64_MAX / 4 * 3];
+	size_t n;
+	int rc = -1;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncasecmp(p, "Basic", 5) != 0)
+		return -1;
+	p += 5;
+	if (*p != ' ' && *p != '\t')
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - p) > B64_MAX || b64_decode(p, e - p, tmp, &n) != 0 ||
+	    n > PAIR_MAX)
+		goto out;
+	memcpy(pair, tmp, n);
+	*pairlen = n;
+	rc = 0;
+out:
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	return rc;
+}
+
+int
+cred_check(cred_store *cs, const char *authorization, struct cred *out)
+{
+	uint8_t pair[PAIR_MAX], tag[TAG_LEN], cached[REC_MAX], cur[REC_MAX];
+	uint8_t hash[HASH_MAX];
+	char key[CRED_KEY_MAX + 1];
+	const uint8_t *colon, *secret;
+	size_t pairlen = 0, keylen, seclen, cachedlen = 0, curlen = 0;
+	struct rec r;
+	int rc = CRED_EDENIED, hit;
+
+	if (authorization == NULL ||
+	    basic_decode(authorization, pair, &pairlen) != 0)
+		goto out;
+	colon = memchr(pair, ':', pairlen);
+	if (colon == NULL)
+		goto out;
+	keylen = colon - pair;
+	secret = colon + 1;
+	seclen = pairlen - keylen - 1;
+	/* No stored credential can match these: no hash needed. */
+	if (!key_valid((const char *)pair, keylen) ||
+	    seclen < CRED_SECRET_MIN || seclen > CRED_SECRET_MAX)
+		goto out;
+	memcpy(key, pair, keylen);
+	key[keylen] = '\0';
+
+	if (HMAC(EVP_sha256(), cs->tagkey, sizeof(cs->tagkey), pair, pairlen,
+	    tag, NULL) == NULL) {
+		rc = CRED_ECRYPTO;
+		goto out;
+	}
+	hit = cache_get(cs, tag, key, cached, &cachedlen);
+	rc = rec_fetch(cs, key, cur, &curlen);
+	if (rc == CRED_ENOTFOUND) {
+		if (hit)
+			cache_drop(cs, tag, NULL);
+		else
+			/* Cost what a wrong secret costs, so that timing
+			 * does not tell which keys exist. */
+			pbkdf2(cs, secret, seclen, cs->dummysalt,
+			    sizeof(cs->dummysalt), PBKDF2_ITER, hash,
+			    HASH_LEN);
+		rc = CRED_EDENIED;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	rc = CRED_ESTORE;
+	if (rec_decode(cur, curlen, &r) != 0)
+		goto out;
+	if (hit && cachedlen == curlen && memcmp(cached, cur, curlen) == 0)
+		goto found;
+	if (hit)
+		cache_drop(cs, tag, NULL);
+	rc = pbkdf2(cs, secret, seclen, r.salt, r.saltlen, r.iter, hash,
+	    r.hashlen);
+	if (rc)
+		goto out;
+	if (CRYPTO_memcmp(hash, r.hash, r.hashlen) != 0) {
+		rc = CRED_EDENIED;
+		goto out;
+	}
+	cache_put(cs, tag, key, cur, curlen);
+found:
+	memcpy(out->key, key, keylen + 1);
+	out->scopes = r.scopes;
+	out->created = r.created;
+	rc = 0;
+out:
+	OPENSSL_cleanse(pair, sizeof(pair));
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
+uint64_t
+cred_hash_count(cred_store *cs)
+{
+	return atomic_load(&cs->hashes);
+}
+
+int
+cred_scopes_parse(const char *list, unsigned *out)
+{
+	const char *p, *e, *end;
+	unsigned bits = 0;
+	size_t i, n;
+
+	if (list == NULL)
+		return CRED_EINVALID;
+	for (p = list;; p = end + 1) {
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		e = end;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		n = e - p;
+		for (i = 0; i < sizeof(scope_names) / sizeof(scope_names[0]);
+		    i++)
+			if (strlen(scope_names[i].name) == n &&
+			    memcmp(scope_names[i].name, p, n) == 0)
+				break;
+		if (i == sizeof(scope_names) / sizeof(scope_names[0]))
+			return CRED_EINVALID;
+		bits |= scope_names[i].bit;
+		if (*end == '\0')
+			break;
+	}
+	*out = bits;
+	return 0;
+}
+
+void
+cred_scopes_format(unsigned bits, char *out, size_t size)
+{
+	size_t i, len = 0, n;
+	const char *name;
+
+	if (size == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(scope_names) / sizeof(scope_names[0]); i++) {
+		if (!(bits & scope_names[i].bit))
+			continue;
+		if (len > 0 && len + 1 < size)
+			out[len++] = ',';
+		name = scope_names[i].name;
+		n = strlen(name);
+		if (n > size - 1 - len)
+			n = size - 1 - len;
+		memcpy(out + len, name, n);
+		len += n;
+		out[len] = '\0';
+	}
+}
+
+const char *
+cred_strerror(int rc)
+{
+	switch (rc) {
+	case CRED_OK:		return "success";
+	case CRED_EDENIED:	return "no valid credentials";
+	case CRED_EEXIST:	return "credential key already exists";
+	case CRED_ENOTFOUND:	return "no such credential";
+	case CRED_EINVALID:	return "invalid key, secret or scope";
+	case CRED_ESTORE:	return "credential store failed";
+	case CRED_ECRYPTO:	return "crypto library failed";
+	default:		return "unknown credential error";
+	}
+}

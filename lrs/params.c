@@ -1,0 +1,169 @@
+/* params: decoded name=value pairs. */
+#include "params.h"
+#include "buf.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+params_decode(const char *s, size_t len, int plus, size_t *outlen)
+{
+	char *out = xmalloc(len + 1);
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%') {
+			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0) {
+				free(out);
+				return NULL;
+			}
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (s[i] == '+' && plus)
+			out[o++] = ' ';
+		else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
+	return out;
+}
+
+const char *
+params_get(const struct params *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->names[i], name) == 0)
+			return p->values[i];
+	return NULL;
+}
+
+static void
+append(struct params *p, char *name, char *value)
+{
+	p->names = xrealloc(p->names, (p->n + 1) * sizeof(*p->names));
+	p->values = xrealloc(p->values, (p->n + 1) * sizeof(*p->values));
+	p->names[p->n] = name;
+	p->values[p->n++] = value;
+}
+
+void
+params_set(struct params *p, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->names[i], name) == 0) {
+			free(p->values[i]);
+			p->values[i] = xstrdup(value);
+			return;
+		}
+	append(p, xstrdup(name), xstrdup(value));
+}
+
+void
+params_del(struct params *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->names[i], name) == 0) {
+			free(p->names[i]);
+			free(p->values[i]);
+			p->n--;
+			memmove(p->names + i, p->names + i + 1,
+			    (p->n - i) * sizeof(*p->names));
+			memmove(p->values + i, p->values + i + 1,
+			    (p->n - i) * sizeof(*p->values));
+			return;
+		}
+}
+
+int
+params_parse(struct params *p, const char *s, size_t len, char *err,
+    size_t errlen)
+{
+	const char *end = s ? s + len : NULL, *amp, *eq;
+	char *name, *value;
+
+	while (s && s < end) {
+		amp = memchr(s, '&', (size_t)(end - s));
+		if (amp == NULL)
+			amp = end;
+		if (amp == s) {
+			s++;
+			continue;
+		}
+		eq = memchr(s, '=', (size_t)(amp - s));
+		name = params_decode(s, (size_t)((eq ? eq : amp) - s), 1, NULL);
+		value = eq ? params_decode(eq + 1, (size_t)(amp - eq - 1), 1,
+		    NULL) : xstrdup("");
+		if (name == NULL || value == NULL) {
+			snprintf(err, errlen, "malformed percent-encoding in query or form");
+			free(name);
+			free(value);
+			return PARAMS_EINVALID;
+		}
+		if (params_get(p, name) != NULL) {
+			snprintf(err, errlen, "parameter '%s' given more than once", name);
+			free(name);
+			free(value);
+			return PARAMS_EINVALID;
+		}
+		append(p, name, value);
+		s = amp;
+	}
+	return PARAMS_OK;
+}
+
+void
+params_free(struct params *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->names[i]);
+		free(p->values[i]);
+	}
+	free(p->names);
+	free(p->values);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+params_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+
+	for (; *s; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c))
+			buf_putc(out, c);
+		else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		}
+	}
+}

@@ -1,0 +1,456 @@
+/* server: civetweb in front, resource handlers behind.
+ *
+ * Every request is read whole (bounded by --max-body) before any handler
+ * runs, and every reply is written after the handler has closed its LMDB
+ * transaction.  Errors are JSON {"error", "message"} with a 4xx/5xx.
+ */
+#include "server.h"
+#include "http.h"
+#include "iso8601.h"
+#include "log.h"
+#include "resource.h"
+#include "xalloc.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <civetweb.h>
+
+#define XAPI_ROOT "/xapi"
+
+struct server {
+	struct mg_context	*ctx;
+	const struct config	*cfg;
+	store			*st;
+	cred_store		*cs;
+};
+
+/* Headers the alternate request syntax may carry as form fields. */
+static const char *form_headers[] = {
+	"Authorization", "X-Experience-API-Version", "Content-Type",
+	"Content-Length", "If-Match", "If-None-Match", NULL
+};
+
+static void
+add_req_header(struct http_req *req, const char *name, const char *value)
+{
+	req->headers = xrealloc(req->headers,
+	    (req->nheaders + 1) * sizeof(*req->headers));
+	req->headers[req->nheaders].name = xstrdup(name);
+	req->headers[req->nheaders++].value = xstrdup(value);
+}
+
+static void
+set_req_header(struct http_req *req, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0) {
+			free(req->headers[i].value);
+			req->headers[i].value = xstrdup(value);
+			return;
+		}
+	add_req_header(req, name, value);
+}
+
+/* Read the body into *out; 413 when it is over the limit. */
+static int
+read_body(struct mg_connection *conn, const struct mg_request_info *ri,
+    size_t max, struct buf *out, struct http_resp *resp)
+{
+	char chunk[65536];
+	int n;
+
+	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max) {
+		http_error(resp, 413, "request body of %lld bytes is over the limit of %zu bytes",
+		    ri->content_length, max);
+		return -1;
+	}
+	while ((n = mg_read(conn, chunk, sizeof(chunk))) > 0) {
+		if (out->len + (size_t)n > max) {
+			http_error(resp, 413, "request body is over the limit of %zu bytes", max);
+			return -1;
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+	buf_grow(out, 0);
+	return 0;
+}
+
+/* Rewrite a 1.0.3 alternate-syntax request (POST ?method=X with a form
+ * body) into the request it stands for. */
+static int
+alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
+{
+	struct params form = { 0 };
+	const char *method = params_get(&req->q, "method");
+	char err[200], *content = NULL, *m;
+	size_t i, k, clen = 0;
+	int rc = -1;
+
+	if (req->v == XAPI_V2 && 0)
+		goto out;
+	if (strcmp(req->method, "POST") != 0) {
+		http_error(resp, 400, "the method parameter is only allowed with POST");
+		goto out;
+	}
+	if (req->q.n != 1) {
+		http_error(resp, 400, "alternate request syntax allows no query parameter but method");
+		goto out;
+	}
+	m = xstrdup(method);
+	for (i = 0; m[i]; i++)
+		m[i] = (char)toupper((unsigned char)m[i]);
+	if (strcmp(m, "GET") && strcmp(m, "PUT") && strcmp(m, "POST") &&
+	    strcmp(m, "DELETE") && strcmp(m, "HEAD")) {
+		http_error(resp, 400, "method parameter '%s' is not an HTTP method the LRS serves", method);
+		free(m);
+		goto out;
+	}
+	if (!http_is_type(http_header(req, "Content-Type"),
+	    "application/x-www-form-urlencoded")) {
+		http_error(resp, 415, "alternate request syntax needs Content-Type application/x-www-form-urlencoded");
+		free(m);
+		goto out;
+	}
+	if (params_parse(&form, body->p, body->len, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "%s", err);
+		free(m);
+		goto out;
+	}
+	params_free(&req->q);
+	req->method = m;	/* freed by the caller via alt_method */
+	for (i = 0; i < form.n; i++) {
+		for (k = 0; form_headers[k]; k++)
+			if (strcasecmp(form.names[i], form_headers[k]) == 0)
+				break;
+		if (form_headers[k])
+			set_req_header(req, form_headers[k], form.values[i]);
+		else if (strcmp(form.names[i], "content") == 0) {
+			content = form.values[i];
+			clen = strlen(content);
+		} else
+			params_set(&req->q, form.names[i], form.values[i]);
+	}
+	buf_reset(body);
+	if (content)
+		buf_add(body, content, clen);
+	req->body = body->p ? body->p : "";
+	req->len = body->len;
+	rc = 0;
+out:
+	params_free(&form);
+	return rc;
+}
+
+/* Parse X-Experience-API-Version. */
+static int
+parse_version(const char *h, enum xapi_version *v)
+{
+	if (h == NULL)
+		return -1;
+	if (strcmp(h, "1.0") == 0 || strcmp(h, "1.0.0") == 0 ||
+	    strcmp(h, "1.0.1") == 0 || strcmp(h, "1.0.2") == 0 ||
+	    strcmp(h, "1.0.3") == 0) {
+		*v = XAPI_V1;
+		return 0;
+	}
+	if (strncmp(h, "2.0", 3) == 0 && (h[3] == '\0' || (h[3] == '.' &&
+	    h[4] && strspn(h + 4, "0123456789") == strlen(h + 4)))) {
+		*v = XAPI_V2;
+		return 0;
+	}
+	return -1;
+}
+
+/* The scopes that allow method on path. */
+static unsigned
+scopes_needed(const char *method, const char *path)
+{
+	int read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+
+	if (strcmp(path, "/statements") == 0)
+		return read ? CRED_STATEMENTS_READ | CRED_STATEMENTS_READ_MINE |
+		    CRED_ALL_READ | CRED_ALL :
+		    CRED_STATEMENTS_WRITE | CRED_ALL;
+	if (strcmp(path, "/activities/state") == 0)
+		return CRED_STATE | CRED_ALL | (read ? CRED_ALL_READ : 0);
+	if (strcmp(path, "/activities/profile") == 0 ||
+	    strcmp(path, "/agents/profile") == 0)
+		return CRED_PROFILE | CRED_ALL | (read ? CRED_ALL_READ : 0);
+	return CRED_ALL | CRED_ALL_READ | CRED_DEFINE | CRED_PROFILE |
+	    CRED_STATE | CRED_STATEMENTS_READ;
+}
+
+static void
+about(struct http_req *req, struct http_resp *resp)
+{
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+		http_error(resp, 405, "/about allows GET and HEAD");
+		return;
+	}
+	resp->status = 200;
+	buf_puts(&resp->body, "{\"version\":[\"1.0.0\",\"1.0.1\",\"1.0.2\","
+	    "\"1.0.3\",\"2.0.0\"],\"extensions\":{}}");
+}
+
+static void
+route(struct http_req *req, struct http_resp *resp)
+{
+	const char *p = req->path;
+
+	if (strcmp(p, "/statements") == 0)
+		statements_handle(req, resp);
+	else if (strcmp(p, "/activities/state") == 0 ||
+	    strcmp(p, "/activities/profile") == 0 ||
+	    strcmp(p, "/agents/profile") == 0)
+		documents_handle(req, resp);
+	else if (strcmp(p, "/activities") == 0)
+		activities_handle(req, resp);
+	else if (strcmp(p, "/agents") == 0)
+		agents_handle(req, resp);
+	else
+		http_error(resp, 404, "no xAPI resource at %s%s", XAPI_ROOT, p);
+}
+
+static void
+cors_headers(struct mg_connection *conn, struct buf *out)
+{
+	const char *origin = mg_get_header(conn, "Origin");
+
+	buf_printf(out, "Access-Control-Allow-Origin: %s\r\n",
+	    origin && *origin && !strpbrk(origin, "\r\n") ? origin : "*");
+	buf_puts(out, "Vary: Origin\r\n"
+	    "Access-Control-Allow-Credentials: true\r\n"
+	    "Access-Control-Expose-Headers: ETag, Last-Modified, Content-Type, "
+	    "X-Experience-API-Version, X-Experience-API-Consistent-Through\r\n");
+}
+
+static void
+write_reply(struct mg_connection *conn, struct http_req *req,
+    struct http_resp *resp, const char *method)
+{
+	struct buf h = BUF_INIT;
+	char stamp[32];
+	int head = strcmp(method, "HEAD") == 0;
+	int nobody = resp->status == 204 || resp->status == 304;
+
+	buf_printf(&h, "HTTP/1.1 %d %s\r\n", resp->status,
+	    http_reason(resp->status));
+	buf_printf(&h, "X-Experience-API-Version: %s\r\n",
+	    req->v == XAPI_V2 ? "2.0.0" : "1.0.3");
+	buf_printf(&h, "X-Experience-API-Consistent-Through: %s\r\n",
+	    iso8601_format(req->st ? store_consistent_through(req->st) :
+	    iso8601_now(), stamp));
+	cors_headers(conn, &h);
+	buf_puts(&h, "Cache-Control: no-cache\r\n");
+	if (resp->status == 401)
+		buf_puts(&h, "WWW-Authenticate: Basic realm=\"xAPI\"\r\n");
+	if (resp->headers.len)
+		buf_add(&h, resp->headers.p, resp->headers.len);
+	if (!nobody) {
+		buf_printf(&h, "Content-Type: %s\r\n", resp->content_type ?
+		    resp->content_type : "application/json; charset=utf-8");
+		buf_printf(&h, "Content-Length: %zu\r\n", resp->body.len);
+	}
+	if (resp->status == 413)
+		buf_puts(&h, "Connection: close\r\n");
+	buf_puts(&h, "\r\n");
+	mg_write(conn, h.p, h.len);
+	if (!head && !nobody && resp->body.len)
+		mg_write(conn, resp->body.p, resp->body.len);
+	buf_free(&h);
+}
+
+static int
+handle(struct mg_connection *conn, void *cbdata)
+{
+	server *sv = cbdata;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct http_req req;
+	struct http_resp resp;
+	struct buf body = BUF_INIT;
+	const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
+	char err[256], *alt_method = NULL;
+	const char *method = ri->request_method;
+	int i;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.st = sv->st;
+	req.cfg = sv->cfg;
+	req.v = XAPI_V1;
+	req.method = method;
+	req.path = uri + strlen(XAPI_ROOT);
+	if (*req.path == '\0')
+		req.path = "/";
+	/* A trailing slash names the same resource. */
+	{
+		size_t n = strlen(req.path);
+		char *p = xstrdup(req.path);
+
+		while (n > 1 && p[n - 1] == '/')
+			p[--n] = '\0';
+		req.path = p;
+	}
+	for (i = 0; i < ri->num_headers; i++)
+		add_req_header(&req, ri->http_headers[i].name,
+		    ri->http_headers[i].value);
+	{
+		const char *vh = http_header(&req, "X-Experience-API-Version");
+
+		if (vh && parse_version(vh, &req.v) != 0)
+			req.v = XAPI_V1;
+	}
+
+	if (strcmp(method, "OPTIONS") == 0) {
+		resp.status = 200;
+		http_add_header(&resp, "Access-Control-Allow-Methods",
+		    "GET, PUT, POST, DELETE, HEAD, OPTIONS");
+		http_add_header(&resp, "Access-Control-Allow-Headers",
+		    "Authorization, X-Experience-API-Version, If-Match, "
+		    "If-None-Match, Content-Type, Content-Length, Accept-Language");
+		http_add_header(&resp, "Access-Control-Max-Age", "86400");
+		http_set_type(&resp, "text/plain");
+		goto reply;
+	}
+	if (params_parse(&req.q, ri->query_string,
+	    ri->query_string ? strlen(ri->query_string) : 0, err,
+	    sizeof(err)) != 0) {
+		http_error(&resp, 400, "%s", err);
+		goto reply;
+	}
+	if (read_body(conn, ri, sv->cfg->max_body, &body, &resp) != 0)
+		goto reply;
+	req.body = body.p ? body.p : "";
+	req.len = body.len;
+	if (params_get(&req.q, "method")) {
+		if (http_header(&req, "X-Experience-API-Version") &&
+		    parse_version(http_header(&req, "X-Experience-API-Version"), &req.v) == 0 &&
+		    req.v == XAPI_V2) {
+			http_error(&resp, 400, "xAPI 2.0.0 has no alternate request syntax (method parameter)");
+			goto reply;
+		}
+		if (alternate_syntax(&req, &body, &resp) != 0)
+			goto reply;
+		alt_method = (char *)req.method;
+		method = strcmp(alt_method, "HEAD") == 0 ? "HEAD" : "POST";
+	}
+	if (strcmp(req.path, "/about") == 0) {
+		const char *vh = http_header(&req, "X-Experience-API-Version");
+
+		if (vh == NULL || parse_version(vh, &req.v) != 0)
+			req.v = XAPI_V1;
+		about(&req, &resp);
+		goto reply;
+	}
+	if (cred_check(sv->cs, http_header(&req, "Authorization"), &req.cred) != 0) {
+		http_error(&resp, 401, "missing or wrong credentials (HTTP Basic)");
+		goto reply;
+	}
+	if (parse_version(http_header(&req, "X-Experience-API-Version"), &req.v) != 0) {
+		const char *vh = http_header(&req, "X-Experience-API-Version");
+
+		req.v = XAPI_V1;
+		if (vh)
+			http_error(&resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
+		else
+			http_error(&resp, 400, "the X-Experience-API-Version header is required");
+		goto reply;
+	}
+	if (!(req.cred.scopes & scopes_needed(req.method, req.path))) {
+		http_error(&resp, 403, "credential '%s' has no scope for %s %s",
+		    req.cred.key, req.method, req.path);
+		goto reply;
+	}
+	route(&req, &resp);
+reply:
+	if (resp.status == 0)
+		http_error(&resp, 500, "no reply");
+	write_reply(conn, &req, &resp, method);
+	if (sv->cfg->verbose || resp.status >= 500)
+		log_msg(resp.status >= 500 ? LOG_ERR : LOG_INFO, "%s %s -> %d %s",
+		    req.method, uri, resp.status, resp.status >= 400 && resp.body.p ?
+		    resp.body.p : "");
+	for (i = 0; (size_t)i < req.nheaders; i++) {
+		free(req.headers[i].name);
+		free(req.headers[i].value);
+	}
+	free(req.headers);
+	free((char *)req.path);
+	free(alt_method);
+	params_free(&req.q);
+	buf_free(&body);
+	buf_free(&resp.body);
+	buf_free(&resp.headers);
+	free(resp.content_type);
+	return resp.status;
+}
+
+/* Anything outside /xapi. */
+static int
+handle_other(struct mg_connection *conn, void *cbdata)
+{
+	static const char msg[] = "{\"error\":\"Not Found\",\"message\":\"the xAPI endpoint is " XAPI_ROOT "\"}";
+
+	mg_printf(conn, "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", sizeof(msg) - 1, msg);
+	return 404;
+}
+
+static int
+log_message(const struct mg_connection *conn, const char *message)
+{
+	log_msg(LOG_WARN, "civetweb: %s", message);
+	return 1;
+}
+
+int
+server_start(const struct config *cfg, store *st, cred_store *cs,
+    server **out, char *err, size_t errlen)
+{
+	struct mg_callbacks cb;
+	char threads[16];
+	const char *opts[] = {
+		"listening_ports", cfg->listen,
+		"num_threads", threads,
+		"enable_keep_alive", "yes",
+		"request_timeout_ms", "30000",
+		"keep_alive_timeout_ms", "30000",
+		"decode_url", "no",
+		NULL
+	};
+	server *sv = xcalloc(1, sizeof(*sv));
+
+	snprintf(threads, sizeof(threads), "%d", cfg->threads);
+	memset(&cb, 0, sizeof(cb));
+	cb.log_message = log_message;
+	sv->cfg = cfg;
+	sv->st = st;
+	sv->cs = cs;
+	mg_init_library(0);
+	sv->ctx = mg_start(&cb, sv, opts);
+	if (sv->ctx == NULL) {
+		snprintf(err, errlen, "cannot listen on %s (port taken or bad address?)",
+		    cfg->listen);
+		free(sv);
+		return -1;
+	}
+	mg_set_request_handler(sv->ctx, XAPI_ROOT, handle, sv);
+	mg_set_request_handler(sv->ctx, "/", handle_other, sv);
+	*out = sv;
+	return 0;
+}
+
+void
+server_stop(server *sv)
+{
+	if (sv == NULL)
+		return;
+	mg_stop(sv->ctx);
+	free(sv);
+}

@@ -1,0 +1,854 @@
+/* statements: the Statement resource (PUT, POST, GET, HEAD /statements).
+ *
+ * Writes: read the whole body (JSON, or multipart/mixed with attachment
+ * parts), validate every statement and every attachment, set id,
+ * authority and version, then hand the batch to the store, which commits
+ * it atomically.  Reads: one short read transaction renders the reply into
+ * memory; the server sends it afterwards.
+ */
+#include "config.h"
+#include "index.h"
+#include "iso8601.h"
+#include "jws.h"
+#include "multipart.h"
+#include "resource.h"
+#include "stmt.h"
+#include "stmtfmt.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <uuid/uuid.h>
+
+#define MAX_DEPTH 64
+
+/* The statements of one write and what came with them. */
+struct batch {
+	json			 *doc;		/* the parsed body */
+	json			**stmts;
+	size_t			  n;
+	uint8_t			(*ids)[16];
+	struct multipart	  mp;
+	int			  have_mp;
+	struct store_blob	 *blobs;
+	size_t			  nblobs;
+};
+
+static void
+batch_free(struct batch *b)
+{
+	json_free(b->doc);
+	free(b->stmts);
+	free(b->ids);
+	free(b->blobs);
+	if (b->have_mp)
+		multipart_free(&b->mp);
+}
+
+/* Hex SHA-2 of data, the variant chosen by the length of the hex that it
+ * will be compared with (224, 256, 384 or 512 bits). */
+static int
+sha2_hex(const void *data, size_t len, size_t hexlen, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const EVP_MD *md;
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen, i;
+
+	switch (hexlen) {
+	case 56: md = EVP_sha224(); break;
+	case 64: md = EVP_sha256(); break;
+	case 96: md = EVP_sha384(); break;
+	case 128: md = EVP_sha512(); break;
+	default: return -1;
+	}
+	if (!EVP_Digest(data, len, d, &dlen, md, NULL))
+		return -1;
+	for (i = 0; i < dlen; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * dlen] = '\0';
+	return 0;
+}
+
+static int
+parse_uuid(const char *s, uint8_t out[16])
+{
+	if (s == NULL || strlen(s) != 36)
+		return -1;
+	return uuid_parse(s, out);
+}
+
+/* The attachment part whose hash is sha2, or NULL. */
+static const struct multipart_part *
+find_part(const struct batch *b, const char *sha2)
+{
+	size_t i;
+
+	for (i = 1; b->have_mp && i < b->mp.n; i++)
+		if (b->mp.parts[i].hash && strcasecmp(b->mp.parts[i].hash, sha2) == 0)
+			return &b->mp.parts[i];
+	return NULL;
+}
+
+/* Check the attachments of every statement against the parts sent, and
+ * collect the payloads to store. */
+static int
+check_attachments(struct http_req *req, struct batch *b, struct http_resp *resp)
+{
+	const struct multipart_part *part;
+	char computed[129], err[256];
+	size_t i, k, p, used = 0;
+	char *referenced;
+	int rc = -1;
+
+	referenced = xcalloc(b->have_mp ? b->mp.n : 1, 1);
+	/* Every part after the first must carry a hash that matches it. */
+	for (p = 1; b->have_mp && p < b->mp.n; p++) {
+		part = &b->mp.parts[p];
+		if (part->hash == NULL) {
+			http_error(resp, 400, "multipart part %zu has no X-Experience-API-Hash header", p + 1);
+			goto out;
+		}
+		if (sha2_hex(part->body, part->len, strlen(part->hash), computed) != 0 ||
+		    strcasecmp(computed, part->hash) != 0) {
+			http_error(resp, 400, "multipart part %zu: X-Experience-API-Hash does not match its content", p + 1);
+			goto out;
+		}
+	}
+	for (i = 0; i < b->n; i++) {
+		json *atts = json_get(b->stmts[i], "attachments");
+
+		for (k = 0; atts && atts->type == JSON_ARRAY && k < atts->n; k++) {
+			json *a = atts->vals[k];
+			const char *sha2 = json_get_str(a, "sha2");
+			const char *usage = json_get_str(a, "usageType");
+			int has_url = json_get(a, "fileUrl") != NULL;
+
+			if (sha2 == NULL)
+				continue;
+			part = find_part(b, sha2);
+			if (part == NULL) {
+				if (has_url)
+					continue;
+				http_error(resp, 400, "statement %zu: attachments[%zu] has no fileUrl and no part with X-Experience-API-Hash %s was sent",
+				    i, k, sha2);
+				goto out;
+			}
+			referenced[part - b->mp.parts] = 1;
+			if (usage && strcmp(usage, XAPI_SIGNATURE_USAGE) == 0) {
+				const char *ct = json_get_str(a, "contentType");
+
+				if (ct == NULL || !http_is_type(ct, "application/octet-stream")) {
+					http_error(resp, 400, "statement %zu: a signature attachment must have contentType application/octet-stream", i);
+					goto out;
+				}
+				if (jws_verify(part->body, part->len, b->stmts[i], err,
+				    sizeof(err)) != JWS_OK) {
+					http_error(resp, 400, "statement %zu: signature: %s", i, err);
+					goto out;
+				}
+			}
+		}
+	}
+	for (p = 1; b->have_mp && p < b->mp.n; p++) {
+		if (!referenced[p]) {
+			http_error(resp, 400, "multipart part %zu (hash %s) is not an attachment of any statement",
+			    p + 1, b->mp.parts[p].hash);
+			goto out;
+		}
+		used++;
+	}
+	b->blobs = xcalloc(used ? used : 1, sizeof(*b->blobs));
+	for (p = 1; b->have_mp && p < b->mp.n; p++) {
+		b->blobs[b->nblobs].sha2 = b->mp.parts[p].hash;
+		b->blobs[b->nblobs].data = b->mp.parts[p].body;
+		b->blobs[b->nblobs++].len = b->mp.parts[p].len;
+	}
+	rc = 0;
+out:
+	free(referenced);
+	(void)req;
+	return rc;
+}
+
+/* The authority of statements sent with this credential. */
+static json *
+authority_of(const struct http_req *req)
+{
+	json *a = json_new(JSON_OBJECT), *acct = json_new(JSON_OBJECT);
+
+	json_set(a, "objectType", json_new_str("Agent"));
+	json_set(acct, "homePage", json_new_str(req->cfg->authority_home));
+	json_set(acct, "name", json_new_str(req->cred.key));
+	json_set(a, "account", acct);
+	return a;
+}
+
+/* Read, parse and validate the statements of a PUT or POST. */
+static int
+read_batch(struct http_req *req, struct batch *b, struct http_resp *resp)
+{
+	const char *ct = http_header(req, "Content-Type");
+	const char *text = req->body;
+	size_t len = req->len, i;
+	char err[512];
+	int rc;
+
+	if (ct && http_is_type(ct, "multipart/mixed")) {
+		if (multipart_parse(ct, req->body, req->len, &b->mp, err,
+		    sizeof(err)) != MULTIPART_OK) {
+			http_error(resp, 400, "multipart body: %s", err);
+			return -1;
+		}
+		b->have_mp = 1;
+		if (b->mp.n == 0 || !http_is_type(b->mp.parts[0].content_type,
+		    "application/json")) {
+			http_error(resp, 400, "the first part of a multipart body must be application/json statements");
+			return -1;
+		}
+		text = b->mp.parts[0].body;
+		len = b->mp.parts[0].len;
+	} else if (ct == NULL || !http_is_type(ct, "application/json")) {
+		http_error(resp, 400, "Content-Type must be application/json or multipart/mixed, not '%s'",
+		    ct ? ct : "(none)");
+		return -1;
+	}
+	if ((rc = json_parse(text, len, MAX_DEPTH, &b->doc, err, sizeof(err))) != 0) {
+		http_error(resp, 400, "%s", err);
+		return -1;
+	}
+	if (b->doc->type == JSON_OBJECT) {
+		b->stmts = xmalloc(sizeof(*b->stmts));
+		b->stmts[0] = b->doc;
+		b->n = 1;
+	} else if (b->doc->type == JSON_ARRAY && strcmp(req->method, "POST") == 0) {
+		if (b->doc->n == 0) {
+			http_error(resp, 400, "an empty array holds no statements");
+			return -1;
+		}
+		b->stmts = xmalloc(b->doc->n * sizeof(*b->stmts));
+		for (i = 0; i < b->doc->n; i++)
+			b->stmts[b->n++] = b->doc->vals[i];
+	} else {
+		http_error(resp, 400, "the body must be a statement object%s",
+		    strcmp(req->method, "POST") == 0 ? " or an array of statements" : "");
+		return -1;
+	}
+	b->ids = xcalloc(b->n, sizeof(*b->ids));
+	for (i = 0; i < b->n; i++) {
+		if (b->stmts[i]->type != JSON_OBJECT) {
+			http_error(resp, 400, "statement %zu: must be an object", i);
+			return -1;
+		}
+		if (stmt_validate(b->stmts[i], req->v, err, sizeof(err)) != STMT_OK) {
+			if (b->n > 1)
+				http_error(resp, 400, "statement %zu: %s", i, err);
+			else
+				http_error(resp, 400, "%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Give each statement its id (the one sent, or a new one), authority and
+ * version; refuse ids repeated within the batch. */
+static int
+complete_batch(struct http_req *req, struct batch *b, const char *put_id,
+    struct http_resp *resp)
+{
+	char text[37];
+	size_t i, k;
+	json *st;
+
+	for (i = 0; i < b->n; i++) {
+		st = b->stmts[i];
+		if (put_id) {
+			const char *sid = json_get_str(st, "id");
+
+			if (sid && strcasecmp(sid, put_id) != 0) {
+				http_error(resp, 400, "statement id %s differs from the statementId parameter %s",
+				    sid, put_id);
+				return -1;
+			}
+			parse_uuid(put_id, b->ids[i]);
+		} else if (json_get_str(st, "id"))
+			parse_uuid(json_get_str(st, "id"), b->ids[i]);
+		else
+			uuid_generate_random(b->ids[i]);
+		uuid_unparse_lower(b->ids[i], text);
+		json_set(st, "id", json_new_str(text));
+		for (k = 0; k < i; k++)
+			if (memcmp(b->ids[k], b->ids[i], 16) == 0) {
+				http_error(resp, 400, "statement id %s appears twice in the batch", text);
+				return -1;
+			}
+		json_set(st, "authority", authority_of(req));
+		if (json_get(st, "version") == NULL)
+			json_set(st, "version", json_new_str(req->v == XAPI_V2 ?
+			    "2.0.0" : "1.0.0"));
+	}
+	return 0;
+}
+
+static int
+only_params(struct http_req *req, const char **allowed, struct http_resp *resp)
+{
+	size_t i, k;
+
+	for (i = 0; i < req->q.n; i++) {
+		for (k = 0; allowed[k]; k++)
+			if (strcmp(req->q.names[i], allowed[k]) == 0)
+				break;
+		if (allowed[k] == NULL) {
+			http_error(resp, 400, "parameter '%s' is not allowed for %s /statements",
+			    req->q.names[i], req->method);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+write_statements(struct http_req *req, struct http_resp *resp)
+{
+	static const char *put_params[] = { "statementId", NULL };
+	static const char *post_params[] = { NULL };
+	struct batch b;
+	struct store_write w;
+	const char *put_id = NULL;
+	uint8_t tmp[16];
+	char err[64];
+	size_t i;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	if (strcmp(req->method, "PUT") == 0) {
+		if (only_params(req, put_params, resp) != 0)
+			goto out;
+		put_id = params_get(&req->q, "statementId");
+		if (put_id == NULL) {
+			http_error(resp, 400, "PUT /statements needs the statementId parameter");
+			goto out;
+		}
+		if (parse_uuid(put_id, tmp) != 0) {
+			http_error(resp, 400, "statementId '%s' is not a UUID", put_id);
+			goto out;
+		}
+	} else if (only_params(req, post_params, resp) != 0)
+		goto out;
+	if (read_batch(req, &b, resp) != 0 ||
+	    complete_batch(req, &b, put_id, resp) != 0 ||
+	    check_attachments(req, &b, resp) != 0)
+		goto out;
+	memset(&w, 0, sizeof(w));
+	w.stmts = b.stmts;
+	w.n = b.n;
+	w.ids = (const uint8_t (*)[16])b.ids;
+	w.blobs = b.blobs;
+	w.nblobs = b.nblobs;
+	w.authority_key = req->cred.key;
+	rc = store_put(req->st, &w);
+	if (rc == STORE_ECONFLICT) {
+		http_error(resp, 409, "statement id %s is stored already with different content",
+		    json_get_str(b.stmts[w.conflict], "id"));
+		goto out;
+	}
+	if (rc != STORE_OK) {
+		http_error(resp, rc == STORE_EFULL ? 507 : 503, "%s",
+		    store_strerror(rc));
+		goto out;
+	}
+	if (put_id) {
+		resp->status = 204;
+		goto out;
+	}
+	resp->status = 200;
+	buf_putc(&resp->body, '[');
+	for (i = 0; i < b.n; i++) {
+		const char *id = json_get_str(b.stmts[i], "id");
+
+		if (i)
+			buf_putc(&resp->body, ',');
+		json_dump_str(id, strlen(id), &resp->body);
+	}
+	buf_putc(&resp->body, ']');
+	(void)err;
+out:
+	batch_free(&b);
+}
+
+/* --- reading --- */
+
+enum format { FMT_EXACT, FMT_IDS, FMT_CANONICAL };
+
+struct render {
+	struct http_req	*req;
+	enum format	 fmt;
+	int		 attachments;
+	struct buf	*out;
+	size_t		 count;
+	char		**sha2s;	/* attachments to send */
+	size_t		 nsha2;
+};
+
+static void
+note_attachments(struct render *r, const json *st)
+{
+	const json *atts = json_get(st, "attachments");
+	const char *sha2;
+	size_t i, k;
+
+	for (i = 0; atts && atts->type == JSON_ARRAY && i < atts->n; i++) {
+		if ((sha2 = json_get_str(atts->vals[i], "sha2")) == NULL)
+			continue;
+		for (k = 0; k < r->nsha2; k++)
+			if (strcasecmp(r->sha2s[k], sha2) == 0)
+				break;
+		if (k < r->nsha2)
+			continue;
+		r->sha2s = xrealloc(r->sha2s, (r->nsha2 + 1) * sizeof(*r->sha2s));
+		r->sha2s[r->nsha2++] = xstrdup(sha2);
+	}
+}
+
+/* Append one stored statement in the wanted format. */
+static void
+render_one(struct render *r, const char *text, size_t len)
+{
+	json *st = NULL, *view;
+
+	if (r->fmt == FMT_EXACT && !r->attachments) {
+		buf_add(r->out, text, len);
+		return;
+	}
+	if (json_parse(text, len, MAX_DEPTH + 8, &st, NULL, 0) != 0) {
+		buf_add(r->out, text, len);
+		return;
+	}
+	if (r->attachments)
+		note_attachments(r, st);
+	if (r->fmt == FMT_EXACT)
+		buf_add(r->out, text, len);
+	else {
+		view = r->fmt == FMT_IDS ? stmtfmt_ids(st) :
+		    stmtfmt_canonical(st, http_header(r->req, "Accept-Language"));
+		json_dump(view, r->out);
+		json_free(view);
+	}
+	json_free(st);
+}
+
+static void
+visit(void *arg, uint64_t seq, const char *text, size_t len)
+{
+	struct render *r = arg;
+
+	if (r->count++)
+		buf_putc(r->out, ',');
+	render_one(r, text, len);
+	(void)seq;
+}
+
+/* Wrap the JSON in r->out into a multipart reply with the attachments. */
+static void
+finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
+{
+	struct buf mp = BUF_INIT;
+	unsigned char rnd[12];
+	char boundary[40], ctype[80];
+	const void *data;
+	size_t i, len;
+
+	RAND_bytes(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(boundary + 2 * i, 3, "%02x", rnd[i]);
+	multipart_write_part(&mp, boundary, "application/json", NULL,
+	    r->out->p, r->out->len);
+	for (i = 0; i < r->nsha2; i++)
+		if (store_blob_get(rd, r->sha2s[i], &data, &len) == STORE_OK)
+			multipart_write_part(&mp, boundary,
+			    "application/octet-stream", r->sha2s[i], data, len);
+	multipart_close(&mp, boundary);
+	buf_free(r->out);
+	*r->out = mp;
+	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%s", boundary);
+	http_set_type(resp, ctype);
+	(void)resp;
+}
+
+static int
+parse_bool(struct http_req *req, const char *name, int *out,
+    struct http_resp *resp)
+{
+	const char *v = params_get(&req->q, name);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "true") == 0)
+		*out = 1;
+	else if (strcmp(v, "false") != 0) {
+		http_error(resp, 400, "parameter %s must be true or false, not '%s'", name, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_format(struct http_req *req, enum format *fmt, struct http_resp *resp)
+{
+	const char *v = params_get(&req->q, "format");
+
+	*fmt = FMT_EXACT;
+	if (v == NULL || strcmp(v, "exact") == 0)
+		return 0;
+	if (strcmp(v, "ids") == 0)
+		*fmt = FMT_IDS;
+	else if (strcmp(v, "canonical") == 0)
+		*fmt = FMT_CANONICAL;
+	else {
+		http_error(resp, 400, "format must be ids, exact or canonical, not '%s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Does the stored statement carry the authority of this credential? */
+static int
+is_mine(const struct http_req *req, const char *text, size_t len)
+{
+	json *st = NULL;
+	int mine;
+
+	if (json_parse(text, len, MAX_DEPTH + 8, &st, NULL, 0) != 0)
+		return 0;
+	mine = json_is_str(json_get(json_get(json_get(st, "authority"),
+	    "account"), "name"), req->cred.key);
+	json_free(st);
+	return mine;
+}
+
+static int
+read_mine_only(const struct http_req *req)
+{
+	return !(req->cred.scopes & (CRED_STATEMENTS_READ | CRED_ALL_READ |
+	    CRED_ALL));
+}
+
+/* GET with statementId or voidedStatementId. */
+static void
+get_one(struct http_req *req, struct http_resp *resp, const char *name,
+    const char *idtext, struct render *r)
+{
+	store_read *rd = NULL;
+	const char *text;
+	uint8_t id[16];
+	int64_t stored;
+	size_t len, i;
+	int voided, rc;
+	char date[40];
+
+	for (i = 0; i < req->q.n; i++)
+		if (strcmp(req->q.names[i], name) && strcmp(req->q.names[i], "format") &&
+		    strcmp(req->q.names[i], "attachments")) {
+			http_error(resp, 400, "parameter '%s' cannot be combined with %s",
+			    req->q.names[i], name);
+			return;
+		}
+	if (parse_uuid(idtext, id) != 0) {
+		http_error(resp, 400, "%s '%s' is not a UUID", name, idtext);
+		return;
+	}
+	if ((rc = store_read_begin(req->st, &rd)) != STORE_OK) {
+		http_error(resp, 503, "%s", store_strerror(rc));
+		return;
+	}
+	rc = store_get(rd, id, &text, &len, &voided, &stored);
+	if (rc == STORE_OK && (voided != 0) != (strcmp(name, "voidedStatementId") == 0))
+		rc = STORE_ENOTFOUND;
+	if (rc == STORE_OK && read_mine_only(req) && !is_mine(req, text, len))
+		rc = STORE_ENOTFOUND;
+	if (rc != STORE_OK) {
+		http_error(resp, 404, "no %sstatement with id %s",
+		    strcmp(name, "voidedStatementId") == 0 ? "voided " : "", idtext);
+		goto out;
+	}
+	render_one(r, text, len);
+	if (r->attachments)
+		finish_attachments(r, rd, resp);
+	resp->status = 200;
+	http_add_header(resp, "Last-Modified", "%s", http_date(stored, date));
+out:
+	store_read_end(rd);
+}
+
+/* Parse a "more" token back into the query it continues. */
+static int
+decode_more(struct http_req *req, struct store_query *q, struct http_resp *resp)
+{
+	const char *tok = params_get(&req->q, "more");
+	unsigned long long lo, hi;
+	unsigned char *raw;
+	char err[200];
+	int n, pos = 0;
+	size_t len;
+
+	if (req->q.n != 1) {
+		http_error(resp, 400, "more cannot be combined with other parameters");
+		return -1;
+	}
+	len = strlen(tok);
+	raw = xmalloc(len + 4);
+	n = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)len);
+	if (n >= 0)
+		raw[n] = '\0';
+	if (n < 0 || sscanf((char *)raw, "%llu.%llu.%n", &lo, &hi, &pos) != 2 ||
+	    pos == 0) {
+		free(raw);
+		http_error(resp, 400, "more token is not one this LRS gave out");
+		return -1;
+	}
+	params_free(&req->q);
+	if (params_parse(&req->q, (char *)raw + pos, strlen((char *)raw + pos),
+	    err, sizeof(err)) != 0) {
+		free(raw);
+		http_error(resp, 400, "more token is damaged");
+		return -1;
+	}
+	free(raw);
+	q->from = lo;
+	q->to = hi;
+	return 0;
+}
+
+/* The IRL of the next page: the sequence bounds [lo, hi] it covers and the
+ * parameters of the original query, base64 so clients treat it as opaque. */
+static void
+encode_more(struct http_req *req, uint64_t lo, uint64_t hi, struct buf *out)
+{
+	struct buf raw = BUF_INIT;
+	unsigned char *b64;
+	size_t i;
+
+	buf_printf(&raw, "%llu.%llu.", (unsigned long long)lo,
+	    (unsigned long long)hi);
+	for (i = 0; i < req->q.n; i++) {
+		if (i)
+			buf_putc(&raw, '&');
+		params_encode(&raw, req->q.names[i]);
+		buf_putc(&raw, '=');
+		params_encode(&raw, req->q.values[i]);
+	}
+	b64 = xmalloc(4 * (raw.len / 3 + 2) + 1);
+	EVP_EncodeBlock(b64, (unsigned char *)raw.p, (int)raw.len);
+	buf_puts(out, "/xapi/statements?more=");
+	params_encode(out, (char *)b64);
+	free(b64);
+	buf_free(&raw);
+}
+
+/* Add filter (tag, hash) to q. */
+static int
+add_filter(struct store_query *q, int tag, const uint8_t hash[INDEX_HASH_LEN])
+{
+	if (q->nfilters == sizeof(q->filters) / sizeof(q->filters[0]))
+		return -1;
+	q->filters[q->nfilters][0] = (uint8_t)tag;
+	memcpy(q->filters[q->nfilters++] + 1, hash, INDEX_HASH_LEN);
+	return 0;
+}
+
+static int
+build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
+{
+	static const char *allowed[] = { "agent", "verb", "activity",
+	    "registration", "related_activities", "related_agents", "since",
+	    "until", "limit", "format", "attachments", "ascending", NULL };
+	uint8_t h[INDEX_HASH_LEN], id[16];
+	const char *v;
+	int related;
+	char err[256], *end;
+	json *agent = NULL;
+	long long lim;
+
+	if (only_params(req, allowed, resp) != 0)
+		return -1;
+	if ((v = params_get(&req->q, "agent")) != NULL) {
+		if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {
+			http_error(resp, 400, "agent: %s", err);
+			return -1;
+		}
+		if (stmt_validate_actor(agent, req->v, "agent", err, sizeof(err)) != STMT_OK) {
+			json_free(agent);
+			http_error(resp, 400, "%s", err);
+			return -1;
+		}
+		if (index_agent_hash(agent, h) != 0) {
+			json_free(agent);
+			http_error(resp, 400, "agent must be an Agent or an identified Group");
+			return -1;
+		}
+		json_free(agent);
+		if (parse_bool(req, "related_agents", &related, resp) != 0)
+			return -1;
+		add_filter(q, related ? INDEX_RELATED_AGENT : INDEX_AGENT, h);
+	} else if (parse_bool(req, "related_agents", &related, resp) != 0)
+		return -1;
+	if ((v = params_get(&req->q, "verb")) != NULL) {
+		if (*v == '\0' || strchr(v, ':') == NULL) {
+			http_error(resp, 400, "verb must be an IRI");
+			return -1;
+		}
+		index_hash(INDEX_VERB, v, strlen(v), h);
+		add_filter(q, INDEX_VERB, h);
+	}
+	if ((v = params_get(&req->q, "activity")) != NULL) {
+		if (*v == '\0' || strchr(v, ':') == NULL) {
+			http_error(resp, 400, "activity must be an IRI");
+			return -1;
+		}
+		if (parse_bool(req, "related_activities", &related, resp) != 0)
+			return -1;
+		index_hash(INDEX_ACTIVITY, v, strlen(v), h);
+		add_filter(q, related ? INDEX_RELATED_ACTIVITY : INDEX_ACTIVITY, h);
+	} else if (parse_bool(req, "related_activities", &related, resp) != 0)
+		return -1;
+	if ((v = params_get(&req->q, "registration")) != NULL) {
+		char lower[37];
+		size_t i;
+
+		if (parse_uuid(v, id) != 0) {
+			http_error(resp, 400, "registration '%s' is not a UUID", v);
+			return -1;
+		}
+		/* Registrations are stored as sent; compare them lower-case. */
+		for (i = 0; i < 36; i++)
+			lower[i] = (char)((v[i] >= 'A' && v[i] <= 'F') ? v[i] + 32 : v[i]);
+		lower[36] = '\0';
+		index_hash(INDEX_REGISTRATION, lower, 36, h);
+		add_filter(q, INDEX_REGISTRATION, h);
+	}
+	if ((v = params_get(&req->q, "since")) != NULL &&
+	    iso8601_parse(v, strlen(v), 0, &q->since) != 0) {
+		http_error(resp, 400, "since '%s' is not an ISO 8601 timestamp", v);
+		return -1;
+	}
+	if ((v = params_get(&req->q, "until")) != NULL &&
+	    iso8601_parse(v, strlen(v), 0, &q->until) != 0) {
+		http_error(resp, 400, "until '%s' is not an ISO 8601 timestamp", v);
+		return -1;
+	}
+	if (q->since < 0)
+		q->since = 0;
+	q->limit = (size_t)req->cfg->page_size;
+	if ((v = params_get(&req->q, "limit")) != NULL) {
+		lim = strtoll(v, &end, 10);
+		if (*v == '\0' || *end || lim < 0) {
+			http_error(resp, 400, "limit must be a non-negative integer, not '%s'", v);
+			return -1;
+		}
+		if (lim > 0 && lim < req->cfg->page_size)
+			q->limit = (size_t)lim;
+	}
+	if (parse_bool(req, "ascending", &q->ascending, resp) != 0)
+		return -1;
+	if (read_mine_only(req)) {
+		index_authority_hash(req->cred.key, h);
+		add_filter(q, INDEX_AUTHORITY, h);
+	}
+	return 0;
+}
+
+static void
+get_query(struct http_req *req, struct http_resp *resp, struct render *r)
+{
+	struct store_query q;
+	store_read *rd = NULL;
+	uint64_t next = 0;
+	int rc, from_more = params_get(&req->q, "more") != NULL;
+	struct buf page = BUF_INIT, *out = r->out;
+
+	memset(&q, 0, sizeof(q));
+	if (from_more && decode_more(req, &q, resp) != 0)
+		return;
+	if (build_query(req, &q, resp) != 0)
+		return;
+	if (parse_format(req, &r->fmt, resp) != 0 ||
+	    parse_bool(req, "attachments", &r->attachments, resp) != 0)
+		return;
+	if ((rc = store_read_begin(req->st, &rd)) != STORE_OK) {
+		http_error(resp, 503, "%s", store_strerror(rc));
+		return;
+	}
+	/* Pin the result set to what is stored now, so that paging stays
+	 * correct while statements keep arriving. */
+	if (!from_more)
+		q.to = store_last_seq(rd);
+	r->out = &page;
+	rc = store_query(rd, &q, visit, r, &next);
+	r->out = out;
+	if (rc != STORE_OK) {
+		http_error(resp, 503, "%s", store_strerror(rc));
+		goto out;
+	}
+	buf_puts(out, "{\"statements\":[");
+	if (page.len)
+		buf_add(out, page.p, page.len);
+	buf_puts(out, "],\"more\":\"");
+	if (next)
+		encode_more(req, q.ascending ? next : q.from,
+		    q.ascending ? q.to : next, out);
+	buf_puts(out, "\"}");
+	if (r->attachments)
+		finish_attachments(r, rd, resp);
+	resp->status = 200;
+out:
+	buf_free(&page);
+	store_read_end(rd);
+}
+
+static void
+read_statements(struct http_req *req, struct http_resp *resp)
+{
+	struct render r;
+	const char *id;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	r.req = req;
+	r.out = &resp->body;
+	if (parse_format(req, &r.fmt, resp) != 0 ||
+	    parse_bool(req, "attachments", &r.attachments, resp) != 0)
+		return;
+	if ((id = params_get(&req->q, "statementId")) != NULL) {
+		if (params_get(&req->q, "voidedStatementId"))
+			http_error(resp, 400, "statementId and voidedStatementId cannot be combined");
+		else
+			get_one(req, resp, "statementId", id, &r);
+	} else if ((id = params_get(&req->q, "voidedStatementId")) != NULL)
+		get_one(req, resp, "voidedStatementId", id, &r);
+	else
+		get_query(req, resp, &r);
+	for (i = 0; i < r.nsha2; i++)
+		free(r.sha2s[i]);
+	free(r.sha2s);
+}
+
+void
+statements_handle(struct http_req *req, struct http_resp *resp)
+{
+	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+		read_statements(req, resp);
+	else if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0)
+		write_statements(req, resp);
+	else
+		http_error(resp, 405, "/statements allows GET, HEAD, PUT and POST");
+}

@@ -1,0 +1,875 @@
+/* store: statements, their indexes and attachments in LMDB.
+ *
+ * Key layout (all integers big-endian so byte order is numeric order):
+ *
+ *   meta   "seq"    -> u64   last sequence number given out
+ *          "stored" -> i64   last stored time given out (microseconds)
+ *          "layout" -> u32   version of this layout (1)
+ *   st     seq u64  -> flags u8 | stored i64 | statement JSON text
+ *                      flags: 1 voided, 2 a voiding statement
+ *   id     uuid 16  -> seq u64
+ *   ix     tag u8 | hash 16 | seq u64 -> (empty)       see index.h
+ *   tm     stored i64 | seq u64 -> (empty)              since / until
+ *   void   target uuid 16 -> seq u64 of the voiding statement, kept so
+ *                             that a target stored after its voiding
+ *                             statement is voided on arrival
+ *   att    sha2 hex (lower case) -> attachment bytes
+ *
+ * A statement whose object is a StatementRef is also indexed under the
+ * keys of the statement it targets (and so on, up to a bounded depth), so
+ * that the filters of GET /statements match it as the spec requires.
+ */
+#include "store.h"
+#include "iso8601.h"
+#include "stmtfmt.h"
+#include "xalloc.h"
+#include "xapi.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <uuid/uuid.h>
+
+#define REC_VOIDED	1
+#define REC_VOIDING	2
+#define REC_HDR		9
+#define REF_DEPTH	8
+
+struct job {
+	struct store_write	*w;
+	int			 rc;
+	int			 done;
+	struct job		*next;
+};
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 meta, st, id, ix, tm, voids, att;
+	pthread_t	 writer;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 work, done;
+	struct job	*head, *tail;
+	int		 closing;
+	int64_t		 busy_since;	/* 0 when the writer is idle */
+	store_subscriber sub_fn[4];
+	void		*sub_arg[4];
+	int		 nsub;
+};
+
+struct store_read {
+	store	*s;
+	MDB_txn	*txn;
+};
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Stored times are after 1970, so the signed value orders as unsigned. */
+static void
+put_i64(uint8_t *p, int64_t v)
+{
+	put_u64(p, (uint64_t)v);
+}
+
+static int
+map_rc(int rc)
+{
+	switch (rc) {
+	case 0: return STORE_OK;
+	case MDB_NOTFOUND: return STORE_ENOTFOUND;
+	case MDB_MAP_FULL: return STORE_EFULL;
+	default: return STORE_EIO;
+	}
+}
+
+const char *
+store_strerror(int rc)
+{
+	switch (rc) {
+	case STORE_OK: return "success";
+	case STORE_ENOTFOUND: return "not found";
+	case STORE_ECONFLICT: return "a statement with that id exists and differs";
+	case STORE_EFULL: return "the store is full (raise the map size)";
+	case STORE_EIO: return "storage failure";
+	case STORE_ECLOSED: return "the store is shutting down";
+	default: return "unknown store error";
+	}
+}
+
+MDB_env *
+store_env(store *s)
+{
+	return s->env;
+}
+
+void
+store_subscribe(store *s, store_subscriber fn, void *arg)
+{
+	if (s->nsub < 4) {
+		s->sub_fn[s->nsub] = fn;
+		s->sub_arg[s->nsub++] = arg;
+	}
+}
+
+static int
+meta_get(MDB_txn *txn, store *s, const char *name, uint64_t *v)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+	int rc;
+
+	*v = 0;
+	rc = mdb_get(txn, s->meta, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0 && d.mv_size == 8)
+		*v = get_u64(d.mv_data);
+	return rc;
+}
+
+static int
+meta_put(MDB_txn *txn, store *s, const char *name, uint64_t v)
+{
+	MDB_val k = { strlen(name), (void *)name }, d;
+	uint8_t b[8];
+
+	put_u64(b, v);
+	d.mv_size = 8;
+	d.mv_data = b;
+	return mdb_put(txn, s->meta, &k, &d, 0);
+}
+
+/* The record of statement seq, or MDB_NOTFOUND. */
+static int
+rec_get(MDB_txn *txn, store *s, uint64_t seq, MDB_val *rec)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb };
+	int rc;
+
+	put_u64(kb, seq);
+	rc = mdb_get(txn, s->st, &k, rec);
+	if (rc == 0 && rec->mv_size < REC_HDR)
+		rc = MDB_CORRUPTED;
+	return rc;
+}
+
+static int
+id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
+{
+	MDB_val k = { 16, (void *)id }, d;
+	int rc;
+
+	rc = mdb_get(txn, s->id, &k, &d);
+	if (rc == 0)
+		*seq = d.mv_size == 8 ? get_u64(d.mv_data) : 0;
+	return rc;
+}
+
+/* Parse a UUID string of a statement property into 16 bytes. */
+static int
+uuid_of(const json *v, uint8_t out[16])
+{
+	char tmp[37];
+
+	if (v == NULL || v->type != JSON_STRING || v->len != 36)
+		return -1;
+	memcpy(tmp, v->str, 37);
+	return uuid_parse(tmp, out);
+}
+
+/* The target id of a statement whose object is a StatementRef. */
+static int
+ref_target(const json *st, uint8_t out[16])
+{
+	const json *obj = json_get(st, "object");
+
+	if (!json_is_str(json_get(obj, "objectType"), "StatementRef"))
+		return -1;
+	return uuid_of(json_get(obj, "id"), out);
+}
+
+static int
+is_voiding(const json *st)
+{
+	const json *verb = json_get(st, "verb");
+
+	return json_is_str(json_get(verb, "id"), XAPI_VOIDED_VERB) &&
+	    json_is_str(json_get(json_get(st, "object"), "objectType"),
+	    "StatementRef");
+}
+
+/* Add the keys of the statement that st targets, and of what that one
+ * targets, so filters find referring statements. */
+static void
+inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
+    int depth)
+{
+	uint8_t target[16];
+	uint64_t seq;
+	MDB_val rec;
+	json *t = NULL;
+	struct index_keys tk = { 0 };
+	size_t i;
+
+	if (depth >= REF_DEPTH || ref_target(st, target) != 0)
+		return;
+	if (id_get(txn, s, target, &seq) != 0 || rec_get(txn, s, seq, &rec) != 0)
+		return;
+	if (json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
+	    64, &t, NULL, 0) != 0)
+		return;
+	index_statement(t, &tk);
+	inherit_keys(txn, s, t, &tk, depth + 1);
+	for (i = 0; i < tk.n; i++)
+		if (tk.k[i][0] != INDEX_AUTHORITY)
+			index_add(ks, tk.k[i][0], tk.k[i] + 1);
+	index_keys_free(&tk);
+	json_free(t);
+}
+
+/* Set or clear flag bits of a stored record (copy-on-write). */
+static int
+rec_set_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t bits)
+{
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, rec, nv;
+	int rc;
+
+	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		return rc;
+	put_u64(kb, seq);
+	nv.mv_size = rec.mv_size;
+	nv.mv_data = NULL;
+	/* MDB_RESERVE hands back space to fill: copy first, then flag. */
+	{
+		void *copy = xmemdup(rec.mv_data, rec.mv_size);
+
+		rc = mdb_put(txn, s->st, &k, &nv, MDB_RESERVE);
+		if (rc == 0) {
+			memcpy(nv.mv_data, copy, rec.mv_size);
+			((uint8_t *)nv.mv_data)[0] |= bits;
+		}
+		free(copy);
+	}
+	return rc;
+}
+
+/* Is statement seq a voiding statement? */
+static int
+rec_flags(MDB_txn *txn, store *s, uint64_t seq)
+{
+	MDB_val rec;
+
+	if (rec_get(txn, s, seq, &rec) != 0)
+		return 0;
+	return ((uint8_t *)rec.mv_data)[0];
+}
+
+/* Store one statement as number seq at time stored. */
+static int
+put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
+    uint64_t seq, int64_t stored)
+{
+	json *st = w->stmts[i];
+	char when[32], *text = NULL;
+	uint8_t seqb[8], keyb[INDEX_KEY_LEN + 8], tmb[16], target[16], flags = 0;
+	struct index_keys ks = { 0 };
+	MDB_val k, d;
+	size_t len, j;
+	uint64_t tseq;
+	int rc, sn;
+
+	json_set(st, "stored", json_new_str(iso8601_format(stored, when)));
+	/* The spec has the LRS fill a missing timestamp with the stored time. */
+	if (json_get(st, "timestamp") == NULL)
+		json_set(st, "timestamp", json_new_str(when));
+	put_u64(seqb, seq);
+
+	if (is_voiding(st)) {
+		flags |= REC_VOIDING;
+		if (ref_target(st, target) == 0) {
+			k.mv_size = 16;
+			k.mv_data = target;
+			d.mv_size = 8;
+			d.mv_data = seqb;
+			/* The first voiding statement is the one that counts. */
+			rc = mdb_put(txn, s->voids, &k, &d, MDB_NOOVERWRITE);
+			if (rc != 0 && rc != MDB_KEYEXIST)
+				goto out;
+			if (id_get(txn, s, target, &tseq) == 0 &&
+			    !(rec_flags(txn, s, tseq) & REC_VOIDING) &&
+			    (rc = rec_set_flags(txn, s, tseq, REC_VOIDED)) != 0)
+				goto out;
+		}
+	} else {
+		k.mv_size = 16;
+		k.mv_data = (void *)w->ids[i];
+		if (mdb_get(txn, s->voids, &k, &d) == 0)
+			flags |= REC_VOIDED;
+	}
+
+	text = json_to_string(st, &len);
+	k.mv_size = 8;
+	k.mv_data = seqb;
+	d.mv_size = REC_HDR + len;
+	d.mv_data = NULL;
+	if ((rc = mdb_put(txn, s->st, &k, &d, MDB_APPEND | MDB_RESERVE)) != 0)
+		goto out;
+	((uint8_t *)d.mv_data)[0] = flags;
+	put_i64((uint8_t *)d.mv_data + 1, stored);
+	memcpy((uint8_t *)d.mv_data + REC_HDR, text, len);
+
+	k.mv_size = 16;
+	k.mv_data = (void *)w->ids[i];
+	d.mv_size = 8;
+	d.mv_data = seqb;
+	if ((rc = mdb_put(txn, s->id, &k, &d, MDB_NOOVERWRITE)) != 0)
+		goto out;
+
+	put_i64(tmb, stored);
+	memcpy(tmb + 8, seqb, 8);
+	k.mv_size = 16;
+	k.mv_data = tmb;
+	d.mv_size = 0;
+	d.mv_data = "";
+	if ((rc = mdb_put(txn, s->tm, &k, &d, 0)) != 0)
+		goto out;
+
+	index_statement(st, &ks);
+	inherit_keys(txn, s, st, &ks, 0);
+	if (w->authority_key) {
+		uint8_t h[INDEX_HASH_LEN];
+
+		index_authority_hash(w->authority_key, h);
+		index_add(&ks, INDEX_AUTHORITY, h);
+	}
+	for (j = 0; j < ks.n; j++) {
+		memcpy(keyb, ks.k[j], INDEX_KEY_LEN);
+		memcpy(keyb + INDEX_KEY_LEN, seqb, 8);
+		k.mv_size = sizeof(keyb);
+		k.mv_data = keyb;
+		if ((rc = mdb_put(txn, s->ix, &k, &d, 0)) != 0)
+			goto out;
+	}
+	for (sn = 0; sn < s->nsub; sn++)
+		if ((rc = s->sub_fn[sn](s->sub_arg[sn], txn, seq, st)) != 0)
+			goto out;
+	rc = 0;
+out:
+	index_keys_free(&ks);
+	free(text);
+	return rc;
+}
+
+static int
+put_blob(MDB_txn *txn, store *s, const struct store_blob *b)
+{
+	char key[129];
+	size_t i, n = strlen(b->sha2);
+	MDB_val k, d;
+	int rc;
+
+	if (n >= sizeof(key))
+		return MDB_BAD_VALSIZE;
+	for (i = 0; i < n; i++)
+		key[i] = (char)((b->sha2[i] >= 'A' && b->sha2[i] <= 'F') ?
+		    b->sha2[i] + 32 : b->sha2[i]);
+	k.mv_size = n;
+	k.mv_data = key;
+	d.mv_size = b->len;
+	d.mv_data = (void *)b->data;
+	rc = mdb_put(txn, s->att, &k, &d, MDB_NOOVERWRITE);
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
+/* Apply one write in its own nested transaction. */
+static int
+apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
+    int64_t *stored)
+{
+	uint64_t old;
+	MDB_val rec;
+	char *skip;
+	json *prev;
+	size_t i;
+	int rc = 0;
+
+	skip = xcalloc(w->n ? w->n : 1, 1);
+	for (i = 0; i < w->n; i++) {
+		if (id_get(txn, s, w->ids[i], &old) != 0)
+			continue;
+		if ((rc = rec_get(txn, s, old, &rec)) != 0)
+			goto out;
+		prev = NULL;
+		json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
+		    64, &prev, NULL, 0);
+		if (prev == NULL || !stmtfmt_equivalent(prev, w->stmts[i])) {
+			json_free(prev);
+			w->conflict = (int)i;
+			rc = STORE_ECONFLICT;
+			goto out;
+		}
+		json_free(prev);
+		skip[i] = 1;
+	}
+	for (i = 0; i < w->n; i++) {
+		if (skip[i])
+			continue;
+		*seq += 1;
+		if ((rc = put_statement(txn, s, w, i, *seq, *stored)) != 0)
+			goto out;
+	}
+	for (i = 0; i < w->nblobs; i++)
+		if ((rc = put_blob(txn, s, &w->blobs[i])) != 0)
+			goto out;
+out:
+	free(skip);
+	return rc;
+}
+
+/* Apply a group of writes in one transaction and one commit. */
+static void
+apply_group(store *s, struct job *jobs)
+{
+	MDB_txn *txn = NULL, *child;
+	uint64_t seq, seq0, st64;
+	int64_t stored, now;
+	struct job *j;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = meta_get(txn, s, "seq", &seq)) != 0 ||
+	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
+		goto fail;
+	now = iso8601_now();
+	/* Whole milliseconds, as "stored" is shown; never backwards. */
+	now -= now % 1000;
+	stored = (int64_t)st64 > now ? (int64_t)st64 : now;
+	for (j = jobs; j; j = j->next) {
+		seq0 = seq;
+		if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
+			goto fail;
+		j->rc = apply_one(child, s, j->w, &seq, &stored);
+		if (j->rc > 0 || j->rc < STORE_ECLOSED)
+			j->rc = map_rc(j->rc);
+		if (j->rc == STORE_OK)
+			rc = mdb_txn_commit(child);
+		else {
+			mdb_txn_abort(child);
+			seq = seq0;
+			rc = 0;
+		}
+		if (rc != 0)
+			goto fail;
+	}
+	if ((rc = meta_put(txn, s, "seq", seq)) != 0 ||
+	    (rc = meta_put(txn, s, "stored", (uint64_t)stored)) != 0)
+		goto fail;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	return;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	for (j = jobs; j; j = j->next)
+		if (j->rc == STORE_OK)
+			j->rc = map_rc(rc);
+}
+
+static void *
+writer_main(void *arg)
+{
+	store *s = arg;
+	struct job *jobs, *j;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->head == NULL && !s->closing)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->head == NULL)
+			break;
+		jobs = s->head;
+		s->head = s->tail = NULL;
+		s->busy_since = iso8601_now();
+		pthread_mutex_unlock(&s->mu);
+		apply_group(s, jobs);
+		pthread_mutex_lock(&s->mu);
+		for (j = jobs; j; j = j->next)
+			j->done = 1;
+		s->busy_since = 0;
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int
+store_put(store *s, struct store_write *w)
+{
+	struct job job = { w, 0, 0, NULL };
+
+	w->conflict = -1;
+	pthread_mutex_lock(&s->mu);
+	if (s->closing) {
+		pthread_mutex_unlock(&s->mu);
+		return STORE_ECLOSED;
+	}
+	if (s->tail)
+		s->tail->next = &job;
+	else
+		s->head = &job;
+	s->tail = &job;
+	pthread_cond_signal(&s->work);
+	while (!job.done)
+		pthread_cond_wait(&s->done, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return job.rc;
+}
+
+int64_t
+store_consistent_through(store *s)
+{
+	int64_t busy, now = iso8601_now();
+
+	pthread_mutex_lock(&s->mu);
+	busy = s->busy_since;
+	pthread_mutex_unlock(&s->mu);
+	return busy ? busy - 1000 : now;
+}
+
+int
+store_open(const char *dir, size_t mapsize, store **out)
+{
+	static const struct { const char *name; size_t off; } dbs[] = {
+		{ "meta", offsetof(store, meta) }, { "st", offsetof(store, st) },
+		{ "id", offsetof(store, id) }, { "ix", offsetof(store, ix) },
+		{ "tm", offsetof(store, tm) }, { "void", offsetof(store, voids) },
+		{ "att", offsetof(store, att) },
+	};
+	store *s = xcalloc(1, sizeof(*s));
+	MDB_txn *txn = NULL;
+	uint64_t layout;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		free(s);
+		return STORE_EIO;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 512)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
+	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+		goto out;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto out;
+	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
+		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
+		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
+			goto out;
+	if ((rc = meta_get(txn, s, "layout", &layout)) != 0)
+		goto out;
+	if (layout == 0)
+		rc = meta_put(txn, s, "layout", 1);
+	else if (layout != 1)
+		rc = MDB_INCOMPATIBLE;
+	if (rc != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto out;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->done, NULL);
+	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+		rc = EAGAIN;
+		goto out;
+	}
+	*out = s;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	if (*out == NULL) {
+		if (s->env)
+			mdb_env_close(s->env);
+		free(s);
+		return map_rc(rc);
+	}
+	return STORE_OK;
+}
+
+void
+store_close(store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->closing = 1;
+	pthread_cond_signal(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->writer, NULL);
+	mdb_env_close(s->env);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->done);
+	free(s);
+}
+
+int
+store_read_begin(store *s, store_read **out)
+{
+	store_read *r = xmalloc(sizeof(*r));
+	int rc;
+
+	r->s = s;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
+		free(r);
+		*out = NULL;
+		return map_rc(rc);
+	}
+	*out = r;
+	return STORE_OK;
+}
+
+void
+store_read_end(store_read *r)
+{
+	if (r == NULL)
+		return;
+	mdb_txn_abort(r->txn);
+	free(r);
+}
+
+MDB_txn *
+store_read_txn(store_read *r)
+{
+	return r->txn;
+}
+
+int
+store_get(store_read *r, const uint8_t id[16], const char **text,
+    size_t *len, int *voided, int64_t *stored)
+{
+	uint64_t seq;
+	MDB_val rec;
+	int rc;
+
+	if ((rc = id_get(r->txn, r->s, id, &seq)) != 0 ||
+	    (rc = rec_get(r->txn, r->s, seq, &rec)) != 0)
+		return map_rc(rc);
+	*text = (const char *)rec.mv_data + REC_HDR;
+	*len = rec.mv_size - REC_HDR;
+	*voided = ((uint8_t *)rec.mv_data)[0] & REC_VOIDED;
+	*stored = (int64_t)get_u64((uint8_t *)rec.mv_data + 1);
+	return STORE_OK;
+}
+
+int
+store_get_seq(MDB_txn *txn, store *s, uint64_t seq, const char **text,
+    size_t *len)
+{
+	MDB_val rec;
+	int rc;
+
+	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		return map_rc(rc);
+	*text = (const char *)rec.mv_data + REC_HDR;
+	*len = rec.mv_size - REC_HDR;
+	return STORE_OK;
+}
+
+uint64_t
+store_last_seq(store_read *r)
+{
+	uint64_t v;
+
+	return meta_get(r->txn, r->s, "seq", &v) == 0 ? v : 0;
+}
+
+int
+store_blob_get(store_read *r, const char *sha2, const void **data, size_t *len)
+{
+	char key[129];
+	size_t i, n = strlen(sha2);
+	MDB_val k, d;
+	int rc;
+
+	if (n >= sizeof(key))
+		return STORE_ENOTFOUND;
+	for (i = 0; i < n; i++)
+		key[i] = (char)((sha2[i] >= 'A' && sha2[i] <= 'F') ?
+		    sha2[i] + 32 : sha2[i]);
+	k.mv_size = n;
+	k.mv_data = key;
+	if ((rc = mdb_get(r->txn, r->s->att, &k, &d)) != 0)
+		return map_rc(rc);
+	*data = d.mv_data;
+	*len = d.mv_size;
+	return STORE_OK;
+}
+
+/* The first sequence number stored after time t (exclusive), or 0. */
+static uint64_t
+seq_after_time(MDB_cursor *c, int64_t t)
+{
+	uint8_t kb[16] = { 0 };
+	MDB_val k = { 16, kb }, d;
+
+	put_i64(kb, t + 1);
+	if (mdb_cursor_get(c, &k, &d, MDB_SET_RANGE) != 0)
+		return 0;
+	return get_u64((uint8_t *)k.mv_data + 8);
+}
+
+/* The last sequence number stored at or before time t, or 0. */
+static uint64_t
+seq_until_time(MDB_cursor *c, int64_t t)
+{
+	uint8_t kb[16] = { 0 };
+	MDB_val k = { 16, kb }, d;
+	int rc;
+
+	put_i64(kb, t + 1);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+	else if (rc == 0)
+		rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
+	if (rc != 0)
+		return 0;
+	return get_u64((uint8_t *)k.mv_data + 8);
+}
+
+/* In index key prefix f: the first seq >= at (ascending) or the last seq
+ * <= at (descending), or 0 when there is none. */
+static uint64_t
+seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending)
+{
+	uint8_t kb[INDEX_KEY_LEN + 8];
+	MDB_val k = { sizeof(kb), kb }, d;
+	int rc;
+
+	memcpy(kb, f, INDEX_KEY_LEN);
+	put_u64(kb + INDEX_KEY_LEN, at);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	if (!ascending) {
+		if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+		else if (rc == 0 && (k.mv_size != sizeof(kb) ||
+		    memcmp(k.mv_data, kb, sizeof(kb)) != 0))
+			rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
+	}
+	if (rc != 0 || k.mv_size != sizeof(kb) ||
+	    memcmp(k.mv_data, f, INDEX_KEY_LEN) != 0)
+		return 0;
+	return get_u64((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+}
+
+/* The next candidate at or beyond cur matching every filter, or 0. */
+static uint64_t
+next_match(MDB_cursor *c, const struct store_query *q, uint64_t cur,
+    uint64_t lo, uint64_t hi)
+{
+	uint64_t got = 0;
+	size_t i;
+
+	for (;;) {
+		if (cur < lo || cur > hi || cur == 0)
+			return 0;
+		for (i = 0; i < q->nfilters; i++) {
+			got = seek(c, q->filters[i], cur, q->ascending);
+			if (got == 0)
+				return 0;
+			if (got != cur)
+				break;
+		}
+		if (i == q->nfilters)
+			return cur;
+		cur = got;
+	}
+}
+
+int
+store_query(store_read *r, const struct store_query *q, store_visit fn,
+    void *arg, uint64_t *next)
+{
+	MDB_cursor *ix = NULL, *tm = NULL;
+	uint64_t lo = 1, hi, cur, t;
+	size_t count = 0;
+	MDB_val rec;
+	int rc;
+
+	*next = 0;
+	hi = store_last_seq(r);
+	if (q->from > lo)
+		lo = q->from;
+	if (q->to && q->to < hi)
+		hi = q->to;
+	if ((rc = mdb_cursor_open(r->txn, r->s->ix, &ix)) != 0 ||
+	    (rc = mdb_cursor_open(r->txn, r->s->tm, &tm)) != 0)
+		goto out;
+	if (q->since) {
+		t = seq_after_time(tm, q->since);
+		if (t == 0)
+			goto out;
+		if (t > lo)
+			lo = t;
+	}
+	if (q->until) {
+		t = seq_until_time(tm, q->until);
+		if (t < hi)
+			hi = t;
+	}
+	cur = q->ascending ? lo : hi;
+	for (;;) {
+		cur = next_match(ix, q, cur, lo, hi);
+		if (cur == 0)
+			break;
+		if ((rc = rec_get(r->txn, r->s, cur, &rec)) != 0) {
+			if (rc != MDB_NOTFOUND)
+				goto out;
+			rc = 0;
+		} else if (!(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
+			if (q->limit && count == q->limit) {
+				*next = cur;
+				break;
+			}
+			fn(arg, cur, (char *)rec.mv_data + REC_HDR,
+			    rec.mv_size - REC_HDR);
+			count++;
+		}
+		cur = q->ascending ? cur + 1 : cur - 1;
+	}
+out:
+	if (ix)
+		mdb_cursor_close(ix);
+	if (tm)
+		mdb_cursor_close(tm);
+	return map_rc(rc);
+}

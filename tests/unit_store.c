@@ -1,0 +1,253 @@
+/* Unit tests of the store: group commit, conflicts, voiding, index seeks,
+ * time bounds, paging, StatementRef inheritance, restart. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uuid/uuid.h>
+
+#include "index.h"
+#include "iso8601.h"
+#include "store.h"
+#include "test.h"
+
+TEST_MAIN_DEFS
+
+static char dir[64];
+
+/* Store one statement given as JSON text with id idtext. */
+static int
+put_text(store *s, const char *idtext, const char *text)
+{
+	json *st = NULL;
+	uint8_t id[16];
+	struct store_write w;
+	int rc;
+
+	if (json_parse(text, strlen(text), 32, &st, NULL, 0) != 0)
+		return -100;
+	uuid_parse(idtext, id);
+	json_set(st, "id", json_new_str(idtext));
+	memset(&w, 0, sizeof(w));
+	w.stmts = &st;
+	w.n = 1;
+	w.ids = (const uint8_t (*)[16])&id;
+	w.authority_key = "tester";
+	rc = store_put(s, &w);
+	json_free(st);
+	return rc;
+}
+
+static void
+count_visit(void *arg, uint64_t seq, const char *text, size_t len)
+{
+	(*(int *)arg)++;
+}
+
+static int
+query_count(store *s, struct store_query *q, uint64_t *next)
+{
+	store_read *r;
+	uint64_t n2;
+	int n = 0;
+
+	store_read_begin(s, &r);
+	store_query(r, q, count_visit, &n, next ? next : &n2);
+	store_read_end(r);
+	return n;
+}
+
+static void
+verb_filter(struct store_query *q, const char *verb)
+{
+	uint8_t h[INDEX_HASH_LEN];
+
+	index_hash(INDEX_VERB, verb, strlen(verb), h);
+	q->filters[q->nfilters][0] = INDEX_VERB;
+	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
+}
+
+static void
+agent_filter(struct store_query *q, int tag, const char *mbox)
+{
+	char text[200];
+	json *a = NULL;
+	uint8_t h[INDEX_HASH_LEN];
+
+	snprintf(text, sizeof(text), "{\"mbox\":\"%s\"}", mbox);
+	json_parse(text, strlen(text), 8, &a, NULL, 0);
+	index_agent_hash(a, h);
+	json_free(a);
+	q->filters[q->nfilters][0] = (uint8_t)tag;
+	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
+}
+
+#define ST(actor, verb, obj) "{\"actor\":{\"mbox\":\"mailto:" actor "\"},\"verb\":{\"id\":\"" verb "\"},\"object\":" obj "}"
+
+struct writer_arg {
+	store	*s;
+	int	 base;
+	int	 fails;
+};
+
+static void *
+writer(void *p)
+{
+	struct writer_arg *wa = p;
+	char id[37], text[300];
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", wa->base + i);
+		snprintf(text, sizeof(text), ST("w@x.y", "http://v/bulk", "{\"id\":\"http://a/%d\"}"), i);
+		if (put_text(wa->s, id, text) != 0)
+			wa->fails++;
+	}
+	return NULL;
+}
+
+int
+main(void)
+{
+	store *s;
+	struct store_query q;
+	store_read *r;
+	const char *text = NULL;
+	size_t len = 0;
+	int voided, n, i;
+	int64_t stored, mid;
+	uint8_t id[16];
+	uint64_t next;
+	char cmd[128];
+
+	snprintf(dir, sizeof(dir), "/tmp/lrs-unit-store-XXXXXX");
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store opens");
+
+	ok(put_text(s, "11111111-1111-4111-8111-111111111111",
+	    ST("a@x.y", "http://v/did", "{\"id\":\"http://a/1\"}")) == 0, "first statement stored");
+	ok(put_text(s, "11111111-1111-4111-8111-111111111111",
+	    ST("a@x.y", "http://v/did", "{\"id\":\"http://a/1\"}")) == 0,
+	    "same id and same statement is accepted");
+	ok(put_text(s, "11111111-1111-4111-8111-111111111111",
+	    ST("a@x.y", "http://v/other", "{\"id\":\"http://a/1\"}")) == STORE_ECONFLICT,
+	    "same id and different statement conflicts");
+
+	store_read_begin(s, &r);
+	uuid_parse("11111111-1111-4111-8111-111111111111", id);
+	ok(store_get(r, id, &text, &len, &voided, &stored) == STORE_OK && !voided,
+	    "get by id");
+	ok(text && len > 0 && memmem(text, len, "\"stored\"", 8) && memmem(text, len, "\"timestamp\"", 11),
+	    "store sets stored and a missing timestamp");
+	ok(store_last_seq(r) == 1, "one sequence number used, conflict took none");
+	store_read_end(r);
+
+	usleep(3000);
+	mid = iso8601_now();
+	usleep(3000);
+	ok(put_text(s, "22222222-2222-4222-8222-222222222222",
+	    ST("b@x.y", "http://v/did", "{\"objectType\":\"Agent\",\"mbox\":\"mailto:a@x.y\"}")) == 0,
+	    "second statement stored");
+	memset(&q, 0, sizeof(q));
+	verb_filter(&q, "http://v/did");
+	ok(query_count(s, &q, NULL) == 2, "verb filter finds both");
+	memset(&q, 0, sizeof(q));
+	agent_filter(&q, INDEX_AGENT, "mailto:a@x.y");
+	ok(query_count(s, &q, NULL) == 2, "agent filter matches actor and object");
+	memset(&q, 0, sizeof(q));
+	agent_filter(&q, INDEX_AGENT, "mailto:b@x.y");
+	verb_filter(&q, "http://v/did");
+	ok(query_count(s, &q, NULL) == 1, "two filters intersect");
+	memset(&q, 0, sizeof(q));
+	q.since = mid;
+	ok(query_count(s, &q, NULL) == 1, "since excludes earlier statements");
+	memset(&q, 0, sizeof(q));
+	q.until = mid;
+	ok(query_count(s, &q, NULL) == 1, "until excludes later statements");
+
+	/* Voiding: the target leaves queries; the voiding statement is found
+	 * by the target's verb through the StatementRef. */
+	ok(put_text(s, "33333333-3333-4333-8333-333333333333",
+	    ST("a@x.y", "http://adlnet.gov/expapi/verbs/voided",
+	    "{\"objectType\":\"StatementRef\",\"id\":\"22222222-2222-4222-8222-222222222222\"}")) == 0,
+	    "voiding statement stored");
+	store_read_begin(s, &r);
+	uuid_parse("22222222-2222-4222-8222-222222222222", id);
+	ok(store_get(r, id, &text, &len, &voided, &stored) == STORE_OK && voided,
+	    "target is voided");
+	store_read_end(r);
+	memset(&q, 0, sizeof(q));
+	agent_filter(&q, INDEX_AGENT, "mailto:b@x.y");
+	ok(query_count(s, &q, NULL) == 1, "voided statement left out, voiding one found by its target's actor");
+
+	/* Group commit under concurrency: 4 writers x 50 statements. */
+	{
+		pthread_t t[4];
+		struct writer_arg wa[4];
+		int fails = 0;
+
+		for (i = 0; i < 4; i++) {
+			wa[i].s = s;
+			wa[i].base = 1000 * (i + 1);
+			wa[i].fails = 0;
+			pthread_create(&t[i], NULL, writer, &wa[i]);
+		}
+		for (i = 0; i < 4; i++) {
+			pthread_join(t[i], NULL);
+			fails += wa[i].fails;
+		}
+		ok(fails == 0, "concurrent writers all succeed (%d failed)", fails);
+	}
+	memset(&q, 0, sizeof(q));
+	verb_filter(&q, "http://v/bulk");
+	ok(query_count(s, &q, NULL) == 200, "all 200 concurrent statements found");
+
+	/* Paging descending and ascending: no gaps, no duplicates. */
+	for (int asc = 0; asc < 2; asc++) {
+		int total = 0, pages = 0, want;
+
+		memset(&q, 0, sizeof(q));
+		verb_filter(&q, "http://v/bulk");
+		q.limit = 30;
+		q.ascending = asc;
+		store_read_begin(s, &r);
+		q.to = store_last_seq(r);
+		store_read_end(r);
+		{
+			struct store_query all = q;
+
+			all.limit = 0;
+			want = query_count(s, &all, NULL);
+		}
+		for (;;) {
+			n = query_count(s, &q, &next);
+			total += n;
+			pages++;
+			if (next == 0)
+				break;
+			if (asc)
+				q.from = next;
+			else
+				q.to = next;
+			/* New statements arriving must not shift the pages. */
+			snprintf(cmd, sizeof(cmd), "00000000-0000-4000-8000-%012d", 9000 + pages + 10 * asc);
+			put_text(s, cmd, ST("w@x.y", "http://v/bulk", "{\"id\":\"http://a/late\"}"));
+		}
+		ok(total == want && want >= 200 && pages == (want + 29) / 30,
+		    "%s paging: %d of %d statements in %d pages",
+		    asc ? "ascending" : "descending", total, want, pages);
+	}
+
+	/* Restart: everything acknowledged is still there. */
+	store_close(s);
+	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store reopens");
+	memset(&q, 0, sizeof(q));
+	verb_filter(&q, "http://v/bulk");
+	ok(query_count(s, &q, NULL) == 212, "all statements survive a restart");
+	store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ok(system(cmd) == 0, "cleanup");
+	return test_done();
+}

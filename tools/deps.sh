@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install what building and testing lrsd needs, when it is missing
+# (Debian 12; run as root, or have sudo).  Safe to run again: it only
+# calls apt-get when a package is absent.
+set -eu
+pkgs="make gcc libc6-dev pkg-config libcivetweb-dev liblmdb-dev libyajl-dev libssl-dev uuid-dev"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
