@@ -98,6 +98,7 @@ buf_detach(struct buf *b, size_t *len)
 	char *p;
 
 	buf_grow(b, 0);
+	b->p[b->len] = '\0';
 	p = b->p;
 	if (len)
 		*len = b->len;

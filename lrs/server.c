@@ -92,8 +92,6 @@ alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
 	size_t i, k, clen = 0;
 	int rc = -1;
 
-	if (req->v == XAPI_V2 && 0)
-		goto out;
 	if (strcmp(req->method, "POST") != 0) {
 		http_error(resp, 400, "the method parameter is only allowed with POST");
 		goto out;
@@ -113,7 +111,7 @@ alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
 	}
 	if (!http_is_type(http_header(req, "Content-Type"),
 	    "application/x-www-form-urlencoded")) {
-		http_error(resp, 415, "alternate request syntax needs Content-Type application/x-www-form-urlencoded");
+		http_error(resp, 400, "alternate request syntax needs Content-Type application/x-www-form-urlencoded");
 		free(m);
 		goto out;
 	}
@@ -124,6 +122,8 @@ alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
 	}
 	params_free(&req->q);
 	req->method = m;	/* freed by the caller via alt_method */
+	/* The content is JSON unless the form names another type. */
+	set_req_header(req, "Content-Type", "application/json");
 	for (i = 0; i < form.n; i++) {
 		for (k = 0; form_headers[k]; k++)
 			if (strcasecmp(form.names[i], form_headers[k]) == 0)
@@ -235,12 +235,13 @@ write_reply(struct mg_connection *conn, struct http_req *req,
     struct http_resp *resp, const char *method)
 {
 	struct buf h = BUF_INIT;
-	char stamp[32];
+	char stamp[32], date[40];
 	int head = strcmp(method, "HEAD") == 0;
 	int nobody = resp->status == 204 || resp->status == 304;
 
 	buf_printf(&h, "HTTP/1.1 %d %s\r\n", resp->status,
 	    http_reason(resp->status));
+	buf_printf(&h, "Date: %s\r\n", http_date(iso8601_now(), date));
 	buf_printf(&h, "X-Experience-API-Version: %s\r\n",
 	    req->v == XAPI_V2 ? "2.0.0" : "1.0.3");
 	buf_printf(&h, "X-Experience-API-Consistent-Through: %s\r\n",
@@ -303,7 +304,11 @@ handle(struct mg_connection *conn, void *cbdata)
 	{
 		const char *vh = http_header(&req, "X-Experience-API-Version");
 
-		if (vh && parse_version(vh, &req.v) != 0)
+		/* A request that names no version is answered as the newest
+		 * version; one that names an unknown version, as 1.0.3. */
+		if (vh == NULL)
+			req.v = XAPI_V2;
+		else if (parse_version(vh, &req.v) != 0)
 			req.v = XAPI_V1;
 	}
 
@@ -344,7 +349,7 @@ handle(struct mg_connection *conn, void *cbdata)
 		const char *vh = http_header(&req, "X-Experience-API-Version");
 
 		if (vh == NULL || parse_version(vh, &req.v) != 0)
-			req.v = XAPI_V1;
+			req.v = vh ? XAPI_V1 : XAPI_V2;
 		about(&req, &resp);
 		goto reply;
 	}
@@ -355,7 +360,7 @@ handle(struct mg_connection *conn, void *cbdata)
 	if (parse_version(http_header(&req, "X-Experience-API-Version"), &req.v) != 0) {
 		const char *vh = http_header(&req, "X-Experience-API-Version");
 
-		req.v = XAPI_V1;
+		req.v = vh ? XAPI_V1 : XAPI_V2;
 		if (vh)
 			http_error(&resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
 		else
