@@ -3,7 +3,6 @@
 #   make            build bin/lrsd
 #   make test       build with -Werror and run every test; ends "N passed, N failed"
 #   make sanitize   the same tests built with AddressSanitizer and UBSan
-#   make bench      benchmarks (prints figures)
 #   make clean
 
 CC      ?= cc
@@ -55,11 +54,8 @@ sanitize:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
-bench: $(BIN)/lrsd
-	@sh tests/bench.sh $(BIN)/lrsd
-
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all test tests sanitize bench clean
+.PHONY: all test tests sanitize clean
 .SECONDARY:

@@ -424,6 +424,7 @@ struct render {
 	struct buf	*out;
 	size_t		 count;
 	char		**sha2s;	/* attachments to send */
+	char		**types;	/* and their contentType */
 	size_t		 nsha2;
 };
 
@@ -443,6 +444,10 @@ note_attachments(struct render *r, const json *st)
 		if (k < r->nsha2)
 			continue;
 		r->sha2s = xrealloc(r->sha2s, (r->nsha2 + 1) * sizeof(*r->sha2s));
+		r->types = xrealloc(r->types, (r->nsha2 + 1) * sizeof(*r->types));
+		r->types[r->nsha2] = xstrdup(json_get_str(atts->vals[i],
+		    "contentType") ? json_get_str(atts->vals[i], "contentType") :
+		    "application/octet-stream");
 		r->sha2s[r->nsha2++] = xstrdup(sha2);
 	}
 }
@@ -502,8 +507,8 @@ finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
 	    r->out->p, r->out->len);
 	for (i = 0; i < r->nsha2; i++)
 		if (store_blob_get(rd, r->sha2s[i], &data, &len) == STORE_OK)
-			multipart_write_part(&mp, boundary,
-			    "application/octet-stream", r->sha2s[i], data, len);
+			multipart_write_part(&mp, boundary, r->types[i],
+			    r->sha2s[i], data, len);
 	multipart_close(&mp, boundary);
 	buf_free(r->out);
 	*r->out = mp;
@@ -865,9 +870,12 @@ read_statements(struct http_req *req, struct http_resp *resp)
 		get_one(req, resp, "voidedStatementId", id, &r);
 	else
 		get_query(req, resp, &r);
-	for (i = 0; i < r.nsha2; i++)
+	for (i = 0; i < r.nsha2; i++) {
 		free(r.sha2s[i]);
+		free(r.types[i]);
+	}
 	free(r.sha2s);
+	free(r.types);
 }
 
 void
