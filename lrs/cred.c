@@ -37,6 +37,7 @@
 #include <openssl/rand.h>
 
 #include "cred.h"
+#include "base64.h"
 #include "xalloc.h"
 
 #define ALG_PBKDF2_SHA256	1
@@ -477,70 +478,14 @@ out:
 	return rc;
 }
 
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Strict RFC 4648 base64: padded to a multiple of 4, '=' only at the end,
- * unused bits zero (so each credential has one spelling).  out has room
- * for len / 4 * 3 bytes.  -1 when malformed. */
-static int
-b64_decode(const char *in, size_t len, uint8_t *out, size_t *outlen)
-{
-	size_t i, o = 0;
-	int v[4], j, pad;
-
-	if (len == 0 || len % 4 != 0)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		pad = 0;
-		for (j = 0; j < 4; j++) {
-			if (in[i + j] == '=' && i + 4 == len && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[j] = b64val((unsigned char)in[i + j])) < 0)
-				return -1;
-		}
-		out[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (pad == 2) {
-			if (v[1] & 0x0f)
-				return -1;
-			break;
-		}
-		out[o++] = (uint8_t)((v[1] & 0x0f) << 4 | v[2] >> 2);
-		if (pad == 1) {
-			if (v[2] & 0x03)
-				return -1;
-			break;
-		}
-		out[o++] = (uint8_t)((v[2] & 0x03) << 6 | v[3]);
-	}
-	*outlen = o;
-	return 0;
-}
-
 /* The decoded "key:secret" of a Basic Authorization value into pair
  * (PAIR_MAX bytes).  -1 when it is not one. */
 static int
 basic_decode(const char *h, uint8_t *pair, size_t *pairlen)
 {
 	const char *p = h, *e;
-	uint8_t tmp[B64_MAX / 4 * 3];
-	size_t n;
+	unsigned char *tmp = NULL;
+	size_t n = 0;
 	int rc = -1;
 
 	while (*p == ' ' || *p == '\t')
@@ -555,14 +500,18 @@ basic_decode(const char *h, uint8_t *pair, size_t *pairlen)
 	e = p + strlen(p);
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
 		e--;
-	if ((size_t)(e - p) > B64_MAX || b64_decode(p, e - p, tmp, &n) != 0 ||
+	if ((size_t)(e - p) > B64_MAX ||
+	    base64_decode(p, (size_t)(e - p), BASE64_STRICT, &tmp, &n) != 0 ||
 	    n > PAIR_MAX)
 		goto out;
 	memcpy(pair, tmp, n);
 	*pairlen = n;
 	rc = 0;
 out:
-	OPENSSL_cleanse(tmp, sizeof(tmp));
+	if (tmp) {
+		OPENSSL_cleanse(tmp, n);
+		free(tmp);
+	}
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "jws.h"
+#include "base64.h"
 #include "stmtfmt.h"
 #include "xalloc.h"
 #include "xapi.h"
@@ -38,57 +39,16 @@ is_space(int c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int
-b64_value(int c, int url)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == (url ? '-' : '+'))
-		return 62;
-	if (c == (url ? '_' : '/'))
-		return 63;
-	return -1;
-}
-
-/* Decode base64 (url: the base64url alphabet, and no padding as RFC 7515
- * wants; else the standard alphabet, padding optional, as x5c uses).
- * Returns a new buffer (caller frees) with its length in *outlen, or NULL
- * when s is not such text. */
+/* Decode base64 (url: the base64url alphabet without padding, as RFC
+ * 7515 wants; else standard base64 with optional padding, as x5c uses).
+ * A new buffer (caller frees), or NULL when s is not such text. */
 static unsigned char *
 b64_decode(const char *s, size_t len, int url, size_t *outlen)
 {
 	unsigned char *out;
-	unsigned int acc = 0;
-	size_t i, n = 0, bits = 0;
-	int v;
 
-	if (!url) {
-		if (len % 4 == 0 && len > 0 && s[len - 1] == '=')
-			len--;
-		if (len % 4 == 3 && len > 0 && s[len - 1] == '=')
-			len--;
-	}
-	if (len % 4 == 1)
+	if (base64_decode(s, len, url ? BASE64_URL : 0, &out, outlen) != 0)
 		return NULL;
-	out = xmalloc(len / 4 * 3 + 3);
-	for (i = 0; i < len; i++) {
-		if ((v = b64_value((unsigned char)s[i], url)) < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	*outlen = n;
 	return out;
 }
 
@@ -140,8 +100,10 @@ verify_x5c(const json *x5c, const EVP_MD *md, const char *input,
 		return JWS_EINVALID;
 	}
 	for (i = 0; i < x5c->n; i++) {
-		if (x5c->vals[i]->type != JSON_STRING || (der = b64_decode(
-		    x5c->vals[i]->str, x5c->vals[i]->len, 0, &derlen)) == NULL) {
+		const json *c = x5c->vals[i];
+
+		if (c->type != JSON_STRING ||
+		    (der = b64_decode(c->str, c->len, 0, &derlen)) == NULL) {
 			seterr(err, errlen, "x5c[%zu] is not base64",
 			    i);
 			goto out;
@@ -170,7 +132,8 @@ verify_x5c(const json *x5c, const EVP_MD *md, const char *input,
 		goto out;
 	}
 	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL || EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) != 1 ||
+	if (ctx == NULL ||
+	    EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) != 1 ||
 	    EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)input,
 	    inputlen) != 1) {
 		seterr(err, errlen, "does not verify with the x5c "

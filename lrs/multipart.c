@@ -75,8 +75,8 @@ multipart_type_is(const char *ct, const char *type)
 }
 
 /* Find the boundary parameter of a multipart/mixed Content-Type and copy it
- * into out (BOUNDARY_MAX + 1 bytes).  Parameters are token=token or
- * token=quoted-string; a trailing ';' is tolerated since clients send
+ * into out (BOUNDARY_MAX + 1 bytes).  Parameters are name=value or
+ * name=quoted-string; a trailing ';' is tolerated since clients send
  * "multipart/mixed;" and the error must then name the boundary. */
 static int
 get_boundary(const char *ct, char *out, char *err, size_t errlen)
@@ -93,16 +93,19 @@ get_boundary(const char *ct, char *out, char *err, size_t errlen)
 	s = strchr(ct, ';');
 	while (s != NULL && *s != '\0') {
 		if (*s != ';') {
-			seterr(err, errlen, "Content-Type: malformed parameters");
+			seterr(err, errlen,
+			    "Content-Type: malformed parameters");
 			return MULTIPART_EINVALID;
 		}
 		s = skip_ows(s + 1);
 		if (*s == '\0')
 			break;
-		for (namelen = 0; is_token((unsigned char)s[namelen]); namelen++)
-			;
+		namelen = 0;
+		while (is_token((unsigned char)s[namelen]))
+			namelen++;
 		if (namelen == 0 || s[namelen] != '=') {
-			seterr(err, errlen, "Content-Type: malformed parameter");
+			seterr(err, errlen,
+			    "Content-Type: malformed parameter");
 			return MULTIPART_EINVALID;
 		}
 		isb = namelen == 8 && strncasecmp(s, "boundary", 8) == 0;
@@ -134,7 +137,8 @@ get_boundary(const char *ct, char *out, char *err, size_t errlen)
 		if (!isb)
 			continue;
 		if (found) {
-			seterr(err, errlen, "Content-Type: boundary given twice");
+			seterr(err, errlen,
+			    "Content-Type: boundary given twice");
 			return MULTIPART_EINVALID;
 		}
 		found = 1;
@@ -250,8 +254,8 @@ parse_headers(const char *s, const char *end, size_t partno, struct buf *pool,
 		else
 			slot = NULL;
 		if (slot != NULL && *slot != NOSTR) {
-			seterr(err, errlen, "part %zu: %.*s given twice", partno,
-			    (int)(colon - s), s);
+			seterr(err, errlen, "part %zu: %.*s given twice",
+			    partno, (int)(colon - s), s);
 			return -1;
 		}
 		if (slot != NULL)

@@ -23,7 +23,7 @@ enum {
 };
 
 struct multipart_part {
-	const char	*content_type;	/* NUL-terminated copy of the part's Content-Type, or NULL */
+	const char	*content_type;	/* copy of the part's Content-Type, or NULL */
 	const char	*hash;		/* X-Experience-API-Hash value, or NULL */
 	const char	*encoding;	/* Content-Transfer-Encoding value, or NULL */
 	const char	*body;		/* points into the caller's body */

@@ -6,6 +6,7 @@
  * it atomically.  Reads: one short read transaction renders the reply into
  * memory; the server sends it afterwards.
  */
+#include "base64.h"
 #include "config.h"
 #include "index.h"
 #include "iso8601.h"
@@ -629,21 +630,17 @@ decode_more(struct http_req *req, struct store_query *q, struct http_resp *resp)
 {
 	const char *tok = params_get(&req->q, "more");
 	unsigned long long lo, hi;
-	unsigned char *raw;
+	unsigned char *raw = NULL;
 	char err[200];
-	int n, pos = 0;
+	int pos = 0;
 	size_t len;
 
 	if (req->q.n != 1) {
 		http_error(resp, 400, "more cannot be combined with other parameters");
 		return -1;
 	}
-	len = strlen(tok);
-	raw = xmalloc(len + 4);
-	n = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)len);
-	if (n >= 0)
-		raw[n] = '\0';
-	if (n < 0 || sscanf((char *)raw, "%llu.%llu.%n", &lo, &hi, &pos) != 2 ||
+	if (base64_decode(tok, strlen(tok), BASE64_URL, &raw, &len) != 0 ||
+	    sscanf((char *)raw, "%llu.%llu.%n", &lo, &hi, &pos) != 2 ||
 	    pos == 0) {
 		free(raw);
 		http_error(resp, 400, "more token is not one this LRS gave out");
@@ -668,7 +665,7 @@ static void
 encode_more(struct http_req *req, uint64_t lo, uint64_t hi, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
-	unsigned char *b64;
+	char *b64;
 	size_t i;
 
 	buf_printf(&raw, "%llu.%llu.", (unsigned long long)lo,
@@ -680,10 +677,9 @@ encode_more(struct http_req *req, uint64_t lo, uint64_t hi, struct buf *out)
 		buf_putc(&raw, '=');
 		params_encode(&raw, req->q.values[i]);
 	}
-	b64 = xmalloc(4 * (raw.len / 3 + 2) + 1);
-	EVP_EncodeBlock(b64, (unsigned char *)raw.p, (int)raw.len);
+	b64 = base64_encode(raw.p, raw.len, BASE64_URL);
 	buf_puts(out, "/xapi/statements?more=");
-	params_encode(out, (char *)b64);
+	buf_puts(out, b64);
 	free(b64);
 	buf_free(&raw);
 }
