@@ -7,6 +7,8 @@
  */
 #include "config.h"
 #include "cred.h"
+#include "docstore.h"
+#include "documents.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -104,10 +106,18 @@ open_all(const struct config *cfg, store **st, cred_store **cs)
 		    cfg->data, store_strerror(rc));
 		return -1;
 	}
+	if ((rc = documents_init(*st)) != 0) {
+		fprintf(stderr, "lrsd: cannot open the documents in %s: %s\n",
+		    cfg->data, docstore_strerror(rc));
+		store_close(*st);
+		documents_fini();
+		return -1;
+	}
 	if ((rc = cred_open(store_env(*st), cs)) != CRED_OK) {
 		fprintf(stderr, "lrsd: cannot open credentials: %s\n",
 		    cred_strerror(rc));
 		store_close(*st);
+		documents_fini();
 		return -1;
 	}
 	return 0;
@@ -197,6 +207,7 @@ out:
 	server_stop(sv);
 	cred_close(cs);
 	store_close(st);
+	documents_fini();
 	if (rc == 0)
 		log_msg(LOG_INFO, "stopped");
 	return rc;
@@ -270,6 +281,7 @@ out:
 	free(list);
 	cred_close(cs);
 	store_close(st);
+	documents_fini();
 	return rc;
 }
 

@@ -20,6 +20,9 @@
 #include <civetweb.h>
 
 #define XAPI_ROOT "/xapi"
+#define CORS_METHODS "GET, PUT, POST, DELETE, HEAD, OPTIONS"
+#define CORS_HEADERS "Authorization, X-Experience-API-Version, If-Match, " \
+	"If-None-Match, Content-Type, Content-Length, Accept-Language"
 
 struct server {
 	struct mg_context	*ctx;
@@ -225,7 +228,6 @@ cors_headers(struct mg_connection *conn, struct buf *out)
 	buf_printf(out, "Access-Control-Allow-Origin: %s\r\n",
 	    origin && *origin && !strpbrk(origin, "\r\n") ? origin : "*");
 	buf_puts(out, "Vary: Origin\r\n"
-	    "Access-Control-Allow-Credentials: true\r\n"
 	    "Access-Control-Expose-Headers: ETag, Last-Modified, Content-Type, "
 	    "X-Experience-API-Version, X-Experience-API-Consistent-Through\r\n");
 }
@@ -243,7 +245,7 @@ write_reply(struct mg_connection *conn, struct http_req *req,
 	    http_reason(resp->status));
 	buf_printf(&h, "Date: %s\r\n", http_date(iso8601_now(), date));
 	buf_printf(&h, "X-Experience-API-Version: %s\r\n",
-	    req->v == XAPI_V2 ? "2.0.0" : "1.0.3");
+	    req->v == XAPI_V2 ? "2.0.0" : req->v == XAPI_V1 ? "1.0.3" : "0.9");
 	buf_printf(&h, "X-Experience-API-Consistent-Through: %s\r\n",
 	    iso8601_format(req->st ? store_consistent_through(req->st) :
 	    iso8601_now(), stamp));
@@ -304,21 +306,21 @@ handle(struct mg_connection *conn, void *cbdata)
 	{
 		const char *vh = http_header(&req, "X-Experience-API-Version");
 
-		/* A request that names no version is answered as the newest
-		 * version; one that names an unknown version, as 1.0.3. */
+		/* A request that names no version is a 0.9 request, which
+		 * is rejected as such; one that names an unknown version is
+		 * answered as 1.0.3. */
 		if (vh == NULL)
-			req.v = XAPI_V2;
+			req.v = XAPI_V09;
 		else if (parse_version(vh, &req.v) != 0)
 			req.v = XAPI_V1;
 	}
 
 	if (strcmp(method, "OPTIONS") == 0) {
+		if (req.v == XAPI_V09)
+			req.v = XAPI_V2;
 		resp.status = 200;
-		http_add_header(&resp, "Access-Control-Allow-Methods",
-		    "GET, PUT, POST, DELETE, HEAD, OPTIONS");
-		http_add_header(&resp, "Access-Control-Allow-Headers",
-		    "Authorization, X-Experience-API-Version, If-Match, "
-		    "If-None-Match, Content-Type, Content-Length, Accept-Language");
+		http_add_header(&resp, "Access-Control-Allow-Methods", CORS_METHODS);
+		http_add_header(&resp, "Access-Control-Allow-Headers", CORS_HEADERS);
 		http_add_header(&resp, "Access-Control-Max-Age", "86400");
 		http_set_type(&resp, "text/plain");
 		goto reply;
@@ -360,11 +362,11 @@ handle(struct mg_connection *conn, void *cbdata)
 	if (parse_version(http_header(&req, "X-Experience-API-Version"), &req.v) != 0) {
 		const char *vh = http_header(&req, "X-Experience-API-Version");
 
-		req.v = vh ? XAPI_V1 : XAPI_V2;
+		req.v = vh ? XAPI_V1 : XAPI_V09;
 		if (vh)
 			http_error(&resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
 		else
-			http_error(&resp, 400, "the X-Experience-API-Version header is required");
+			http_error(&resp, 400, "the X-Experience-API-Version header is required (a request without it is an xAPI 0.9 request, which this LRS does not serve)");
 		goto reply;
 	}
 	if (!(req.cred.scopes & scopes_needed(req.method, req.path))) {
@@ -427,6 +429,10 @@ server_start(const struct config *cfg, store *st, cred_store *cs,
 		"request_timeout_ms", "30000",
 		"keep_alive_timeout_ms", "30000",
 		"decode_url", "no",
+		/* civetweb answers CORS preflights itself, before handlers. */
+		"access_control_allow_origin", "*",
+		"access_control_allow_methods", CORS_METHODS,
+		"access_control_allow_headers", CORS_HEADERS,
 		NULL
 	};
 	server *sv = xcalloc(1, sizeof(*sv));

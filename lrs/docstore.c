@@ -1,0 +1,1014 @@
+/* docstore: documents, canonical Activities and Persons in LMDB.
+ *
+ * Key layout (integers big-endian):
+ *
+ *   doc      kind u8 | scope 16 | [STATE: has-registration u8 |
+ *            registration 16] | SHA-256(id) 16
+ *              -> version u8 (1) | updated i64 | SHA-1 20 | typelen u16 |
+ *                 idlen u32 | Content-Type | id | document bytes
+ *            scope is the first 16 bytes of SHA-256(kind | activityId |
+ *            0 | agent IFI hash), the parts the kind uses; ids are hashed
+ *            so that any id fits LMDB's key size, and kept in the value so
+ *            that listing can return them.
+ *   docact   SHA-256 of the Activity id (index_hash INDEX_ACTIVITY)
+ *              -> canonical Activity object, JSON text
+ *   docagt   agent IFI hash (index_agent_hash) -> Person object, JSON text
+ *   docmeta  "seq" -> u64, the last statement learned from
+ *
+ * The canonical Activity: every statement the LRS accepts comes from a
+ * credential it trusts, so each Activity definition seen (statement
+ * object, context activities, and the same inside a SubStatement) is
+ * merged into the stored one: the last definition seen wins per property,
+ * except that language maps (name, description) and extensions are merged
+ * member by member (last seen wins per language / extension).
+ *
+ * The Person: every Agent with a name seen in a statement (actor, object,
+ * instructor, team and group members, 2.0 context agents and groups, and
+ * the same in a SubStatement) adds its name to the Person of its IFI; the
+ * LRS does not link different IFIs to one person.
+ */
+#include "docstore.h"
+#include "iso8601.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#define DOC_VERSION	1
+#define DOC_HDR		(1 + 8 + 20 + 2 + 4)
+#define PREFIX_MAX	(1 + 16 + 1 + 16)
+#define KEY_MAX		(PREFIX_MAX + 16)
+#define MAX_NAMES	32	/* names kept per Person */
+#define MAX_DEPTH	64
+
+struct docstore {
+	store	*st;
+	MDB_env	*env;
+	MDB_dbi	 doc, act, agt, meta;
+};
+
+/* A stored record, decoded in place (pointers into the map). */
+struct rec {
+	int64_t		 updated;
+	const uint8_t	*sha1;
+	const char	*type;
+	size_t		 typelen;
+	const char	*id;
+	size_t		 idlen;
+	const char	*data;
+	size_t		 len;
+};
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int
+map_rc(int rc)
+{
+	switch (rc) {
+	case 0: return DOCSTORE_OK;
+	case MDB_NOTFOUND: return DOCSTORE_ENOTFOUND;
+	case MDB_MAP_FULL: return DOCSTORE_EFULL;
+	default: return DOCSTORE_EIO;
+	}
+}
+
+const char *
+docstore_strerror(int rc)
+{
+	switch (rc) {
+	case DOCSTORE_OK: return "success";
+	case DOCSTORE_ENOTFOUND: return "not found";
+	case DOCSTORE_ENOTJSON: return "both documents must be JSON objects to merge";
+	case DOCSTORE_EFULL: return "the store is full (raise the map size)";
+	case DOCSTORE_EIO: return "storage failure";
+	case DOCSTORE_EINVALID: return "invalid document key";
+	default: return "unknown document store error";
+	}
+}
+
+static void
+sha256_16(const void *a, size_t alen, uint8_t out[16])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen;
+
+	EVP_Digest(a, alen, md, &mdlen, EVP_sha256(), NULL);
+	memcpy(out, md, 16);
+}
+
+static void
+sha1_hex(const void *data, size_t len, char out[41], uint8_t raw[20])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen, i;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL);
+	for (i = 0; i < 20; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[40] = '\0';
+	if (raw)
+		memcpy(raw, md, 20);
+}
+
+static void
+hex_of(const uint8_t raw[20], char out[41])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[40] = '\0';
+}
+
+/* The key prefix of scope sc; with registration nonzero a State prefix
+ * includes the registration part.  Returns its length, 0 when sc lacks a
+ * part its kind needs. */
+static size_t
+scope_prefix(const struct docstore_scope *sc, int registration,
+    uint8_t out[PREFIX_MAX])
+{
+	EVP_MD_CTX *ctx;
+	unsigned char md[EVP_MAX_MD_SIZE], k = (unsigned char)sc->kind, z = 0;
+	unsigned int mdlen;
+	int act = sc->kind != DOCSTORE_AGENT_PROFILE;
+	int agent = sc->kind != DOCSTORE_ACTIVITY_PROFILE;
+	size_t n;
+
+	if (sc->kind != DOCSTORE_STATE && sc->kind != DOCSTORE_ACTIVITY_PROFILE &&
+	    sc->kind != DOCSTORE_AGENT_PROFILE)
+		return 0;
+	if (act && sc->activity_id == NULL)
+		return 0;
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, &k, 1);
+	if (act)
+		EVP_DigestUpdate(ctx, sc->activity_id, strlen(sc->activity_id));
+	EVP_DigestUpdate(ctx, &z, 1);
+	if (agent)
+		EVP_DigestUpdate(ctx, sc->agent, INDEX_HASH_LEN);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	out[0] = k;
+	memcpy(out + 1, md, 16);
+	n = 17;
+	if (sc->kind == DOCSTORE_STATE && registration) {
+		out[n++] = sc->has_registration ? 1 : 0;
+		if (sc->has_registration)
+			memcpy(out + n, sc->registration, 16);
+		else
+			memset(out + n, 0, 16);
+		n += 16;
+	}
+	return n;
+}
+
+/* The key of document id of scope sc. */
+static size_t
+doc_key(const struct docstore_scope *sc, const char *id, uint8_t out[KEY_MAX])
+{
+	size_t n;
+
+	if (id == NULL || (n = scope_prefix(sc, 1, out)) == 0)
+		return 0;
+	sha256_16(id, strlen(id), out + n);
+	return n + 16;
+}
+
+static int
+rec_decode(const MDB_val *v, struct rec *r)
+{
+	const uint8_t *p = v->mv_data;
+	size_t tl, il;
+
+	if (v->mv_size < DOC_HDR || p[0] != DOC_VERSION)
+		return -1;
+	tl = (size_t)p[29] << 8 | p[30];
+	il = (size_t)p[31] << 24 | (size_t)p[32] << 16 | (size_t)p[33] << 8 |
+	    p[34];
+	if (v->mv_size - DOC_HDR < tl || v->mv_size - DOC_HDR - tl < il)
+		return -1;
+	r->updated = (int64_t)get_u64(p + 1);
+	r->sha1 = p + 9;
+	r->type = (const char *)p + DOC_HDR;
+	r->typelen = tl;
+	r->id = r->type + tl;
+	r->idlen = il;
+	r->data = r->id + il;
+	r->len = v->mv_size - DOC_HDR - tl - il;
+	return 0;
+}
+
+/* Store a record for (id, type, data) under key k. */
+static int
+rec_put(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, const char *id,
+    const char *type, const void *data, size_t len, int64_t updated,
+    char etag[41])
+{
+	size_t tl = strlen(type), il = strlen(id);
+	uint8_t *p;
+	MDB_val v;
+	int rc;
+
+	if (tl > 0xffff)
+		tl = 0xffff;
+	v.mv_size = DOC_HDR + tl + il + len;
+	p = xmalloc(v.mv_size);
+	p[0] = DOC_VERSION;
+	put_u64(p + 1, (uint64_t)updated);
+	sha1_hex(data, len, etag, p + 9);
+	p[29] = (uint8_t)(tl >> 8);
+	p[30] = (uint8_t)tl;
+	p[31] = (uint8_t)(il >> 24);
+	p[32] = (uint8_t)(il >> 16);
+	p[33] = (uint8_t)(il >> 8);
+	p[34] = (uint8_t)il;
+	memcpy(p + DOC_HDR, type, tl);
+	memcpy(p + DOC_HDR + tl, id, il);
+	if (len)
+		memcpy(p + DOC_HDR + tl + il, data, len);
+	v.mv_data = p;
+	rc = mdb_put(txn, dbi, (MDB_val *)k, &v, 0);
+	free(p);
+	return rc;
+}
+
+static int
+is_json_type(const char *type, size_t len)
+{
+	static const char want[] = "application/json";
+	size_t n = sizeof(want) - 1;
+
+	while (len && (*type == ' ' || *type == '\t')) {
+		type++;
+		len--;
+	}
+	if (len < n || strncasecmp(type, want, n) != 0)
+		return 0;
+	type += n;
+	len -= n;
+	while (len && (*type == ' ' || *type == '\t')) {
+		type++;
+		len--;
+	}
+	return len == 0 || *type == ';';
+}
+
+/* Read a JSON text value of db under key k into a new tree. */
+static int
+get_json(MDB_txn *txn, MDB_dbi dbi, const uint8_t k16[16], json **out)
+{
+	MDB_val k = { 16, (void *)k16 }, v;
+	int rc;
+
+	*out = NULL;
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return rc;
+	if (json_parse(v.mv_data, v.mv_size, MAX_DEPTH, out, NULL, 0) != 0)
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+static int
+put_json(MDB_txn *txn, MDB_dbi dbi, const uint8_t k16[16], const json *j)
+{
+	MDB_val k = { 16, (void *)k16 }, v;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	json_dump(j, &b);
+	v.mv_size = b.len;
+	v.mv_data = b.p;
+	rc = mdb_put(txn, dbi, &k, &v, 0);
+	buf_free(&b);
+	return rc;
+}
+
+/* Merge the members of object from into object into, one level deep;
+ * nonzero when into changed. */
+static int
+merge_members(json *into, const json *from)
+{
+	int changed = 0;
+	size_t i;
+	json *cur;
+
+	for (i = 0; i < from->n; i++) {
+		cur = json_get(into, from->keys[i]);
+		if (cur && json_equal(cur, from->vals[i]))
+			continue;
+		json_set(into, from->keys[i], json_clone(from->vals[i]));
+		changed = 1;
+	}
+	return changed;
+}
+
+int
+docstore_merge_definition(json *cur, const json *def)
+{
+	static const char *maps[] = { "name", "description", "extensions", NULL };
+	int changed = 0;
+	size_t i, k;
+	json *have;
+
+	if (cur == NULL || def == NULL || def->type != JSON_OBJECT)
+		return 0;
+	for (i = 0; i < def->n; i++) {
+		have = json_get(cur, def->keys[i]);
+		for (k = 0; maps[k]; k++)
+			if (strcmp(def->keys[i], maps[k]) == 0)
+				break;
+		if (maps[k] && have && have->type == JSON_OBJECT &&
+		    def->vals[i]->type == JSON_OBJECT) {
+			changed |= merge_members(have, def->vals[i]);
+			continue;
+		}
+		if (have && json_equal(have, def->vals[i]))
+			continue;
+		json_set(cur, def->keys[i], json_clone(def->vals[i]));
+		changed = 1;
+	}
+	return changed;
+}
+
+/* Learn one Activity object. */
+static int
+learn_activity(docstore *ds, MDB_txn *txn, const json *a)
+{
+	const json *id = json_get(a, "id"), *def = json_get(a, "definition");
+	uint8_t k[INDEX_HASH_LEN];
+	json *cur = NULL, *have;
+	int rc, changed = 0;
+
+	if (id == NULL || id->type != JSON_STRING || def == NULL ||
+	    def->type != JSON_OBJECT || def->n == 0)
+		return 0;
+	index_hash(INDEX_ACTIVITY, id->str, id->len, k);
+	rc = get_json(txn, ds->act, k, &cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (cur->type != JSON_OBJECT ||
+	    !json_is_str(json_get(cur, "id"), id->str)))) {
+		/* New, or (in theory) a hash collision: start over. */
+		json_free(cur);
+		cur = json_new(JSON_OBJECT);
+		json_set(cur, "objectType", json_new_str("Activity"));
+		json_set(cur, "id", json_new_strn(id->str, id->len));
+		changed = 1;
+	} else if (rc != 0)
+		return rc;
+	have = json_get(cur, "definition");
+	if (have == NULL || have->type != JSON_OBJECT) {
+		json_set(cur, "definition", json_new(JSON_OBJECT));
+		have = json_get(cur, "definition");
+		changed = 1;
+	}
+	changed |= docstore_merge_definition(have, def);
+	rc = changed ? put_json(txn, ds->act, k, cur) : 0;
+	json_free(cur);
+	return rc;
+}
+
+/* Each Activity of a contextActivities member: an array, or (1.0.3) one
+ * object. */
+static int
+learn_context_activities(docstore *ds, MDB_txn *txn, const json *ca)
+{
+	static const char *kinds[] = { "parent", "grouping", "category", "other",
+	    NULL };
+	const json *v;
+	size_t i, k;
+	int rc;
+
+	if (ca == NULL || ca->type != JSON_OBJECT)
+		return 0;
+	for (k = 0; kinds[k]; k++) {
+		if ((v = json_get(ca, kinds[k])) == NULL)
+			continue;
+		if (v->type == JSON_OBJECT) {
+			if ((rc = learn_activity(ds, txn, v)) != 0)
+				return rc;
+			continue;
+		}
+		for (i = 0; v->type == JSON_ARRAY && i < v->n; i++)
+			if ((rc = learn_activity(ds, txn, v->vals[i])) != 0)
+				return rc;
+	}
+	return 0;
+}
+
+/* The member of a Person that holds IFIs of agent's kind, and the value. */
+static const char *
+ifi_of(const json *agent, const json **val)
+{
+	static const char *names[] = { "mbox", "mbox_sha1sum", "openid",
+	    "account", NULL };
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if ((*val = json_get(agent, names[i])) != NULL)
+			return names[i];
+	return NULL;
+}
+
+/* Add v to array member key of obj unless an equal value is there;
+ * nonzero when added. */
+static int
+add_unique(json *obj, const char *key, const json *v, size_t max)
+{
+	json *arr = json_get(obj, key);
+	size_t i;
+
+	if (arr == NULL || arr->type != JSON_ARRAY) {
+		json_set(obj, key, json_new(JSON_ARRAY));
+		arr = json_get(obj, key);
+	}
+	for (i = 0; i < arr->n; i++)
+		if (json_equal(arr->vals[i], v))
+			return 0;
+	if (arr->n >= max)
+		return 0;
+	json_push(arr, json_clone(v));
+	return 1;
+}
+
+/* A new Person holding agent's IFI (and name when it has one). */
+static json *
+person_new(const json *agent)
+{
+	json *p = json_new(JSON_OBJECT);
+	const json *val, *name = json_get(agent, "name");
+	const char *field;
+
+	json_set(p, "objectType", json_new_str("Person"));
+	json_set(p, "name", json_new(JSON_ARRAY));
+	if (name && name->type == JSON_STRING)
+		add_unique(p, "name", name, MAX_NAMES);
+	if ((field = ifi_of(agent, &val)) != NULL)
+		add_unique(p, field, val, MAX_NAMES);
+	return p;
+}
+
+/* Learn the name of one Agent, or of each member of a Group. */
+static int
+learn_agent(docstore *ds, MDB_txn *txn, const json *a)
+{
+	const json *name, *members;
+	uint8_t k[INDEX_HASH_LEN];
+	json *cur = NULL;
+	size_t i;
+	int rc;
+
+	if (a == NULL || a->type != JSON_OBJECT)
+		return 0;
+	if (json_is_str(json_get(a, "objectType"), "Group")) {
+		members = json_get(a, "member");
+		for (i = 0; members && members->type == JSON_ARRAY &&
+		    i < members->n; i++)
+			if ((rc = learn_agent(ds, txn, members->vals[i])) != 0)
+				return rc;
+		return 0;
+	}
+	name = json_get(a, "name");
+	if (name == NULL || name->type != JSON_STRING ||
+	    index_agent_hash(a, k) != 0)
+		return 0;
+	rc = get_json(txn, ds->agt, k, &cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && cur->type != JSON_OBJECT)) {
+		json_free(cur);
+		cur = person_new(a);
+		rc = put_json(txn, ds->agt, k, cur);
+	} else if (rc == 0 && add_unique(cur, "name", name, MAX_NAMES))
+		rc = put_json(txn, ds->agt, k, cur);
+	json_free(cur);
+	return rc;
+}
+
+/* The Activities and Agents of a statement or SubStatement. */
+static int
+learn_body(docstore *ds, MDB_txn *txn, const json *st, int depth)
+{
+	const json *obj = json_get(st, "object"), *ctx = json_get(st, "context");
+	const json *ot = json_get(obj, "objectType"), *arr;
+	size_t i;
+	int rc;
+
+	if ((rc = learn_agent(ds, txn, json_get(st, "actor"))) != 0)
+		return rc;
+	if (obj && (ot == NULL || json_is_str(ot, "Activity")))
+		rc = learn_activity(ds, txn, obj);
+	else if (json_is_str(ot, "Agent") || json_is_str(ot, "Group"))
+		rc = learn_agent(ds, txn, obj);
+	else if (json_is_str(ot, "SubStatement") && depth == 0)
+		rc = learn_body(ds, txn, obj, depth + 1);
+	if (rc != 0 || ctx == NULL || ctx->type != JSON_OBJECT)
+		return rc;
+	if ((rc = learn_context_activities(ds, txn,
+	    json_get(ctx, "contextActivities"))) != 0 ||
+	    (rc = learn_agent(ds, txn, json_get(ctx, "instructor"))) != 0 ||
+	    (rc = learn_agent(ds, txn, json_get(ctx, "team"))) != 0)
+		return rc;
+	arr = json_get(ctx, "contextAgents");
+	for (i = 0; arr && arr->type == JSON_ARRAY && i < arr->n; i++)
+		if ((rc = learn_agent(ds, txn,
+		    json_get(arr->vals[i], "agent"))) != 0)
+			return rc;
+	arr = json_get(ctx, "contextGroups");
+	for (i = 0; arr && arr->type == JSON_ARRAY && i < arr->n; i++)
+		if ((rc = learn_agent(ds, txn,
+		    json_get(arr->vals[i], "group"))) != 0)
+			return rc;
+	return 0;
+}
+
+int
+docstore_learn(docstore *ds, MDB_txn *txn, const json *st)
+{
+	int rc;
+
+	if (st == NULL || st->type != JSON_OBJECT)
+		return DOCSTORE_OK;
+	rc = learn_body(ds, txn, st, 0);
+	return map_rc(rc);
+}
+
+static int
+meta_seq(MDB_txn *txn, docstore *ds, uint64_t *seq, int set)
+{
+	MDB_val k = { 3, "seq" }, v;
+	uint8_t b[8];
+	int rc;
+
+	if (set) {
+		put_u64(b, *seq);
+		v.mv_size = 8;
+		v.mv_data = b;
+		return mdb_put(txn, ds->meta, &k, &v, 0);
+	}
+	*seq = 0;
+	rc = mdb_get(txn, ds->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		*seq = get_u64(v.mv_data);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The store's subscriber: learn from each statement as it is stored. */
+static int
+subscriber(void *arg, MDB_txn *txn, uint64_t seq, const json *st)
+{
+	docstore *ds = arg;
+	int rc;
+
+	if ((rc = docstore_learn(ds, txn, st)) != 0)
+		return rc;
+	return meta_seq(txn, ds, &seq, 1);
+}
+
+/* Learn from the statements stored after the last one learned. */
+static int
+replay(docstore *ds, MDB_txn *txn)
+{
+	uint64_t seq;
+	const char *text;
+	size_t len;
+	json *st;
+	int rc;
+
+	if ((rc = meta_seq(txn, ds, &seq, 0)) != 0)
+		return rc;
+	for (;;) {
+		rc = store_get_seq(txn, ds->st, seq + 1, &text, &len);
+		if (rc == STORE_ENOTFOUND)
+			return 0;
+		if (rc != STORE_OK)
+			return MDB_PANIC;
+		seq++;
+		st = NULL;
+		if (json_parse(text, len, MAX_DEPTH, &st, NULL, 0) == 0)
+			rc = docstore_learn(ds, txn, st);
+		json_free(st);
+		if (rc != 0 || (rc = meta_seq(txn, ds, &seq, 1)) != 0)
+			return rc;
+	}
+}
+
+int
+docstore_open(store *st, docstore **out)
+{
+	docstore *ds = xcalloc(1, sizeof(*ds));
+	MDB_txn *txn = NULL;
+	int rc;
+
+	*out = NULL;
+	ds->st = st;
+	ds->env = store_env(st);
+	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_dbi_open(txn, "doc", MDB_CREATE, &ds->doc)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "docact", MDB_CREATE, &ds->act)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "docagt", MDB_CREATE, &ds->agt)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "docmeta", MDB_CREATE, &ds->meta)) != 0)
+		goto out;
+	if ((rc = replay(ds, txn)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0)
+		goto out;
+	store_subscribe(st, subscriber, ds);
+	*out = ds;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	if (*out == NULL) {
+		free(ds);
+		return map_rc(rc);
+	}
+	return DOCSTORE_OK;
+}
+
+void
+docstore_close(docstore *ds)
+{
+	free(ds);
+}
+
+void
+docstore_doc_free(struct docstore_doc *d)
+{
+	free(d->type);
+	free(d->data);
+	memset(d, 0, sizeof(*d));
+}
+
+void
+docstore_ids_free(char **ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+static char *
+dup_n(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int
+docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
+    struct docstore_doc *out)
+{
+	uint8_t kb[KEY_MAX];
+	MDB_val k, v;
+	store_read *r;
+	struct rec rec;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((k.mv_size = doc_key(sc, id, kb)) == 0)
+		return DOCSTORE_EINVALID;
+	k.mv_data = kb;
+	if (store_read_begin(ds->st, &r) != STORE_OK)
+		return DOCSTORE_EIO;
+	rc = mdb_get(store_read_txn(r), ds->doc, &k, &v);
+	if (rc == 0 && rec_decode(&v, &rec) != 0)
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		out->type = dup_n(rec.type, rec.typelen);
+		out->data = dup_n(rec.data, rec.len);
+		out->len = rec.len;
+		out->updated = rec.updated;
+		hex_of(rec.sha1, out->etag);
+	}
+	store_read_end(r);
+	return map_rc(rc);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+docstore_list(docstore *ds, const struct docstore_scope *sc, int64_t since,
+    char ***ids, size_t *n, int64_t *newest)
+{
+	uint8_t prefix[PREFIX_MAX];
+	size_t plen, cap = 0, i, o;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	store_read *r;
+	struct rec rec;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	*newest = 0;
+	plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, prefix);
+	if (plen == 0)
+		return DOCSTORE_EINVALID;
+	if (store_read_begin(ds->st, &r) != STORE_OK)
+		return DOCSTORE_EIO;
+	if ((rc = mdb_cursor_open(store_read_txn(r), ds->doc, &cur)) != 0)
+		goto out;
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (rec_decode(&v, &rec) != 0) {
+			rc = MDB_CORRUPTED;
+			goto out;
+		}
+		if (rec.updated <= since)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = dup_n(rec.id, rec.idlen);
+		if (rec.updated > *newest)
+			*newest = rec.updated;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	/* The same id may be stored under several registrations. */
+	if (*n > 1) {
+		qsort(*ids, *n, sizeof(**ids), cmp_str);
+		for (i = 1, o = 1; i < *n; i++) {
+			if (strcmp((*ids)[i], (*ids)[o - 1]) == 0)
+				free((*ids)[i]);
+			else
+				(*ids)[o++] = (*ids)[i];
+		}
+		*n = o;
+	}
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	store_read_end(r);
+	if (rc != 0) {
+		docstore_ids_free(*ids, *n);
+		*ids = NULL;
+		*n = 0;
+	}
+	return map_rc(rc);
+}
+
+/* The merge of a POST into stored document cur: new bytes in *out. */
+static int
+merge_doc(const struct rec *cur, const struct docstore_write *w,
+    struct buf *out)
+{
+	json *a = NULL, *b = NULL;
+	int rc = DOCSTORE_ENOTJSON;
+
+	if (!is_json_type(cur->type, cur->typelen) ||
+	    w->type == NULL || !is_json_type(w->type, strlen(w->type)))
+		goto out;
+	if (json_parse(cur->data, cur->len, MAX_DEPTH, &a, NULL, 0) != 0 ||
+	    json_parse(w->data, w->len, MAX_DEPTH, &b, NULL, 0) != 0 ||
+	    a->type != JSON_OBJECT || b->type != JSON_OBJECT)
+		goto out;
+	merge_members(a, b);
+	json_dump(a, out);
+	rc = DOCSTORE_OK;
+out:
+	json_free(a);
+	json_free(b);
+	return rc;
+}
+
+int
+docstore_write(docstore *ds, const struct docstore_scope *sc,
+    struct docstore_write *w)
+{
+	uint8_t kb[KEY_MAX];
+	struct docstore_doc view;
+	struct buf merged = BUF_INIT;
+	struct rec cur;
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	char *type = NULL;
+	int rc, ret = 0, exists;
+
+	w->etag[0] = '\0';
+	w->updated = 0;
+	if ((k.mv_size = doc_key(sc, w->id, kb)) == 0)
+		return DOCSTORE_EINVALID;
+	k.mv_data = kb;
+	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
+		goto out;
+	rc = mdb_get(txn, ds->doc, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	exists = rc == 0;
+	rc = 0;
+	if (exists && rec_decode(&v, &cur) != 0) {
+		rc = MDB_CORRUPTED;
+		goto out;
+	}
+	if (w->check) {
+		if (exists) {
+			/* The data stays in the map: not NUL-terminated. */
+			type = dup_n(cur.type, cur.typelen);
+			view.type = type;
+			view.data = (char *)cur.data;
+			view.len = cur.len;
+			view.updated = cur.updated;
+			hex_of(cur.sha1, view.etag);
+		}
+		if ((ret = w->check(w->arg, exists ? &view : NULL)) != 0)
+			goto out;
+	}
+	switch (w->op) {
+	case DOCSTORE_DELETE:
+		if (exists)
+			rc = mdb_del(txn, ds->doc, &k, NULL);
+		break;
+	case DOCSTORE_POST:
+		if (exists) {
+			if ((ret = merge_doc(&cur, w, &merged)) != 0)
+				goto out;
+			w->updated = iso8601_now();
+			rc = rec_put(txn, ds->doc, &k, w->id, w->type,
+			    merged.p ? merged.p : "", merged.len, w->updated,
+			    w->etag);
+			break;
+		}
+		/* FALLTHROUGH */
+	case DOCSTORE_PUT:
+		w->updated = iso8601_now();
+		rc = rec_put(txn, ds->doc, &k, w->id,
+		    w->type ? w->type : "application/octet-stream",
+		    w->data ? w->data : "", w->len, w->updated, w->etag);
+		break;
+	default:
+		ret = DOCSTORE_EINVALID;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+out:
+	/* Anything that did not commit changes nothing. */
+	if (txn)
+		mdb_txn_abort(txn);
+	free(type);
+	buf_free(&merged);
+	if (ret == 0 && rc != 0)
+		w->etag[0] = '\0';
+	return ret ? ret : map_rc(rc);
+}
+
+int
+docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
+{
+	uint8_t prefix[PREFIX_MAX], (*keys)[KEY_MAX] = NULL;
+	size_t *lens = NULL, plen, count = 0, cap = 0, i;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if (n)
+		*n = 0;
+	plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, prefix);
+	if (plen == 0)
+		return DOCSTORE_EINVALID;
+	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, ds->doc, &cur)) != 0)
+		goto out;
+	/* Collect the keys first: deleting under a moving cursor is
+	 * subtle. */
+	k.mv_size = plen;
+	k.mv_data = prefix;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || k.mv_size > KEY_MAX ||
+		    memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			keys = xrealloc(keys, cap * sizeof(*keys));
+			lens = xrealloc(lens, cap * sizeof(*lens));
+		}
+		memcpy(keys[count], k.mv_data, k.mv_size);
+		lens[count++] = k.mv_size;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	mdb_cursor_close(cur);
+	cur = NULL;
+	for (i = 0; i < count; i++) {
+		k.mv_size = lens[i];
+		k.mv_data = keys[i];
+		if ((rc = mdb_del(txn, ds->doc, &k, NULL)) != 0)
+			goto out;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc == 0 && n)
+		*n = count;
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	free(keys);
+	free(lens);
+	return map_rc(rc);
+}
+
+int
+docstore_activity(docstore *ds, const char *id, json **out)
+{
+	uint8_t k[INDEX_HASH_LEN];
+	store_read *r;
+	int rc;
+
+	*out = NULL;
+	index_hash(INDEX_ACTIVITY, id, strlen(id), k);
+	if (store_read_begin(ds->st, &r) != STORE_OK)
+		return DOCSTORE_EIO;
+	rc = get_json(store_read_txn(r), ds->act, k, out);
+	store_read_end(r);
+	if (rc == 0 && !json_is_str(json_get(*out, "id"), id)) {
+		json_free(*out);
+		*out = NULL;
+		rc = MDB_NOTFOUND;
+	}
+	return map_rc(rc);
+}
+
+int
+docstore_person(docstore *ds, const json *agent, json **out)
+{
+	uint8_t ifi[INDEX_HASH_LEN];
+	const json *val, *name;
+	const char *field;
+	store_read *r;
+	int rc;
+
+	*out = NULL;
+	if (index_agent_hash(agent, ifi) != 0)
+		return DOCSTORE_EINVALID;
+	if (store_read_begin(ds->st, &r) != STORE_OK)
+		return DOCSTORE_EIO;
+	rc = get_json(store_read_txn(r), ds->agt, ifi, out);
+	store_read_end(r);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (*out)->type != JSON_OBJECT)) {
+		json_free(*out);
+		*out = person_new(agent);
+		return DOCSTORE_OK;
+	}
+	if (rc != 0)
+		return map_rc(rc);
+	name = json_get(agent, "name");
+	if (name && name->type == JSON_STRING)
+		add_unique(*out, "name", name, MAX_NAMES + 1);
+	else if (json_get(*out, "name") == NULL)
+		json_set(*out, "name", json_new(JSON_ARRAY));
+	if ((field = ifi_of(agent, &val)) != NULL)
+		add_unique(*out, field, val, MAX_NAMES + 1);
+	return DOCSTORE_OK;
+}
