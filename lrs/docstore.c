@@ -27,6 +27,7 @@
  * the same in a SubStatement) adds its name to the Person of its IFI; the
  * LRS does not link different IFIs to one person.
  */
+#include "be.h"
 #include "docstore.h"
 #include "iso8601.h"
 #include "xalloc.h"
@@ -62,26 +63,6 @@ struct rec {
 	const char	*data;
 	size_t		 len;
 };
-
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static int
 map_rc(int rc)
@@ -216,7 +197,7 @@ rec_decode(const MDB_val *v, struct rec *r)
 	    p[34];
 	if (v->mv_size - DOC_HDR < tl || v->mv_size - DOC_HDR - tl < il)
 		return -1;
-	r->updated = (int64_t)get_u64(p + 1);
+	r->updated = (int64_t)be64_get(p + 1);
 	r->sha1 = p + 9;
 	r->type = (const char *)p + DOC_HDR;
 	r->typelen = tl;
@@ -243,7 +224,7 @@ rec_put(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, const char *id,
 	v.mv_size = DOC_HDR + tl + il + len;
 	p = xmalloc(v.mv_size);
 	p[0] = DOC_VERSION;
-	put_u64(p + 1, (uint64_t)updated);
+	be64_put(p + 1, (uint64_t)updated);
 	sha1_hex(data, len, etag, p + 9);
 	p[29] = (uint8_t)(tl >> 8);
 	p[30] = (uint8_t)tl;
@@ -566,7 +547,7 @@ meta_seq(MDB_txn *txn, docstore *ds, uint64_t *seq, int set)
 	int rc;
 
 	if (set) {
-		put_u64(b, *seq);
+		be64_put(b, *seq);
 		v.mv_size = 8;
 		v.mv_data = b;
 		return mdb_put(txn, ds->meta, &k, &v, 0);
@@ -574,7 +555,7 @@ meta_seq(MDB_txn *txn, docstore *ds, uint64_t *seq, int set)
 	*seq = 0;
 	rc = mdb_get(txn, ds->meta, &k, &v);
 	if (rc == 0 && v.mv_size == 8)
-		*seq = get_u64(v.mv_data);
+		*seq = be64_get(v.mv_data);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

@@ -85,26 +85,6 @@ is_read(const struct http_req *req)
 	    strcmp(req->method, "HEAD") == 0;
 }
 
-/* 400 unless every parameter is one of allowed. */
-static int
-only_params(struct http_req *req, const char *const *allowed,
-    const char *resource, struct http_resp *resp)
-{
-	size_t i, k;
-
-	for (i = 0; i < req->q.n; i++) {
-		for (k = 0; allowed[k]; k++)
-			if (strcmp(req->q.names[i], allowed[k]) == 0)
-				break;
-		if (allowed[k] == NULL) {
-			http_error(resp, 400, "parameter '%s' is not allowed for %s %s",
-			    req->q.names[i], req->method, resource);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* The value of a required parameter, or NULL after a 400. */
 static const char *
 required(struct http_req *req, const char *name, const char *resource,
@@ -244,7 +224,7 @@ parse_docreq(struct http_req *req, struct docreq *d, struct http_resp *resp)
 	}
 	d->resource = req->path;
 	d->sc.kind = d->kind;
-	if (only_params(req, allowed, d->resource, resp) != 0)
+	if (http_only_params(req, allowed, resp) != 0)
 		return -1;
 	if (d->kind != DOCSTORE_AGENT_PROFILE) {
 		if ((v = required(req, "activityId", d->resource, resp)) == NULL ||
@@ -571,7 +551,7 @@ out:
 void
 activities_handle(struct http_req *req, struct http_resp *resp)
 {
-	static const char *allowed[] = { "activityId", NULL };
+	static const char *const allowed[] = { "activityId", NULL };
 	const char *id;
 	json *a = NULL;
 	int rc;
@@ -584,7 +564,7 @@ activities_handle(struct http_req *req, struct http_resp *resp)
 		http_error(resp, 503, "the document store is not open");
 		return;
 	}
-	if (only_params(req, allowed, "/activities", resp) != 0 ||
+	if (http_only_params(req, allowed, resp) != 0 ||
 	    (id = required(req, "activityId", "/activities", resp)) == NULL ||
 	    check_activity_id(req, id, resp) != 0)
 		return;
@@ -607,7 +587,7 @@ activities_handle(struct http_req *req, struct http_resp *resp)
 void
 agents_handle(struct http_req *req, struct http_resp *resp)
 {
-	static const char *allowed[] = { "agent", NULL };
+	static const char *const allowed[] = { "agent", NULL };
 	uint8_t hash[INDEX_HASH_LEN];
 	const char *v;
 	json *agent = NULL, *person = NULL;
@@ -621,7 +601,7 @@ agents_handle(struct http_req *req, struct http_resp *resp)
 		http_error(resp, 503, "the document store is not open");
 		return;
 	}
-	if (only_params(req, allowed, "/agents", resp) != 0 ||
+	if (http_only_params(req, allowed, resp) != 0 ||
 	    (v = required(req, "agent", "/agents", resp)) == NULL ||
 	    parse_agent(req, v, 0, &agent, hash, resp) != 0)
 		return;

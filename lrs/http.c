@@ -125,3 +125,22 @@ http_is_type(const char *content_type, const char *type)
 		content_type++;
 	return *content_type == '\0' || *content_type == ';';
 }
+
+int
+http_only_params(const struct http_req *req, const char *const *allowed,
+    struct http_resp *resp)
+{
+	size_t i, k;
+
+	for (i = 0; i < req->q.n; i++) {
+		for (k = 0; allowed[k]; k++)
+			if (strcmp(req->q.names[i], allowed[k]) == 0)
+				break;
+		if (allowed[k] == NULL) {
+			http_error(resp, 400, "parameter '%s' is not allowed for %s %s",
+			    req->q.names[i], req->method, req->path);
+			return -1;
+		}
+	}
+	return 0;
+}

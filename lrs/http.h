@@ -63,6 +63,10 @@ const char *http_reason(int status);
 char	*http_date(int64_t usec, char out[40]);
 /* Parse an HTTP date; 0 on success. */
 int	http_parse_date(const char *s, int64_t *usec);
+/* 400 (and -1) unless every query parameter is named in allowed (a
+ * NULL-terminated list); 0 when they all are.  Names are case-sensitive. */
+int	http_only_params(const struct http_req *req, const char *const *allowed,
+	    struct http_resp *resp);
 /* Nonzero when the request's Content-Type is type (ignoring parameters
  * and case). */
 int	http_is_type(const char *content_type, const char *type);

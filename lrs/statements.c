@@ -327,29 +327,11 @@ complete_batch(struct http_req *req, struct batch *b, const char *put_id,
 	return 0;
 }
 
-static int
-only_params(struct http_req *req, const char **allowed, struct http_resp *resp)
-{
-	size_t i, k;
-
-	for (i = 0; i < req->q.n; i++) {
-		for (k = 0; allowed[k]; k++)
-			if (strcmp(req->q.names[i], allowed[k]) == 0)
-				break;
-		if (allowed[k] == NULL) {
-			http_error(resp, 400, "parameter '%s' is not allowed for %s /statements",
-			    req->q.names[i], req->method);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void
 write_statements(struct http_req *req, struct http_resp *resp)
 {
-	static const char *put_params[] = { "statementId", NULL };
-	static const char *post_params[] = { NULL };
+	static const char *const put_params[] = { "statementId", NULL };
+	static const char *const post_params[] = { NULL };
 	struct batch b;
 	struct store_write w;
 	const char *put_id = NULL;
@@ -360,7 +342,7 @@ write_statements(struct http_req *req, struct http_resp *resp)
 
 	memset(&b, 0, sizeof(b));
 	if (strcmp(req->method, "PUT") == 0) {
-		if (only_params(req, put_params, resp) != 0)
+		if (http_only_params(req, put_params, resp) != 0)
 			goto out;
 		put_id = params_get(&req->q, "statementId");
 		if (put_id == NULL) {
@@ -371,7 +353,7 @@ write_statements(struct http_req *req, struct http_resp *resp)
 			http_error(resp, 400, "statementId '%s' is not a UUID", put_id);
 			goto out;
 		}
-	} else if (only_params(req, post_params, resp) != 0)
+	} else if (http_only_params(req, post_params, resp) != 0)
 		goto out;
 	if (read_batch(req, &b, resp) != 0 ||
 	    complete_batch(req, &b, put_id, resp) != 0 ||
@@ -698,7 +680,7 @@ add_filter(struct store_query *q, int tag, const uint8_t hash[INDEX_HASH_LEN])
 static int
 build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 {
-	static const char *allowed[] = { "agent", "verb", "activity",
+	static const char *const allowed[] = { "agent", "verb", "activity",
 	    "registration", "related_activities", "related_agents", "since",
 	    "until", "limit", "format", "attachments", "ascending", NULL };
 	uint8_t h[INDEX_HASH_LEN], id[16];
@@ -708,7 +690,7 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 	json *agent = NULL;
 	long long lim;
 
-	if (only_params(req, allowed, resp) != 0)
+	if (http_only_params(req, allowed, resp) != 0)
 		return -1;
 	if ((v = params_get(&req->q, "agent")) != NULL) {
 		if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {

@@ -19,6 +19,7 @@
  * keys of the statement it targets (and so on, up to a bounded depth), so
  * that the filters of GET /statements match it as the spec requires.
  */
+#include "be.h"
 #include "store.h"
 #include "iso8601.h"
 #include "stmtfmt.h"
@@ -64,31 +65,11 @@ struct store_read {
 	MDB_txn	*txn;
 };
 
-static void
-put_u64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Stored times are after 1970, so the signed value orders as unsigned. */
 static void
 put_i64(uint8_t *p, int64_t v)
 {
-	put_u64(p, (uint64_t)v);
+	be64_put(p, (uint64_t)v);
 }
 
 static int
@@ -142,7 +123,7 @@ meta_get(MDB_txn *txn, store *s, const char *name, uint64_t *v)
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc == 0 && d.mv_size == 8)
-		*v = get_u64(d.mv_data);
+		*v = be64_get(d.mv_data);
 	return rc;
 }
 
@@ -152,7 +133,7 @@ meta_put(MDB_txn *txn, store *s, const char *name, uint64_t v)
 	MDB_val k = { strlen(name), (void *)name }, d;
 	uint8_t b[8];
 
-	put_u64(b, v);
+	be64_put(b, v);
 	d.mv_size = 8;
 	d.mv_data = b;
 	return mdb_put(txn, s->meta, &k, &d, 0);
@@ -166,7 +147,7 @@ rec_get(MDB_txn *txn, store *s, uint64_t seq, MDB_val *rec)
 	MDB_val k = { 8, kb };
 	int rc;
 
-	put_u64(kb, seq);
+	be64_put(kb, seq);
 	rc = mdb_get(txn, s->st, &k, rec);
 	if (rc == 0 && rec->mv_size < REC_HDR)
 		rc = MDB_CORRUPTED;
@@ -181,7 +162,7 @@ id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 
 	rc = mdb_get(txn, s->id, &k, &d);
 	if (rc == 0)
-		*seq = d.mv_size == 8 ? get_u64(d.mv_data) : 0;
+		*seq = d.mv_size == 8 ? be64_get(d.mv_data) : 0;
 	return rc;
 }
 
@@ -257,7 +238,7 @@ rec_set_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t bits)
 
 	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
 		return rc;
-	put_u64(kb, seq);
+	be64_put(kb, seq);
 	nv.mv_size = rec.mv_size;
 	nv.mv_data = NULL;
 	/* MDB_RESERVE hands back space to fill: copy first, then flag. */
@@ -303,7 +284,7 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	/* The spec has the LRS fill a missing timestamp with the stored time. */
 	if (json_get(st, "timestamp") == NULL)
 		json_set(st, "timestamp", json_new_str(when));
-	put_u64(seqb, seq);
+	be64_put(seqb, seq);
 
 	if (is_voiding(st)) {
 		flags |= REC_VOIDING;
@@ -686,7 +667,7 @@ store_get(store_read *r, const uint8_t id[16], const char **text,
 	*text = (const char *)rec.mv_data + REC_HDR;
 	*len = rec.mv_size - REC_HDR;
 	*voided = ((uint8_t *)rec.mv_data)[0] & REC_VOIDED;
-	*stored = (int64_t)get_u64((uint8_t *)rec.mv_data + 1);
+	*stored = (int64_t)be64_get((uint8_t *)rec.mv_data + 1);
 	return STORE_OK;
 }
 
@@ -744,7 +725,7 @@ seq_after_time(MDB_cursor *c, int64_t t)
 	put_i64(kb, t + 1);
 	if (mdb_cursor_get(c, &k, &d, MDB_SET_RANGE) != 0)
 		return 0;
-	return get_u64((uint8_t *)k.mv_data + 8);
+	return be64_get((uint8_t *)k.mv_data + 8);
 }
 
 /* The last sequence number stored at or before time t, or 0. */
@@ -763,7 +744,7 @@ seq_until_time(MDB_cursor *c, int64_t t)
 		rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
 	if (rc != 0)
 		return 0;
-	return get_u64((uint8_t *)k.mv_data + 8);
+	return be64_get((uint8_t *)k.mv_data + 8);
 }
 
 /* In index key prefix f: the first seq >= at (ascending) or the last seq
@@ -776,7 +757,7 @@ seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending)
 	int rc;
 
 	memcpy(kb, f, INDEX_KEY_LEN);
-	put_u64(kb + INDEX_KEY_LEN, at);
+	be64_put(kb + INDEX_KEY_LEN, at);
 	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
 	if (!ascending) {
 		if (rc == MDB_NOTFOUND)
@@ -788,7 +769,7 @@ seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending)
 	if (rc != 0 || k.mv_size != sizeof(kb) ||
 	    memcmp(k.mv_data, f, INDEX_KEY_LEN) != 0)
 		return 0;
-	return get_u64((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+	return be64_get((uint8_t *)k.mv_data + INDEX_KEY_LEN);
 }
 
 /* The next candidate at or beyond cur matching every filter, or 0. */
