@@ -263,9 +263,11 @@ write_reply(struct mg_connection *conn, struct http_req *req,
 	if (resp->status == 413)
 		buf_puts(&h, "Connection: close\r\n");
 	buf_puts(&h, "\r\n");
-	mg_write(conn, h.p, h.len);
+	/* One write: a header segment followed by a body segment would wait
+	 * on the client's delayed ACK. */
 	if (!head && !nobody && resp->body.len)
-		mg_write(conn, resp->body.p, resp->body.len);
+		buf_add(&h, resp->body.p, resp->body.len);
+	mg_write(conn, h.p, h.len);
 	buf_free(&h);
 }
 
@@ -429,6 +431,7 @@ server_start(const struct config *cfg, store *st, cred_store *cs,
 		"request_timeout_ms", "30000",
 		"keep_alive_timeout_ms", "30000",
 		"decode_url", "no",
+		"tcp_nodelay", "1",
 		/* civetweb answers CORS preflights itself, before handlers. */
 		"access_control_allow_origin", "*",
 		"access_control_allow_methods", CORS_METHODS,
