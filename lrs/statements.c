@@ -101,7 +101,7 @@ find_part(const struct batch *b, const char *sha2)
 /* Check the attachments of every statement against the parts sent, and
  * collect the payloads to store. */
 static int
-check_attachments(struct http_req *req, struct batch *b, struct http_resp *resp)
+check_attachments(struct batch *b, struct http_resp *resp)
 {
 	const struct multipart_part *part;
 	char computed[129], err[256];
@@ -180,7 +180,6 @@ check_attachments(struct http_req *req, struct batch *b, struct http_resp *resp)
 	rc = 0;
 out:
 	free(referenced);
-	(void)req;
 	return rc;
 }
 
@@ -336,7 +335,6 @@ write_statements(struct http_req *req, struct http_resp *resp)
 	struct store_write w;
 	const char *put_id = NULL;
 	uint8_t tmp[16];
-	char err[64];
 	size_t i;
 	int rc;
 
@@ -357,7 +355,7 @@ write_statements(struct http_req *req, struct http_resp *resp)
 		goto out;
 	if (read_batch(req, &b, resp) != 0 ||
 	    complete_batch(req, &b, put_id, resp) != 0 ||
-	    check_attachments(req, &b, resp) != 0)
+	    check_attachments(&b, resp) != 0)
 		goto out;
 	memset(&w, 0, sizeof(w));
 	w.stmts = b.stmts;
@@ -391,7 +389,6 @@ write_statements(struct http_req *req, struct http_resp *resp)
 		json_dump_str(id, strlen(id), &resp->body);
 	}
 	buf_putc(&resp->body, ']');
-	(void)err;
 out:
 	batch_free(&b);
 }
@@ -470,7 +467,6 @@ visit(void *arg, uint64_t seq, const char *text, size_t len)
 	if (r->count++)
 		buf_putc(r->out, ',');
 	render_one(r, text, len);
-	(void)seq;
 }
 
 /* Wrap the JSON in r->out into a multipart reply with the attachments. */
@@ -497,7 +493,6 @@ finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
 	*r->out = mp;
 	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%s", boundary);
 	http_set_type(resp, ctype);
-	(void)resp;
 }
 
 static int
