@@ -55,7 +55,30 @@ sanitize:
 	    LDFLAGS="-fsanitize=address,undefined" test
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 .PHONY: all test tests sanitize clean
 .SECONDARY:
+
+# Coverage-guided fuzzing of the parsers (clang + libFuzzer):
+#   make fuzz [FUZZ_SECONDS=60]
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilrs
+
+build-fuzz/%: tests/fuzz/%.c $(filter-out lrs/main.c lrs/server.c,$(wildcard lrs/*.c)) $(wildcard lrs/*.h)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
+	    $(filter-out lrs/main.c lrs/server.c,$(wildcard lrs/*.c)) \
+	    $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	    mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	    echo "fuzzing $$f for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build-fuzz/corpus-$$(basename $$f) tests/data/good 2>&1 | tail -2 || exit 1; \
+	done
+
+.PHONY: fuzz
