@@ -23,7 +23,6 @@
  */
 #include "config.h"
 #include "docstore.h"
-#include "documents.h"
 #include "iso8601.h"
 #include "resource.h"
 #include "stmt.h"
@@ -43,21 +42,6 @@ enum {
 	PRE_CONFLICT = -101,	/* 409 */
 	PRE_REQUIRED = -102	/* 400: a profile PUT needs a header */
 };
-
-static docstore *docs;
-
-int
-documents_init(store *st)
-{
-	return docstore_open(st, &docs);
-}
-
-void
-documents_fini(void)
-{
-	docstore_close(docs);
-	docs = NULL;
-}
 
 /* One parsed request to a document resource. */
 struct docreq {
@@ -354,7 +338,7 @@ get_one(struct http_req *req, struct docreq *d, struct http_resp *resp)
 	const char *inm = http_header(req, "If-None-Match");
 	int rc;
 
-	rc = docstore_get(docs, &d->sc, d->id, &doc);
+	rc = docstore_get(req->ds, &d->sc, d->id, &doc);
 	if (rc == DOCSTORE_ENOTFOUND) {
 		if (im)
 			http_error(resp, 412, "If-Match: no such document");
@@ -392,7 +376,7 @@ get_many(struct http_req *req, struct docreq *d, struct http_resp *resp)
 	int64_t newest;
 	int rc;
 
-	if ((rc = docstore_list(docs, &d->sc, d->since, &ids, &n, &newest)) !=
+	if ((rc = docstore_list(req->ds, &d->sc, d->since, &ids, &n, &newest)) !=
 	    DOCSTORE_OK) {
 		store_error(rc, resp);
 		return;
@@ -474,7 +458,7 @@ write_one(struct http_req *req, struct docreq *d, enum docstore_op op,
 	w.len = req->len;
 	w.check = check;
 	w.arg = &pc;
-	rc = docstore_write(docs, &d->sc, &w);
+	rc = docstore_write(req->ds, &d->sc, &w);
 	switch (rc) {
 	case DOCSTORE_OK:
 		resp->status = 204;
@@ -502,11 +486,11 @@ write_one(struct http_req *req, struct docreq *d, enum docstore_op op,
 }
 
 static void
-delete_many(struct docreq *d, struct http_resp *resp)
+delete_many(struct http_req *req, struct docreq *d, struct http_resp *resp)
 {
 	int rc;
 
-	if ((rc = docstore_delete_all(docs, &d->sc, NULL)) != DOCSTORE_OK) {
+	if ((rc = docstore_delete_all(req->ds, &d->sc, NULL)) != DOCSTORE_OK) {
 		store_error(rc, resp);
 		return;
 	}
@@ -518,7 +502,7 @@ documents_handle(struct http_req *req, struct http_resp *resp)
 {
 	struct docreq d;
 
-	if (docs == NULL) {
+	if (req->ds == NULL) {
 		http_error(resp, 503, "the document store is not open");
 		return;
 	}
@@ -543,7 +527,7 @@ documents_handle(struct http_req *req, struct http_resp *resp)
 	else if (d.id)
 		write_one(req, &d, DOCSTORE_DELETE, resp);
 	else
-		delete_many(&d, resp);
+		delete_many(req, &d, resp);
 out:
 	json_free(d.agent);
 }
@@ -560,7 +544,7 @@ activities_handle(struct http_req *req, struct http_resp *resp)
 		http_error(resp, 405, "/activities allows GET and HEAD");
 		return;
 	}
-	if (docs == NULL) {
+	if (req->ds == NULL) {
 		http_error(resp, 503, "the document store is not open");
 		return;
 	}
@@ -568,7 +552,7 @@ activities_handle(struct http_req *req, struct http_resp *resp)
 	    (id = required(req, "activityId", "/activities", resp)) == NULL ||
 	    check_activity_id(req, id, resp) != 0)
 		return;
-	rc = docstore_activity(docs, id, &a);
+	rc = docstore_activity(req->ds, id, &a);
 	if (rc == DOCSTORE_ENOTFOUND) {
 		/* Unknown, or never defined: still an Activity object. */
 		a = json_new(JSON_OBJECT);
@@ -597,7 +581,7 @@ agents_handle(struct http_req *req, struct http_resp *resp)
 		http_error(resp, 405, "/agents allows GET and HEAD");
 		return;
 	}
-	if (docs == NULL) {
+	if (req->ds == NULL) {
 		http_error(resp, 503, "the document store is not open");
 		return;
 	}
@@ -605,7 +589,7 @@ agents_handle(struct http_req *req, struct http_resp *resp)
 	    (v = required(req, "agent", "/agents", resp)) == NULL ||
 	    parse_agent(req, v, 0, &agent, hash, resp) != 0)
 		return;
-	if ((rc = docstore_person(docs, agent, &person)) != DOCSTORE_OK) {
+	if ((rc = docstore_person(req->ds, agent, &person)) != DOCSTORE_OK) {
 		store_error(rc, resp);
 		goto out;
 	}

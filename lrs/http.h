@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "cred.h"
+#include "docstore.h"
 #include "params.h"
 #include "store.h"
 #include "xapi.h"
@@ -36,6 +37,7 @@ struct http_req {
 	enum xapi_version	 v;
 	struct cred		 cred;		/* who is asking */
 	store			*st;
+	docstore		*ds;		/* documents, Activities, Agents */
 	const struct config	*cfg;
 };
 

@@ -8,7 +8,6 @@
 #include "config.h"
 #include "cred.h"
 #include "docstore.h"
-#include "documents.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -97,7 +96,7 @@ parse_args(int argc, char **argv, int from, struct config *cfg, char **pos,
 }
 
 static int
-open_all(const struct config *cfg, store **st, cred_store **cs)
+open_all(const struct config *cfg, store **st, docstore **ds, cred_store **cs)
 {
 	int rc;
 
@@ -106,18 +105,18 @@ open_all(const struct config *cfg, store **st, cred_store **cs)
 		    cfg->data, store_strerror(rc));
 		return -1;
 	}
-	if ((rc = documents_init(*st)) != 0) {
+	/* Before the first write: the documents learn from every statement. */
+	if ((rc = docstore_open(*st, ds)) != DOCSTORE_OK) {
 		fprintf(stderr, "lrsd: cannot open the documents in %s: %s\n",
 		    cfg->data, docstore_strerror(rc));
 		store_close(*st);
-		documents_fini();
 		return -1;
 	}
 	if ((rc = cred_open(store_env(*st), cs)) != CRED_OK) {
 		fprintf(stderr, "lrsd: cannot open credentials: %s\n",
 		    cred_strerror(rc));
 		store_close(*st);
-		documents_fini();
+		docstore_close(*ds);
 		return -1;
 	}
 	return 0;
@@ -175,6 +174,7 @@ cmd_serve(int argc, char **argv)
 {
 	struct config cfg;
 	store *st = NULL;
+	docstore *ds = NULL;
 	cred_store *cs = NULL;
 	server *sv = NULL;
 	char err[256], *pos[1];
@@ -184,7 +184,7 @@ cmd_serve(int argc, char **argv)
 	config_defaults(&cfg);
 	if (parse_args(argc, argv, 2, &cfg, pos, 0, &npos, NULL) != 0)
 		return 2;
-	if (open_all(&cfg, &st, &cs) != 0)
+	if (open_all(&cfg, &st, &ds, &cs) != 0)
 		return 1;
 	if (first_admin(&cfg, cs) != 0)
 		goto out;
@@ -193,7 +193,7 @@ cmd_serve(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (server_start(&cfg, st, cs, &sv, err, sizeof(err)) != 0) {
+	if (server_start(&cfg, st, ds, cs, &sv, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
@@ -206,8 +206,9 @@ cmd_serve(int argc, char **argv)
 out:
 	server_stop(sv);
 	cred_close(cs);
+	/* The store's writer calls into the documents until it stops. */
 	store_close(st);
-	documents_fini();
+	docstore_close(ds);
 	if (rc == 0)
 		log_msg(LOG_INFO, "stopped");
 	return rc;
@@ -218,6 +219,7 @@ cmd_credential(int argc, char **argv)
 {
 	struct config cfg;
 	store *st = NULL;
+	docstore *ds = NULL;
 	cred_store *cs = NULL;
 	struct cred *list = NULL;
 	char *pos[3], *scopes_text = NULL, names[256];
@@ -238,7 +240,7 @@ cmd_credential(int argc, char **argv)
 		fprintf(stderr, "lrsd: unknown scope in '%s'\n", scopes_text);
 		return 2;
 	}
-	if (open_all(&cfg, &st, &cs) != 0)
+	if (open_all(&cfg, &st, &ds, &cs) != 0)
 		return 1;
 	if (strcmp(argv[2], "add") == 0 && npos >= 1) {
 		if (npos < 2) {
@@ -281,7 +283,7 @@ out:
 	free(list);
 	cred_close(cs);
 	store_close(st);
-	documents_fini();
+	docstore_close(ds);
 	return rc;
 }
 

@@ -28,6 +28,7 @@ struct server {
 	struct mg_context	*ctx;
 	const struct config	*cfg;
 	store			*st;
+	docstore		*ds;
 	cred_store		*cs;
 };
 
@@ -287,6 +288,7 @@ handle(struct mg_connection *conn, void *cbdata)
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	req.st = sv->st;
+	req.ds = sv->ds;
 	req.cfg = sv->cfg;
 	req.v = XAPI_V1;
 	req.method = method;
@@ -419,8 +421,8 @@ log_message(const struct mg_connection *conn, const char *message)
 }
 
 int
-server_start(const struct config *cfg, store *st, cred_store *cs,
-    server **out, char *err, size_t errlen)
+server_start(const struct config *cfg, store *st, docstore *ds,
+    cred_store *cs, server **out, char *err, size_t errlen)
 {
 	struct mg_callbacks cb;
 	char threads[16];
@@ -445,6 +447,7 @@ server_start(const struct config *cfg, store *st, cred_store *cs,
 	cb.log_message = log_message;
 	sv->cfg = cfg;
 	sv->st = st;
+	sv->ds = ds;
 	sv->cs = cs;
 	mg_init_library(0);
 	sv->ctx = mg_start(&cb, sv, opts);

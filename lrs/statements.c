@@ -432,6 +432,47 @@ note_attachments(struct render *r, const json *st)
 	}
 }
 
+/* Give Activity a the LRS's canonical definition, if it knows one. */
+static void
+canonical_activity(docstore *ds, json *a)
+{
+	const char *id = json_get_str(a, "id");
+	json *canon = NULL, *def;
+
+	if (id == NULL || docstore_activity(ds, id, &canon) != DOCSTORE_OK)
+		return;
+	if ((def = json_take(canon, "definition")) != NULL)
+		json_set(a, "definition", def);
+	json_free(canon);
+}
+
+/* The "canonical" format shows every Activity with the definition the
+ * LRS holds for it (learned from all statements), not the one this
+ * statement happened to carry. */
+static void
+canonical_activities(docstore *ds, json *st)
+{
+	static const char *kinds[] = { "parent", "grouping", "category", "other" };
+	json *obj = json_get(st, "object"), *ca, *list;
+	const char *ot = json_get_str(obj, "objectType");
+	size_t k, i;
+
+	if (obj && (ot == NULL || strcmp(ot, "Activity") == 0))
+		canonical_activity(ds, obj);
+	else if (ot && strcmp(ot, "SubStatement") == 0)
+		canonical_activities(ds, obj);
+	ca = json_get(json_get(st, "context"), "contextActivities");
+	for (k = 0; ca && k < 4; k++) {
+		if ((list = json_get(ca, kinds[k])) == NULL)
+			continue;
+		if (list->type == JSON_ARRAY)
+			for (i = 0; i < list->n; i++)
+				canonical_activity(ds, list->vals[i]);
+		else
+			canonical_activity(ds, list);
+	}
+}
+
 /* Append one stored statement in the wanted format. */
 static void
 render_one(struct render *r, const char *text, size_t len)
@@ -451,6 +492,8 @@ render_one(struct render *r, const char *text, size_t len)
 	if (r->fmt == FMT_EXACT)
 		buf_add(r->out, text, len);
 	else {
+		if (r->fmt == FMT_CANONICAL && r->req->ds)
+			canonical_activities(r->req->ds, st);
 		view = r->fmt == FMT_IDS ? stmtfmt_ids(st) :
 		    stmtfmt_canonical(st, http_header(r->req, "Accept-Language"));
 		json_dump(view, r->out);
