@@ -151,23 +151,31 @@ out:
 	return rc;
 }
 
-/* Parse X-Experience-API-Version. */
+/* The version the request speaks, from X-Experience-API-Version, into
+ * req->v.  A request without the header is by the 1.0.3 spec a 0.9
+ * request (XAPI_V09); one naming a version this LRS does not serve is
+ * answered as 1.0.3.  0 when the version is served, -1 when not. */
 static int
-parse_version(const char *h, enum xapi_version *v)
+request_version(struct http_req *req)
 {
-	if (h == NULL)
+	const char *h = http_header(req, "X-Experience-API-Version");
+
+	if (h == NULL) {
+		req->v = XAPI_V09;
 		return -1;
+	}
 	if (strcmp(h, "1.0") == 0 || strcmp(h, "1.0.0") == 0 ||
 	    strcmp(h, "1.0.1") == 0 || strcmp(h, "1.0.2") == 0 ||
 	    strcmp(h, "1.0.3") == 0) {
-		*v = XAPI_V1;
+		req->v = XAPI_V1;
 		return 0;
 	}
 	if (strncmp(h, "2.0", 3) == 0 && (h[3] == '\0' || (h[3] == '.' &&
 	    h[4] && strspn(h + 4, "0123456789") == strlen(h + 4)))) {
-		*v = XAPI_V2;
+		req->v = XAPI_V2;
 		return 0;
 	}
+	req->v = XAPI_V1;
 	return -1;
 }
 
@@ -272,129 +280,148 @@ write_reply(struct mg_connection *conn, struct http_req *req,
 	buf_free(&h);
 }
 
+/* Fill req from the connection: path, headers, query, body, and the
+ * alternate request syntax resolved.  -1 with resp set on a bad request. */
+static int
+read_request(struct mg_connection *conn, server *sv, struct http_req *req,
+    struct buf *body, struct http_resp *resp)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
+	char err[256], *p;
+	size_t n;
+	int i;
+
+	/* Below the root; a trailing slash names the same resource. */
+	p = xstrdup(*(uri + strlen(XAPI_ROOT)) ? uri + strlen(XAPI_ROOT) : "/");
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; )
+		p[--n] = '\0';
+	req->path = p;
+	for (i = 0; i < ri->num_headers; i++)
+		add_req_header(req, ri->http_headers[i].name,
+		    ri->http_headers[i].value);
+	request_version(req);
+	if (strcmp(req->method, "OPTIONS") == 0)
+		return 0;
+	if (params_parse(&req->q, ri->query_string, ri->query_string ?
+	    strlen(ri->query_string) : 0, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "%s", err);
+		return -1;
+	}
+	if (read_body(conn, ri, sv->cfg->max_body, body, resp) != 0)
+		return -1;
+	req->body = body->p ? body->p : "";
+	req->len = body->len;
+	if (params_get(&req->q, "method") == NULL)
+		return 0;
+	if (req->v == XAPI_V2) {
+		http_error(resp, 400, "xAPI 2.0.0 has no alternate request syntax (method parameter)");
+		return -1;
+	}
+	if (alternate_syntax(req, body, resp) != 0)
+		return -1;
+	/* The form may carry the version header. */
+	request_version(req);
+	return 0;
+}
+
+/* Version, credential and scope: 0 when the request may go on. */
+static int
+check_access(server *sv, struct http_req *req, struct http_resp *resp)
+{
+	const char *vh;
+
+	if (cred_check(sv->cs, http_header(req, "Authorization"), &req->cred) != 0) {
+		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
+		return -1;
+	}
+	if (request_version(req) != 0) {
+		if ((vh = http_header(req, "X-Experience-API-Version")) != NULL)
+			http_error(resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
+		else
+			http_error(resp, 400, "the X-Experience-API-Version header is required (a request without it is an xAPI 0.9 request, which this LRS does not serve)");
+		return -1;
+	}
+	if (!(req->cred.scopes & scopes_needed(req->method, req->path))) {
+		http_error(resp, 403, "credential '%s' has no scope for %s %s",
+		    req->cred.key, req->method, req->path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+preflight(struct http_resp *resp)
+{
+	resp->status = 200;
+	http_add_header(resp, "Access-Control-Allow-Methods", CORS_METHODS);
+	http_add_header(resp, "Access-Control-Allow-Headers", CORS_HEADERS);
+	http_add_header(resp, "Access-Control-Max-Age", "86400");
+	http_set_type(resp, "text/plain");
+}
+
+static void
+req_free(struct http_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		free(req->headers[i].name);
+		free(req->headers[i].value);
+	}
+	free(req->headers);
+	free((char *)req->path);
+	params_free(&req->q);
+}
+
 static int
 handle(struct mg_connection *conn, void *cbdata)
 {
 	server *sv = cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *wire = ri->request_method;	/* the method on the wire */
 	struct http_req req;
 	struct http_resp resp;
 	struct buf body = BUF_INIT;
-	const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
-	char err[256], *alt_method = NULL;
-	const char *method = ri->request_method;
-	int i;
+	char *alt_method = NULL;
 
 	memset(&req, 0, sizeof(req));
 	memset(&resp, 0, sizeof(resp));
 	req.st = sv->st;
 	req.ds = sv->ds;
 	req.cfg = sv->cfg;
-	req.v = XAPI_V1;
-	req.method = method;
-	req.path = uri + strlen(XAPI_ROOT);
-	if (*req.path == '\0')
-		req.path = "/";
-	/* A trailing slash names the same resource. */
-	{
-		size_t n = strlen(req.path);
-		char *p = xstrdup(req.path);
-
-		while (n > 1 && p[n - 1] == '/')
-			p[--n] = '\0';
-		req.path = p;
+	req.method = wire;
+	if (read_request(conn, sv, &req, &body, &resp) != 0)
+		goto reply;
+	if (req.method != wire) {
+		/* Alternate syntax: the request is a POST on the wire. */
+		alt_method = (char *)req.method;
+		wire = strcmp(alt_method, "HEAD") == 0 ? "HEAD" : "POST";
 	}
-	for (i = 0; i < ri->num_headers; i++)
-		add_req_header(&req, ri->http_headers[i].name,
-		    ri->http_headers[i].value);
-	{
-		const char *vh = http_header(&req, "X-Experience-API-Version");
-
-		/* A request that names no version is a 0.9 request, which
-		 * is rejected as such; one that names an unknown version is
-		 * answered as 1.0.3. */
-		if (vh == NULL)
-			req.v = XAPI_V09;
-		else if (parse_version(vh, &req.v) != 0)
-			req.v = XAPI_V1;
-	}
-
-	if (strcmp(method, "OPTIONS") == 0) {
+	/* /about and preflights need no version: a request without one
+	 * is answered as the newest version. */
+	if (strcmp(req.method, "OPTIONS") == 0 || strcmp(req.path, "/about") == 0) {
 		if (req.v == XAPI_V09)
 			req.v = XAPI_V2;
-		resp.status = 200;
-		http_add_header(&resp, "Access-Control-Allow-Methods", CORS_METHODS);
-		http_add_header(&resp, "Access-Control-Allow-Headers", CORS_HEADERS);
-		http_add_header(&resp, "Access-Control-Max-Age", "86400");
-		http_set_type(&resp, "text/plain");
-		goto reply;
-	}
-	if (params_parse(&req.q, ri->query_string,
-	    ri->query_string ? strlen(ri->query_string) : 0, err,
-	    sizeof(err)) != 0) {
-		http_error(&resp, 400, "%s", err);
-		goto reply;
-	}
-	if (read_body(conn, ri, sv->cfg->max_body, &body, &resp) != 0)
-		goto reply;
-	req.body = body.p ? body.p : "";
-	req.len = body.len;
-	if (params_get(&req.q, "method")) {
-		if (http_header(&req, "X-Experience-API-Version") &&
-		    parse_version(http_header(&req, "X-Experience-API-Version"), &req.v) == 0 &&
-		    req.v == XAPI_V2) {
-			http_error(&resp, 400, "xAPI 2.0.0 has no alternate request syntax (method parameter)");
-			goto reply;
-		}
-		if (alternate_syntax(&req, &body, &resp) != 0)
-			goto reply;
-		alt_method = (char *)req.method;
-		method = strcmp(alt_method, "HEAD") == 0 ? "HEAD" : "POST";
-	}
-	if (strcmp(req.path, "/about") == 0) {
-		const char *vh = http_header(&req, "X-Experience-API-Version");
-
-		if (vh == NULL || parse_version(vh, &req.v) != 0)
-			req.v = vh ? XAPI_V1 : XAPI_V2;
-		about(&req, &resp);
-		goto reply;
-	}
-	if (cred_check(sv->cs, http_header(&req, "Authorization"), &req.cred) != 0) {
-		http_error(&resp, 401, "missing or wrong credentials (HTTP Basic)");
-		goto reply;
-	}
-	if (parse_version(http_header(&req, "X-Experience-API-Version"), &req.v) != 0) {
-		const char *vh = http_header(&req, "X-Experience-API-Version");
-
-		req.v = vh ? XAPI_V1 : XAPI_V09;
-		if (vh)
-			http_error(&resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
+		if (strcmp(req.method, "OPTIONS") == 0)
+			preflight(&resp);
 		else
-			http_error(&resp, 400, "the X-Experience-API-Version header is required (a request without it is an xAPI 0.9 request, which this LRS does not serve)");
+			about(&req, &resp);
 		goto reply;
 	}
-	if (!(req.cred.scopes & scopes_needed(req.method, req.path))) {
-		http_error(&resp, 403, "credential '%s' has no scope for %s %s",
-		    req.cred.key, req.method, req.path);
+	if (check_access(sv, &req, &resp) != 0)
 		goto reply;
-	}
 	route(&req, &resp);
 reply:
 	if (resp.status == 0)
 		http_error(&resp, 500, "no reply");
-	write_reply(conn, &req, &resp, method);
+	write_reply(conn, &req, &resp, wire);
 	if (sv->cfg->verbose || resp.status >= 500)
 		log_msg(resp.status >= 500 ? LOG_ERR : LOG_INFO, "%s %s -> %d %s",
-		    req.method, uri, resp.status, resp.status >= 400 && resp.body.p ?
-		    resp.body.p : "");
-	for (i = 0; (size_t)i < req.nheaders; i++) {
-		free(req.headers[i].name);
-		free(req.headers[i].value);
-	}
-	free(req.headers);
-	free((char *)req.path);
+		    req.method, ri->local_uri, resp.status, resp.status >= 400 &&
+		    resp.body.p ? resp.body.p : "");
+	req_free(&req);
 	free(alt_method);
-	params_free(&req.q);
 	buf_free(&body);
 	buf_free(&resp.body);
 	buf_free(&resp.headers);
