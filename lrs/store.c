@@ -554,7 +554,7 @@ store_open(const char *dir, size_t mapsize, store **out)
 	MDB_txn *txn = NULL;
 	uint64_t layout;
 	size_t i;
-	int rc;
+	int rc, dead;
 
 	*out = NULL;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -566,6 +566,9 @@ store_open(const char *dir, size_t mapsize, store **out)
 	    (rc = mdb_env_set_maxreaders(s->env, 512)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
 	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+		goto out;
+	/* Free the reader slots of processes that died holding them. */
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
 		goto out;
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto out;

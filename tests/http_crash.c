@@ -1,0 +1,132 @@
+/* Durability: every statement and document the LRS acknowledged is still
+ * there after the server is killed with SIGKILL (no clean shutdown) while
+ * writers are still sending, and the store opens and serves again. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "httpc.h"
+#include "srv.h"
+#include "test.h"
+
+TEST_MAIN_DEFS
+
+#define WRITERS	4
+#define EACH	400
+
+static struct srv s = SRV_INIT;
+
+struct writer {
+	int	 n;
+	char	 ids[EACH][37];	/* acknowledged statement ids */
+	int	 acked;
+	int	 docs;		/* acknowledged state documents */
+};
+
+static struct writer w[WRITERS];
+
+static void *
+write_loop(void *arg)
+{
+	struct writer *me = arg;
+	struct httpc_resp r;
+	char body[512], id[37], path[300];
+	int i;
+
+	for (i = 0; i < EACH; i++) {
+		httpc_uuid(id);
+		snprintf(body, sizeof(body), "{\"id\":\"%s\",\"actor\":{\"mbox\":"
+		    "\"mailto:crash%d@example.com\"},\"verb\":{\"id\":"
+		    "\"http://example.com/crashed\"},\"object\":{\"id\":"
+		    "\"http://example.com/crash/%d\"}}", id, me->n, i);
+		memset(&r, 0, sizeof(r));
+		if (httpc_xapi(s.port, "1.0.3", "POST", "/xapi/statements", NULL,
+		    body, (size_t)-1, &r) != 0 || r.status != 200) {
+			httpc_resp_free(&r);
+			break;		/* the server is gone */
+		}
+		httpc_resp_free(&r);
+		memcpy(me->ids[me->acked++], id, 37);
+		if (i % 4 == 0) {
+			snprintf(path, sizeof(path), "/xapi/activities/state?"
+			    "activityId=http%%3A%%2F%%2Fexample.com%%2Fcrash&agent="
+			    "%%7B%%22mbox%%22%%3A%%22mailto%%3Acrash%d%%40example.com%%22%%7D"
+			    "&stateId=s%d", me->n, i);
+			if (httpc_xapi(s.port, "1.0.3", "PUT", path, NULL, "{\"n\":1}",
+			    (size_t)-1, &r) != 0 || r.status != 204) {
+				httpc_resp_free(&r);
+				break;
+			}
+			httpc_resp_free(&r);
+			me->docs = i / 4 + 1;
+		}
+	}
+	return NULL;
+}
+
+int
+main(void)
+{
+	pthread_t t[WRITERS];
+	struct httpc_resp r;
+	char path[300];
+	int i, k, missing = 0, acked = 0, docs_missing = 0;
+
+	if (srv_start(&s, NULL) != 0) {
+		ok(0, "server starts");
+		return test_done();
+	}
+	for (i = 0; i < WRITERS; i++) {
+		w[i].n = i;
+		pthread_create(&t[i], NULL, write_loop, &w[i]);
+	}
+	usleep(700 * 1000);
+	/* No clean shutdown: what was acknowledged must already be on disk. */
+	kill(s.pid, SIGKILL);
+	waitpid(s.pid, NULL, 0);
+	s.pid = 0;
+	for (i = 0; i < WRITERS; i++) {
+		pthread_join(t[i], NULL);
+		acked += w[i].acked;
+	}
+	ok(acked > 0, "writers were acknowledged before the kill (%d)", acked);
+	ok(srv_start(&s, NULL) == 0, "the store opens again after SIGKILL");
+	for (i = 0; i < WRITERS; i++)
+		for (k = 0; k < w[i].acked; k++) {
+			snprintf(path, sizeof(path), "/xapi/statements?statementId=%s",
+			    w[i].ids[k]);
+			memset(&r, 0, sizeof(r));
+			if (httpc_xapi(s.port, "2.0.0", "GET", path, NULL, NULL, 0,
+			    &r) != 0 || r.status != 200)
+				missing++;
+			httpc_resp_free(&r);
+		}
+	ok(missing == 0, "every acknowledged statement survived (%d of %d missing)",
+	    missing, acked);
+	for (i = 0; i < WRITERS; i++)
+		for (k = 0; k < w[i].docs; k++) {
+			snprintf(path, sizeof(path), "/xapi/activities/state?"
+			    "activityId=http%%3A%%2F%%2Fexample.com%%2Fcrash&agent="
+			    "%%7B%%22mbox%%22%%3A%%22mailto%%3Acrash%d%%40example.com%%22%%7D"
+			    "&stateId=s%d", i, 4 * k);
+			memset(&r, 0, sizeof(r));
+			if (httpc_xapi(s.port, "2.0.0", "GET", path, NULL, NULL, 0,
+			    &r) != 0 || r.status != 200 || strcmp(r.body, "{\"n\":1}") != 0)
+				docs_missing++;
+			httpc_resp_free(&r);
+		}
+	ok(docs_missing == 0, "every acknowledged document survived (%d missing)",
+	    docs_missing);
+	memset(&r, 0, sizeof(r));
+	ok(httpc_xapi(s.port, "1.0.3", "POST", "/xapi/statements", NULL,
+	    "{\"actor\":{\"mbox\":\"mailto:after@example.com\"},\"verb\":{\"id\":"
+	    "\"http://example.com/v\"},\"object\":{\"id\":\"http://example.com/o\"}}",
+	    (size_t)-1, &r) == 0 && r.status == 200, "writes work after the crash");
+	httpc_resp_free(&r);
+	ok(srv_stop(&s, 1) == 0, "server stops cleanly");
+	return test_done();
+}
