@@ -3,6 +3,8 @@
 #   make            build bin/lrsd
 #   make test       build with -Werror and run every test; ends "N passed, N failed"
 #   make sanitize   the same tests built with AddressSanitizer and UBSan
+#   make bench      load benchmarks against a fresh server (prints figures)
+#   make fuzz       libFuzzer over the parsers
 #   make clean
 
 CC      ?= cc
@@ -54,10 +56,17 @@ sanitize:
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" test
 
+$(BUILD)/bench: tools/bench.c $(BUILD)/liblrs.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ tools/bench.c $(BUILD)/liblrs.a $(LDLIBS)
+
+bench: $(BIN)/lrsd $(BUILD)/bench
+	@$(BUILD)/bench $(BIN)/lrsd $(BENCH_ARGS)
+
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all test tests sanitize clean
+.PHONY: all test tests sanitize bench clean
 .SECONDARY:
 
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer):
