@@ -33,7 +33,7 @@ static const struct setting {
 	    0, 1024, (long long)1 << 32,
 	    "largest State/Profile document in bytes (default 16M)" },
 	{ "threads", "LRSD_THREADS", K_INT, offsetof(struct config, threads),
-	    0, 1, 1024, "HTTP worker threads (default 16)" },
+	    0, 1, 4096, "HTTP worker threads; each keep-alive connection holds one (default 64)" },
 	{ "page-size", "LRSD_PAGE_SIZE", K_INT, offsetof(struct config, page_size),
 	    0, 1, 100000, "most statements in one page of a query (default 500)" },
 	{ "admin", "LRSD_ADMIN", K_STR, offsetof(struct config, admin),
@@ -56,7 +56,7 @@ config_defaults(struct config *c)
 	c->map_size = (size_t)8 << 30;
 	c->max_body = (size_t)64 << 20;
 	c->max_doc = (size_t)16 << 20;
-	c->threads = 16;
+	c->threads = 64;
 	c->page_size = 500;
 	snprintf(c->authority_home, sizeof(c->authority_home),
 	    "http://localhost/lrsd");

@@ -53,6 +53,7 @@
 #define REC_MAX			(REC_HDR + SALT_MAX + 1 + HASH_MAX)
 
 #define TAG_LEN			32
+#define FLIGHT_MAX		16	/* distinct headers verified at once */
 #define CACHE_SETS		64
 #define CACHE_WAYS		4
 
@@ -91,9 +92,14 @@ struct cred_store {
 	uint8_t			 tagkey[32];	/* HMAC key of the cache */
 	uint8_t			 dummysalt[SALT_LEN];
 	atomic_uint_fast64_t	 hashes;
-	pthread_mutex_t		 lock;		/* guards clock and cache */
+	pthread_mutex_t		 lock;		/* guards clock, cache, flight */
 	uint64_t		 clock;
 	struct slot		 cache[CACHE_SETS][CACHE_WAYS];
+	/* Headers being verified now: a second request with the same one
+	 * waits for the first instead of paying the hash again. */
+	pthread_cond_t		 landed;
+	uint8_t			 flight[FLIGHT_MAX][TAG_LEN];
+	int			 inflight[FLIGHT_MAX];
 };
 
 static const struct {
@@ -284,6 +290,46 @@ cache_put(cred_store *cs, const uint8_t *tag, const char *key,
 	pthread_mutex_unlock(&cs->lock);
 }
 
+/* Wait while another thread verifies the same header, then mark it as
+ * ours; returns the flight slot (or -1 when all are busy: then verify
+ * without sharing). */
+static int
+flight_enter(cred_store *cs, const uint8_t *tag)
+{
+	int i, free_slot;
+
+	pthread_mutex_lock(&cs->lock);
+	for (;;) {
+		free_slot = -1;
+		for (i = 0; i < FLIGHT_MAX; i++) {
+			if (cs->inflight[i] && memcmp(cs->flight[i], tag, TAG_LEN) == 0)
+				break;
+			if (!cs->inflight[i] && free_slot < 0)
+				free_slot = i;
+		}
+		if (i == FLIGHT_MAX)
+			break;
+		pthread_cond_wait(&cs->landed, &cs->lock);
+	}
+	if (free_slot >= 0) {
+		memcpy(cs->flight[free_slot], tag, TAG_LEN);
+		cs->inflight[free_slot] = 1;
+	}
+	pthread_mutex_unlock(&cs->lock);
+	return free_slot;
+}
+
+static void
+flight_leave(cred_store *cs, int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&cs->lock);
+	cs->inflight[slot] = 0;
+	pthread_cond_broadcast(&cs->landed);
+	pthread_mutex_unlock(&cs->lock);
+}
+
 /* Forget the slot of tag (key == NULL) or every slot of key. */
 static void
 cache_drop(cred_store *cs, const uint8_t *tag, const char *key)
@@ -332,6 +378,7 @@ cred_open(MDB_env *env, cred_store **out)
 	if (mdb_txn_commit(txn) != 0)
 		goto out;
 	pthread_mutex_init(&cs->lock, NULL);
+	pthread_cond_init(&cs->landed, NULL);
 	*out = cs;
 	return 0;
 out:
@@ -347,6 +394,7 @@ cred_close(cred_store *cs)
 	if (cs == NULL)
 		return;
 	pthread_mutex_destroy(&cs->lock);
+	pthread_cond_destroy(&cs->landed);
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }
@@ -524,7 +572,7 @@ cred_check(cred_store *cs, const char *authorization, struct cred *out)
 	const uint8_t *colon, *secret;
 	size_t pairlen = 0, keylen, seclen, cachedlen = 0, curlen = 0;
 	struct rec r;
-	int rc = CRED_EDENIED, hit;
+	int rc = CRED_EDENIED, hit, slot;
 
 	if (authorization == NULL ||
 	    basic_decode(authorization, pair, &pairlen) != 0)
@@ -570,15 +618,22 @@ cred_check(cred_store *cs, const char *authorization, struct cred *out)
 		goto found;
 	if (hit)
 		cache_drop(cs, tag, NULL);
+	slot = flight_enter(cs, tag);
+	/* Another request may have verified this header while we waited. */
+	if (cache_get(cs, tag, key, cached, &cachedlen) && cachedlen == curlen &&
+	    memcmp(cached, cur, curlen) == 0) {
+		flight_leave(cs, slot);
+		goto found;
+	}
 	rc = pbkdf2(cs, secret, seclen, r.salt, r.saltlen, r.iter, hash,
 	    r.hashlen);
+	if (rc == 0 && CRYPTO_memcmp(hash, r.hash, r.hashlen) != 0)
+		rc = CRED_EDENIED;
+	if (rc == 0)
+		cache_put(cs, tag, key, cur, curlen);
+	flight_leave(cs, slot);
 	if (rc)
 		goto out;
-	if (CRYPTO_memcmp(hash, r.hash, r.hashlen) != 0) {
-		rc = CRED_EDENIED;
-		goto out;
-	}
-	cache_put(cs, tag, key, cur, curlen);
 found:
 	memcpy(out->key, key, keylen + 1);
 	out->scopes = r.scopes;
