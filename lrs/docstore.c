@@ -796,26 +796,29 @@ out:
 	return rc;
 }
 
-int
-docstore_write(docstore *ds, const struct docstore_scope *sc,
-    struct docstore_write *w)
+/* What docstore_write hands to the store's writer. */
+struct write_job {
+	docstore		*ds;
+	struct docstore_write	*w;
+	uint8_t			 key[KEY_MAX];
+	size_t			 keylen;
+};
+
+/* The write itself, in the writer's transaction: returns 0, a
+ * DOCSTORE_* code, or what the precondition check said. */
+static int
+write_in(void *arg, MDB_txn *txn)
 {
-	uint8_t kb[KEY_MAX];
+	struct write_job *job = arg;
+	docstore *ds = job->ds;
+	struct docstore_write *w = job->w;
 	struct docstore_doc view;
 	struct buf merged = BUF_INIT;
 	struct rec cur;
-	MDB_txn *txn = NULL;
-	MDB_val k, v;
+	MDB_val k = { job->keylen, job->key }, v;
 	char *type = NULL;
 	int rc, ret = 0, exists;
 
-	w->etag[0] = '\0';
-	w->updated = 0;
-	if ((k.mv_size = doc_key(sc, w->id, kb)) == 0)
-		return DOCSTORE_EINVALID;
-	k.mv_data = kb;
-	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
-		goto out;
 	rc = mdb_get(txn, ds->doc, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto out;
@@ -862,51 +865,71 @@ docstore_write(docstore *ds, const struct docstore_scope *sc,
 		break;
 	default:
 		ret = DOCSTORE_EINVALID;
-		goto out;
 	}
-	if (rc != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
 out:
-	/* Anything that did not commit changes nothing. */
-	if (txn)
-		mdb_txn_abort(txn);
 	free(type);
 	buf_free(&merged);
-	if (ret == 0 && rc != 0)
-		w->etag[0] = '\0';
 	return ret ? ret : map_rc(rc);
 }
 
-int
-docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
+/* A STORE_* failure of the group commit as a DOCSTORE_* code. */
+static int
+from_store(int rc)
 {
-	uint8_t prefix[PREFIX_MAX], (*keys)[KEY_MAX] = NULL;
-	size_t *lens = NULL, plen, count = 0, cap = 0, i;
+	return rc == STORE_EFULL ? DOCSTORE_EFULL : DOCSTORE_EIO;
+}
+
+int
+docstore_write(docstore *ds, const struct docstore_scope *sc,
+    struct docstore_write *w)
+{
+	struct write_job job;
+	int rc, ret;
+
+	w->etag[0] = '\0';
+	w->updated = 0;
+	job.ds = ds;
+	job.w = w;
+	if ((job.keylen = doc_key(sc, w->id, job.key)) == 0)
+		return DOCSTORE_EINVALID;
+	/* Document writes share the statements' group commits. */
+	rc = store_exec(ds->st, write_in, &job, &ret);
+	if (rc != STORE_OK)
+		ret = from_store(rc);
+	/* Anything that did not commit changes nothing. */
+	if (ret != 0)
+		w->etag[0] = '\0';
+	return ret;
+}
+
+/* What docstore_delete_all hands to the store's writer. */
+struct delete_job {
+	docstore	*ds;
+	uint8_t		 prefix[PREFIX_MAX];
+	size_t		 plen;
+	size_t		 count;
+};
+
+static int
+delete_in(void *arg, MDB_txn *txn)
+{
+	struct delete_job *job = arg;
+	uint8_t (*keys)[KEY_MAX] = NULL;
+	size_t *lens = NULL, count = 0, cap = 0, i;
 	MDB_cursor *cur = NULL;
-	MDB_txn *txn = NULL;
 	MDB_val k, v;
 	int rc;
 
-	if (n)
-		*n = 0;
-	plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
-	    sc->has_registration, prefix);
-	if (plen == 0)
-		return DOCSTORE_EINVALID;
-	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
-		goto out;
-	if ((rc = mdb_cursor_open(txn, ds->doc, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, job->ds->doc, &cur)) != 0)
 		goto out;
 	/* Collect the keys first: deleting under a moving cursor is
 	 * subtle. */
-	k.mv_size = plen;
-	k.mv_data = prefix;
+	k.mv_size = job->plen;
+	k.mv_data = job->prefix;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < plen || k.mv_size > KEY_MAX ||
-		    memcmp(k.mv_data, prefix, plen) != 0)
+		if (k.mv_size < job->plen || k.mv_size > KEY_MAX ||
+		    memcmp(k.mv_data, job->prefix, job->plen) != 0)
 			break;
 		if (count == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -923,21 +946,39 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 	for (i = 0; i < count; i++) {
 		k.mv_size = lens[i];
 		k.mv_data = keys[i];
-		if ((rc = mdb_del(txn, ds->doc, &k, NULL)) != 0)
+		if ((rc = mdb_del(txn, job->ds->doc, &k, NULL)) != 0)
 			goto out;
 	}
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc == 0 && n)
-		*n = count;
+	rc = 0;
+	job->count = count;
 out:
 	if (cur)
 		mdb_cursor_close(cur);
-	if (txn)
-		mdb_txn_abort(txn);
 	free(keys);
 	free(lens);
 	return map_rc(rc);
+}
+
+int
+docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
+{
+	struct delete_job job;
+	int rc, ret;
+
+	if (n)
+		*n = 0;
+	job.ds = ds;
+	job.count = 0;
+	job.plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, job.prefix);
+	if (job.plen == 0)
+		return DOCSTORE_EINVALID;
+	rc = store_exec(ds->st, delete_in, &job, &ret);
+	if (rc != STORE_OK)
+		return from_store(rc);
+	if (ret == 0 && n)
+		*n = job.count;
+	return ret;
 }
 
 int

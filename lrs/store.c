@@ -40,7 +40,10 @@
 #define REF_DEPTH	8
 
 struct job {
-	struct store_write	*w;
+	struct store_write	*w;	/* statements, or */
+	store_exec_fn		 fn;	/* other work */
+	void			*arg;
+	int			 fn_rc;
 	int			 rc;
 	int			 done;
 	struct job		*next;
@@ -451,7 +454,16 @@ apply_group(store *s, struct job *jobs)
 		seq0 = seq;
 		if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
 			goto fail;
-		j->rc = apply_one(child, s, j->w, &seq, &stored);
+		if (j->fn) {
+			/* Its own failure is its answer, not the store's. */
+			j->fn_rc = j->fn(j->arg, child);
+			j->rc = STORE_OK;
+			if (j->fn_rc != 0) {
+				mdb_txn_abort(child);
+				continue;
+			}
+		} else
+			j->rc = apply_one(child, s, j->w, &seq, &stored);
 		if (j->rc > 0 || j->rc < STORE_ECLOSED)
 			j->rc = map_rc(j->rc);
 		if (j->rc == STORE_OK)
@@ -507,27 +519,45 @@ writer_main(void *arg)
 	return NULL;
 }
 
-int
-store_put(store *s, struct store_write *w)
+/* Queue a job for the writer and wait until its group is committed. */
+static int
+submit(store *s, struct job *job)
 {
-	struct job job = { w, 0, 0, NULL };
-
-	w->conflict = -1;
 	pthread_mutex_lock(&s->mu);
 	if (s->closing) {
 		pthread_mutex_unlock(&s->mu);
 		return STORE_ECLOSED;
 	}
 	if (s->tail)
-		s->tail->next = &job;
+		s->tail->next = job;
 	else
-		s->head = &job;
-	s->tail = &job;
+		s->head = job;
+	s->tail = job;
 	pthread_cond_signal(&s->work);
-	while (!job.done)
+	while (!job->done)
 		pthread_cond_wait(&s->done, &s->mu);
 	pthread_mutex_unlock(&s->mu);
-	return job.rc;
+	return job->rc;
+}
+
+int
+store_put(store *s, struct store_write *w)
+{
+	struct job job = { w, NULL, NULL, 0, 0, 0, NULL };
+
+	w->conflict = -1;
+	return submit(s, &job);
+}
+
+int
+store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc)
+{
+	struct job job = { NULL, fn, arg, 0, 0, 0, NULL };
+	int rc;
+
+	rc = submit(s, &job);
+	*fn_rc = job.fn_rc;
+	return rc;
 }
 
 int64_t

@@ -82,6 +82,18 @@ void	store_subscribe(store *s, store_subscriber fn, void *arg);
  * skipped silently; the rest of the batch is stored. */
 int	store_put(store *s, struct store_write *w);
 
+/* Work for the writer: fn runs in a nested transaction of the next group
+ * commit (so its changes share that commit's single fsync) and returns 0
+ * to keep its changes or nonzero to drop them.  fn runs on the writer
+ * thread, must not block, and must not call store_put or store_exec. */
+typedef int (*store_exec_fn)(void *arg, MDB_txn *txn);
+
+/* Run fn as part of a group commit; returns once that commit is durable.
+ * *fn_rc gets fn's return.  STORE_OK, or STORE_EFULL / STORE_EIO /
+ * STORE_ECLOSED when the transaction failed (then nothing fn did stays,
+ * whatever *fn_rc says). */
+int	store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc);
+
 /* The latest time for which every statement stored before it is visible
  * to reads (X-Experience-API-Consistent-Through), microseconds. */
 int64_t	store_consistent_through(store *s);

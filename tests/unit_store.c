@@ -84,6 +84,36 @@ agent_filter(struct store_query *q, int tag, const char *mbox)
 	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
 }
 
+static MDB_dbi extra;
+
+/* store_exec work: put key "k" = arg, or fail after writing it. */
+static int
+exec_put(void *arg, MDB_txn *txn)
+{
+	const char *val = arg;
+	MDB_val k = { 1, "k" }, v = { strlen(val), (void *)val };
+	int rc;
+
+	if ((rc = mdb_put(txn, extra, &k, &v, 0)) != 0)
+		return rc;
+	return strcmp(val, "fail") == 0 ? 42 : 0;
+}
+
+static int
+extra_get(store *s, char *out, size_t size)
+{
+	MDB_txn *txn;
+	MDB_val k = { 1, "k" }, v;
+	int rc;
+
+	mdb_txn_begin(store_env(s), NULL, MDB_RDONLY, &txn);
+	rc = mdb_get(txn, extra, &k, &v);
+	if (rc == 0)
+		snprintf(out, size, "%.*s", (int)v.mv_size, (char *)v.mv_data);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 #define ST(actor, verb, obj) "{\"actor\":{\"mbox\":\"mailto:" actor "\"},\"verb\":{\"id\":\"" verb "\"},\"object\":" obj "}"
 
 struct writer_arg {
@@ -238,6 +268,26 @@ main(void)
 		ok(total == want && want >= 200 && pages == (want + 29) / 30,
 		    "%s paging: %d of %d statements in %d pages",
 		    asc ? "ascending" : "descending", total, want, pages);
+	}
+
+	/* Other work shares the writer: kept when it succeeds, dropped
+	 * (and its code returned) when it fails. */
+	{
+		MDB_txn *txn;
+		char val[16];
+		int fn_rc = -1;
+
+		mdb_txn_begin(store_env(s), NULL, 0, &txn);
+		mdb_dbi_open(txn, "unit-extra", MDB_CREATE, &extra);
+		mdb_txn_commit(txn);
+		ok(store_exec(s, exec_put, "one", &fn_rc) == STORE_OK && fn_rc == 0,
+		    "store_exec runs work");
+		ok(extra_get(s, val, sizeof(val)) == 0 && strcmp(val, "one") == 0,
+		    "its change is committed");
+		ok(store_exec(s, exec_put, "fail", &fn_rc) == STORE_OK && fn_rc == 42,
+		    "a failing job's code comes back");
+		ok(extra_get(s, val, sizeof(val)) == 0 && strcmp(val, "one") == 0,
+		    "and its change is dropped");
 	}
 
 	/* Restart: everything acknowledged is still there. */
