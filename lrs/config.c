@@ -24,8 +24,8 @@ static const struct setting {
 	    sizeof(((struct config *)0)->data), 0, 0,
 	    "directory of the LMDB store (default ./data)" },
 	{ "map-size", "LRSD_MAP_SIZE", K_SIZE, offsetof(struct config, map_size),
-	    0, 1 << 20, (long long)1 << 42,
-	    "LMDB map size in bytes, suffix K/M/G/T allowed (default 8G)" },
+	    0, 1 << 20, (long long)1 << 46,
+	    "LMDB map size: the most the store may grow to; only address space is reserved, the file grows with the data (suffix K/M/G/T; default 1T)" },
 	{ "max-body", "LRSD_MAX_BODY", K_SIZE, offsetof(struct config, max_body),
 	    0, 1024, (long long)1 << 32,
 	    "largest request body in bytes; larger gets 413 (default 64M)" },
@@ -53,7 +53,7 @@ config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
 	snprintf(c->data, sizeof(c->data), "./data");
-	c->map_size = (size_t)8 << 30;
+	c->map_size = (size_t)1 << 40;
 	c->max_body = (size_t)64 << 20;
 	c->max_doc = (size_t)16 << 20;
 	c->threads = 64;
