@@ -14,10 +14,13 @@
  *                             that a target stored after its voiding
  *                             statement is voided on arrival
  *   att    sha2 hex (lower case) -> attachment bytes
+ *   ref    target uuid 16 | referrer uuid 16 -> seq u64 of the referrer
  *
  * A statement whose object is a StatementRef is also indexed under the
  * keys of the statement it targets (and so on, up to a bounded depth), so
  * that the filters of GET /statements match it as the spec requires.
+ * Whichever of the two is stored first, "ref" lets the later one hand the
+ * keys over.
  */
 #include "be.h"
 #include "store.h"
@@ -51,7 +54,7 @@ struct job {
 
 struct store {
 	MDB_env		*env;
-	MDB_dbi		 meta, st, id, ix, tm, voids, att;
+	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref;
 	pthread_t	 writer;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work, done;
@@ -231,6 +234,68 @@ inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
 	json_free(t);
 }
 
+/* Index statement seq under keys ks; inherited keys leave out the
+ * authority, which belongs to who stored each statement. */
+static int
+put_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
+    const uint8_t seqb[8], int inherited)
+{
+	uint8_t keyb[INDEX_KEY_LEN + 8];
+	MDB_val k = { sizeof(keyb), keyb }, d = { 0, "" };
+	size_t j;
+	int rc;
+
+	for (j = 0; j < ks->n; j++) {
+		if (inherited && ks->k[j][0] == INDEX_AUTHORITY)
+			continue;
+		memcpy(keyb, ks->k[j], INDEX_KEY_LEN);
+		memcpy(keyb + INDEX_KEY_LEN, seqb, 8);
+		if ((rc = mdb_put(txn, s->ix, &k, &d, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Statements stored earlier that refer to statement id get its keys, and
+ * so do the statements that refer to those. */
+static int
+hand_down(MDB_txn *txn, store *s, const uint8_t id[16],
+    const struct index_keys *ks, int depth)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k = { 16, (void *)id }, d;
+	uint8_t (*rids)[16] = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (depth >= REF_DEPTH)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, s->ref, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != 32 || memcmp(k.mv_data, id, 16) != 0 ||
+		    d.mv_size != 8)
+			break;
+		if ((rc = put_keys(txn, s, ks, d.mv_data, 1)) != 0)
+			goto out;
+		rids = xrealloc(rids, (n + 1) * sizeof(*rids));
+		memcpy(rids[n++], (uint8_t *)k.mv_data + 16, 16);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	mdb_cursor_close(c);
+	c = NULL;
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = hand_down(txn, s, rids[i], ks, depth + 1);
+out:
+	if (c)
+		mdb_cursor_close(c);
+	free(rids);
+	return rc;
+}
+
 /* Set or clear flag bits of a stored record (copy-on-write). */
 static int
 rec_set_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t bits)
@@ -276,10 +341,10 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 {
 	json *st = w->stmts[i];
 	char when[32], *text = NULL;
-	uint8_t seqb[8], keyb[INDEX_KEY_LEN + 8], tmb[16], target[16], flags = 0;
+	uint8_t seqb[8], tmb[16], target[16], refb[32], flags = 0;
 	struct index_keys ks = { 0 };
 	MDB_val k, d;
-	size_t len, j;
+	size_t len;
 	uint64_t tseq;
 	int rc, sn;
 
@@ -347,14 +412,20 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 		index_authority_hash(w->authority_key, h);
 		index_add(&ks, INDEX_AUTHORITY, h);
 	}
-	for (j = 0; j < ks.n; j++) {
-		memcpy(keyb, ks.k[j], INDEX_KEY_LEN);
-		memcpy(keyb + INDEX_KEY_LEN, seqb, 8);
-		k.mv_size = sizeof(keyb);
-		k.mv_data = keyb;
-		if ((rc = mdb_put(txn, s->ix, &k, &d, 0)) != 0)
+	if ((rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
+		goto out;
+	if (ref_target(st, target) == 0) {
+		memcpy(refb, target, 16);
+		memcpy(refb + 16, w->ids[i], 16);
+		k.mv_size = sizeof(refb);
+		k.mv_data = refb;
+		d.mv_size = 8;
+		d.mv_data = seqb;
+		if ((rc = mdb_put(txn, s->ref, &k, &d, 0)) != 0)
 			goto out;
 	}
+	if ((rc = hand_down(txn, s, w->ids[i], &ks, 0)) != 0)
+		goto out;
 	for (sn = 0; sn < s->nsub; sn++)
 		if ((rc = s->sub_fn[sn](s->sub_arg[sn], txn, seq, st)) != 0)
 			goto out;
@@ -578,7 +649,7 @@ store_open(const char *dir, size_t mapsize, store **out)
 		{ "meta", offsetof(store, meta) }, { "st", offsetof(store, st) },
 		{ "id", offsetof(store, id) }, { "ix", offsetof(store, ix) },
 		{ "tm", offsetof(store, tm) }, { "void", offsetof(store, voids) },
-		{ "att", offsetof(store, att) },
+		{ "att", offsetof(store, att) }, { "ref", offsetof(store, ref) },
 	};
 	store *s = xcalloc(1, sizeof(*s));
 	MDB_txn *txn = NULL;

@@ -212,6 +212,28 @@ main(void)
 	agent_filter(&q, INDEX_AGENT, "mailto:b@x.y");
 	ok(query_count(s, &q, NULL) == 1, "voided statement left out, voiding one found by its target's actor");
 
+	/* A StatementRef stored before its target: once the target arrives,
+	 * the referring statement answers the target's filters too, and so
+	 * does one referring to the referrer. */
+	ok(put_text(s, "44444444-4444-4444-8444-444444444444",
+	    ST("c@x.y", "http://v/refers",
+	    "{\"objectType\":\"StatementRef\",\"id\":\"55555555-5555-4555-8555-555555555555\"}")) == 0,
+	    "referrer stored before its target");
+	ok(put_text(s, "66666666-6666-4666-8666-666666666666",
+	    ST("d@x.y", "http://v/refers",
+	    "{\"objectType\":\"StatementRef\",\"id\":\"44444444-4444-4444-8444-444444444444\"}")) == 0,
+	    "referrer of the referrer stored");
+	memset(&q, 0, sizeof(q));
+	verb_filter(&q, "http://v/late-target");
+	ok(query_count(s, &q, NULL) == 0, "nothing has the target's verb yet");
+	ok(put_text(s, "55555555-5555-4555-8555-555555555555",
+	    ST("e@x.y", "http://v/late-target", "{\"id\":\"http://a/late\"}")) == 0,
+	    "target stored last");
+	ok(query_count(s, &q, NULL) == 3, "target, referrer and its referrer match the target's verb");
+	memset(&q, 0, sizeof(q));
+	agent_filter(&q, INDEX_AGENT, "mailto:e@x.y");
+	ok(query_count(s, &q, NULL) == 3, "and the target's actor");
+
 	/* Group commit under concurrency: 4 writers x 50 statements. */
 	{
 		pthread_t t[4];
