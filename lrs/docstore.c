@@ -12,6 +12,8 @@
  *            that listing can return them.
  *   docact   SHA-256 of the Activity id (index_hash INDEX_ACTIVITY)
  *              -> canonical Activity object, JSON text
+ *            SHA-256 of a Verb id (index_hash INDEX_VERB, another hash
+ *            domain) -> canonical Verb {"id", "display"}, JSON text
  *   docagt   agent IFI hash (index_agent_hash) -> Person object, JSON text
  *   docmeta  "seq" -> u64, the last statement learned from
  *
@@ -376,6 +378,40 @@ learn_activity(docstore *ds, MDB_txn *txn, const json *a)
 	return rc;
 }
 
+/* Learn one Verb: its display, merged language by language. */
+static int
+learn_verb(docstore *ds, MDB_txn *txn, const json *v)
+{
+	const json *id = json_get(v, "id"), *display = json_get(v, "display");
+	uint8_t k[INDEX_HASH_LEN];
+	json *cur = NULL, *have;
+	int rc, changed = 0;
+
+	if (id == NULL || id->type != JSON_STRING || display == NULL ||
+	    display->type != JSON_OBJECT || display->n == 0)
+		return 0;
+	index_hash(INDEX_VERB, id->str, id->len, k);
+	rc = get_json(txn, ds->act, k, &cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (cur->type != JSON_OBJECT ||
+	    !json_is_str(json_get(cur, "id"), id->str)))) {
+		json_free(cur);
+		cur = json_new(JSON_OBJECT);
+		json_set(cur, "id", json_new_strn(id->str, id->len));
+		json_set(cur, "display", json_new(JSON_OBJECT));
+		changed = 1;
+	} else if (rc != 0)
+		return rc;
+	have = json_get(cur, "display");
+	if (have == NULL || have->type != JSON_OBJECT) {
+		json_set(cur, "display", json_new(JSON_OBJECT));
+		have = json_get(cur, "display");
+	}
+	changed |= merge_members(have, display);
+	rc = changed ? put_json(txn, ds->act, k, cur) : 0;
+	json_free(cur);
+	return rc;
+}
+
 /* Each Activity of a contextActivities member: an array, or (1.0.3) one
  * object. */
 static int
@@ -500,7 +536,8 @@ learn_body(docstore *ds, MDB_txn *txn, const json *st, int depth)
 	size_t i;
 	int rc;
 
-	if ((rc = learn_agent(ds, txn, json_get(st, "actor"))) != 0)
+	if ((rc = learn_agent(ds, txn, json_get(st, "actor"))) != 0 ||
+	    (rc = learn_verb(ds, txn, json_get(st, "verb"))) != 0)
 		return rc;
 	if (obj && (ot == NULL || json_is_str(ot, "Activity")))
 		rc = learn_activity(ds, txn, obj);
@@ -979,6 +1016,27 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 	if (ret == 0 && n)
 		*n = job.count;
 	return ret;
+}
+
+int
+docstore_verb(docstore *ds, const char *id, json **out)
+{
+	uint8_t k[INDEX_HASH_LEN];
+	store_read *r;
+	int rc;
+
+	*out = NULL;
+	index_hash(INDEX_VERB, id, strlen(id), k);
+	if (store_read_begin(ds->st, &r) != STORE_OK)
+		return DOCSTORE_EIO;
+	rc = get_json(store_read_txn(r), ds->act, k, out);
+	store_read_end(r);
+	if (rc == 0 && !json_is_str(json_get(*out, "id"), id)) {
+		json_free(*out);
+		*out = NULL;
+		rc = MDB_NOTFOUND;
+	}
+	return map_rc(rc);
 }
 
 int

@@ -134,6 +134,11 @@ int	docstore_delete_all(docstore *ds, const struct docstore_scope *sc,
 /* The canonical Activity object known for id as a new tree (caller
  * frees), or DOCSTORE_ENOTFOUND when no statement defined it. */
 int	docstore_activity(docstore *ds, const char *id, json **out);
+/* The canonical Verb known for id, {"id": ..., "display": {...}} with the
+ * displays of every statement merged language by language (the latest
+ * wins), as a new tree (caller frees); DOCSTORE_ENOTFOUND when no
+ * statement gave it a display. */
+int	docstore_verb(docstore *ds, const char *id, json **out);
 /* The Person object of agent (an Agent with an IFI) as a new tree
  * (caller frees): {"objectType": "Person", "name": [...], "mbox": [...],
  * ...} with what statements told of that IFI (the names it was seen

@@ -446,9 +446,23 @@ canonical_activity(docstore *ds, json *a)
 	json_free(canon);
 }
 
-/* The "canonical" format shows every Activity with the definition the
- * LRS holds for it (learned from all statements), not the one this
- * statement happened to carry. */
+/* Give verb v the LRS's canonical display, if it knows one. */
+static void
+canonical_verb(docstore *ds, json *v)
+{
+	const char *id = json_get_str(v, "id");
+	json *canon = NULL, *display;
+
+	if (id == NULL || docstore_verb(ds, id, &canon) != DOCSTORE_OK)
+		return;
+	if ((display = json_take(canon, "display")) != NULL)
+		json_set(v, "display", display);
+	json_free(canon);
+}
+
+/* The "canonical" format shows every Activity and Verb as the LRS holds
+ * it (learned from all statements), not as this statement happened to
+ * carry it. */
 static void
 canonical_activities(docstore *ds, json *st)
 {
@@ -457,6 +471,8 @@ canonical_activities(docstore *ds, json *st)
 	const char *ot = json_get_str(obj, "objectType");
 	size_t k, i;
 
+	if (json_get(st, "verb"))
+		canonical_verb(ds, json_get(st, "verb"));
 	if (obj && (ot == NULL || strcmp(ot, "Activity") == 0))
 		canonical_activity(ds, obj);
 	else if (ot && strcmp(ot, "SubStatement") == 0)

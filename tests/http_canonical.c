@@ -31,7 +31,8 @@ main(void)
 	    "\"object\":{\"id\":\"http://example.com/canon/course\",\"definition\":"
 	    "{\"name\":{\"en-US\":\"Old name\"}}}}";
 	static const char second[] = "{\"actor\":{\"mbox\":\"mailto:canon@example.com\"},"
-	    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/experienced\"},"
+	    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/experienced\","
+	    "\"display\":{\"fr-FR\":\"a vécu\"}},"
 	    "\"object\":{\"id\":\"http://example.com/canon/course\",\"definition\":"
 	    "{\"name\":{\"en-US\":\"New name\",\"fr-FR\":\"Nouveau nom\"},"
 	    "\"description\":{\"en-US\":\"Now described\"}}}}";
@@ -62,6 +63,9 @@ main(void)
 	    NULL, 0, &r) == 0 && r.status == 200 && name_in(&r, "fr-FR") &&
 	    strcmp(name_in(&r, "fr-FR"), "Nouveau nom") == 0 && !name_in(&r, "en-US"),
 	    "canonical: the LRS's newest definition, in the language asked for: %s", r.body);
+	def = json_get(json_get(httpc_json(&r), "verb"), "display");
+	ok(def && def->n == 1 && json_is_str(json_get(def, "fr-FR"), "a vécu"),
+	    "canonical: the verb display the LRS learned, in the language asked for");
 	def = json_get(json_get(httpc_json(&r), "object"), "definition");
 	ok(def && json_get(def, "description") &&
 	    json_get(json_get(def, "description"), "en-US"),
