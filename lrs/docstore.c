@@ -342,6 +342,30 @@ docstore_merge_definition(json *cur, const json *def)
 	return changed;
 }
 
+/* The canonical object of id under key k in txn (*cur, caller frees), or
+ * a new {"id": id} when there is none yet (or, in theory, the hash
+ * collides with another id); *fresh says which. */
+static int
+canonical_load(docstore *ds, MDB_txn *txn, const uint8_t k[INDEX_HASH_LEN],
+    const json *id, json **cur, int *fresh)
+{
+	int rc;
+
+	*cur = NULL;
+	*fresh = 0;
+	rc = get_json(txn, ds->act, k, cur);
+	if (rc == 0 && (*cur)->type == JSON_OBJECT &&
+	    json_is_str(json_get(*cur, "id"), id->str))
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	json_free(*cur);
+	*cur = json_new(JSON_OBJECT);
+	json_set(*cur, "id", json_new_strn(id->str, id->len));
+	*fresh = 1;
+	return 0;
+}
+
 /* Learn one Activity object. */
 static int
 learn_activity(docstore *ds, MDB_txn *txn, const json *a)
@@ -355,17 +379,15 @@ learn_activity(docstore *ds, MDB_txn *txn, const json *a)
 	    def->type != JSON_OBJECT || def->n == 0)
 		return 0;
 	index_hash(INDEX_ACTIVITY, id->str, id->len, k);
-	rc = get_json(txn, ds->act, k, &cur);
-	if (rc == MDB_NOTFOUND || (rc == 0 && (cur->type != JSON_OBJECT ||
-	    !json_is_str(json_get(cur, "id"), id->str)))) {
-		/* New, or (in theory) a hash collision: start over. */
-		json_free(cur);
-		cur = json_new(JSON_OBJECT);
-		json_set(cur, "objectType", json_new_str("Activity"));
-		json_set(cur, "id", json_new_strn(id->str, id->len));
-		changed = 1;
-	} else if (rc != 0)
+	if ((rc = canonical_load(ds, txn, k, id, &cur, &changed)) != 0)
 		return rc;
+	if (changed) {
+		/* objectType first, as an Activity is usually written. */
+		json *idv = json_take(cur, "id");
+
+		json_set(cur, "objectType", json_new_str("Activity"));
+		json_set(cur, "id", idv);
+	}
 	have = json_get(cur, "definition");
 	if (have == NULL || have->type != JSON_OBJECT) {
 		json_set(cur, "definition", json_new(JSON_OBJECT));
@@ -391,15 +413,7 @@ learn_verb(docstore *ds, MDB_txn *txn, const json *v)
 	    display->type != JSON_OBJECT || display->n == 0)
 		return 0;
 	index_hash(INDEX_VERB, id->str, id->len, k);
-	rc = get_json(txn, ds->act, k, &cur);
-	if (rc == MDB_NOTFOUND || (rc == 0 && (cur->type != JSON_OBJECT ||
-	    !json_is_str(json_get(cur, "id"), id->str)))) {
-		json_free(cur);
-		cur = json_new(JSON_OBJECT);
-		json_set(cur, "id", json_new_strn(id->str, id->len));
-		json_set(cur, "display", json_new(JSON_OBJECT));
-		changed = 1;
-	} else if (rc != 0)
+	if ((rc = canonical_load(ds, txn, k, id, &cur, &changed)) != 0)
 		return rc;
 	have = json_get(cur, "display");
 	if (have == NULL || have->type != JSON_OBJECT) {
@@ -1018,15 +1032,16 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 	return ret;
 }
 
-int
-docstore_verb(docstore *ds, const char *id, json **out)
+/* The canonical object stored in docact under (tag, id). */
+static int
+canonical_get(docstore *ds, int tag, const char *id, json **out)
 {
 	uint8_t k[INDEX_HASH_LEN];
 	store_read *r;
 	int rc;
 
 	*out = NULL;
-	index_hash(INDEX_VERB, id, strlen(id), k);
+	index_hash(tag, id, strlen(id), k);
 	if (store_read_begin(ds->st, &r) != STORE_OK)
 		return DOCSTORE_EIO;
 	rc = get_json(store_read_txn(r), ds->act, k, out);
@@ -1040,24 +1055,15 @@ docstore_verb(docstore *ds, const char *id, json **out)
 }
 
 int
+docstore_verb(docstore *ds, const char *id, json **out)
+{
+	return canonical_get(ds, INDEX_VERB, id, out);
+}
+
+int
 docstore_activity(docstore *ds, const char *id, json **out)
 {
-	uint8_t k[INDEX_HASH_LEN];
-	store_read *r;
-	int rc;
-
-	*out = NULL;
-	index_hash(INDEX_ACTIVITY, id, strlen(id), k);
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
-	rc = get_json(store_read_txn(r), ds->act, k, out);
-	store_read_end(r);
-	if (rc == 0 && !json_is_str(json_get(*out, "id"), id)) {
-		json_free(*out);
-		*out = NULL;
-		rc = MDB_NOTFOUND;
-	}
-	return map_rc(rc);
+	return canonical_get(ds, INDEX_ACTIVITY, id, out);
 }
 
 int
