@@ -673,7 +673,10 @@ docstore_open(store *st, docstore **out)
 	txn = NULL;
 	if (rc != 0)
 		goto out;
-	store_subscribe(st, subscriber, ds);
+	if ((rc = store_subscribe(st, subscriber, ds)) != STORE_OK) {
+		rc = MDB_PANIC;
+		goto out;
+	}
 	*out = ds;
 out:
 	if (txn)

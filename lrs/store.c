@@ -33,7 +33,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <uuid/uuid.h>
 
@@ -61,9 +63,30 @@ struct store {
 	struct job	*head, *tail;
 	int		 closing;
 	int64_t		 busy_since;	/* 0 when the writer is idle */
-	store_subscriber sub_fn[4];
-	void		*sub_arg[4];
+	store_subscriber sub_fn[STORE_MAX_SUBSCRIBERS];
+	void		*sub_arg[STORE_MAX_SUBSCRIBERS];
 	int		 nsub;
+	/* During a group (writer thread only): the next numbers to give. */
+	uint64_t	 gseq;
+	int64_t		 gstored;
+	/* The last sequence number committed; grew is signalled on change. */
+	uint64_t	 committed;
+	pthread_cond_t	 grew;
+	store_follower	*followers[STORE_MAX_FOLLOWERS];
+	int		 nfollowers;
+};
+
+struct store_follower {
+	store				*s;
+	char				 name[40];	/* "follow:" + name */
+	const struct store_follow_ops	*ops;
+	void				*arg;
+	size_t				 batch_max;
+	pthread_t			 thread;
+	uint64_t			 cursor;	/* under s->mu */
+	int				 last_error;	/* under s->mu */
+	int				 stop;		/* under s->mu */
+	pthread_cond_t			 advanced;
 };
 
 struct store_read {
@@ -99,6 +122,8 @@ store_strerror(int rc)
 	case STORE_EFULL: return "the store is full (raise the map size)";
 	case STORE_EIO: return "storage failure";
 	case STORE_ECLOSED: return "the store is shutting down";
+	case STORE_ELIMIT: return "too many subscribers or followers";
+	case STORE_EINVALID: return "invalid argument";
 	default: return "unknown store error";
 	}
 }
@@ -109,13 +134,14 @@ store_env(store *s)
 	return s->env;
 }
 
-void
+int
 store_subscribe(store *s, store_subscriber fn, void *arg)
 {
-	if (s->nsub < 4) {
-		s->sub_fn[s->nsub] = fn;
-		s->sub_arg[s->nsub++] = arg;
-	}
+	if (s->nsub >= STORE_MAX_SUBSCRIBERS)
+		return STORE_ELIMIT;
+	s->sub_fn[s->nsub] = fn;
+	s->sub_arg[s->nsub++] = arg;
+	return STORE_OK;
 }
 
 static int
@@ -507,22 +533,22 @@ static void
 apply_group(store *s, struct job *jobs)
 {
 	MDB_txn *txn = NULL, *child;
-	uint64_t seq, seq0, st64;
-	int64_t stored, now;
+	uint64_t seq0, st64;
+	int64_t now;
 	struct job *j;
 	int rc;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		goto fail;
-	if ((rc = meta_get(txn, s, "seq", &seq)) != 0 ||
+	if ((rc = meta_get(txn, s, "seq", &s->gseq)) != 0 ||
 	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
 		goto fail;
 	now = iso8601_now();
 	/* Whole milliseconds, as "stored" is shown; never backwards. */
 	now -= now % 1000;
-	stored = (int64_t)st64 > now ? (int64_t)st64 : now;
+	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
 	for (j = jobs; j; j = j->next) {
-		seq0 = seq;
+		seq0 = s->gseq;
 		if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
 			goto fail;
 		if (j->fn) {
@@ -531,29 +557,36 @@ apply_group(store *s, struct job *jobs)
 			j->rc = STORE_OK;
 			if (j->fn_rc != 0) {
 				mdb_txn_abort(child);
+				s->gseq = seq0;
 				continue;
 			}
 		} else
-			j->rc = apply_one(child, s, j->w, &seq, &stored);
+			j->rc = apply_one(child, s, j->w, &s->gseq, &s->gstored);
 		if (j->rc > 0 || j->rc < STORE_ECLOSED)
 			j->rc = map_rc(j->rc);
 		if (j->rc == STORE_OK)
 			rc = mdb_txn_commit(child);
 		else {
 			mdb_txn_abort(child);
-			seq = seq0;
+			s->gseq = seq0;
 			rc = 0;
 		}
 		if (rc != 0)
 			goto fail;
 	}
-	if ((rc = meta_put(txn, s, "seq", seq)) != 0 ||
-	    (rc = meta_put(txn, s, "stored", (uint64_t)stored)) != 0)
+	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
+	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
 		goto fail;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0)
 		goto fail;
+	pthread_mutex_lock(&s->mu);
+	if (s->gseq != s->committed) {
+		s->committed = s->gseq;
+		pthread_cond_broadcast(&s->grew);
+	}
+	pthread_mutex_unlock(&s->mu);
 	return;
 fail:
 	if (txn)
@@ -561,6 +594,21 @@ fail:
 	for (j = jobs; j; j = j->next)
 		if (j->rc == STORE_OK)
 			j->rc = map_rc(rc);
+}
+
+int
+store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
+{
+	uint64_t seq0 = s->gseq;
+	int rc;
+
+	w->conflict = -1;
+	rc = apply_one(txn, s, w, &s->gseq, &s->gstored);
+	if (rc > 0 || rc < STORE_ECLOSED)
+		rc = map_rc(rc);
+	if (rc != STORE_OK)
+		s->gseq = seq0;
+	return rc;
 }
 
 static void *
@@ -677,7 +725,8 @@ store_open(const char *dir, size_t mapsize, store **out)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
 		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
 			goto out;
-	if ((rc = meta_get(txn, s, "layout", &layout)) != 0)
+	if ((rc = meta_get(txn, s, "layout", &layout)) != 0 ||
+	    (rc = meta_get(txn, s, "seq", &s->committed)) != 0)
 		goto out;
 	if (layout == 0)
 		rc = meta_put(txn, s, "layout", 1);
@@ -692,6 +741,7 @@ store_open(const char *dir, size_t mapsize, store **out)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
+	pthread_cond_init(&s->grew, NULL);
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		rc = EAGAIN;
 		goto out;
@@ -709,21 +759,317 @@ out:
 	return STORE_OK;
 }
 
+static void follower_join(store_follower *f);
+
 void
 store_close(store *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
 	pthread_mutex_lock(&s->mu);
 	s->closing = 1;
 	pthread_cond_signal(&s->work);
+	pthread_cond_broadcast(&s->grew);
+	for (i = 0; i < s->nfollowers; i++) {
+		s->followers[i]->stop = 1;
+		pthread_cond_broadcast(&s->followers[i]->advanced);
+	}
 	pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < s->nfollowers; i++)
+		follower_join(s->followers[i]);
 	pthread_join(s->writer, NULL);
 	mdb_env_close(s->env);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work);
 	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->grew);
 	free(s);
+}
+
+/* --- followers --- */
+
+int
+store_cursor_get(MDB_txn *txn, store *s, const char *name, uint64_t *seq)
+{
+	char key[48];
+
+	if (strlen(name) > 32)
+		return STORE_EINVALID;
+	snprintf(key, sizeof(key), "follow:%s", name);
+	return map_rc(meta_get(txn, s, key, seq));
+}
+
+int
+store_cursor_put(MDB_txn *txn, store *s, const char *name, uint64_t seq)
+{
+	char key[48];
+
+	if (strlen(name) > 32)
+		return STORE_EINVALID;
+	snprintf(key, sizeof(key), "follow:%s", name);
+	return map_rc(meta_put(txn, s, key, seq));
+}
+
+/* One batch on its way from the log to the writer. */
+struct fbatch {
+	store_follower	*f;
+	void		**items;
+	size_t		  n;
+	uint64_t	  first;	/* seq of items[0] */
+};
+
+/* Runs in the writer: apply the batch unless someone moved the cursor. */
+static int
+fbatch_apply(void *arg, MDB_txn *txn)
+{
+	struct fbatch *b = arg;
+	store_follower *f = b->f;
+	uint64_t cur;
+	int rc;
+
+	if ((rc = store_cursor_get(txn, f->s, f->name + 7, &cur)) != 0)
+		return rc;
+	if (cur != b->first - 1)
+		return STORE_ECONFLICT;		/* rewound: read again */
+	if ((rc = f->ops->apply(f->arg, txn, b->items, b->n, b->first)) != 0)
+		return rc;
+	return store_cursor_put(txn, f->s, f->name + 7, b->first + b->n - 1);
+}
+
+/* Read up to batch_max statements after the cursor and prepare them. */
+static int
+fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
+    struct fbatch *b)
+{
+	store *s = f->s;
+	struct store_entry e;
+	MDB_txn *txn = NULL;
+	MDB_val rec;
+	uint64_t seq;
+	int rc;
+
+	b->f = f;
+	b->first = cursor + 1;
+	b->n = 0;
+	if (last - cursor > f->batch_max)
+		last = cursor + f->batch_max;
+	b->items = xcalloc((size_t)(last - cursor), sizeof(void *));
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return map_rc(rc);
+	for (seq = cursor + 1; seq <= last; seq++) {
+		if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+			break;
+		e.seq = seq;
+		e.text = (const char *)rec.mv_data + REC_HDR;
+		e.len = rec.mv_size - REC_HDR;
+		e.stored = (int64_t)be64_get((uint8_t *)rec.mv_data + 1);
+		b->items[b->n++] = f->ops->prepare(f->arg, &e);
+	}
+	mdb_txn_abort(txn);
+	return map_rc(rc);
+}
+
+static void
+fbatch_free(struct fbatch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->items[i])
+			b->f->ops->release(b->f->arg, b->items[i]);
+	free(b->items);
+	b->items = NULL;
+	b->n = 0;
+}
+
+/* Sleep ms milliseconds unless the follower is stopped first. */
+static void
+follower_pause(store_follower *f, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&f->s->mu);
+	if (!f->stop)
+		pthread_cond_timedwait(&f->advanced, &f->s->mu, &ts);
+	pthread_mutex_unlock(&f->s->mu);
+}
+
+/* Reload the cursor from LMDB (after a rewind or a failed batch). */
+static int
+follower_reload(store_follower *f)
+{
+	MDB_txn *txn;
+	uint64_t cur;
+	int rc;
+
+	if ((rc = mdb_txn_begin(f->s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return map_rc(rc);
+	rc = store_cursor_get(txn, f->s, f->name + 7, &cur);
+	mdb_txn_abort(txn);
+	if (rc == 0) {
+		pthread_mutex_lock(&f->s->mu);
+		f->cursor = cur;
+		pthread_mutex_unlock(&f->s->mu);
+	}
+	return rc;
+}
+
+static void *
+follower_main(void *arg)
+{
+	store_follower *f = arg;
+	store *s = f->s;
+	struct fbatch b = { 0 };
+	uint64_t cursor, last;
+	int rc, fn_rc, backoff = 50;
+
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (!f->stop && s->committed <= f->cursor)
+			pthread_cond_wait(&s->grew, &s->mu);
+		cursor = f->cursor;
+		last = s->committed;
+		pthread_mutex_unlock(&s->mu);
+		if (f->stop)
+			break;
+		rc = fbatch_read(f, cursor, last, &b);
+		if (rc == 0 && b.n > 0) {
+			rc = store_exec(s, fbatch_apply, &b, &fn_rc);
+			if (rc == 0)
+				rc = fn_rc;
+		}
+		if (rc == 0) {
+			pthread_mutex_lock(&s->mu);
+			f->cursor = b.first + b.n - 1;
+			f->last_error = 0;
+			pthread_cond_broadcast(&f->advanced);
+			pthread_mutex_unlock(&s->mu);
+			backoff = 50;
+		}
+		fbatch_free(&b);
+		if (rc == STORE_ECLOSED)
+			break;
+		if (rc != 0) {
+			pthread_mutex_lock(&s->mu);
+			f->last_error = rc;
+			pthread_mutex_unlock(&s->mu);
+			if (rc != STORE_ECONFLICT) {
+				follower_pause(f, backoff);
+				backoff = backoff >= 2500 ? 5000 : backoff * 2;
+			}
+			follower_reload(f);
+		}
+	}
+	return NULL;
+}
+
+int
+store_follow(store *s, const char *name, const struct store_follow_ops *ops,
+    void *arg, size_t batch_max, store_follower **out)
+{
+	store_follower *f;
+	int i, rc;
+
+	*out = NULL;
+	if (name == NULL || *name == '\0' || strlen(name) > 32 || batch_max == 0)
+		return STORE_EINVALID;
+	for (i = 0; i < s->nfollowers; i++)
+		if (strcmp(s->followers[i]->name + 7, name) == 0)
+			return STORE_EINVALID;
+	if (s->nfollowers >= STORE_MAX_FOLLOWERS)
+		return STORE_ELIMIT;
+	f = xcalloc(1, sizeof(*f));
+	f->s = s;
+	snprintf(f->name, sizeof(f->name), "follow:%s", name);
+	f->ops = ops;
+	f->arg = arg;
+	f->batch_max = batch_max;
+	pthread_cond_init(&f->advanced, NULL);
+	if ((rc = follower_reload(f)) != 0) {
+		pthread_cond_destroy(&f->advanced);
+		free(f);
+		return rc;
+	}
+	if (pthread_create(&f->thread, NULL, follower_main, f) != 0) {
+		pthread_cond_destroy(&f->advanced);
+		free(f);
+		return STORE_EIO;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->followers[s->nfollowers++] = f;
+	pthread_mutex_unlock(&s->mu);
+	*out = f;
+	return STORE_OK;
+}
+
+static void
+follower_join(store_follower *f)
+{
+	pthread_join(f->thread, NULL);
+	pthread_cond_destroy(&f->advanced);
+	free(f);
+}
+
+void
+store_follower_stop(store_follower *f)
+{
+	store *s = f->s;
+	int i, j;
+
+	pthread_mutex_lock(&s->mu);
+	f->stop = 1;
+	pthread_cond_broadcast(&s->grew);
+	pthread_cond_broadcast(&f->advanced);
+	for (i = j = 0; i < s->nfollowers; i++)
+		if (s->followers[i] != f)
+			s->followers[j++] = s->followers[i];
+	s->nfollowers = j;
+	pthread_mutex_unlock(&s->mu);
+	follower_join(f);
+}
+
+int
+store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&f->s->mu);
+	while (f->cursor < seq && !f->stop && rc == 0)
+		rc = pthread_cond_timedwait(&f->advanced, &f->s->mu, &ts);
+	if (f->cursor >= seq)
+		rc = 0;
+	else
+		rc = f->stop ? STORE_ECLOSED : -1;
+	pthread_mutex_unlock(&f->s->mu);
+	return rc;
+}
+
+void
+store_follower_status(store_follower *f, uint64_t *cursor, uint64_t *last,
+    int *last_error)
+{
+	pthread_mutex_lock(&f->s->mu);
+	*cursor = f->cursor;
+	*last = f->s->committed;
+	*last_error = f->last_error;
+	pthread_mutex_unlock(&f->s->mu);
 }
 
 int

@@ -31,8 +31,13 @@ enum {
 	STORE_ECONFLICT = -2,	/* an id is taken by a different statement */
 	STORE_EFULL = -3,	/* the LMDB map is full */
 	STORE_EIO = -4,		/* LMDB failed (see the log of the caller) */
-	STORE_ECLOSED = -5	/* the store is shutting down */
+	STORE_ECLOSED = -5,	/* the store is shutting down */
+	STORE_ELIMIT = -6,	/* too many subscribers or followers */
+	STORE_EINVALID = -7	/* a bad argument (name too long, used twice) */
 };
+
+#define STORE_MAX_SUBSCRIBERS	4
+#define STORE_MAX_FOLLOWERS	4
 
 typedef struct store store;
 typedef struct store_read store_read;
@@ -73,8 +78,9 @@ void	store_close(store *s);
 MDB_env	*store_env(store *s);
 /* Text for a STORE_* code. */
 const char *store_strerror(int rc);
-/* Register a subscriber before the first write. */
-void	store_subscribe(store *s, store_subscriber fn, void *arg);
+/* Register a subscriber before the first write.  STORE_ELIMIT when
+ * STORE_MAX_SUBSCRIBERS are registered already (nothing is registered). */
+int	store_subscribe(store *s, store_subscriber fn, void *arg);
 
 /* Store a batch durably; returns once it is committed (STORE_OK), or
  * STORE_ECONFLICT (w->conflict says which statement), STORE_EFULL, ...
@@ -93,6 +99,76 @@ typedef int (*store_exec_fn)(void *arg, MDB_txn *txn);
  * STORE_ECLOSED when the transaction failed (then nothing fn did stays,
  * whatever *fn_rc says). */
 int	store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc);
+
+/* Store the statements of w inside the transaction of a running
+ * store_exec fn (txn is the one fn was given), sharing its commit: they get
+ * the next sequence numbers and subscribers see them, and they are dropped
+ * with everything else fn did if fn fails.  Same rules as store_put
+ * (equivalent statements skipped, STORE_ECONFLICT).  Only valid on the
+ * writer thread inside a store_exec fn. */
+int	store_put_txn(store *s, MDB_txn *txn, struct store_write *w);
+
+/* --- followers ---
+ *
+ * A follower is a named reader of the log that processes every statement
+ * exactly once, in sequence order, with its cursor (the last sequence
+ * number it processed) kept in the store's "meta" database and committed
+ * in the same transaction as the changes it makes.  On start it first
+ * catches up with what was stored while it was not running, then follows
+ * new statements as they are committed.  A crash or restart never skips a
+ * statement or processes one twice.
+ *
+ * It runs a thread of its own.  For each batch (up to batch_max statements)
+ * it calls prepare for each statement outside any transaction, then apply
+ * once inside a group commit of the writer (a nested transaction: apply's
+ * changes, the statements it stores with store_put_txn and the new cursor
+ * are committed together, or none of them).  When apply returns nonzero,
+ * or the commit fails, nothing of the batch stays and the batch is tried
+ * again after a pause (growing up to 5 s); the code is kept for
+ * store_follower_status. */
+typedef struct store_follower store_follower;
+
+/* One statement handed to a follower: valid during prepare only. */
+struct store_entry {
+	uint64_t	 seq;
+	const char	*text;		/* the statement as stored (JSON) */
+	size_t		 len;
+	int64_t		 stored;	/* microseconds */
+};
+
+struct store_follow_ops {
+	/* Turn an entry into the follower's item (may return NULL to have
+	 * apply see NULL for it).  Runs on the follower's thread. */
+	void	*(*prepare)(void *arg, const struct store_entry *e);
+	/* Apply items[0..n) (statements first..first+n-1) inside txn on the
+	 * writer thread: must not block.  0 to commit, nonzero to drop it. */
+	int	 (*apply)(void *arg, MDB_txn *txn, void **items, size_t n,
+		    uint64_t first);
+	/* Release an item (NULL items are not passed). */
+	void	 (*release)(void *arg, void *item);
+};
+
+/* Start follower name (1..32 bytes) with ops and arg, both outliving it.
+ * STORE_ELIMIT past STORE_MAX_FOLLOWERS, STORE_EINVALID for a bad or
+ * repeated name, STORE_EIO when its cursor cannot be read.  The follower
+ * is stopped and freed by store_close (or store_follower_stop). */
+int	store_follow(store *s, const char *name, const struct store_follow_ops *ops,
+	    void *arg, size_t batch_max, store_follower **out);
+/* Stop the follower's thread (a batch in flight finishes) and free it. */
+void	store_follower_stop(store_follower *f);
+/* Wait until the follower has processed statement seq, at most timeout_ms
+ * milliseconds.  0 when it has, STORE_ECLOSED when stopping, -1 (ETIMEDOUT)
+ * when the time ran out. */
+int	store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms);
+/* The follower's cursor, the last sequence number committed by the store,
+ * and the code of its last failed batch (0 when the last one succeeded). */
+void	store_follower_status(store_follower *f, uint64_t *cursor,
+	    uint64_t *last, int *last_error);
+/* Read (inside any transaction) or set (inside a store_exec fn or an
+ * apply) the cursor of follower name.  Setting it is how a follower
+ * rewinds, e.g. to replay from 0; the follower notices on its next batch. */
+int	store_cursor_get(MDB_txn *txn, store *s, const char *name, uint64_t *seq);
+int	store_cursor_put(MDB_txn *txn, store *s, const char *name, uint64_t seq);
 
 /* The latest time for which every statement stored before it is visible
  * to reads (X-Experience-API-Consistent-Through), microseconds. */
