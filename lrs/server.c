@@ -24,8 +24,19 @@
 #define CORS_HEADERS "Authorization, X-Experience-API-Version, If-Match, " \
 	"If-None-Match, Content-Type, Content-Length, Accept-Language"
 
+struct server;
+
+struct mount {
+	struct server	*sv;
+	char		 prefix[64];
+	server_handler	 fn;
+	void		*arg;
+};
+
 struct server {
 	struct mg_context	*ctx;
+	struct mount		 mounts[4];
+	int			 nmounts;
 	const struct config	*cfg;
 	store			*st;
 	docstore		*ds;
@@ -283,8 +294,8 @@ write_reply(struct mg_connection *conn, struct http_req *req,
 /* Fill req from the connection: path, headers, query, body, and the
  * alternate request syntax resolved.  -1 with resp set on a bad request. */
 static int
-read_request(struct mg_connection *conn, server *sv, struct http_req *req,
-    struct buf *body, struct http_resp *resp)
+read_request(struct mg_connection *conn, server *sv, const char *root,
+    struct http_req *req, struct buf *body, struct http_resp *resp)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
@@ -293,7 +304,7 @@ read_request(struct mg_connection *conn, server *sv, struct http_req *req,
 	int i;
 
 	/* Below the root; a trailing slash names the same resource. */
-	p = xstrdup(*(uri + strlen(XAPI_ROOT)) ? uri + strlen(XAPI_ROOT) : "/");
+	p = xstrdup(*(uri + strlen(root)) ? uri + strlen(root) : "/");
 	for (n = strlen(p); n > 1 && p[n - 1] == '/'; )
 		p[--n] = '\0';
 	req->path = p;
@@ -312,7 +323,8 @@ read_request(struct mg_connection *conn, server *sv, struct http_req *req,
 		return -1;
 	req->body = body->p ? body->p : "";
 	req->len = body->len;
-	if (params_get(&req->q, "method") == NULL)
+	if (strcmp(root, XAPI_ROOT) != 0 ||
+	    params_get(&req->q, "method") == NULL)
 		return 0;
 	if (req->v == XAPI_V2) {
 		http_error(resp, 400, "xAPI 2.0.0 has no alternate request syntax (method parameter)");
@@ -374,6 +386,26 @@ req_free(struct http_req *req)
 	params_free(&req->q);
 }
 
+/* Write the reply, log it, release the request. */
+static void
+finish(struct mg_connection *conn, server *sv, struct http_req *req,
+    struct http_resp *resp, const char *wire)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+
+	if (resp->status == 0)
+		http_error(resp, 500, "no reply");
+	write_reply(conn, req, resp, wire);
+	if (sv->cfg->verbose || resp->status >= 500)
+		log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s -> %d %s",
+		    req->method, ri->local_uri, resp->status, resp->status >= 400 &&
+		    resp->body.p ? resp->body.p : "");
+	req_free(req);
+	buf_free(&resp->body);
+	buf_free(&resp->headers);
+	free(resp->content_type);
+}
+
 static int
 handle(struct mg_connection *conn, void *cbdata)
 {
@@ -391,7 +423,7 @@ handle(struct mg_connection *conn, void *cbdata)
 	req.ds = sv->ds;
 	req.cfg = sv->cfg;
 	req.method = wire;
-	if (read_request(conn, sv, &req, &body, &resp) != 0)
+	if (read_request(conn, sv, XAPI_ROOT, &req, &body, &resp) != 0)
 		goto reply;
 	if (req.method != wire) {
 		/* Alternate syntax: the request is a POST on the wire. */
@@ -413,20 +445,66 @@ handle(struct mg_connection *conn, void *cbdata)
 		goto reply;
 	route(&req, &resp);
 reply:
-	if (resp.status == 0)
-		http_error(&resp, 500, "no reply");
-	write_reply(conn, &req, &resp, wire);
-	if (sv->cfg->verbose || resp.status >= 500)
-		log_msg(resp.status >= 500 ? LOG_ERR : LOG_INFO, "%s %s -> %d %s",
-		    req.method, ri->local_uri, resp.status, resp.status >= 400 &&
-		    resp.body.p ? resp.body.p : "");
-	req_free(&req);
+	finish(conn, sv, &req, &resp, wire);
 	free(alt_method);
 	buf_free(&body);
-	buf_free(&resp.body);
-	buf_free(&resp.headers);
-	free(resp.content_type);
 	return resp.status;
+}
+
+/* A request under a mounted prefix: read, authenticate, hand over.  The
+ * version header is not needed there; replies are labelled 2.0.0. */
+static int
+handle_mount(struct mg_connection *conn, void *cbdata)
+{
+	struct mount *m = cbdata;
+	server *sv = m->sv;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct http_req req;
+	struct http_resp resp;
+	struct buf body = BUF_INIT;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.st = sv->st;
+	req.ds = sv->ds;
+	req.cfg = sv->cfg;
+	req.method = ri->request_method;
+	if (read_request(conn, sv, m->prefix, &req, &body, &resp) != 0)
+		goto reply;
+	req.v = XAPI_V2;
+	if (strcmp(req.method, "OPTIONS") == 0) {
+		preflight(&resp);
+		goto reply;
+	}
+	if (cred_check(sv->cs, http_header(&req, "Authorization"),
+	    &req.cred) != 0) {
+		http_error(&resp, 401, "missing or wrong credentials (HTTP Basic)");
+		goto reply;
+	}
+	m->fn(m->arg, &req, &resp);
+reply:
+	req.v = XAPI_V2;
+	finish(conn, sv, &req, &resp, ri->request_method);
+	buf_free(&body);
+	return resp.status;
+}
+
+int
+server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
+{
+	struct mount *m;
+
+	if (sv->nmounts == (int)(sizeof(sv->mounts) / sizeof(sv->mounts[0])) ||
+	    prefix[0] != '/' || strlen(prefix) >= sizeof(m->prefix) ||
+	    strcmp(prefix, XAPI_ROOT) == 0)
+		return -1;
+	m = &sv->mounts[sv->nmounts++];
+	snprintf(m->prefix, sizeof(m->prefix), "%s", prefix);
+	m->fn = fn;
+	m->arg = arg;
+	m->sv = sv;
+	mg_set_request_handler(sv->ctx, m->prefix, handle_mount, m);
+	return 0;
 }
 
 /* Anything outside /xapi. */

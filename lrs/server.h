@@ -10,6 +10,7 @@
 #include "config.h"
 #include "cred.h"
 #include "docstore.h"
+#include "http.h"
 #include "store.h"
 
 typedef struct server server;
@@ -19,6 +20,18 @@ typedef struct server server;
  * (e.g. the port is taken). */
 int	server_start(const struct config *cfg, store *st, docstore *ds,
 	    cred_store *cs, server **out, char *err, size_t errlen);
+/* A handler of requests under a mounted prefix (outside /xapi).  The
+ * request has been read whole and its credential checked (any valid one;
+ * the handler checks scopes); req->path is below the prefix ("" or "/x").
+ * Same rules as the xAPI resources (resource.h): no network I/O, no LMDB
+ * transaction left open. */
+typedef void (*server_handler)(void *arg, struct http_req *req,
+    struct http_resp *resp);
+
+/* Serve prefix (e.g. "/tiering", at most 63 bytes) with fn and arg, which
+ * must outlive the server.  -1 when the prefix is bad or taken. */
+int	server_mount(server *sv, const char *prefix, server_handler fn,
+	    void *arg);
 /* Stop accepting, finish requests in flight, release the server. */
 void	server_stop(server *sv);
 
