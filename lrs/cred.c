@@ -64,7 +64,7 @@
 #define ALL_SCOPES		(CRED_STATEMENTS_WRITE | CRED_STATEMENTS_READ | \
 				 CRED_STATEMENTS_READ_MINE | CRED_STATE | \
 				 CRED_DEFINE | CRED_PROFILE | CRED_ALL_READ | \
-				 CRED_ALL)
+				 CRED_ALL | CRED_TIERING)
 
 struct rec {
 	unsigned	 alg;
@@ -114,6 +114,7 @@ static const struct {
 	{ "profile",			CRED_PROFILE },
 	{ "all/read",			CRED_ALL_READ },
 	{ "all",			CRED_ALL },
+	{ "tiering",			CRED_TIERING },
 };
 
 static void
@@ -411,6 +412,7 @@ cred_add(cred_store *cs, const char *key, const char *secret,
 	int rc;
 
 	if (key == NULL || secret == NULL || !key_valid(key, strlen(key)) ||
+	    strncmp(key, CRED_RESERVED_PREFIX, strlen(CRED_RESERVED_PREFIX)) == 0 ||
 	    scopes == 0 || (scopes & ~ALL_SCOPES) != 0)
 		return CRED_EINVALID;
 	seclen = strlen(secret);

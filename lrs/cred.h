@@ -39,10 +39,16 @@ enum {
 	CRED_DEFINE			= 1 << 4,
 	CRED_PROFILE			= 1 << 5,
 	CRED_ALL_READ			= 1 << 6,
-	CRED_ALL			= 1 << 7
+	CRED_ALL			= 1 << 7,
+	/* Not an xAPI scope: the admin API of the tiering engine (/tiering);
+	 * CRED_ALL implies it. */
+	CRED_TIERING			= 1 << 8
 };
 
 #define CRED_KEY_MAX 128
+/* Keys beginning with this are the server's own authorities (e.g. the
+ * tiering engine's statements): cred_add refuses them. */
+#define CRED_RESERVED_PREFIX "lrsd-"
 #define CRED_SECRET_MIN 8
 #define CRED_SECRET_MAX 1024
 
@@ -64,7 +70,7 @@ int	cred_open(MDB_env *env, cred_store **out);
 void	cred_close(cred_store *cs);
 
 /* Add a credential.  key: 1..CRED_KEY_MAX visible ASCII characters
- * (0x21-0x7e) other than ':'; secret: CRED_SECRET_MIN..CRED_SECRET_MAX
+ * (0x21-0x7e) other than ':', not beginning with CRED_RESERVED_PREFIX; secret: CRED_SECRET_MIN..CRED_SECRET_MAX
  * bytes; scopes: a non-empty set of CRED_* bits.  Hashes the secret once
  * (slow by design) outside any transaction.  CRED_EINVALID, CRED_EEXIST
  * when the key is taken, CRED_ESTORE, CRED_ECRYPTO. */
