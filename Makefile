@@ -19,7 +19,8 @@ BUILD   ?= build
 BIN     ?= bin
 
 LIB_SRC := $(filter-out lrs/main.c,$(wildcard lrs/*.c)) $(wildcard tiering/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tier_schemas.o
+SCHEMAS := $(wildcard schemas/*.schema.json)
 UNIT_SRC := $(wildcard tests/unit_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 HTTP_SRC := $(wildcard tests/http_*.c)
@@ -32,6 +33,14 @@ all: $(BIN)/lrsd
 $(BUILD)/%.o: %.c $(wildcard lrs/*.h tiering/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# The JSON Schemas of schemas/ are built into the binary.
+$(BUILD)/tier_schemas.c: $(SCHEMAS) tools/embed-schemas.sh
+	@mkdir -p $(dir $@)
+	@sh tools/embed-schemas.sh $(SCHEMAS) > $@
+
+$(BUILD)/tier_schemas.o: $(BUILD)/tier_schemas.c tiering/tier_schemas.h
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/liblrs.a: $(LIB_OBJ)
@@ -48,8 +57,15 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_OBJ) $(BUILD)/liblrs.a
 
 tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd
 
-test: tests
+test: tests check-deps
 	@sh tests/run.sh $(BUILD)/tests $(BIN)/lrsd
+
+# Dependencies point one way: tiering/ uses lrs/, and nothing in lrs/ but
+# main.c (which wires the server together) includes a tiering/ header.
+check-deps:
+	@bad=$$(for h in tiering/*.h; do grep -l "#include \"$$(basename $$h)\"" \
+	    $$(ls lrs/*.c lrs/*.h | grep -v '^lrs/main.c$$'); done | sort -u); \
+	if [ -n "$$bad" ]; then echo "lrs/ includes tiering/ headers: $$bad"; exit 1; fi
 
 sanitize:
 	$(MAKE) BUILD=build-san BIN=build-san/bin \
@@ -66,7 +82,7 @@ bench: $(BIN)/lrsd $(BUILD)/bench
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all test tests sanitize bench clean
+.PHONY: all test tests sanitize bench clean check-deps
 .SECONDARY:
 
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer):

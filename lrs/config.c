@@ -45,6 +45,10 @@ static const struct setting {
 	    "homePage of the authority account set on statements (default http://localhost/lrsd)" },
 	{ "verbose", "LRSD_VERBOSE", K_BOOL, offsetof(struct config, verbose),
 	    0, 0, 1, "log every request" },
+	{ "simulated-clock", "LRSD_SIMULATED_CLOCK", K_STR,
+	    offsetof(struct config, simulated_clock),
+	    sizeof(((struct config *)0)->simulated_clock), 0, 0,
+	    "run the tiering engine on a clock that starts at this ISO 8601 instant and moves only by POST /tiering/clock (tests, drills, demos)" },
 };
 
 void

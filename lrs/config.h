@@ -20,6 +20,7 @@ struct config {
 	char	admin[256];		/* --admin / LRSD_ADMIN: KEY:SECRET */
 	char	authority_home[256];	/* --authority-home / LRSD_AUTHORITY_HOME */
 	int	verbose;		/* --verbose / LRSD_VERBOSE */
+	char	simulated_clock[64];	/* --simulated-clock / LRSD_SIMULATED_CLOCK */
 };
 
 /* Fill c with the defaults. */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "tier.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -177,6 +178,7 @@ cmd_serve(int argc, char **argv)
 	docstore *ds = NULL;
 	cred_store *cs = NULL;
 	server *sv = NULL;
+	tier_engine *te = NULL;
 	char err[256], *pos[1];
 	int npos, rc = 1;
 	struct sigaction sa;
@@ -193,8 +195,18 @@ cmd_serve(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* The one place that wires the tiering engine to the LRS. */
+	if (tier_open(st, cfg.authority_home, cfg.simulated_clock[0] ?
+	    cfg.simulated_clock : NULL, &te, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
 	if (server_start(&cfg, st, ds, cs, &sv, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (server_mount(sv, "/tiering", tier_http, te) != 0) {
+		log_msg(LOG_ERR, "cannot serve /tiering");
 		goto out;
 	}
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
@@ -205,6 +217,7 @@ cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(sv);
+	tier_close(te);
 	cred_close(cs);
 	/* The store's writer calls into the documents until it stops. */
 	store_close(st);

@@ -1,0 +1,924 @@
+/* api: the admin API of the tiering engine under /tiering (README 6).
+ * Writes become statements in the log (engine_submit); reads answer from
+ * the engine's state after it has caught up with everything stored. */
+#include "engine.h"
+#include "iso8601.h"
+#include "jx.h"
+#include "schema.h"
+#include "tier_schemas.h"
+#include "vocab.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEYMAX 1024
+
+static const char *const kinds[] = {
+	"programs", "benefits", "certifications", "skill-profiles",
+	"organizations", NULL
+};
+
+/* A read view: a state over a read transaction with the definitions. */
+struct view {
+	store_read	*r;
+	tstate		*ts;
+	struct fold	 f;
+};
+
+static int
+view_open(tier_engine *e, struct view *v, struct http_resp *resp)
+{
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (engine_sync(e) != 0) {
+		http_error(resp, 503, "the tiering engine is behind; try again");
+		return -1;
+	}
+	if ((rc = store_read_begin(e->st, &v->r)) != 0) {
+		http_error(resp, 503, "%s", store_strerror(rc));
+		return -1;
+	}
+	v->ts = tstate_new(e->dbi);
+	tstate_bind(v->ts, store_read_txn(v->r));
+	if ((rc = fold_init(&v->f, v->ts, e->home, e->simulated)) != 0) {
+		http_error(resp, 503, "tiering state: %s", mdb_strerror(rc));
+		return -1;
+	}
+	v->f.now = engine_now(e, store_read_txn(v->r));
+	return 0;
+}
+
+static void
+view_close(struct view *v)
+{
+	fold_cleanup(&v->f);
+	tstate_free(v->ts);
+	store_read_end(v->r);
+}
+
+static json *
+vget(struct view *v, int kind, const char *id)
+{
+	int rc;
+
+	return tstate_get(v->ts, kind, id, 0, &rc);
+}
+
+static void
+reply_json(struct http_resp *resp, int status, const json *j)
+{
+	resp->status = status;
+	json_dump(j, &resp->body);
+}
+
+static void
+iso_or_null(json *o, const char *key, const json *us)
+{
+	char ts[32];
+
+	if (us && us->type == JSON_NUMBER)
+		jx_set_str(o, key, iso8601_format((int64_t)us->num, ts));
+	else
+		json_set(o, key, json_new(JSON_NULL));
+}
+
+/* --- validation --- */
+
+static int
+validate(const char *name, const json *body, char *err, size_t errlen)
+{
+	const char *text = tier_schema_text(name);
+	json *doc = NULL;
+	schema *s = NULL;
+	int rc = -1;
+
+	if (text == NULL) {
+		snprintf(err, errlen, "no schema %s", name);
+		return -1;
+	}
+	if (json_parse(text, strlen(text), 100, &doc, err, errlen) != 0 ||
+	    schema_compile(doc, &s, err, errlen) != 0)
+		goto out;
+	rc = schema_validate(s, body, err, errlen) == 0 ? 0 : -1;
+out:
+	schema_free(s);
+	json_free(doc);
+	return rc;
+}
+
+/* What a schema cannot say of a program. */
+static int
+program_check(const json *P, char *err, size_t errlen)
+{
+	const json *tiers = json_get(P, "tiers"), *t, *cs;
+	char seen[64][128];
+	size_t i, k, j, ns = 0;
+
+	for (i = 0; tiers && i < tiers->n; i++) {
+		t = tiers->vals[i];
+		for (k = 0; k < i; k++) {
+			if (json_is_str(json_get(tiers->vals[k], "id"),
+			    jx_str(t, "id"))) {
+				snprintf(err, errlen, "/tiers/%zu/id: tier id '%s' is used twice", i, jx_str(t, "id"));
+				return -1;
+			}
+			if (jx_num(tiers->vals[k], "rank", 0) == jx_num(t, "rank", -1)) {
+				snprintf(err, errlen, "/tiers/%zu/rank: rank %.0f is used twice", i, jx_num(t, "rank", 0));
+				return -1;
+			}
+		}
+		cs = json_get(t, "criteria");
+		for (k = 0; cs && k < cs->n; k++) {
+			const char *cid = jx_str(cs->vals[k], "id");
+
+			for (j = 0; cid && j < ns; j++)
+				if (strcmp(seen[j], cid) == 0) {
+					snprintf(err, errlen, "/tiers/%zu/criteria/%zu/id: criterion id '%s' is used twice in the program", i, k, cid);
+					return -1;
+				}
+			if (cid && ns < 64)
+				snprintf(seen[ns++], sizeof(seen[0]), "%s", cid);
+		}
+	}
+	return 0;
+}
+
+static int
+body_json(struct http_req *req, struct http_resp *resp, json **out)
+{
+	char err[256];
+
+	if (json_parse(req->body, req->len, 64, out, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "the body is not JSON: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Store one admin act and wait for the engine. */
+static int
+act(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *verb, const char *object, json *payload)
+{
+	store_read *r;
+	int64_t now = iso8601_now();
+	json *st;
+	int rc;
+
+	if (store_read_begin(e->st, &r) == 0) {
+		now = engine_now(e, store_read_txn(r));
+		store_read_end(r);
+	}
+	st = engine_statement(e, req->cred.key, verb, object, payload, now,
+	    TV_ADMIN, NULL);
+	rc = engine_submit(e, &st, 1, TV_ADMIN);
+	if (rc != 0) {
+		http_error(resp, rc == STORE_EFULL ? 507 : 503,
+		    "could not record the change: %s", rc < 0 && rc >= -7 ?
+		    store_strerror(rc) : "the engine did not catch up");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- definitions --- */
+
+static json *
+def_record(struct view *v, const char *kind, const char *id)
+{
+	json *r = json_clone(json_get(json_get(v->f.defs, kind), id));
+	const char *ok;
+	json *O, *cur, *members, *L, *m;
+	size_t i;
+	const char *role;
+
+	if (r == NULL || strcmp(kind, "organizations") != 0)
+		return r;
+	members = json_new(JSON_ARRAY);
+	ok = jx_str(vget(v, 'I', id), "account");
+	O = ok ? vget(v, 'O', ok) : NULL;
+	cur = json_get(O, "cur");
+	for (i = 0; cur && i < cur->n; i++) {
+		if ((L = vget(v, 'L', cur->keys[i])) == NULL)
+			continue;
+		fold_org_at(L, v->f.now, &role);
+		m = json_new(JSON_OBJECT);
+		json_set(m, "agent", json_clone(json_get(L, "agent")));
+		jx_set_str(m, "role", role);
+		json_push(members, m);
+	}
+	json_set(r, "members", members);
+	return r;
+}
+
+/* The roster: join/leave statements for each change against now. */
+static int
+roster(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const json *body)
+{
+	const json *want = json_get(body, "members");
+	struct view v;
+	json **acts = NULL, *st, *grp, *ctx, *ext;
+	size_t n = 0, i, k;
+	char ok[KEYMAX], lk[KEYMAX];
+	const char *role, *at;
+	int rc;
+
+	if (want == NULL)
+		return 0;
+	grp = json_clone(body);
+	json_del(grp, "members");
+	json_del(grp, "name");
+	json_set(grp, "objectType", json_new_str("Group"));
+	if (fold_group_key(grp, ok, sizeof(ok)) != 0 || view_open(e, &v, resp) != 0) {
+		json_free(grp);
+		return -1;
+	}
+	for (i = 0; i < want->n; i++) {
+		const json *a = json_get(want->vals[i], "agent");
+		const char *wr = json_get_str(want->vals[i], "role");
+		json *L;
+
+		if (fold_agent_key(a, lk, sizeof(lk)) != 0)
+			continue;
+		L = vget(&v, 'L', lk);
+		at = L ? fold_org_at(L, v.f.now, &role) : NULL;
+		if (at && strcmp(at, ok) == 0 && ((!wr && !role) ||
+		    (wr && role && strcmp(wr, role) == 0)))
+			continue;
+		st = engine_statement(e, "x", "x", "x", NULL, v.f.now, "x", NULL);
+		json_set(st, "actor", json_clone(a));
+		json_set(st, "verb", json_new(JSON_OBJECT));
+		jx_set_str(json_get(st, "verb"), "id", TV_JOIN);
+		json_set(st, "object", json_clone(grp));
+		json_del(st, "authority");
+		if (wr) {
+			ctx = json_new(JSON_OBJECT);
+			ext = json_new(JSON_OBJECT);
+			jx_set_str(ext, TV_EXT("role"), wr);
+			json_set(ctx, "extensions", ext);
+			json_set(st, "context", ctx);
+		}
+		acts = xrealloc(acts, (n + 1) * sizeof(*acts));
+		acts[n++] = st;
+	}
+	/* Members now who are not on the roster leave. */
+	{
+		json *O = vget(&v, 'O', ok), *cur = json_get(O, "cur");
+
+		for (i = 0; cur && i < cur->n; i++) {
+			json *L = vget(&v, 'L', cur->keys[i]);
+
+			for (k = 0; k < want->n; k++)
+				if (fold_agent_key(json_get(want->vals[k], "agent"),
+				    lk, sizeof(lk)) == 0 &&
+				    strcmp(lk, cur->keys[i]) == 0)
+					break;
+			if (k < want->n || L == NULL)
+				continue;
+			st = engine_statement(e, "x", "x", "x", NULL, v.f.now, "x", NULL);
+			json_set(st, "actor", json_clone(json_get(L, "agent")));
+			json_set(st, "verb", json_new(JSON_OBJECT));
+			jx_set_str(json_get(st, "verb"), "id", TV_LEAVE);
+			json_set(st, "object", json_clone(grp));
+			json_del(st, "authority");
+			acts = xrealloc(acts, (n + 1) * sizeof(*acts));
+			acts[n++] = st;
+		}
+	}
+	view_close(&v);
+	json_free(grp);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		/* Authority: the admin's credential, as for any statement. */
+		json *a = json_new(JSON_OBJECT), *acct = json_new(JSON_OBJECT);
+
+		json_set(a, "objectType", json_new_str("Agent"));
+		json_set(acct, "homePage", json_new_str(e->home));
+		json_set(acct, "name", json_new_str(req->cred.key));
+		json_set(a, "account", acct);
+		json_set(acts[i], "authority", a);
+	}
+	rc = engine_submit(e, acts, n, req->cred.key);
+	free(acts);
+	if (rc != 0) {
+		http_error(resp, 503, "could not record the roster");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+definitions(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *kind, const char *id)
+{
+	char err[512], schema_name[64], obj[KEYMAX];
+	struct view v;
+	json *body = NULL, *r, *list;
+	size_t i;
+
+	snprintf(obj, sizeof(obj), "%s/%s", kind, id ? id : "");
+	if (id == NULL || strcmp(req->method, "GET") == 0) {
+		if (strcmp(req->method, "GET") != 0) {
+			http_error(resp, 405, "/tiering/%s allows GET", kind);
+			return;
+		}
+		if (view_open(e, &v, resp) != 0)
+			return;
+		if (id) {
+			r = def_record(&v, kind, id);
+			if (r == NULL)
+				http_error(resp, 404, "no %s '%s'", kind, id);
+			else
+				reply_json(resp, 200, r);
+			json_free(r);
+		} else {
+			list = json_new(JSON_ARRAY);
+			r = json_get(v.f.defs, kind);
+			for (i = 0; r && i < r->n; i++)
+				json_push(list, def_record(&v, kind, r->keys[i]));
+			reply_json(resp, 200, list);
+			json_free(list);
+		}
+		view_close(&v);
+		return;
+	}
+	if (strlen(id) > 200 || strchr(id, '/')) {
+		http_error(resp, 400, "bad id '%s'", id);
+		return;
+	}
+	if (strcmp(req->method, "DELETE") == 0) {
+		if (view_open(e, &v, resp) != 0)
+			return;
+		r = json_get(json_get(v.f.defs, kind), id);
+		i = r != NULL && json_get(r, "deleted")->type != JSON_TRUE;
+		view_close(&v);
+		if (!i) {
+			http_error(resp, 404, "no %s '%s'", kind, id);
+			return;
+		}
+		if (act(e, req, resp, "deleted", obj, NULL) == 0)
+			resp->status = 204;
+		return;
+	}
+	if (strcmp(req->method, "PUT") != 0) {
+		http_error(resp, 405, "/tiering/%s/{id} allows GET, PUT, DELETE", kind);
+		return;
+	}
+	if (body_json(req, resp, &body) != 0)
+		return;
+	snprintf(schema_name, sizeof(schema_name), "%.*s",
+	    strcmp(kind, "skill-profiles") == 0 ? 13 : (int)strlen(kind) - 1,
+	    kind);
+	if (validate(schema_name, body, err, sizeof(err)) != 0 ||
+	    (strcmp(kind, "programs") == 0 &&
+	    program_check(body, err, sizeof(err)) != 0)) {
+		http_error(resp, 400, "invalid %s: %s", schema_name, err);
+		goto out;
+	}
+	r = json_clone(body);
+	json_del(r, "members");
+	if (act(e, req, resp, "defined", obj, r) != 0)
+		goto out;
+	if (strcmp(kind, "organizations") == 0 &&
+	    roster(e, req, resp, body) != 0)
+		goto out;
+	if (view_open(e, &v, resp) != 0)
+		goto out;
+	r = def_record(&v, kind, id);
+	reply_json(resp, 200, r);
+	json_free(r);
+	view_close(&v);
+out:
+	json_free(body);
+}
+
+/* --- standings --- */
+
+static json *
+standing(struct view *v, const char *pid, const json *E)
+{
+	const json *P = json_get(json_get(json_get(v->f.defs, "programs"), pid),
+	    "definition"), *tiers = json_get(P, "tiers"), *t, *cs, *c;
+	json *s = json_new(JSON_OBJECT), *arr = json_new(JSON_ARRAY), *x;
+	json *next = NULL, *miss, *ben = json_new(JSON_OBJECT), *per;
+	const char *tier = jx_str(E, "tier");
+	int rank = (int)jx_num(fold_tier(P, tier), "rank", 0);
+	char day[16], ts[32];
+	size_t i, k;
+	double val;
+
+	jx_set_str(s, "program", pid);
+	jx_set_str(s, "organization", jx_str(E, "org"));
+	jx_set_str(s, "tier", tier);
+	jx_set_num(s, "tier_rank", rank);
+	jx_set_str(s, "status", jx_str(E, "status"));
+	per = json_new(JSON_OBJECT);
+	jx_day_format((int64_t)jx_num(E, "start", 0), day);
+	jx_set_str(per, "start", day);
+	jx_day_format((int64_t)jx_num(E, "end", 0), day);
+	jx_set_str(per, "end", day);
+	json_set(s, "period", per);
+	iso_or_null(s, "at_risk_since", json_get(E, "at_risk"));
+	if (json_get(E, "at_risk") && json_get(E, "at_risk")->type == JSON_NUMBER)
+		jx_set_str(s, "grace_ends", iso8601_format((int64_t)(jx_num(E,
+		    "at_risk", 0) + jx_num(P, "grace_days", 0) * 86400e6), ts));
+	else
+		json_set(s, "grace_ends", json_new(JSON_NULL));
+	{
+		const char *qid;
+
+		fold_qualified(&v->f, P, E, &qid);
+		jx_set_str(s, "qualified_tier", qid);
+	}
+	for (i = 0; tiers && i < tiers->n; i++) {
+		t = tiers->vals[i];
+		cs = json_get(t, "criteria");
+		miss = json_new(JSON_ARRAY);
+		for (k = 0; cs && k < cs->n; k++) {
+			c = cs->vals[k];
+			val = fold_value(&v->f, P, E, c);
+			x = json_new(JSON_OBJECT);
+			jx_set_str(x, "tier", jx_str(t, "id"));
+			jx_set_str(x, "id", jx_str(c, "id"));
+			jx_set_str(x, "type", jx_str(c, "type"));
+			jx_set_num(x, "value", val);
+			if (json_is_str(json_get(c, "type"), "custom"))
+				json_set(x, "threshold", json_new(JSON_NULL));
+			else
+				jx_set_num(x, "threshold", jx_num(c, "threshold", 1));
+			json_set(x, "met", json_new_bool(fold_holds(&v->f, P, E, c)));
+			if (!fold_holds(&v->f, P, E, c)) {
+				json_push(miss, json_clone(x));
+			}
+			json_push(arr, x);
+		}
+		if ((int)jx_num(t, "rank", 0) > rank && (next == NULL ||
+		    jx_num(t, "rank", 0) < jx_num(next, "rank", 0))) {
+			json_free(next);
+			next = json_new(JSON_OBJECT);
+			jx_set_str(next, "id", jx_str(t, "id"));
+			jx_set_num(next, "rank", jx_num(t, "rank", 0));
+			json_set(next, "missing", miss);
+			miss = NULL;
+		}
+		json_free(miss);
+		if ((int)jx_num(t, "rank", 0) <= rank && json_get(t, "benefits") &&
+		    !json_is_str(json_get(E, "status"), "ended")) {
+			const json *b = json_get(t, "benefits");
+
+			for (k = 0; k < b->n; k++)
+				json_set(ben, b->keys[k], json_clone(b->vals[k]));
+		}
+	}
+	json_set(s, "criteria", arr);
+	json_set(s, "next_tier", next ? next : json_new(JSON_NULL));
+	x = json_get(E, "rec");
+	json_set(s, "recommendation", x ? json_clone(x) : json_new(JSON_NULL));
+	json_set(s, "benefits", ben);
+	jx_set_num(s, "unconverted", jx_num(E, "unconverted", 0));
+	x = json_get(E, "custom");
+	json_set(s, "custom", x ? json_clone(x) : json_new(JSON_OBJECT));
+	x = json_get(E, "history");
+	json_set(s, "history", x ? json_clone(x) : json_new(JSON_ARRAY));
+	return s;
+}
+
+/* benefits: the higher tier's value wins, as ranks ascend in order of
+ * the ladder. */
+
+static void
+enrollments(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *pid, const char *org, const char *rest)
+{
+	struct view v;
+	char ek[KEYMAX], obj[3 * KEYMAX];
+	json *E, *list, *body = NULL;
+	char **ids = NULL;
+	size_t n = 0, i, plen;
+
+	snprintf(obj, sizeof(obj), "programs/%s/enrollments/%s", pid, org ? org : "");
+	if (org && rest == NULL && strcmp(req->method, "PUT") == 0) {
+		char err[512];
+
+		if (body_json(req, resp, &body) != 0)
+			return;
+		if (validate("enrollment", body, err, sizeof(err)) != 0) {
+			http_error(resp, 400, "invalid enrollment: %s", err);
+			json_free(body);
+			return;
+		}
+		if (act(e, req, resp, "defined", obj, body) != 0)
+			return;
+	} else if (org && rest && strcmp(rest, "recalculate") == 0) {
+		if (strcmp(req->method, "POST") != 0) {
+			http_error(resp, 405, "recalculate allows POST");
+			return;
+		}
+		if (act(e, req, resp, "recalculated", obj, NULL) != 0)
+			return;
+	} else if (org && rest && strncmp(rest, "custom/", 7) == 0) {
+		char err[512];
+
+		if (strcmp(req->method, "PUT") != 0) {
+			http_error(resp, 405, "custom criteria allow PUT");
+			return;
+		}
+		if (body_json(req, resp, &body) != 0)
+			return;
+		if (validate("custom-decision", body, err, sizeof(err)) != 0) {
+			http_error(resp, 400, "invalid decision: %s", err);
+			json_free(body);
+			return;
+		}
+		snprintf(obj, sizeof(obj), "programs/%s/enrollments/%s/custom/%s",
+		    pid, org, rest + 7);
+		if (act(e, req, resp, "decided", obj, body) != 0)
+			return;
+	} else if (rest || strcmp(req->method, "GET") != 0) {
+		http_error(resp, 405, "see the README for the enrollment API");
+		return;
+	}
+	if (view_open(e, &v, resp) != 0)
+		return;
+	if (json_get(json_get(v.f.defs, "programs"), pid) == NULL) {
+		http_error(resp, 404, "no program '%s'", pid);
+		goto out;
+	}
+	if (org) {
+		snprintf(ek, sizeof(ek), "%s/%s", pid, org);
+		if ((E = vget(&v, 'E', ek)) == NULL)
+			http_error(resp, 404, "organization '%s' is not enrolled in program '%s'", org, pid);
+		else {
+			list = standing(&v, pid, E);
+			reply_json(resp, 200, list);
+			json_free(list);
+		}
+		goto out;
+	}
+	list = json_new(JSON_ARRAY);
+	tstate_ids(v.ts, 'E', &ids, &n);
+	plen = strlen(pid);
+	for (i = 0; i < n; i++) {
+		if (strncmp(ids[i], pid, plen) == 0 && ids[i][plen] == '/' &&
+		    (E = vget(&v, 'E', ids[i])) != NULL)
+			json_push(list, standing(&v, pid, E));
+		free(ids[i]);
+	}
+	free(ids);
+	reply_json(resp, 200, list);
+	json_free(list);
+out:
+	view_close(&v);
+}
+
+/* --- learners, holders, access --- */
+
+static int
+agent_param(struct http_req *req, struct http_resp *resp, char *lk,
+    size_t size)
+{
+	const char *a = params_get(&req->q, "agent");
+	json *j = NULL;
+	int rc;
+
+	if (a == NULL || json_parse(a, strlen(a), 8, &j, NULL, 0) != 0) {
+		http_error(resp, 400, "the agent parameter must be an Agent as JSON");
+		return -1;
+	}
+	rc = fold_agent_key(j, lk, size);
+	json_free(j);
+	if (rc != 0)
+		http_error(resp, 400, "the agent parameter has no identifier (mbox, mbox_sha1sum, openid, account)");
+	return rc;
+}
+
+static json *
+cert_list(const json *L)
+{
+	json *out = json_new(JSON_ARRAY), *c;
+	const json *certs = json_get(L, "certs");
+	size_t i;
+
+	for (i = 0; certs && i < certs->n; i++) {
+		c = json_new(JSON_OBJECT);
+		jx_set_str(c, "id", certs->keys[i]);
+		jx_set_str(c, "status", jx_str(certs->vals[i], "status"));
+		iso_or_null(c, "awarded", json_get(certs->vals[i], "awarded"));
+		iso_or_null(c, "expires", json_get(certs->vals[i], "expires"));
+		json_push(out, c);
+	}
+	return out;
+}
+
+static void
+learners(tier_engine *e, struct http_req *req, struct http_resp *resp)
+{
+	char lk[KEYMAX];
+	struct view v;
+	json *L, *out;
+	const char *org, *role;
+
+	if (agent_param(req, resp, lk, sizeof(lk)) != 0 ||
+	    view_open(e, &v, resp) != 0)
+		return;
+	L = vget(&v, 'L', lk);
+	out = json_new(JSON_OBJECT);
+	if (L) {
+		json_set(out, "agent", json_clone(json_get(L, "agent")));
+		org = fold_org_at(L, v.f.now, &role);
+		jx_set_str(out, "organization", org ?
+		    jx_str(vget(&v, 'O', org), "id") : NULL);
+		jx_set_str(out, "role", role);
+		json_set(out, "certifications", cert_list(L));
+	} else {
+		json_set(out, "agent", json_new(JSON_NULL));
+		json_set(out, "organization", json_new(JSON_NULL));
+		json_set(out, "role", json_new(JSON_NULL));
+		json_set(out, "certifications", json_new(JSON_ARRAY));
+	}
+	json_set(out, "skills", json_new(JSON_ARRAY));
+	reply_json(resp, 200, out);
+	json_free(out);
+	view_close(&v);
+}
+
+static void
+holders(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *cid)
+{
+	const char *eb = params_get(&req->q, "expiring_before"), *org;
+	int64_t before = 0;
+	struct view v;
+	char **ids = NULL;
+	size_t n = 0, i;
+	json *out, *L, *rec, *h;
+
+	if (eb && iso8601_parse(eb, strlen(eb), 1, &before) != 0) {
+		http_error(resp, 400, "expiring_before must be an ISO 8601 date-time");
+		return;
+	}
+	if (view_open(e, &v, resp) != 0)
+		return;
+	out = json_new(JSON_ARRAY);
+	tstate_ids(v.ts, 'L', &ids, &n);
+	for (i = 0; i < n; i++) {
+		L = vget(&v, 'L', ids[i]);
+		rec = json_get(json_get(L, "certs"), cid);
+		if (rec && json_is_str(json_get(rec, "status"), "valid") &&
+		    (!eb || jx_num(rec, "expires", 0) < (double)before)) {
+			h = json_new(JSON_OBJECT);
+			json_set(h, "agent", json_clone(json_get(L, "agent")));
+			org = fold_org_at(L, v.f.now, NULL);
+			jx_set_str(h, "organization", org ?
+			    jx_str(vget(&v, 'O', org), "id") : NULL);
+			iso_or_null(h, "awarded", json_get(rec, "awarded"));
+			iso_or_null(h, "expires", json_get(rec, "expires"));
+			json_push(out, h);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	reply_json(resp, 200, out);
+	json_free(out);
+	view_close(&v);
+}
+
+/* Whether content value cv (a tier's benefit value) unlocks activity. */
+static int
+unlocks(const json *cv, const char *activity)
+{
+	const json *p = json_get(cv, "prefixes");
+	size_t i;
+
+	if (jx_has_str(json_get(cv, "activities"), activity))
+		return 1;
+	for (i = 0; p && p->type == JSON_ARRAY && i < p->n; i++)
+		if (p->vals[i]->type == JSON_STRING &&
+		    strncmp(activity, p->vals[i]->str, p->vals[i]->len) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+access_check(tier_engine *e, struct http_req *req, struct http_resp *resp)
+{
+	const char *act_id = params_get(&req->q, "activityId"), *org, *orgid;
+	char lk[KEYMAX], ek[KEYMAX];
+	struct view v;
+	json *L, *out = json_new(JSON_OBJECT), *progs, *E;
+	const json *P, *tiers, *b;
+	size_t i, k, j;
+	int rank;
+
+	if (act_id == NULL) {
+		http_error(resp, 400, "the activityId parameter is required");
+		json_free(out);
+		return;
+	}
+	if (agent_param(req, resp, lk, sizeof(lk)) != 0 ||
+	    view_open(e, &v, resp) != 0) {
+		json_free(out);
+		return;
+	}
+	json_set(out, "allowed", json_new_bool(0));
+	L = vget(&v, 'L', lk);
+	org = L ? fold_org_at(L, v.f.now, NULL) : NULL;
+	orgid = org ? jx_str(vget(&v, 'O', org), "id") : NULL;
+	progs = json_get(v.f.defs, "programs");
+	for (i = 0; orgid && progs && i < progs->n; i++) {
+		P = json_get(progs->vals[i], "definition");
+		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
+		E = vget(&v, 'E', ek);
+		if (P == NULL || E == NULL || json_is_str(json_get(E, "status"),
+		    "ended") || json_get(progs->vals[i], "deleted")->type == JSON_TRUE)
+			continue;
+		rank = (int)jx_num(fold_tier(P, jx_str(E, "tier")), "rank", 0);
+		tiers = json_get(P, "tiers");
+		for (k = 0; tiers && k < tiers->n; k++) {
+			if ((int)jx_num(tiers->vals[k], "rank", 0) > rank)
+				continue;
+			b = json_get(tiers->vals[k], "benefits");
+			for (j = 0; b && j < b->n; j++)
+				if (b->vals[j]->type == JSON_OBJECT &&
+				    unlocks(b->vals[j], act_id)) {
+					json_set(out, "allowed", json_new_bool(1));
+					jx_set_str(out, "program", progs->keys[i]);
+					jx_set_str(out, "tier", jx_str(E, "tier"));
+					jx_set_str(out, "benefit", b->keys[j]);
+					goto done;
+				}
+		}
+	}
+done:
+	reply_json(resp, 200, out);
+	json_free(out);
+	view_close(&v);
+}
+
+/* --- recommendations and the clock --- */
+
+static void
+recommendations(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *rid)
+{
+	struct view v;
+	char **ids = NULL, ek[KEYMAX], err[512], obj[KEYMAX];
+	size_t n = 0, i;
+	json *out, *R, *E, *x, *body = NULL;
+
+	if (rid) {
+		if (strcmp(req->method, "POST") != 0) {
+			http_error(resp, 405, "/tiering/recommendations/{id} allows POST");
+			return;
+		}
+		if (body_json(req, resp, &body) != 0)
+			return;
+		if (validate("recommendation-decision", body, err, sizeof(err)) != 0) {
+			http_error(resp, 400, "invalid decision: %s", err);
+			json_free(body);
+			return;
+		}
+		if (view_open(e, &v, resp) != 0) {
+			json_free(body);
+			return;
+		}
+		R = vget(&v, 'R', rid);
+		view_close(&v);
+		if (R == NULL) {
+			http_error(resp, 404, "no pending recommendation '%s'", rid);
+			json_free(body);
+			return;
+		}
+		snprintf(obj, sizeof(obj), "recommendations/%s", rid);
+		if (act(e, req, resp, "decided", obj, body) != 0)
+			return;
+		resp->status = 204;
+		return;
+	}
+	if (view_open(e, &v, resp) != 0)
+		return;
+	out = json_new(JSON_ARRAY);
+	tstate_ids(v.ts, 'R', &ids, &n);
+	for (i = 0; i < n; i++) {
+		R = vget(&v, 'R', ids[i]);
+		snprintf(ek, sizeof(ek), "%s/%s", jx_str(R, "program"),
+		    jx_str(R, "org"));
+		E = vget(&v, 'E', ek);
+		if (E && json_is_str(json_get(json_get(E, "rec"), "id"), ids[i])) {
+			x = json_new(JSON_OBJECT);
+			jx_set_str(x, "id", ids[i]);
+			jx_set_str(x, "program", jx_str(R, "program"));
+			jx_set_str(x, "organization", jx_str(R, "org"));
+			jx_set_str(x, "tier", jx_str(json_get(E, "rec"), "tier"));
+			jx_set_str(x, "raised", jx_str(json_get(E, "rec"), "raised"));
+			json_push(out, x);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	reply_json(resp, 200, out);
+	json_free(out);
+	view_close(&v);
+}
+
+static void
+clock_api(tier_engine *e, struct http_req *req, struct http_resp *resp)
+{
+	char err[512], ts[32];
+	json *body = NULL, *out;
+	store_read *r;
+	int64_t to, now = iso8601_now();
+
+	if (strcmp(req->method, "POST") == 0) {
+		if (!e->simulated) {
+			http_error(resp, 409, "the clock is the wall clock (start with --simulated-clock to move it)");
+			return;
+		}
+		if (body_json(req, resp, &body) != 0)
+			return;
+		if (validate("clock", body, err, sizeof(err)) != 0) {
+			http_error(resp, 400, "invalid clock move: %s", err);
+			goto out;
+		}
+		iso8601_parse(json_get_str(body, "to"), strlen(json_get_str(body,
+		    "to")), 1, &to);
+		if (engine_clock_to(e, to) != 0) {
+			http_error(resp, 503, "could not move the clock");
+			goto out;
+		}
+	} else if (strcmp(req->method, "GET") != 0) {
+		http_error(resp, 405, "/tiering/clock allows GET and POST");
+		return;
+	}
+	if (store_read_begin(e->st, &r) == 0) {
+		now = engine_now(e, store_read_txn(r));
+		store_read_end(r);
+	}
+	out = json_new(JSON_OBJECT);
+	jx_set_str(out, "now", iso8601_format(now, ts));
+	json_set(out, "simulated", json_new_bool(e->simulated));
+	reply_json(resp, 200, out);
+	json_free(out);
+out:
+	json_free(body);
+}
+
+/* --- routing --- */
+
+void
+tier_http(void *arg, struct http_req *req, struct http_resp *resp)
+{
+	tier_engine *e = arg;
+	char path[KEYMAX], *part[8] = { 0 }, *p, *save = NULL;
+	int n = 0, i;
+
+	if (!(req->cred.scopes & (CRED_TIERING | CRED_ALL))) {
+		http_error(resp, 403, "credential '%s' has no tiering scope",
+		    req->cred.key);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s", req->path);
+	for (p = strtok_r(path, "/", &save); p && n < 8;
+	    p = strtok_r(NULL, "/", &save))
+		part[n++] = p;
+	if (n == 0) {
+		http_error(resp, 404, "see the README for the /tiering API");
+		return;
+	}
+	if (strcmp(part[0], "programs") == 0 && n >= 3 &&
+	    strcmp(part[2], "enrollments") == 0) {
+		char rest[KEYMAX] = "";
+
+		for (i = 4; i < n; i++)
+			snprintf(rest + strlen(rest), sizeof(rest) - strlen(rest),
+			    "%s%s", i > 4 ? "/" : "", part[i]);
+		enrollments(e, req, resp, part[1], n > 3 ? part[3] : NULL,
+		    n > 4 ? rest : NULL);
+		return;
+	}
+	if (strcmp(part[0], "certifications") == 0 && n == 3 &&
+	    strcmp(part[2], "holders") == 0) {
+		holders(e, req, resp, part[1]);
+		return;
+	}
+	for (i = 0; kinds[i]; i++)
+		if (strcmp(part[0], kinds[i]) == 0 && n <= 2) {
+			definitions(e, req, resp, kinds[i], n == 2 ? part[1] : NULL);
+			return;
+		}
+	if (strcmp(part[0], "learners") == 0 && n == 1)
+		learners(e, req, resp);
+	else if (strcmp(part[0], "access") == 0 && n == 1)
+		access_check(e, req, resp);
+	else if (strcmp(part[0], "recommendations") == 0 && n <= 2)
+		recommendations(e, req, resp, n == 2 ? part[1] : NULL);
+	else if (strcmp(part[0], "clock") == 0 && n == 1)
+		clock_api(e, req, resp);
+	else
+		http_error(resp, 404, "no tiering resource at /tiering%s", req->path);
+}

@@ -1,0 +1,386 @@
+/* engine: the tiering engine as a follower of the store, and its clock. */
+#include "engine.h"
+#include "iso8601.h"
+#include "jx.h"
+#include "vocab.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uuid/uuid.h>
+
+#define DAY_US	86400000000LL
+
+struct item {
+	json	*st;
+	int64_t	 stored;
+};
+
+static void *
+prepare(void *arg, const struct store_entry *en)
+{
+	struct item *it;
+	json *st = NULL;
+
+	(void)arg;
+	if (json_parse(en->text, en->len, 1000, &st, NULL, 0) != 0)
+		return NULL;
+	if (fold_is_outcome(st)) {
+		json_free(st);
+		return NULL;
+	}
+	it = xmalloc(sizeof(*it));
+	it->st = st;
+	it->stored = en->stored;
+	return it;
+}
+
+static void
+release(void *arg, void *p)
+{
+	struct item *it = p;
+
+	(void)arg;
+	json_free(it->st);
+	free(it);
+}
+
+/* Store the outcomes the fold produced, in the batch's transaction. */
+static int
+put_outcomes(tier_engine *e, MDB_txn *txn)
+{
+	json *out = e->fold.outcomes;
+	struct store_write w;
+	uint8_t (*ids)[16];
+	size_t i;
+	int rc;
+
+	if (out->n == 0)
+		return 0;
+	ids = xcalloc(out->n, sizeof(*ids));
+	for (i = 0; i < out->n; i++)
+		uuid_parse(json_get_str(out->vals[i], "id"), ids[i]);
+	memset(&w, 0, sizeof(w));
+	w.stmts = out->vals;
+	w.n = out->n;
+	w.ids = (const uint8_t (*)[16])ids;
+	w.authority_key = TV_ENGINE;
+	rc = store_put_txn(e->st, txn, &w);
+	free(ids);
+	json_free(e->fold.outcomes);
+	e->fold.outcomes = json_new(JSON_ARRAY);
+	return rc;
+}
+
+static int
+apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+{
+	tier_engine *e = arg;
+	struct item *it;
+	size_t i;
+	int rc = 0;
+
+	(void)first;
+	tstate_bind(e->ts, txn);
+	if (e->reload) {
+		fold_cleanup(&e->fold);
+		if ((rc = fold_init(&e->fold, e->ts, e->home, e->simulated)) != 0)
+			goto out;
+		e->reload = 0;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((it = items[i]) == NULL)
+			continue;
+		rc = fold_apply(&e->fold, it->st, it->stored);
+		/* Outcomes go into the log right after their cause. */
+		if (rc == 0)
+			rc = put_outcomes(e, txn);
+	}
+	if (rc == 0)
+		rc = tstate_flush(e->ts);
+out:
+	tstate_clear(e->ts);
+	tstate_bind(e->ts, NULL);
+	if (rc != 0) {
+		e->reload = 1;
+		e->fold.rc = 0;
+	}
+	return rc;
+}
+
+static const struct store_follow_ops ops = { prepare, apply, release };
+
+json *
+engine_statement(tier_engine *e, const char *actor_name, const char *verb,
+    const char *object, json *payload, int64_t at, const char *auth,
+    const char *id)
+{
+	json *st = json_new(JSON_OBJECT), *a, *acct, *v, *o, *res, *ext;
+	char buf[1024], ts[32], uid[37];
+	uuid_t u;
+
+	if (id == NULL) {
+		uuid_generate_random(u);
+		uuid_unparse_lower(u, uid);
+		id = uid;
+	}
+	json_set(st, "id", json_new_str(id));
+	a = json_new(JSON_OBJECT);
+	acct = json_new(JSON_OBJECT);
+	json_set(a, "objectType", json_new_str("Agent"));
+	json_set(acct, "homePage", json_new_str(e->home));
+	json_set(acct, "name", json_new_str(actor_name));
+	json_set(a, "account", acct);
+	json_set(st, "actor", a);
+	v = json_new(JSON_OBJECT);
+	snprintf(buf, sizeof(buf), TV_NS "/verbs/%s", verb);
+	json_set(v, "id", json_new_str(buf));
+	json_set(v, "display", json_new(JSON_OBJECT));
+	json_set(json_get(v, "display"), "en-US", json_new_str(verb));
+	json_set(st, "verb", v);
+	o = json_new(JSON_OBJECT);
+	json_set(o, "objectType", json_new_str("Activity"));
+	snprintf(buf, sizeof(buf), TV_NS "/%s", object);
+	json_set(o, "id", json_new_str(buf));
+	json_set(st, "object", o);
+	if (payload) {
+		res = json_new(JSON_OBJECT);
+		ext = json_new(JSON_OBJECT);
+		json_set(ext, TV_EXT("payload"), payload);
+		json_set(res, "extensions", ext);
+		json_set(st, "result", res);
+	}
+	json_set(st, "timestamp", json_new_str(iso8601_format(at, ts)));
+	a = json_clone(json_get(st, "actor"));
+	json_set(json_get(a, "account"), "name", json_new_str(auth));
+	json_set(st, "authority", a);
+	json_set(st, "version", json_new_str("1.0.0"));
+	return st;
+}
+
+int
+engine_sync(tier_engine *e)
+{
+	store_read *r;
+	uint64_t last;
+	int rc;
+
+	if ((rc = store_read_begin(e->st, &r)) != 0)
+		return rc;
+	last = store_last_seq(r);
+	store_read_end(r);
+	return store_follower_wait(e->follower, last, 10000);
+}
+
+int
+engine_submit(tier_engine *e, json **stmts, size_t n, const char *auth)
+{
+	struct store_write w;
+	uint8_t (*ids)[16] = xcalloc(n ? n : 1, sizeof(*ids));
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		uuid_parse(json_get_str(stmts[i], "id"), ids[i]);
+	memset(&w, 0, sizeof(w));
+	w.stmts = stmts;
+	w.n = n;
+	w.ids = (const uint8_t (*)[16])ids;
+	w.authority_key = auth;
+	rc = store_put(e->st, &w);
+	for (i = 0; i < n; i++)
+		json_free(stmts[i]);
+	free(ids);
+	if (rc != 0)
+		return rc;
+	return engine_sync(e);
+}
+
+int64_t
+engine_now(tier_engine *e, MDB_txn *txn)
+{
+	json *M;
+	int64_t now;
+	int rc;
+
+	M = tstate_read(txn, e->dbi, 'M', "clock", &rc);
+	now = (int64_t)jx_num(M, "now", 0);
+	json_free(M);
+	if (!e->simulated && iso8601_now() > now)
+		now = iso8601_now();
+	return now;
+}
+
+/* A tick statement at instant t (deterministic id: one per instant). */
+static json *
+tick_statement(tier_engine *e, int64_t t, int pass)
+{
+	char ts[32], name[64], id[37];
+	json *pl = json_new(JSON_OBJECT);
+
+	iso8601_format(t, ts);
+	jx_set_str(pl, "instant", ts);
+	json_set(pl, "pass", json_new_bool(pass));
+	snprintf(name, sizeof(name), "tick|%s", ts);
+	fold_uuid5(name, id);
+	return engine_statement(e, TV_ENGINE, "ticked", "clock", pl, t,
+	    TV_ENGINE, id);
+}
+
+/* The clock as the log has it (0 before the first tick). */
+static int64_t
+log_clock(tier_engine *e)
+{
+	store_read *r;
+	json *M;
+	int64_t now = 0;
+	int rc;
+
+	if (store_read_begin(e->st, &r) != 0)
+		return 0;
+	M = tstate_read(store_read_txn(r), e->dbi, 'M', "clock", &rc);
+	now = (int64_t)jx_num(M, "now", 0);
+	json_free(M);
+	store_read_end(r);
+	return now;
+}
+
+int
+engine_clock_to(tier_engine *e, int64_t to)
+{
+	json **v = NULL;
+	size_t n = 0;
+	int64_t now, m;
+	int rc;
+
+	pthread_mutex_lock(&e->ticks);
+	if ((rc = engine_sync(e)) != 0)
+		goto out;
+	now = log_clock(e);
+	for (m = (now / DAY_US + 1) * DAY_US; m <= to; m += DAY_US) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = tick_statement(e, m, 1);
+	}
+	if (to > now && to % DAY_US != 0) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = tick_statement(e, to, 0);
+	}
+	rc = n ? engine_submit(e, v, n, TV_ENGINE) : 0;
+out:
+	pthread_mutex_unlock(&e->ticks);
+	free(v);
+	return rc;
+}
+
+/* The wall clock: a pass at start and at every UTC midnight. */
+static void *
+clock_main(void *arg)
+{
+	tier_engine *e = arg;
+	struct timespec ts;
+	int64_t now, next;
+	json *t;
+
+	for (;;) {
+		now = iso8601_now();
+		pthread_mutex_lock(&e->ticks);
+		t = tick_statement(e, now - now % 1000, 1);
+		engine_submit(e, &t, 1, TV_ENGINE);
+		pthread_mutex_unlock(&e->ticks);
+		next = (iso8601_now() / DAY_US + 1) * DAY_US;
+		ts.tv_sec = (time_t)(next / 1000000);
+		ts.tv_nsec = 0;
+		pthread_mutex_lock(&e->mu);
+		while (!e->stopping && iso8601_now() < next)
+			if (pthread_cond_timedwait(&e->stop_cv, &e->mu, &ts) ==
+			    ETIMEDOUT)
+				break;
+		if (e->stopping) {
+			pthread_mutex_unlock(&e->mu);
+			break;
+		}
+		pthread_mutex_unlock(&e->mu);
+	}
+	return NULL;
+}
+
+int
+tier_open(store *st, const char *home, const char *simulated,
+    tier_engine **out, char *err, size_t errlen)
+{
+	tier_engine *e = xcalloc(1, sizeof(*e));
+	MDB_txn *txn = NULL;
+	int64_t start = 0;
+	int rc;
+
+	*out = NULL;
+	if (simulated && iso8601_parse(simulated, strlen(simulated), 1,
+	    &start) != 0) {
+		snprintf(err, errlen, "--simulated-clock '%s' is not an ISO 8601 date-time with a zone",
+		    simulated);
+		free(e);
+		return -1;
+	}
+	e->st = st;
+	e->env = store_env(st);
+	snprintf(e->home, sizeof(e->home), "%s", home);
+	e->simulated = simulated != NULL;
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_mutex_init(&e->ticks, NULL);
+	pthread_cond_init(&e->stop_cv, NULL);
+	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e->dbi)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0) {
+		if (txn && rc != 0)
+			mdb_txn_abort(txn);
+		snprintf(err, errlen, "tiering: cannot open its database: %s",
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	e->ts = tstate_new(e->dbi);
+	e->reload = 1;
+	if ((rc = store_follow(st, "tiering", &ops, e, 512, &e->follower)) != 0) {
+		snprintf(err, errlen, "tiering: cannot follow the store: %s",
+		    store_strerror(rc));
+		goto fail;
+	}
+	if (e->simulated) {
+		if (engine_sync(e) == 0 && log_clock(e) < start) {
+			json *t = tick_statement(e, start, 1);
+
+			engine_submit(e, &t, 1, TV_ENGINE);
+		}
+	} else if (pthread_create(&e->clock, NULL, clock_main, e) == 0)
+		e->clock_running = 1;
+	*out = e;
+	return 0;
+fail:
+	tstate_free(e->ts);
+	free(e);
+	return -1;
+}
+
+void
+tier_close(tier_engine *e)
+{
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&e->mu);
+	e->stopping = 1;
+	pthread_cond_broadcast(&e->stop_cv);
+	pthread_mutex_unlock(&e->mu);
+	if (e->clock_running)
+		pthread_join(e->clock, NULL);
+	if (e->follower)
+		store_follower_stop(e->follower);
+	fold_cleanup(&e->fold);
+	tstate_free(e->ts);
+	pthread_mutex_destroy(&e->mu);
+	pthread_mutex_destroy(&e->ticks);
+	pthread_cond_destroy(&e->stop_cv);
+	free(e);
+}

@@ -1,0 +1,49 @@
+/* engine: the tiering engine's insides shared by engine.c and api.c. */
+#ifndef TIER_ENGINE_H
+#define TIER_ENGINE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "fold.h"
+#include "store.h"
+#include "tier.h"
+#include "tstate.h"
+
+struct tier_engine {
+	store		*st;
+	MDB_env		*env;
+	MDB_dbi		 dbi;
+	char		 home[256];
+	int		 simulated;
+	store_follower	*follower;
+	tstate		*ts;		/* the follower's (writer thread) */
+	struct fold	 fold;
+	int		 reload;	/* a batch failed: reread defs */
+	pthread_t	 clock;
+	int		 clock_running;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 stop_cv;
+	int		 stopping;
+	pthread_mutex_t	 ticks;		/* one clock move at a time */
+};
+
+/* Store statements (taking them) with authority key auth and wait until
+ * the engine has applied them (at most 10 s).  STORE_* code, or -1 when
+ * the engine did not catch up in time. */
+int	engine_submit(tier_engine *e, json **stmts, size_t n, const char *auth);
+/* Wait until the engine has applied everything stored so far (10 s). */
+int	engine_sync(tier_engine *e);
+/* A statement of the engine's own kinds: actor agent account name
+ * actor_name, verb TV_VERB(verb), object TV_NS "/" object, payload (taken,
+ * may be NULL), timestamp at, authority account name auth, id (NULL: a
+ * random one).  Caller owns the result. */
+json	*engine_statement(tier_engine *e, const char *actor_name,
+	    const char *verb, const char *object, json *payload, int64_t at,
+	    const char *auth, const char *id);
+/* The engine's clock now (simulated or wall). */
+int64_t	engine_now(tier_engine *e, MDB_txn *txn);
+/* Move a simulated clock forward to instant to (README 7). */
+int	engine_clock_to(tier_engine *e, int64_t to);
+
+#endif

@@ -1,0 +1,1687 @@
+/* fold: statements in, state changes and outcome statements out.
+ * The algorithms are those of tiering/README.md section 7. */
+#include "fold.h"
+#include "iso8601.h"
+#include "jx.h"
+#include "vocab.h"
+#include "xalloc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define DAY_US	86400000000LL
+#define KEYMAX	1024
+
+static void evaluate(struct fold *f, const char *pid, const char *orgid);
+
+/* --- small helpers --- */
+
+static int64_t
+ts_of(const json *st)
+{
+	const char *t = json_get_str(st, "timestamp");
+	int64_t us = 0;
+
+	if (t == NULL || iso8601_parse(t, strlen(t), 0, &us) != 0)
+		return 0;
+	return us;
+}
+
+static void
+iso(int64_t us, char out[32])
+{
+	iso8601_format(us, out);
+}
+
+static json *
+get(struct fold *f, int kind, const char *id, int create)
+{
+	int rc;
+	json *j = tstate_get(f->ts, kind, id, create, &rc);
+
+	if (rc && f->rc == 0)
+		f->rc = rc;
+	return j;
+}
+
+static void
+dirty(struct fold *f, int kind, const char *id)
+{
+	tstate_dirty(f->ts, kind, id);
+}
+
+void
+fold_uuid5(const char *text, char out[37])
+{
+	static const unsigned char ns[16] = {
+		0x6c, 0x72, 0x73, 0x64, 0x2d, 0x74, 0x69, 0x65,
+		0x72, 0x69, 0x6e, 0x67, 0x2d, 0x6e, 0x73, 0x31 };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int i, o = 0;
+
+	EVP_DigestInit_ex(ctx, EVP_sha1(), NULL);
+	EVP_DigestUpdate(ctx, ns, sizeof(ns));
+	EVP_DigestUpdate(ctx, text, strlen(text));
+	EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	md[6] = (md[6] & 0x0f) | 0x50;
+	md[8] = (md[8] & 0x3f) | 0x80;
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		snprintf(out + o, 3, "%02x", md[i]);
+		o += 2;
+	}
+	out[36] = '\0';
+}
+
+int
+fold_agent_key(const json *a, char *out, size_t size)
+{
+	const json *acct;
+	const char *v;
+	int n = -1;
+
+	if (a == NULL || a->type != JSON_OBJECT)
+		return -1;
+	if ((v = json_get_str(a, "mbox")))
+		n = snprintf(out, size, "mbox:%s", v);
+	else if ((v = json_get_str(a, "mbox_sha1sum")))
+		n = snprintf(out, size, "sha1:%s", v);
+	else if ((v = json_get_str(a, "openid")))
+		n = snprintf(out, size, "openid:%s", v);
+	else if ((acct = json_get(a, "account")) &&
+	    json_get_str(acct, "homePage") && json_get_str(acct, "name"))
+		n = snprintf(out, size, "account:%s|%s",
+		    json_get_str(acct, "homePage"), json_get_str(acct, "name"));
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+int
+fold_group_key(const json *g, char *out, size_t size)
+{
+	const json *acct = json_get(g, "account");
+	int n;
+
+	if (!json_is_str(json_get(g, "objectType"), "Group") ||
+	    !json_get_str(acct, "homePage") || !json_get_str(acct, "name"))
+		return -1;
+	n = snprintf(out, size, "%s|%s", json_get_str(acct, "homePage"),
+	    json_get_str(acct, "name"));
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+static void
+touch(struct fold *f, const char *orgkey)
+{
+	size_t i;
+
+	if (orgkey == NULL)
+		return;
+	for (i = 0; i < f->ntouched; i++)
+		if (strcmp(f->touched[i], orgkey) == 0)
+			return;
+	if (f->ntouched == f->captouched) {
+		f->captouched = f->captouched ? f->captouched * 2 : 8;
+		f->touched = xrealloc(f->touched, f->captouched * sizeof(char *));
+	}
+	f->touched[f->ntouched++] = xstrdup(orgkey);
+}
+
+/* Definition record kind/id, or NULL when absent or deleted. */
+static json *
+def(struct fold *f, const char *kind, const char *id)
+{
+	json *r = json_get(json_get(f->defs, kind), id);
+
+	if (r == NULL || json_get(r, "deleted")->type == JSON_TRUE)
+		return NULL;
+	return r;
+}
+
+static json *
+defbody(struct fold *f, const char *kind, const char *id)
+{
+	return json_get(def(f, kind, id), "definition");
+}
+
+/* --- outcomes --- */
+
+static json *
+engine_agent(struct fold *f, const char *name)
+{
+	json *a = json_new(JSON_OBJECT), *acct = json_new(JSON_OBJECT);
+
+	json_set(a, "objectType", json_new_str("Agent"));
+	json_set(acct, "homePage", json_new_str(f->home));
+	json_set(acct, "name", json_new_str(name));
+	json_set(a, "account", acct);
+	return a;
+}
+
+/* Record an outcome: verb, object id, the definition it follows
+ * ("programs/p"), its subject (cloned), kind, details (taken).  Returns its
+ * id (valid while f->outcomes lives). */
+static const char *
+outcome(struct fold *f, const char *verb, const char *objid,
+    const char *defkind, const char *defid, const json *subject,
+    const char *subjkey, const char *kind, json *details)
+{
+	char text[4096], id[37], now[32], defname[512];
+	json *st = json_new(JSON_OBJECT), *v, *o, *ctx, *ref, *ext, *res;
+	const char *disp = strrchr(verb, '/') + 1;
+	json *r = def(f, defkind, defid);
+
+	snprintf(defname, sizeof(defname), "%s/%s@%.0f", defkind, defid,
+	    jx_num(r, "version", 0));
+	snprintf(text, sizeof(text), "%s|%s|%s|%s", defname, subjkey, kind,
+	    f->cause);
+	fold_uuid5(text, id);
+	json_set(st, "id", json_new_str(id));
+	json_set(st, "actor", engine_agent(f, TV_ENGINE));
+	v = json_new(JSON_OBJECT);
+	json_set(v, "id", json_new_str(verb));
+	json_set(v, "display", json_new(JSON_OBJECT));
+	json_set(json_get(v, "display"), "en-US", json_new_str(disp));
+	json_set(st, "verb", v);
+	o = json_new(JSON_OBJECT);
+	json_set(o, "objectType", json_new_str("Activity"));
+	json_set(o, "id", json_new_str(objid));
+	json_set(st, "object", o);
+	res = json_new(JSON_OBJECT);
+	ext = json_new(JSON_OBJECT);
+	jx_set_str(details, "kind", kind);
+	json_set(ext, TV_EXT("outcome"), details);
+	json_set(res, "extensions", ext);
+	json_set(st, "result", res);
+	ctx = json_new(JSON_OBJECT);
+	ref = json_new(JSON_OBJECT);
+	json_set(ref, "objectType", json_new_str("StatementRef"));
+	json_set(ref, "id", json_new_str(f->cause));
+	json_set(ctx, "statement", ref);
+	ext = json_new(JSON_OBJECT);
+	json_set(ext, TV_EXT("definition"), json_new_str(defname));
+	json_set(ext, TV_EXT("subject"), json_clone(subject));
+	json_set(ctx, "extensions", ext);
+	json_set(st, "context", ctx);
+	iso(f->now, now);
+	json_set(st, "timestamp", json_new_str(now));
+	json_set(st, "authority", engine_agent(f, TV_ENGINE));
+	json_set(st, "version", json_new_str("1.0.0"));
+	json_push(f->outcomes, st);
+	return json_get_str(st, "id");
+}
+
+int
+fold_is_outcome(const json *st)
+{
+	const json *a = json_get(json_get(st, "authority"), "account");
+
+	return json_is_str(json_get(a, "name"), TV_ENGINE) &&
+	    !json_is_str(json_get(json_get(st, "verb"), "id"), TV_VERB("ticked"));
+}
+
+/* --- facts and attribution --- */
+
+/* The extensions of st that criteria look at, merged: object definition,
+ * then context, then result (later ones win). */
+static json *
+fact_of(const json *st, const char *sid, int64_t t)
+{
+	const json *obj = json_get(st, "object"), *src[3];
+	json *fc = json_new(JSON_OBJECT), *ext = json_new(JSON_OBJECT);
+	size_t i, k;
+
+	json_set(fc, "sid", json_new_str(sid));
+	jx_set_num(fc, "t", (double)t);
+	jx_set_str(fc, "verb", json_get_str(json_get(st, "verb"), "id"));
+	jx_set_str(fc, "obj", json_get_str(obj, "id"));
+	jx_set_str(fc, "type", json_get_str(json_get(obj, "definition"), "type"));
+	if (json_get(json_get(st, "result"), "score"))
+		json_set(fc, "score", json_clone(json_get(json_get(json_get(st,
+		    "result"), "score"), "scaled")));
+	src[0] = json_get(json_get(obj, "definition"), "extensions");
+	src[1] = json_get(json_get(st, "context"), "extensions");
+	src[2] = json_get(json_get(st, "result"), "extensions");
+	for (k = 0; k < 3; k++)
+		for (i = 0; src[k] && src[k]->type == JSON_OBJECT &&
+		    i < src[k]->n; i++)
+			json_set(ext, src[k]->keys[i], json_clone(src[k]->vals[i]));
+	json_set(fc, "ext", ext);
+	return fc;
+}
+
+const char *
+fold_org_at(const json *L, int64_t t, const char **role)
+{
+	const json *ms = json_get(L, "mship"), *e, *best = NULL;
+	size_t i;
+
+	for (i = 0; ms && i < ms->n; i++) {
+		e = ms->vals[i];
+		if (jx_num(e, "t", 0) <= (double)t)
+			best = e;	/* sorted by (t, seq) */
+	}
+	if (role)
+		*role = best ? jx_str(best, "role") : NULL;
+	return best ? jx_str(best, "org") : NULL;
+}
+
+/* Program P's rate for currency cur; -1 when it cannot be converted. */
+static double
+rate(const json *P, const char *cur)
+{
+	const json *r;
+
+	if (cur == NULL)
+		return -1;
+	if (json_is_str(json_get(P, "currency"), cur))
+		return 1;
+	r = json_get(json_get(P, "rates"), cur);
+	return r && r->type == JSON_NUMBER ? r->num : -1;
+}
+
+static const char *
+default_verb(const char *type)
+{
+	if (strcmp(type, "revenue") == 0 || strcmp(type, "deals_closed") == 0)
+		return TV_CLOSED;
+	if (strcmp(type, "deals_registered") == 0)
+		return TV_REGISTERED;
+	if (strcmp(type, "deals_approved") == 0)
+		return TV_VERB("approved");
+	return NULL;
+}
+
+static int
+is_event_criterion(const json *c)
+{
+	const char *type = jx_str(c, "type");
+
+	return type && default_verb(type) != NULL;
+}
+
+/* Whether fact fc passes criterion c's vocabulary and filters. */
+static int
+matches(const json *c, const json *fc)
+{
+	const json *verbs = json_get(c, "verbs"), *types = json_get(c,
+	    "activity_types"), *flt = json_get(c, "filters"), *ext, *want;
+	const char *verb = jx_str(fc, "verb"), *type = jx_str(fc, "type");
+	size_t i;
+
+	if (verb == NULL)
+		return 0;
+	if (verbs ? !jx_has_str(verbs, verb) :
+	    strcmp(verb, default_verb(jx_str(c, "type"))) != 0)
+		return 0;
+	if (types ? !(type && jx_has_str(types, type)) :
+	    !(type && strcmp(type, TV_DEAL) == 0))
+		return 0;
+	if (flt == NULL)
+		return 1;
+	ext = json_get(fc, "ext");
+	if ((want = json_get(flt, "product_line")) && !json_equal(want,
+	    json_get(ext, TV_EXT("product-line"))))
+		return 0;
+	if ((want = json_get(flt, "region")) && !json_equal(want,
+	    json_get(ext, TV_EXT("region"))))
+		return 0;
+	if ((want = json_get(flt, "activity_type")) && !json_equal(want,
+	    json_get(fc, "type")))
+		return 0;
+	want = json_get(flt, "extensions");
+	for (i = 0; want && want->type == JSON_OBJECT && i < want->n; i++)
+		if (!json_equal(want->vals[i], json_get(ext, want->keys[i])))
+			return 0;
+	return 1;
+}
+
+/* What fact fc adds to criterion c of program P; *unconv set when it is
+ * an amount that cannot be converted. */
+static double
+contribution(const json *P, const json *c, const json *fc, int *unconv)
+{
+	const char *ae = jx_str(c, "amount_extension"), *ce = jx_str(c,
+	    "currency_extension");
+	const json *ext = json_get(fc, "ext"), *amt;
+	double r;
+
+	*unconv = 0;
+	if (strcmp(jx_str(c, "type"), "revenue") != 0)
+		return 1;
+	amt = json_get(ext, ae ? ae : TV_EXT("amount"));
+	if (amt == NULL || amt->type != JSON_NUMBER)
+		return 0;
+	r = rate(P, json_get_str(ext, ce ? ce : TV_EXT("currency")));
+	if (r < 0) {
+		*unconv = 1;
+		return 0;
+	}
+	return amt->num * r;
+}
+
+/* Add (sign 1) or take away (-1) fact fc to/from the counts of
+ * enrollment E of program P when its period holds the fact. */
+static void
+count_into(const json *P, json *E, const json *fc, int sign)
+{
+	int64_t day = jx_day((int64_t)jx_num(fc, "t", 0));
+	const json *tiers = json_get(P, "tiers"), *cs, *c;
+	json *vals;
+	size_t ti, ci;
+	int unconv;
+	double add;
+
+	if (json_is_str(json_get(E, "status"), "ended") ||
+	    day < jx_num(E, "start", 0) || day > jx_num(E, "end", 0))
+		return;
+	vals = jx_obj(E, "values");
+	for (ti = 0; tiers && ti < tiers->n; ti++) {
+		cs = json_get(tiers->vals[ti], "criteria");
+		for (ci = 0; cs && ci < cs->n; ci++) {
+			c = cs->vals[ci];
+			if (!is_event_criterion(c) || !matches(c, fc))
+				continue;
+			add = contribution(P, c, fc, &unconv);
+			jx_set_num(vals, jx_str(c, "id"),
+			    jx_num(vals, jx_str(c, "id"), 0) + sign * add);
+			if (unconv)
+				jx_set_num(E, "unconverted",
+				    jx_num(E, "unconverted", 0) + sign);
+		}
+	}
+}
+
+/* Count fact fc (sign 1 or -1) for every enrollment of organisation
+ * orgkey. */
+static void
+count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
+{
+	json *O, *progs = json_get(f->defs, "programs"), *E, *P;
+	const char *orgid;
+	char ek[KEYMAX];
+	size_t i;
+
+	if (orgkey == NULL || (O = get(f, 'O', orgkey, 0)) == NULL ||
+	    (orgid = jx_str(O, "id")) == NULL)
+		return;
+	for (i = 0; progs && i < progs->n; i++) {
+		if ((P = defbody(f, "programs", progs->keys[i])) == NULL)
+			continue;
+		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
+		if ((E = get(f, 'E', ek, 0)) == NULL)
+			continue;
+		count_into(P, E, fc, sign);
+		dirty(f, 'E', ek);
+	}
+}
+
+/* Recount enrollment E (key ek) of program P, organisation orgkey, from
+ * the facts: the organisation's own and its members' at their times. */
+static void
+recount(struct fold *f, const json *P, json *E, const char *ek,
+    const char *orgkey)
+{
+	json *O = get(f, 'O', orgkey, 0), *L, *list;
+	const json *ever = json_get(O, "ever");
+	const char *at;
+	size_t i, k;
+
+	json_set(E, "values", json_new(JSON_OBJECT));
+	jx_set_num(E, "unconverted", 0);
+	dirty(f, 'E', ek);
+	if (O == NULL)
+		return;
+	list = json_get(O, "direct");
+	for (i = 0; list && i < list->n; i++)
+		count_into(P, E, list->vals[i], 1);
+	for (k = 0; ever && k < ever->n; k++) {
+		if ((L = get(f, 'L', ever->vals[k]->str, 0)) == NULL)
+			continue;
+		list = json_get(L, "facts");
+		for (i = 0; list && i < list->n; i++) {
+			at = fold_org_at(L, (int64_t)jx_num(list->vals[i], "t",
+			    0), NULL);
+			if (at && strcmp(at, orgkey) == 0)
+				count_into(P, E, list->vals[i], 1);
+		}
+	}
+}
+
+/* --- certifications --- */
+
+/* Whether fact fc meets requirement r. */
+static int
+meets(const json *r, const json *fc)
+{
+	const char *verb = jx_str(fc, "verb"), *need = jx_str(r, "verb");
+	const json *min = json_get(r, "min_score"), *sc = json_get(fc, "score");
+
+	if (verb == NULL || !json_is_str(json_get(r, "activity"),
+	    jx_str(fc, "obj")))
+		return 0;
+	if (strcmp(verb, TV_PASSED) != 0 && !(strcmp(verb, TV_COMPLETED) == 0 &&
+	    need && strcmp(need, "completed") == 0))
+		return 0;
+	if (min && min->type == JSON_NUMBER && (sc == NULL ||
+	    sc->type != JSON_NUMBER || sc->num < min->num))
+		return 0;
+	return 1;
+}
+
+/* max over requirements of (min timestamp > after of evidence meeting
+ * it); -1 when a requirement has none. */
+static double
+met_at(const json *reqs, const json *facts, double after)
+{
+	double best, at = -1;
+	size_t i, k;
+
+	if (reqs == NULL || reqs->type != JSON_ARRAY || reqs->n == 0)
+		return -1;
+	for (i = 0; i < reqs->n; i++) {
+		best = -1;
+		for (k = 0; facts && k < facts->n; k++) {
+			double t = jx_num(facts->vals[k], "t", 0);
+
+			if (t > after && (best < 0 || t < best) &&
+			    meets(reqs->vals[i], facts->vals[k]))
+				best = t;
+		}
+		if (best < 0)
+			return -1;
+		if (best > at)
+			at = best;
+	}
+	return at;
+}
+
+/* The award the evidence supports now: its time, or -1. */
+static double
+derive_award(const json *C, const json *facts)
+{
+	const json *re = json_get(C, "recertification");
+	double a = met_at(json_get(C, "requirements"), facts, -1), next;
+
+	if (re == NULL)
+		re = json_get(C, "requirements");
+	while (a >= 0 && (next = met_at(re, facts, a)) >= 0)
+		a = next;
+	return a;
+}
+
+static void
+cert_outcome(struct fold *f, const char *cid, const json *L, const char *lk,
+    const char *verb, const char *kind, const json *rec)
+{
+	char obj[KEYMAX], ts[32];
+	json *d = json_new(JSON_OBJECT);
+
+	snprintf(obj, sizeof(obj), TV_NS "/certifications/%s", cid);
+	jx_set_str(d, "certification", cid);
+	iso((int64_t)jx_num(rec, "awarded", 0), ts);
+	jx_set_str(d, "awarded", ts);
+	iso((int64_t)jx_num(rec, "expires", 0), ts);
+	jx_set_str(d, "expires", ts);
+	outcome(f, verb, obj, "certifications", cid, json_get(L, "agent"), lk,
+	    kind, d);
+}
+
+/* Bring learner L's certification cid in line with its evidence. */
+static void
+cert_update(struct fold *f, json *L, const char *lk, const char *cid)
+{
+	const json *C = defbody(f, "certifications", cid);
+	json *certs = jx_obj(L, "certs"), *rec = json_get(certs, cid);
+	double a, old, valid_us;
+	const char *kind = NULL;
+
+	if (C == NULL)
+		return;
+	a = derive_award(C, json_get(L, "facts"));
+	/* No validity_days: it never expires. */
+	valid_us = json_get(C, "validity_days") ?
+	    jx_num(C, "validity_days", 0) * (double)DAY_US : 1e18;
+	if (a < 0) {
+		if (rec && !json_is_str(json_get(rec, "status"), "revoked")) {
+			jx_set_str(rec, "status", "revoked");
+			cert_outcome(f, cid, L, lk, TV_REVOKED, "revoked", rec);
+		}
+		return;
+	}
+	if (rec == NULL || json_is_str(json_get(rec, "status"), "revoked")) {
+		kind = "awarded";
+		if (rec == NULL) {
+			rec = json_new(JSON_OBJECT);
+			json_set(certs, cid, rec);
+		}
+	} else {
+		old = jx_num(rec, "awarded", 0);
+		if (a == old)
+			return;
+		kind = a > old ? "renewed" : NULL;
+		if (kind == NULL)
+			cert_outcome(f, cid, L, lk, TV_REVOKED, "revoked", rec);
+	}
+	jx_set_num(rec, "awarded", a);
+	jx_set_num(rec, "expires", a + valid_us);
+	jx_set_str(rec, "status", "valid");
+	if (kind)
+		cert_outcome(f, cid, L, lk, TV_CONFERRED, kind, rec);
+	if (a + valid_us <= (double)f->now) {
+		jx_set_str(rec, "status", "expired");
+		cert_outcome(f, cid, L, lk, TV_EXPIRED, "expired", rec);
+	}
+}
+
+static void
+certs_update(struct fold *f, json *L, const char *lk)
+{
+	json *cs = json_get(f->defs, "certifications");
+	size_t i;
+
+	for (i = 0; cs && i < cs->n; i++)
+		cert_update(f, L, lk, cs->keys[i]);
+}
+
+/* Expire L's certifications whose time has come. */
+static void
+certs_expire(struct fold *f, json *L, const char *lk)
+{
+	json *certs = json_get(L, "certs");
+	size_t i;
+
+	for (i = 0; certs && i < certs->n; i++) {
+		json *rec = certs->vals[i];
+
+		if (json_is_str(json_get(rec, "status"), "valid") &&
+		    jx_num(rec, "expires", 0) <= (double)f->now &&
+		    def(f, "certifications", certs->keys[i])) {
+			jx_set_str(rec, "status", "expired");
+			cert_outcome(f, certs->keys[i], L, lk, TV_EXPIRED,
+			    "expired", rec);
+		}
+	}
+}
+
+/* Record in the organisations' "cur" maps where learner L is now, its
+ * role and its valid certifications; touch what changed. */
+static void
+learner_sync(struct fold *f, json *L, const char *lk)
+{
+	const char *role, *org = fold_org_at(L, f->now, &role);
+	const char *was = jx_str(jx_obj(L, "cur"), "org");
+	json *O, *m, *valid = json_new(JSON_ARRAY), *certs = json_get(L, "certs");
+	size_t i;
+
+	for (i = 0; certs && i < certs->n; i++)
+		if (json_is_str(json_get(certs->vals[i], "status"), "valid"))
+			json_push(valid, json_new_str(certs->keys[i]));
+	if (was && (org == NULL || strcmp(was, org) != 0) &&
+	    (O = get(f, 'O', was, 0)) != NULL) {
+		json_del(jx_obj(O, "cur"), lk);
+		dirty(f, 'O', was);
+		touch(f, was);
+	}
+	if (org) {
+		O = get(f, 'O', org, 1);
+		m = json_new(JSON_OBJECT);
+		jx_set_str(m, "role", role);
+		json_set(m, "certs", valid);
+		valid = NULL;
+		if (!json_equal(m, json_get(jx_obj(O, "cur"), lk))) {
+			json_set(jx_obj(O, "cur"), lk, m);
+			dirty(f, 'O', org);
+			touch(f, org);
+		} else
+			json_free(m);
+	}
+	json_free(valid);
+	jx_set_str(jx_obj(L, "cur"), "org", org);
+	dirty(f, 'L', lk);
+}
+
+/* --- standings --- */
+
+const json *
+fold_tier(const json *P, const char *id)
+{
+	const json *tiers = json_get(P, "tiers");
+	size_t i;
+
+	for (i = 0; id && tiers && i < tiers->n; i++)
+		if (json_is_str(json_get(tiers->vals[i], "id"), id))
+			return tiers->vals[i];
+	return NULL;
+}
+
+static int
+rank_of(const json *P, const char *id)
+{
+	return (int)jx_num(fold_tier(P, id), "rank", 0);
+}
+
+/* The tiers of P in rank order, as a new array of pointers (*n). */
+static const json **
+ladder(const json *P, size_t *n)
+{
+	const json *tiers = json_get(P, "tiers");
+	const json **v;
+	size_t i, k;
+
+	*n = tiers && tiers->type == JSON_ARRAY ? tiers->n : 0;
+	v = xcalloc(*n ? *n : 1, sizeof(*v));
+	for (i = 0; i < *n; i++) {
+		for (k = i; k > 0 && jx_num(v[k - 1], "rank", 0) >
+		    jx_num(tiers->vals[i], "rank", 0); k--)
+			v[k] = v[k - 1];
+		v[k] = tiers->vals[i];
+	}
+	return v;
+}
+
+double
+fold_value(struct fold *f, const json *P, const json *E, const json *c)
+{
+	const char *type = jx_str(c, "type"), *cert = jx_str(c,
+	    "certification"), *role = jx_str(c, "role"), *orgkey;
+	json *O, *cur;
+	double n = 0;
+	size_t i;
+
+	(void)P;
+	if (type == NULL)
+		return 0;
+	if (is_event_criterion(c))
+		return jx_num(json_get(E, "values"), jx_str(c, "id"), 0);
+	if (strcmp(type, "custom") == 0)
+		return json_get(json_get(json_get(E, "custom"), jx_str(c, "id")),
+		    "met") && json_get(json_get(json_get(E, "custom"),
+		    jx_str(c, "id")), "met")->type == JSON_TRUE;
+	if (strcmp(type, "certifications") != 0)
+		return 0;
+	orgkey = jx_str(E, "account");
+	if (orgkey == NULL || (O = get(f, 'O', orgkey, 0)) == NULL)
+		return 0;
+	cur = json_get(O, "cur");
+	for (i = 0; cur && i < cur->n; i++) {
+		const json *m = cur->vals[i], *cs = json_get(m, "certs");
+
+		if (role && !json_is_str(json_get(m, "role"), role))
+			continue;
+		if (cert ? jx_has_str(cs, cert) : (cs && cs->n > 0))
+			n++;
+	}
+	return n;
+}
+
+int
+fold_holds(struct fold *f, const json *P, const json *E, const json *c)
+{
+	double v = fold_value(f, P, E, c);
+
+	if (json_is_str(json_get(c, "type"), "custom"))
+		return v > 0;
+	return v + 1e-9 >= jx_num(c, "threshold", 1);
+}
+
+int
+fold_qualified(struct fold *f, const json *P, const json *E, const char **id)
+{
+	size_t n, i, k;
+	const json **v = ladder(P, &n), *cs;
+	int q = 0;
+
+	*id = NULL;
+	for (i = 0; i < n; i++) {
+		cs = json_get(v[i], "criteria");
+		for (k = 0; cs && k < cs->n; k++)
+			if (!fold_holds(f, P, E, cs->vals[k]))
+				break;
+		if (cs && k < cs->n)
+			break;
+		q = (int)jx_num(v[i], "rank", 0);
+		*id = jx_str(v[i], "id");
+	}
+	free(v);
+	return q;
+}
+
+/* A tier outcome of enrollment E (program pid, organisation group) with
+ * history; returns the outcome id. */
+static const char *
+tier_outcome(struct fold *f, const char *pid, json *E, const char *ek,
+    const char *verb, const char *kind, const char *from, const char *to,
+    json *extra)
+{
+	char obj[KEYMAX], now[32];
+	json *d = extra ? extra : json_new(JSON_OBJECT), *h;
+	const char *id;
+
+	snprintf(obj, sizeof(obj), TV_NS "/programs/%s/tiers/%s", pid,
+	    to ? to : from ? from : "none");
+	jx_set_str(d, "program", pid);
+	jx_set_str(d, "organization", jx_str(E, "org"));
+	jx_set_str(d, "from", from);
+	jx_set_str(d, "to", to);
+	id = outcome(f, verb, obj, "programs", pid, json_get(E, "group"), ek,
+	    kind, d);
+	h = json_new(JSON_OBJECT);
+	iso(f->now, now);
+	jx_set_str(h, "at", now);
+	jx_set_str(h, "kind", kind);
+	jx_set_str(h, "from", from);
+	jx_set_str(h, "to", to);
+	jx_set_str(h, "outcome", id);
+	json_push(jx_arr(E, "history"), h);
+	dirty(f, 'E', ek);
+	return id;
+}
+
+static void
+set_tier(struct fold *f, const char *pid, json *E, const char *ek,
+    const char *to, int up)
+{
+	char from[256];
+	const char *cur = jx_str(E, "tier");
+
+	snprintf(from, sizeof(from), "%s", cur ? cur : "");
+	jx_set_str(E, "tier", to);
+	json_set(E, "at_risk", json_new(JSON_NULL));
+	tier_outcome(f, pid, E, ek, up ? TV_VERB("promoted") :
+	    TV_VERB("demoted"), up ? "promoted" : "demoted",
+	    cur ? from : NULL, to, NULL);
+}
+
+/* Outcome on the pending recommendation of E, which is then dropped. */
+static void
+rec_close(struct fold *f, const char *pid, json *E, const char *ek,
+    const char *verb, const char *kind)
+{
+	json *rec = json_get(E, "rec"), *d;
+	char obj[KEYMAX];
+
+	if (rec == NULL || rec->type != JSON_OBJECT)
+		return;
+	snprintf(obj, sizeof(obj), TV_NS "/recommendations/%s", jx_str(rec, "id"));
+	d = json_new(JSON_OBJECT);
+	jx_set_str(d, "recommendation", jx_str(rec, "id"));
+	jx_set_str(d, "program", pid);
+	jx_set_str(d, "organization", jx_str(E, "org"));
+	jx_set_str(d, "tier", jx_str(rec, "tier"));
+	outcome(f, verb, obj, "programs", pid, json_get(E, "group"), ek, kind, d);
+	tstate_del(f->ts, 'R', jx_str(rec, "id"));
+	json_set(E, "rec", json_new(JSON_NULL));
+	dirty(f, 'E', ek);
+}
+
+static void
+rec_raise(struct fold *f, const char *pid, json *E, const char *ek,
+    const char *tier)
+{
+	char obj[KEYMAX], now[32], text[4096], id[37];
+	json *rec = json_new(JSON_OBJECT), *r, *d = json_new(JSON_OBJECT);
+	json *P = def(f, "programs", pid);
+
+	snprintf(text, sizeof(text), "programs/%s@%.0f|%s|recommended|%s", pid,
+	    jx_num(P, "version", 0), ek, f->cause);
+	fold_uuid5(text, id);
+	snprintf(obj, sizeof(obj), TV_NS "/recommendations/%s", id);
+	jx_set_str(d, "recommendation", id);
+	jx_set_str(d, "program", pid);
+	jx_set_str(d, "organization", jx_str(E, "org"));
+	jx_set_str(d, "tier", tier);
+	outcome(f, TV_VERB("recommended"), obj, "programs", pid,
+	    json_get(E, "group"), ek, "recommended", d);
+	iso(f->now, now);
+	jx_set_str(rec, "id", id);
+	jx_set_str(rec, "tier", tier);
+	jx_set_str(rec, "raised", now);
+	json_set(E, "rec", rec);
+	r = get(f, 'R', id, 1);
+	jx_set_str(r, "program", pid);
+	jx_set_str(r, "org", jx_str(E, "org"));
+	dirty(f, 'R', id);
+	dirty(f, 'E', ek);
+}
+
+/* The approval policy: the highest tier above the current one, up to
+ * rank q, not rejected in this period. */
+static void
+recommend(struct fold *f, const char *pid, const json *P, json *E,
+    const char *ek, int c, int q)
+{
+	size_t n, i;
+	const json **v = ladder(P, &n);
+	const char *t = NULL, *pend;
+	const json *rej = json_get(E, "rejected");
+	int r;
+
+	for (i = 0; i < n; i++) {
+		r = (int)jx_num(v[i], "rank", 0);
+		if (r > c && r <= q && !jx_has_str(rej, jx_str(v[i], "id")))
+			t = jx_str(v[i], "id");
+	}
+	free(v);
+	pend = jx_str(json_get(E, "rec"), "tier");
+	if (t == NULL) {
+		if (pend)
+			rec_close(f, pid, E, ek, TV_VERB("withdrew"), "withdrawn");
+		return;
+	}
+	if (pend && strcmp(pend, t) == 0)
+		return;
+	if (pend)
+		rec_close(f, pid, E, ek, rank_of(P, pend) < rank_of(P, t) ?
+		    TV_VERB("superseded") : TV_VERB("withdrew"),
+		    rank_of(P, pend) < rank_of(P, t) ? "superseded" : "withdrawn");
+	rec_raise(f, pid, E, ek, t);
+}
+
+/* README 7, "Evaluation". */
+static void
+evaluate(struct fold *f, const char *pid, const char *orgid)
+{
+	char ek[KEYMAX], tid[256];
+	const json *P = defbody(f, "programs", pid);
+	json *E;
+	const char *qid;
+	int q, c;
+	double since;
+
+	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	if (P == NULL || (E = get(f, 'E', ek, 0)) == NULL ||
+	    json_is_str(json_get(E, "status"), "ended"))
+		return;
+	q = fold_qualified(f, P, E, &qid);
+	snprintf(tid, sizeof(tid), "%s", qid ? qid : "");
+	c = rank_of(P, jx_str(E, "tier"));
+	if (q >= c)
+		json_set(E, "at_risk", json_new(JSON_NULL));
+	if (q > c) {
+		if (json_is_str(json_get(P, "policy"), "approval"))
+			recommend(f, pid, P, E, ek, c, q);
+		else
+			set_tier(f, pid, E, ek, tid, 1);
+	} else if (json_get(E, "rec") && json_get(E, "rec")->type == JSON_OBJECT)
+		rec_close(f, pid, E, ek, TV_VERB("withdrew"), "withdrawn");
+	if (q < c) {
+		if (json_get(E, "at_risk") == NULL ||
+		    json_get(E, "at_risk")->type != JSON_NUMBER)
+			jx_set_num(E, "at_risk", (double)f->now);
+		since = jx_num(E, "at_risk", 0);
+		if ((double)f->now >= since + jx_num(P, "grace_days", 0) *
+		    (double)DAY_US)
+			set_tier(f, pid, E, ek, q ? tid : NULL, 0);
+	}
+	jx_set_str(E, "status", json_get(E, "at_risk")->type == JSON_NUMBER ?
+	    "at-risk" : "active");
+	dirty(f, 'E', ek);
+}
+
+/* Evaluate every enrollment of each touched organisation. */
+static void
+evaluate_touched(struct fold *f)
+{
+	json *progs = json_get(f->defs, "programs"), *O;
+	const char *orgid;
+	size_t i, k;
+
+	for (i = 0; progs && i < progs->n; i++)
+		for (k = 0; k < f->ntouched; k++) {
+			O = get(f, 'O', f->touched[k], 0);
+			if ((orgid = jx_str(O, "id")) != NULL)
+				evaluate(f, progs->keys[i], orgid);
+		}
+}
+
+/* --- enrollments and periods --- */
+
+static json *
+group_of(const char *orgkey)
+{
+	const char *bar = strchr(orgkey, '|');
+	json *g = json_new(JSON_OBJECT), *a = json_new(JSON_OBJECT);
+
+	json_set(g, "objectType", json_new_str("Group"));
+	json_set(a, "homePage", json_new_strn(orgkey, (size_t)(bar - orgkey)));
+	json_set(a, "name", json_new_str(bar + 1));
+	json_set(g, "account", a);
+	return g;
+}
+
+/* A new enrollment of organisation orgkey (id orgid) in program pid from
+ * day start, or a restart of an ended one. */
+static json *
+enroll(struct fold *f, const char *pid, const json *P, const char *orgid,
+    const char *orgkey, int64_t start)
+{
+	char ek[KEYMAX];
+	json *E, *entry;
+	size_t n;
+	const json **v;
+
+	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	E = get(f, 'E', ek, 1);
+	jx_set_str(E, "program", pid);
+	jx_set_str(E, "org", orgid);
+	jx_set_str(E, "account", orgkey);
+	json_set(E, "group", group_of(orgkey));
+	jx_set_num(E, "start", (double)start);
+	jx_set_num(E, "end", (double)(start + (int64_t)jx_num(P, "period_days",
+	    365) - 1));
+	jx_set_str(E, "status", "active");
+	json_set(E, "at_risk", json_new(JSON_NULL));
+	json_set(E, "rejected", json_new(JSON_ARRAY));
+	json_set(E, "rec", json_new(JSON_NULL));
+	v = ladder(P, &n);
+	entry = n && json_get(P, "enroll_entry_tier") &&
+	    json_get(P, "enroll_entry_tier")->type == JSON_TRUE ?
+	    (json *)v[0] : NULL;
+	free(v);
+	jx_set_str(E, "tier", entry ? jx_str(entry, "id") : NULL);
+	tier_outcome(f, pid, E, ek, TV_VERB("enrolled"), "enrolled", NULL,
+	    entry ? jx_str(entry, "id") : NULL, NULL);
+	recount(f, P, E, ek, orgkey);
+	return E;
+}
+
+/* README 7, "Period end". */
+static void
+period_end(struct fold *f, const char *pid, const json *P, json *E,
+    const char *ek)
+{
+	int64_t today = jx_day(f->now), len;
+	const char *t = jx_str(E, "tier");
+
+	while (!json_is_str(json_get(E, "status"), "ended") &&
+	    today > (int64_t)jx_num(E, "end", 0)) {
+		if (json_get(P, "renew") && json_get(P, "renew")->type == JSON_TRUE) {
+			len = (int64_t)jx_num(P, "period_days", 365);
+			jx_set_num(E, "start", jx_num(E, "end", 0) + 1);
+			jx_set_num(E, "end", jx_num(E, "end", 0) + (double)len);
+			json_set(E, "rejected", json_new(JSON_ARRAY));
+			tier_outcome(f, pid, E, ek, TV_VERB("renewed"), "renewed",
+			    t, t, NULL);
+			recount(f, P, E, ek, jx_str(E, "account"));
+		} else {
+			rec_close(f, pid, E, ek, TV_VERB("withdrew"), "withdrawn");
+			jx_set_str(E, "status", "ended");
+			json_set(E, "at_risk", json_new(JSON_NULL));
+			tier_outcome(f, pid, E, ek, TV_VERB("ended"), "ended", t,
+			    NULL, NULL);
+		}
+	}
+}
+
+/* Sorted keys of an object, as a new array of pointers into it. */
+static const char **
+sorted_keys(const json *obj, size_t *n)
+{
+	const char **k;
+	size_t i, j;
+
+	*n = obj && obj->type == JSON_OBJECT ? obj->n : 0;
+	k = xcalloc(*n ? *n : 1, sizeof(*k));
+	for (i = 0; i < *n; i++) {
+		for (j = i; j > 0 && strcmp(k[j - 1], obj->keys[i]) > 0; j--)
+			k[j] = k[j - 1];
+		k[j] = obj->keys[i];
+	}
+	return k;
+}
+
+/* A clock tick: README 7, "A tick". */
+static void
+tick(struct fold *f, const json *st)
+{
+	const json *pl = json_get(json_get(json_get(st, "result"), "extensions"),
+	    TV_EXT("payload"));
+	const char *inst = json_get_str(pl, "instant");
+	char **ids = NULL;
+	size_t n = 0, i, np;
+	const char **pids;
+	json *L, *E, *M;
+	int64_t t;
+	int rc;
+
+	if (inst == NULL || iso8601_parse(inst, strlen(inst), 1, &t) != 0)
+		return;
+	if (t > f->now)
+		f->now = t;
+	M = get(f, 'M', "clock", 1);
+	jx_set_num(M, "now", (double)f->now);
+	dirty(f, 'M', "clock");
+	if ((rc = tstate_ids(f->ts, 'L', &ids, &n)) != 0 && f->rc == 0)
+		f->rc = rc;
+	for (i = 0; i < n; i++) {
+		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
+			certs_expire(f, L, ids[i]);
+			learner_sync(f, L, ids[i]);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	if ((rc = tstate_ids(f->ts, 'E', &ids, &n)) != 0 && f->rc == 0)
+		f->rc = rc;
+	pids = sorted_keys(json_get(f->defs, "programs"), &np);
+	(void)pids;
+	for (i = 0; i < n; i++) {
+		char pid[KEYMAX], *slash;
+		const json *P;
+
+		snprintf(pid, sizeof(pid), "%s", ids[i]);
+		slash = strchr(pid, '/');
+		if (slash)
+			*slash = '\0';
+		E = get(f, 'E', ids[i], 0);
+		P = defbody(f, "programs", pid);
+		if (E && P && slash) {
+			period_end(f, pid, P, E, ids[i]);
+			evaluate(f, pid, slash + 1);
+		}
+		free(ids[i]);
+	}
+	free(pids);
+	free(ids);
+}
+
+/* --- membership, voiding, events --- */
+
+/* The organisation of each fact of L, as new strings (NULL for none). */
+static char **
+attributions(const json *L)
+{
+	const json *facts = json_get(L, "facts");
+	size_t i, n = facts ? facts->n : 0;
+	char **v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (i = 0; i < n; i++)
+		v[i] = xstrdup(fold_org_at(L, (int64_t)jx_num(facts->vals[i],
+		    "t", 0), NULL));
+	return v;
+}
+
+/* Move L's facts whose organisation changed from before[] to now. */
+static void
+reattribute(struct fold *f, const json *L, char **before)
+{
+	const json *facts = json_get(L, "facts");
+	char **after = attributions(L);
+	size_t i, n = facts ? facts->n : 0;
+
+	for (i = 0; i < n; i++) {
+		if ((before[i] == NULL) != (after[i] == NULL) ||
+		    (before[i] && strcmp(before[i], after[i]) != 0)) {
+			count_fact(f, before[i], facts->vals[i], -1);
+			count_fact(f, after[i], facts->vals[i], 1);
+			touch(f, before[i]);
+			touch(f, after[i]);
+		}
+		free(before[i]);
+		free(after[i]);
+	}
+	free(before);
+	free(after);
+}
+
+static void
+ever_add(struct fold *f, const char *orgkey, const char *lk)
+{
+	json *O = get(f, 'O', orgkey, 1), *ever = jx_arr(O, "ever");
+
+	if (!jx_has_str(ever, lk)) {
+		json_push(ever, json_new_str(lk));
+		dirty(f, 'O', orgkey);
+	}
+}
+
+static json *
+learner(struct fold *f, const json *agent, char *lk, size_t size)
+{
+	json *L;
+
+	if (fold_agent_key(agent, lk, size) != 0)
+		return NULL;
+	L = get(f, 'L', lk, 1);
+	if (L && json_get(L, "agent") == NULL)
+		json_set(L, "agent", json_clone(agent));
+	return L;
+}
+
+static void
+membership(struct fold *f, const json *st, const char *sid, int64_t t,
+    int join, uint64_t seq)
+{
+	char lk[KEYMAX], ok[KEYMAX];
+	json *L = learner(f, json_get(st, "actor"), lk, sizeof(lk)), *ms, *e, *S;
+	const json *role = json_get(json_get(json_get(st, "context"),
+	    "extensions"), TV_EXT("role"));
+	char **before;
+	size_t i;
+
+	if (L == NULL || fold_group_key(json_get(st, "object"), ok,
+	    sizeof(ok)) != 0)
+		return;
+	before = attributions(L);
+	ms = jx_arr(L, "mship");
+	e = json_new(JSON_OBJECT);
+	jx_set_num(e, "t", (double)t);
+	jx_set_num(e, "seq", (double)seq);
+	jx_set_str(e, "sid", sid);
+	/* Leaving an organisation one is not in changes nothing. */
+	if (!join && !json_is_str(json_get(ms->n ? ms->vals[ms->n - 1] : NULL,
+	    "org"), ok) && !(fold_org_at(L, t, NULL) &&
+	    strcmp(fold_org_at(L, t, NULL), ok) == 0)) {
+		json_free(e);
+		for (i = 0; i < (json_get(L, "facts") ?
+		    json_get(L, "facts")->n : 0); i++)
+			free(before[i]);
+		free(before);
+		return;
+	}
+	jx_set_str(e, "org", join ? ok : NULL);
+	jx_set_str(e, "role", join && role && role->type == JSON_STRING ?
+	    role->str : NULL);
+	for (i = ms->n; i > 0 && jx_num(ms->vals[i - 1], "t", 0) > (double)t; i--)
+		;
+	json_push(ms, e);
+	memmove(ms->vals + i + 1, ms->vals + i, (ms->n - 1 - i) *
+	    sizeof(*ms->vals));
+	ms->vals[i] = e;
+	if (join)
+		ever_add(f, ok, lk);
+	touch(f, ok);
+	S = get(f, 'S', sid, 1);
+	jx_set_str(S, "l", lk);
+	jx_set_str(S, "k", "m");
+	dirty(f, 'S', sid);
+	reattribute(f, L, before);
+	learner_sync(f, L, lk);
+}
+
+/* Statement sid is voided: take back what it did. */
+static void
+unvoid(struct fold *f, const char *sid)
+{
+	json *S = get(f, 'S', sid, 1), *L = NULL, *O, *list = NULL;
+	const char *lk = jx_str(S, "l"), *ok = jx_str(S, "o"), *k = jx_str(S, "k");
+	char **before = NULL, lkb[KEYMAX];
+	size_t i;
+
+	json_set(S, "void", json_new_bool(1));
+	dirty(f, 'S', sid);
+	if (lk) {
+		snprintf(lkb, sizeof(lkb), "%s", lk);
+		if ((L = get(f, 'L', lkb, 0)) == NULL)
+			return;
+		before = attributions(L);
+		list = json_get(L, k && strcmp(k, "m") == 0 ? "mship" : "facts");
+	} else if (ok && (O = get(f, 'O', ok, 0)) != NULL)
+		list = json_get(O, "direct");
+	for (i = 0; list && i < list->n; i++)
+		if (json_is_str(json_get(list->vals[i], "sid"), sid))
+			break;
+	if (list == NULL || i == list->n) {
+		if (before) {
+			for (i = 0; i < json_get(L, "facts")->n; i++)
+				free(before[i]);
+			free(before);
+		}
+		return;
+	}
+	if (ok && !lk) {
+		count_fact(f, ok, list->vals[i], -1);
+		touch(f, ok);
+		jx_remove(list, i);
+		dirty(f, 'O', ok);
+		return;
+	}
+	if (strcmp(k, "m") == 0) {
+		jx_remove(list, i);
+		reattribute(f, L, before);
+	} else {
+		const char *at = before[i];
+
+		count_fact(f, at, list->vals[i], -1);
+		touch(f, at);
+		for (size_t j = 0; j < list->n; j++)
+			free(before[j]);
+		free(before);
+		jx_remove(list, i);
+		certs_update(f, L, lkb);
+	}
+	learner_sync(f, L, lkb);
+}
+
+/* Find the organisation id of account key orgkey (NULL: not defined). */
+static const char *
+org_id(struct fold *f, const char *orgkey)
+{
+	return orgkey ? jx_str(get(f, 'O', orgkey, 0), "id") : NULL;
+}
+
+static void
+agreement(struct fold *f, const json *st, const char *orgkey, int64_t t)
+{
+	const char *obj = json_get_str(json_get(st, "object"), "id");
+	json *progs = json_get(f->defs, "programs"), *E;
+	const json *P;
+	const char *orgid = org_id(f, orgkey);
+	char ek[KEYMAX];
+	size_t i;
+
+	if (obj == NULL || orgid == NULL)
+		return;
+	for (i = 0; progs && i < progs->n; i++) {
+		if ((P = defbody(f, "programs", progs->keys[i])) == NULL ||
+		    !json_is_str(json_get(P, "agreement"), obj))
+			continue;
+		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
+		E = get(f, 'E', ek, 0);
+		if (E && !json_is_str(json_get(E, "status"), "ended"))
+			continue;
+		enroll(f, progs->keys[i], P, orgid, orgkey, jx_day(t));
+		touch(f, orgkey);
+	}
+}
+
+/* A learning or business event. */
+static void
+event(struct fold *f, const json *st, const char *sid, int64_t t)
+{
+	const json *actor = json_get(st, "actor");
+	const json *team = json_get(json_get(st, "context"), "team");
+	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
+	char ok[KEYMAX], lk[KEYMAX];
+	json *fc = fact_of(st, sid, t), *O, *L, *S;
+
+	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
+	    fold_group_key(team, ok, sizeof(ok)) == 0) {
+		O = get(f, 'O', ok, 1);
+		json_push(jx_arr(O, "direct"), fc);
+		dirty(f, 'O', ok);
+		S = get(f, 'S', sid, 1);
+		jx_set_str(S, "o", ok);
+		dirty(f, 'S', sid);
+		count_fact(f, ok, fc, 1);
+		touch(f, ok);
+		if (verb && strcmp(verb, TV_VERB("signed")) == 0)
+			agreement(f, st, ok, t);
+		return;
+	}
+	if ((L = learner(f, actor, lk, sizeof(lk))) == NULL) {
+		json_free(fc);
+		return;
+	}
+	json_push(jx_arr(L, "facts"), fc);
+	dirty(f, 'L', lk);
+	S = get(f, 'S', sid, 1);
+	jx_set_str(S, "l", lk);
+	jx_set_str(S, "k", "f");
+	dirty(f, 'S', sid);
+	at = fold_org_at(L, t, NULL);
+	if (at) {
+		snprintf(ok, sizeof(ok), "%s", at);
+		count_fact(f, ok, fc, 1);
+		touch(f, ok);
+	}
+	if (verb && (strcmp(verb, TV_PASSED) == 0 ||
+	    strcmp(verb, TV_COMPLETED) == 0)) {
+		certs_update(f, L, lk);
+		learner_sync(f, L, lk);
+	}
+}
+
+/* --- admin acts --- */
+
+static void
+sync_all(struct fold *f, int certs_too)
+{
+	char **ids = NULL;
+	size_t n = 0, i;
+	json *L;
+	int rc;
+
+	if ((rc = tstate_ids(f->ts, 'L', &ids, &n)) != 0 && f->rc == 0)
+		f->rc = rc;
+	for (i = 0; i < n; i++) {
+		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
+			if (certs_too)
+				certs_update(f, L, ids[i]);
+			learner_sync(f, L, ids[i]);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+}
+
+/* Recount and evaluate every enrollment of program pid. */
+static void
+program_changed(struct fold *f, const char *pid)
+{
+	char **ids = NULL, pre[KEYMAX];
+	size_t n = 0, i, plen;
+	const json *P = defbody(f, "programs", pid);
+	json *E;
+	int rc;
+
+	plen = (size_t)snprintf(pre, sizeof(pre), "%s/", pid);
+	if ((rc = tstate_ids(f->ts, 'E', &ids, &n)) != 0 && f->rc == 0)
+		f->rc = rc;
+	for (i = 0; i < n; i++) {
+		if (P && strncmp(ids[i], pre, plen) == 0 &&
+		    (E = get(f, 'E', ids[i], 0)) != NULL &&
+		    !json_is_str(json_get(E, "status"), "ended")) {
+			recount(f, P, E, ids[i], jx_str(E, "account"));
+			evaluate(f, pid, ids[i] + plen);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+}
+
+static void
+define(struct fold *f, const char *kind, const char *id, const json *body)
+{
+	json *kinds = jx_obj(f->defs, kind), *r = json_get(kinds, id), *D, *O;
+	char key[KEYMAX], ok[KEYMAX];
+
+	if (r == NULL) {
+		r = json_new(JSON_OBJECT);
+		jx_set_str(r, "id", id);
+		json_set(kinds, id, r);
+	}
+	jx_set_num(r, "version", jx_num(r, "version", 0) + 1);
+	json_set(r, "deleted", json_new_bool(body == NULL));
+	if (body)
+		json_set(r, "definition", json_clone(body));
+	snprintf(key, sizeof(key), "%s/%s", kind, id);
+	D = get(f, 'D', key, 1);
+	json_set(D, "record", json_clone(r));
+	dirty(f, 'D', key);
+	if (strcmp(kind, "organizations") == 0 && body) {
+		json *g = json_clone(body);
+
+		json_set(g, "objectType", json_new_str("Group"));
+		if (fold_group_key(g, ok, sizeof(ok)) == 0) {
+			O = get(f, 'O', ok, 1);
+			jx_set_str(O, "id", id);
+			dirty(f, 'O', ok);
+			O = get(f, 'I', id, 1);
+			jx_set_str(O, "account", ok);
+			dirty(f, 'I', id);
+		}
+		json_free(g);
+	} else if (strcmp(kind, "programs") == 0)
+		program_changed(f, id);
+	else if (strcmp(kind, "certifications") == 0)
+		sync_all(f, 1);
+}
+
+/* The enrollment named by "p/org" of an admin act, creating it when
+ * create is set and it is absent or ended. */
+static json *
+admin_enrollment(struct fold *f, const char *pid, const char *orgid,
+    int create, const json *start)
+{
+	const json *P = defbody(f, "programs", pid);
+	const char *ok = jx_str(get(f, 'I', orgid, 0), "account");
+	char ek[KEYMAX], okb[KEYMAX];
+	json *E;
+	int64_t day = jx_day(f->now);
+
+	if (P == NULL || ok == NULL)
+		return NULL;
+	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	E = get(f, 'E', ek, 0);
+	if (create && (E == NULL || json_is_str(json_get(E, "status"), "ended"))) {
+		snprintf(okb, sizeof(okb), "%s", ok);
+		if (start && start->type == JSON_STRING)
+			jx_day_parse(start->str, &day);
+		E = enroll(f, pid, P, orgid, okb, day);
+	}
+	return E;
+}
+
+static void
+enrollment_edit(struct fold *f, const char *pid, const char *orgid,
+    const json *body)
+{
+	json *E = admin_enrollment(f, pid, orgid, 1, json_get(body, "start"));
+	const json *P = defbody(f, "programs", pid), *v;
+	char ek[KEYMAX];
+	int64_t day;
+	int recountit = 0;
+	const char *tier;
+
+	if (E == NULL)
+		return;
+	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	if ((v = json_get(body, "start")) && jx_day_parse(v->str, &day) == 0 &&
+	    day != (int64_t)jx_num(E, "start", 0))
+		jx_set_num(E, "start", (double)day), recountit = 1;
+	if ((v = json_get(body, "end")) && jx_day_parse(v->str, &day) == 0 &&
+	    day != (int64_t)jx_num(E, "end", 0))
+		jx_set_num(E, "end", (double)day), recountit = 1;
+	if ((v = json_get(body, "primary_user")))
+		json_set(E, "primary_user", json_clone(v));
+	if (recountit)
+		recount(f, P, E, ek, jx_str(E, "account"));
+	tier = json_get_str(body, "tier");
+	if (tier && fold_tier(P, tier) &&
+	    !json_is_str(json_get(E, "tier"), tier)) {
+		rec_close(f, pid, E, ek, TV_VERB("withdrew"), "withdrawn");
+		set_tier(f, pid, E, ek, tier, rank_of(P, tier) >
+		    rank_of(P, jx_str(E, "tier")));
+	}
+	dirty(f, 'E', ek);
+	evaluate(f, pid, orgid);
+}
+
+static void
+decide_custom(struct fold *f, const char *pid, const char *orgid,
+    const char *cid, const json *body, const json *st)
+{
+	json *E = admin_enrollment(f, pid, orgid, 0, NULL), *d;
+	char ek[KEYMAX], now[32];
+
+	if (E == NULL)
+		return;
+	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	d = json_new(JSON_OBJECT);
+	json_set(d, "met", json_new_bool(json_get(body, "met") &&
+	    json_get(body, "met")->type == JSON_TRUE));
+	jx_set_str(d, "reason", json_get_str(body, "reason"));
+	jx_set_str(d, "by", json_get_str(json_get(json_get(st, "actor"),
+	    "account"), "name"));
+	iso(f->now, now);
+	jx_set_str(d, "at", now);
+	json_set(jx_obj(E, "custom"), cid, d);
+	dirty(f, 'E', ek);
+	evaluate(f, pid, orgid);
+}
+
+static void
+decide_rec(struct fold *f, const char *rid, const json *body)
+{
+	json *R = get(f, 'R', rid, 0), *E;
+	char pid[256], orgid[256], ek[KEYMAX], tier[KEYMAX];
+	int approve = json_get(body, "approve") &&
+	    json_get(body, "approve")->type == JSON_TRUE;
+
+	if (R == NULL)
+		return;
+	snprintf(pid, sizeof(pid), "%s", jx_str(R, "program"));
+	snprintf(orgid, sizeof(orgid), "%s", jx_str(R, "org"));
+	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	if ((E = get(f, 'E', ek, 0)) == NULL ||
+	    !json_is_str(json_get(json_get(E, "rec"), "id"), rid))
+		return;
+	snprintf(tier, sizeof(tier), "%s", jx_str(json_get(E, "rec"), "tier"));
+	if (approve) {
+		rec_close(f, pid, E, ek, TV_VERB("approved-recommendation"),
+		    "approved");
+		set_tier(f, pid, E, ek, tier, 1);
+	} else {
+		rec_close(f, pid, E, ek, TV_VERB("rejected-recommendation"),
+		    "rejected");
+		json_push(jx_arr(E, "rejected"), json_new_str(tier));
+	}
+	evaluate(f, pid, orgid);
+}
+
+/* An admin act (authority TV_ADMIN): README 2. */
+static void
+admin_act(struct fold *f, const json *st, const char *verb)
+{
+	const char *obj = json_get_str(json_get(st, "object"), "id");
+	const json *pl = json_get(json_get(json_get(st, "result"),
+	    "extensions"), TV_EXT("payload"));
+	char path[KEYMAX], *part[6] = { 0 }, *p, *save = NULL;
+	int n = 0;
+
+	if (obj == NULL || strncmp(obj, TV_NS "/", strlen(TV_NS) + 1) != 0)
+		return;
+	snprintf(path, sizeof(path), "%s", obj + strlen(TV_NS) + 1);
+	for (p = strtok_r(path, "/", &save); p && n < 6;
+	    p = strtok_r(NULL, "/", &save))
+		part[n++] = p;
+	if (strcmp(verb, TV_VERB("defined")) == 0 && n == 2 && pl)
+		define(f, part[0], part[1], pl);
+	else if (strcmp(verb, TV_VERB("deleted")) == 0 && n == 2) {
+		define(f, part[0], part[1], NULL);
+		if (strcmp(part[0], "certifications") == 0)
+			sync_all(f, 0);
+	} else if (strcmp(verb, TV_VERB("defined")) == 0 && n == 4 &&
+	    strcmp(part[2], "enrollments") == 0 && pl)
+		enrollment_edit(f, part[1], part[3], pl);
+	else if (strcmp(verb, TV_VERB("decided")) == 0 && n == 6 &&
+	    strcmp(part[4], "custom") == 0 && pl)
+		decide_custom(f, part[1], part[3], part[5], pl, st);
+	else if (strcmp(verb, TV_VERB("decided")) == 0 && n == 2 &&
+	    strcmp(part[0], "recommendations") == 0 && pl)
+		decide_rec(f, part[1], pl);
+	else if (strcmp(verb, TV_VERB("recalculated")) == 0 && n == 4) {
+		json *E = admin_enrollment(f, part[1], part[3], 0, NULL);
+		char ek[KEYMAX];
+
+		snprintf(ek, sizeof(ek), "%s/%s", part[1], part[3]);
+		if (E) {
+			recount(f, defbody(f, "programs", part[1]), E, ek,
+			    jx_str(E, "account"));
+			evaluate(f, part[1], part[3]);
+		}
+	}
+}
+
+/* --- the fold --- */
+
+static const char *
+authority_name(const json *st)
+{
+	return json_get_str(json_get(json_get(st, "authority"), "account"),
+	    "name");
+}
+
+static int
+cmp_pstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+fold_apply(struct fold *f, const json *st, int64_t stored)
+{
+	const char *sid = json_get_str(st, "id"), *auth = authority_name(st);
+	const char *verb = json_get_str(json_get(st, "verb"), "id");
+	const json *obj = json_get(st, "object"), *S;
+	int64_t t = ts_of(st);
+	size_t i;
+
+	if (sid == NULL || verb == NULL || fold_is_outcome(st))
+		return f->rc;
+	if (!f->simulated && stored > f->now)
+		f->now = stored;
+	f->cause = sid;
+	S = get(f, 'S', sid, 0);
+	if (S && json_get(S, "void") && json_get(S, "void")->type == JSON_TRUE)
+		goto out;	/* voided before it arrived */
+	if (auth && strcmp(auth, TV_ENGINE) == 0)
+		tick(f, st);
+	else if (auth && strcmp(auth, TV_ADMIN) == 0)
+		admin_act(f, st, verb);
+	else if (strcmp(verb, TV_VOIDED) == 0) {
+		if (json_is_str(json_get(obj, "objectType"), "StatementRef") &&
+		    json_get_str(obj, "id"))
+			unvoid(f, json_get_str(obj, "id"));
+	} else if (strcmp(verb, TV_JOIN) == 0 || strcmp(verb, TV_LEAVE) == 0)
+		membership(f, st, sid, t, strcmp(verb, TV_JOIN) == 0, 0);
+	else
+		event(f, st, sid, t);
+	/* Touched organisations by id, as README 7 orders them. */
+	qsort(f->touched, f->ntouched, sizeof(char *), cmp_pstr);
+	evaluate_touched(f);
+out:
+	for (i = 0; i < f->ntouched; i++)
+		free(f->touched[i]);
+	f->ntouched = 0;
+	f->cause = NULL;
+	return f->rc;
+}
+
+int
+fold_init(struct fold *f, tstate *ts, const char *home, int simulated)
+{
+	char **ids = NULL;
+	size_t n = 0, i;
+	json *D, *M, *r;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->ts = ts;
+	f->home = home;
+	f->simulated = simulated;
+	f->defs = json_new(JSON_OBJECT);
+	f->outcomes = json_new(JSON_ARRAY);
+	if ((rc = tstate_ids(ts, 'D', &ids, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		char kind[256], *slash;
+
+		snprintf(kind, sizeof(kind), "%s", ids[i]);
+		if ((slash = strchr(kind, '/')) != NULL &&
+		    (D = tstate_get(ts, 'D', ids[i], 0, &rc)) != NULL &&
+		    (r = json_get(D, "record")) != NULL) {
+			*slash = '\0';
+			json_set(jx_obj(f->defs, kind), slash + 1, json_clone(r));
+		}
+		free(ids[i]);
+	}
+	free(ids);
+	if (rc != 0)
+		return rc;
+	M = tstate_get(ts, 'M', "clock", 0, &rc);
+	f->now = (int64_t)jx_num(M, "now", 0);
+	return rc;
+}
+
+void
+fold_cleanup(struct fold *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->ntouched; i++)
+		free(f->touched[i]);
+	free(f->touched);
+	json_free(f->defs);
+	json_free(f->outcomes);
+	memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,73 @@
+/* fold: the tiering engine's state transition, one statement at a time.
+ *
+ * The engine's whole state is fold(statements in store order): this
+ * module is that function.  It reads and changes entities through a
+ * tstate (see tstate.h for the kinds) and collects the outcome statements
+ * it produces; it never touches the network, never logs, and knows
+ * nothing of threads or of where the statements come from, so the live
+ * follower, a replay and a what-if run the very same code.
+ *
+ * Entity kinds: 'D' definitions ("programs/p"), 'L' learners (by IFI key),
+ * 'O' organisations (by account key "homePage|name"), 'I' organisation id
+ * -> account key, 'E' enrollments ("program/org"), 'S' statement ids ->
+ * where their fact lives, 'R' recommendations, 'M' the clock.
+ */
+#ifndef TIER_FOLD_H
+#define TIER_FOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "tstate.h"
+
+struct fold {
+	tstate		*ts;
+	const char	*home;		/* authority homePage of credentials */
+	int		 simulated;	/* the clock moves only by ticks */
+	int64_t		 now;		/* engine time (microseconds) */
+	json		*defs;		/* {"programs": {id: record}, ...}, owned */
+	json		*outcomes;	/* array of statements to store, owned */
+	int		 rc;		/* first LMDB error of this batch */
+	/* per statement */
+	const char	*cause;		/* id of the statement being applied */
+	char		**touched;	/* organisation account keys */
+	size_t		 ntouched, captouched;
+};
+
+/* Set up f over ts (definitions and the clock are read from it).  LMDB
+ * code on failure. */
+int	fold_init(struct fold *f, tstate *ts, const char *home, int simulated);
+/* Release what f owns (not ts). */
+void	fold_cleanup(struct fold *f);
+/* Apply one stored statement (st as stored, stored its stored time).
+ * Outcomes are appended to f->outcomes.  Returns f->rc (an LMDB code):
+ * rule problems never fail a statement, they are skipped. */
+int	fold_apply(struct fold *f, const json *st, int64_t stored);
+/* Nonzero when st is one of the engine's own outcome statements, which
+ * the fold does not take as input. */
+int	fold_is_outcome(const json *st);
+
+/* Helpers the API shares with the fold. */
+/* The key of an Agent's IFI ("mbox:mailto:a@b"), or -1 when it has none. */
+int	fold_agent_key(const json *agent, char *out, size_t size);
+/* The account key of a Group ("homePage|name"), or -1. */
+int	fold_group_key(const json *group, char *out, size_t size);
+/* The organisation (account key) learner L belongs to at time t, and the
+ * role there (either may be NULL: none). */
+const char *fold_org_at(const json *L, int64_t t, const char **role);
+/* The value of criterion c of enrollment E (program P) now. */
+double	fold_value(struct fold *f, const json *P, const json *E, const json *c);
+/* Whether criterion c holds for E. */
+int	fold_holds(struct fold *f, const json *P, const json *E, const json *c);
+/* The rank of the tier E qualifies for now (0: none) and its id (*id,
+ * pointing into the program, NULL for none). */
+int	fold_qualified(struct fold *f, const json *P, const json *E,
+	    const char **id);
+/* The tier (object of the program) of rank, and the rank of tier id (0
+ * for none / unknown). */
+const json *fold_tier(const json *P, const char *id);
+/* A name-based UUID (v5) of text, lower-case, into out. */
+void	fold_uuid5(const char *text, char out[37]);
+
+#endif

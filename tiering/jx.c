@@ -1,0 +1,124 @@
+/* jx: accessors for JSON entities. */
+#include "jx.h"
+#include "iso8601.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+double
+jx_num(const json *obj, const char *key, double def)
+{
+	const json *v = json_get(obj, key);
+
+	return v && v->type == JSON_NUMBER ? v->num : def;
+}
+
+const char *
+jx_str(const json *obj, const char *key)
+{
+	return json_get_str(obj, key);
+}
+
+json *
+jx_new_num(double v)
+{
+	char lit[40];
+
+	if (v == floor(v) && fabs(v) < 9e15)
+		snprintf(lit, sizeof(lit), "%.0f", v);
+	else
+		snprintf(lit, sizeof(lit), "%.17g", v);
+	return json_new_num(lit);
+}
+
+void
+jx_set_num(json *obj, const char *key, double v)
+{
+	json_set(obj, key, jx_new_num(v));
+}
+
+void
+jx_set_str(json *obj, const char *key, const char *s)
+{
+	json_set(obj, key, s ? json_new_str(s) : json_new(JSON_NULL));
+}
+
+static json *
+member_of_type(json *obj, const char *key, enum json_type t)
+{
+	json *v = json_get(obj, key);
+
+	if (v == NULL || v->type != t) {
+		v = json_new(t);
+		json_set(obj, key, v);
+	}
+	return v;
+}
+
+json *
+jx_obj(json *obj, const char *key)
+{
+	return member_of_type(obj, key, JSON_OBJECT);
+}
+
+json *
+jx_arr(json *obj, const char *key)
+{
+	return member_of_type(obj, key, JSON_ARRAY);
+}
+
+int
+jx_has_str(const json *arr, const char *s)
+{
+	size_t i;
+
+	for (i = 0; arr && arr->type == JSON_ARRAY && i < arr->n; i++)
+		if (json_is_str(arr->vals[i], s))
+			return 1;
+	return 0;
+}
+
+void
+jx_remove(json *arr, size_t i)
+{
+	if (arr == NULL || i >= arr->n)
+		return;
+	json_free(arr->vals[i]);
+	memmove(arr->vals + i, arr->vals + i + 1,
+	    (arr->n - i - 1) * sizeof(*arr->vals));
+	arr->n--;
+}
+
+int64_t
+jx_day(int64_t usec)
+{
+	int64_t d = usec / 86400000000LL;
+
+	return usec < 0 && usec % 86400000000LL ? d - 1 : d;
+}
+
+void
+jx_day_format(int64_t day, char out[16])
+{
+	char ts[32];
+
+	iso8601_format(day * 86400000000LL, ts);
+	memcpy(out, ts, 10);
+	out[10] = '\0';
+}
+
+int
+jx_day_parse(const char *s, int64_t *day)
+{
+	char ts[32];
+	int64_t us;
+
+	if (s == NULL || strlen(s) != 10)
+		return -1;
+	snprintf(ts, sizeof(ts), "%sT00:00:00Z", s);
+	if (iso8601_parse(ts, strlen(ts), 1, &us) != 0)
+		return -1;
+	*day = jx_day(us);
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* tier: the partner-tiering engine, wired to the LRS (see README.md).
+ *
+ * tier_open starts the engine on an open store: it follows the store as
+ * the named follower "tiering" (catching up with what it missed first),
+ * keeps its state in the database "tier" of the store's environment, and
+ * runs the clock.  tier_http serves the admin API under /tiering; mount it
+ * with server_mount(sv, "/tiering", tier_http, engine).
+ */
+#ifndef TIER_TIER_H
+#define TIER_TIER_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "store.h"
+
+typedef struct tier_engine tier_engine;
+
+/* Start the engine.  home: the authority homePage of credentials (the
+ * server's --authority-home).  simulated: NULL for the wall clock, else the
+ * ISO 8601 instant a simulated clock starts at.  -1 with err on failure
+ * (LMDB, a bad instant, the store's follower limit). */
+int	tier_open(store *st, const char *home, const char *simulated,
+	    tier_engine **out, char *err, size_t errlen);
+/* Stop the clock and the follower; release the engine (before store_close). */
+void	tier_close(tier_engine *e);
+/* The admin API: a server_handler (server.h) with arg the engine. */
+void	tier_http(void *arg, struct http_req *req, struct http_resp *resp);
+
+#endif

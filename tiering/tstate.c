@@ -1,0 +1,286 @@
+/* tstate: JSON entities in LMDB with a per-batch cache. */
+#include "tstate.h"
+#include "xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NBUCKET 4096
+
+struct ent {
+	char		*key;		/* kind byte + id */
+	json		*j;		/* NULL: known absent or deleted */
+	int		 dirty;
+	struct ent	*next;
+};
+
+struct tstate {
+	MDB_dbi		 dbi;
+	MDB_txn		*txn;
+	struct ent	*b[NBUCKET];
+};
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % NBUCKET;
+}
+
+tstate *
+tstate_new(MDB_dbi dbi)
+{
+	tstate *ts = xcalloc(1, sizeof(*ts));
+
+	ts->dbi = dbi;
+	return ts;
+}
+
+void
+tstate_clear(tstate *ts)
+{
+	struct ent *e, *n;
+	size_t i;
+
+	for (i = 0; i < NBUCKET; i++) {
+		for (e = ts->b[i]; e; e = n) {
+			n = e->next;
+			json_free(e->j);
+			free(e->key);
+			free(e);
+		}
+		ts->b[i] = NULL;
+	}
+}
+
+void
+tstate_free(tstate *ts)
+{
+	if (ts == NULL)
+		return;
+	tstate_clear(ts);
+	free(ts);
+}
+
+void
+tstate_bind(tstate *ts, MDB_txn *txn)
+{
+	ts->txn = txn;
+}
+
+static char *
+make_key(int kind, const char *id)
+{
+	size_t n = strlen(id);
+	char *k = xmalloc(n + 2);
+
+	k[0] = (char)kind;
+	memcpy(k + 1, id, n + 1);
+	return k;
+}
+
+static struct ent *
+find(tstate *ts, const char *key)
+{
+	struct ent *e;
+
+	for (e = ts->b[hash(key)]; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+static struct ent *
+add(tstate *ts, char *key, json *j)
+{
+	struct ent *e = xcalloc(1, sizeof(*e));
+	unsigned h = hash(key);
+
+	e->key = key;
+	e->j = j;
+	e->next = ts->b[h];
+	ts->b[h] = e;
+	return e;
+}
+
+json *
+tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, int *rc)
+{
+	char *key = make_key(kind, id);
+	MDB_val k = { strlen(key), key }, d;
+	json *j = NULL;
+
+	*rc = mdb_get(txn, dbi, &k, &d);
+	if (*rc == MDB_NOTFOUND)
+		*rc = 0;
+	else if (*rc == 0 && json_parse(d.mv_data, d.mv_size, 1000, &j, NULL,
+	    0) != 0)
+		*rc = MDB_CORRUPTED;
+	free(key);
+	return j;
+}
+
+json *
+tstate_get(tstate *ts, int kind, const char *id, int create, int *rc)
+{
+	char *key = make_key(kind, id);
+	struct ent *e = find(ts, key);
+	json *j = NULL;
+
+	*rc = 0;
+	if (e == NULL) {
+		if (ts->txn)
+			j = tstate_read(ts->txn, ts->dbi, kind, id, rc);
+		if (*rc != 0) {
+			free(key);
+			return NULL;
+		}
+		e = add(ts, key, j);
+	} else
+		free(key);
+	if (e->j == NULL && create) {
+		e->j = json_new(JSON_OBJECT);
+		e->dirty = 1;
+	}
+	return e->j;
+}
+
+void
+tstate_dirty(tstate *ts, int kind, const char *id)
+{
+	char *key = make_key(kind, id);
+	struct ent *e = find(ts, key);
+
+	if (e) {
+		e->dirty = 1;
+		free(key);
+	}
+	else
+		free(key);	/* never read: nothing to write */
+}
+
+void
+tstate_del(tstate *ts, int kind, const char *id)
+{
+	char *key = make_key(kind, id);
+	struct ent *e = find(ts, key);
+
+	if (e == NULL)
+		e = add(ts, key, NULL);
+	else
+		free(key);
+	json_free(e->j);
+	e->j = NULL;
+	e->dirty = 1;
+}
+
+int
+tstate_flush(tstate *ts)
+{
+	struct buf b = BUF_INIT;
+	struct ent *e;
+	MDB_val k, d;
+	size_t i;
+	int rc = 0;
+
+	if (ts->txn == NULL)
+		return 0;
+	for (i = 0; i < NBUCKET && rc == 0; i++)
+		for (e = ts->b[i]; e && rc == 0; e = e->next) {
+			if (!e->dirty)
+				continue;
+			k.mv_size = strlen(e->key);
+			k.mv_data = e->key;
+			if (e->j == NULL) {
+				rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
+				if (rc == MDB_NOTFOUND)
+					rc = 0;
+			} else {
+				buf_reset(&b);
+				json_dump(e->j, &b);
+				d.mv_size = b.len;
+				d.mv_data = b.p;
+				rc = mdb_put(ts->txn, ts->dbi, &k, &d, 0);
+			}
+			if (rc == 0)
+				e->dirty = 0;
+		}
+	buf_free(&b);
+	return rc;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add id unless present (ids sorted at the end, so a linear check of the
+ * cached ones only). */
+static void
+push_id(char ***ids, size_t *n, size_t *cap, const char *id, size_t len)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*ids = xrealloc(*ids, *cap * sizeof(**ids));
+	}
+	(*ids)[(*n)++] = xstrndup(id, len);
+}
+
+int
+tstate_ids(tstate *ts, int kind, char ***ids, size_t *n)
+{
+	MDB_cursor *c = NULL;
+	char kb = (char)kind;
+	MDB_val k = { 1, &kb }, d;
+	struct ent *e;
+	size_t cap = 0, i, j;
+	int rc = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (ts->txn) {
+		if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
+			return rc;
+		for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+		    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+			if (k.mv_size < 1 || ((char *)k.mv_data)[0] != kb)
+				break;
+			push_id(ids, n, &cap, (char *)k.mv_data + 1,
+			    k.mv_size - 1);
+		}
+		mdb_cursor_close(c);
+		if (rc != MDB_NOTFOUND && rc != 0)
+			return rc;
+		rc = 0;
+	}
+	for (i = 0; i < NBUCKET; i++)
+		for (e = ts->b[i]; e; e = e->next)
+			if (e->key[0] == kb)
+				push_id(ids, n, &cap, e->key + 1,
+				    strlen(e->key + 1));
+	qsort(*ids, *n, sizeof(**ids), cmp_str);
+	/* Drop duplicates and entities deleted (or absent) in the cache. */
+	for (i = j = 0; i < *n; i++) {
+		char key[1024];
+		struct ent *ce;
+
+		if (j > 0 && strcmp((*ids)[j - 1], (*ids)[i]) == 0) {
+			free((*ids)[i]);
+			continue;
+		}
+		snprintf(key, sizeof(key), "%c%s", kb, (*ids)[i]);
+		ce = find(ts, key);
+		if (ce && ce->j == NULL) {
+			free((*ids)[i]);
+			continue;
+		}
+		(*ids)[j++] = (*ids)[i];
+	}
+	*n = j;
+	return rc;
+}

@@ -1,0 +1,49 @@
+/* tstate: the tiering engine's state, as JSON entities in LMDB.
+ *
+ * Every entity is a JSON object stored in the database "tier" under a key
+ * of one kind byte and a text id ("Lmailto:a@b.c", "Eprogram/org").  A
+ * tstate caches the entities one batch of the fold reads and changes:
+ * tstate_get parses an entity once, the caller changes the tree in place
+ * and marks it with tstate_dirty, and tstate_flush writes the changed ones
+ * back in the batch's transaction.  Without a transaction (a what-if) the
+ * cache is the whole state.
+ */
+#ifndef TIER_TSTATE_H
+#define TIER_TSTATE_H
+
+#include <stddef.h>
+
+#include <lmdb.h>
+
+#include "json.h"
+
+typedef struct tstate tstate;
+
+/* A state over database dbi of env (dbi 0 and env NULL: memory only). */
+tstate	*tstate_new(MDB_dbi dbi);
+void	 tstate_free(tstate *ts);
+/* Use txn for reads and flushes until the next call (NULL: none). */
+void	 tstate_bind(tstate *ts, MDB_txn *txn);
+/* Entity (kind, id): the cached tree (owned by ts), read from LMDB on the
+ * first use; when absent, NULL, or a new empty object when create is set
+ * (it is then dirty).  *rc gets an LMDB error (0 when none); on error the
+ * result is NULL. */
+json	*tstate_get(tstate *ts, int kind, const char *id, int create, int *rc);
+/* Mark entity (kind, id) changed. */
+void	 tstate_dirty(tstate *ts, int kind, const char *id);
+/* Remove entity (kind, id). */
+void	 tstate_del(tstate *ts, int kind, const char *id);
+/* Write every changed entity into the bound transaction.  LMDB code. */
+int	 tstate_flush(tstate *ts);
+/* Forget the cache (after a flush, or to drop a failed batch's changes). */
+void	 tstate_clear(tstate *ts);
+/* The ids of every entity of kind (stored or cached, not deleted), sorted,
+ * as a new array of new strings (*n of them; free each and the array).
+ * LMDB code. */
+int	 tstate_ids(tstate *ts, int kind, char ***ids, size_t *n);
+/* Read entity (kind, id) in any transaction without a cache: a new tree
+ * (caller frees) or NULL when absent.  *rc as for tstate_get. */
+json	*tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id,
+	    int *rc);
+
+#endif
