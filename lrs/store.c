@@ -86,6 +86,7 @@ struct store_follower {
 	uint64_t			 cursor;	/* under s->mu */
 	int				 last_error;	/* under s->mu */
 	int				 stop;		/* under s->mu */
+	unsigned			 rewinds;	/* under s->mu */
 	pthread_cond_t			 advanced;
 };
 
@@ -930,6 +931,7 @@ follower_main(void *arg)
 	store *s = f->s;
 	struct fbatch b = { 0 };
 	uint64_t cursor, last;
+	unsigned gen;
 	int rc, fn_rc, backoff = 50;
 
 	for (;;) {
@@ -938,6 +940,7 @@ follower_main(void *arg)
 			pthread_cond_wait(&s->grew, &s->mu);
 		cursor = f->cursor;
 		last = s->committed;
+		gen = f->rewinds;
 		pthread_mutex_unlock(&s->mu);
 		if (f->stop)
 			break;
@@ -949,7 +952,9 @@ follower_main(void *arg)
 		}
 		if (rc == 0) {
 			pthread_mutex_lock(&s->mu);
-			f->cursor = b.first + b.n - 1;
+			/* A rewind committed after this batch set the cursor. */
+			if (f->rewinds == gen)
+				f->cursor = b.first + b.n - 1;
 			f->last_error = 0;
 			pthread_cond_broadcast(&f->advanced);
 			pthread_mutex_unlock(&s->mu);
@@ -1059,6 +1064,45 @@ store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms)
 		rc = f->stop ? STORE_ECLOSED : -1;
 	pthread_mutex_unlock(&f->s->mu);
 	return rc;
+}
+
+struct rewind {
+	store_follower	*f;
+	uint64_t	 seq;
+	store_exec_fn	 fn;
+	void		*arg;
+};
+
+static int
+rewind_apply(void *arg, MDB_txn *txn)
+{
+	struct rewind *rw = arg;
+	int rc;
+
+	if (rw->fn && (rc = rw->fn(rw->arg, txn)) != 0)
+		return rc;
+	return store_cursor_put(txn, rw->f->s, rw->f->name + 7, rw->seq);
+}
+
+int
+store_follower_rewind(store_follower *f, uint64_t seq, store_exec_fn fn,
+    void *arg)
+{
+	struct rewind rw = { f, seq, fn, arg };
+	int rc, fn_rc;
+
+	if ((rc = store_exec(f->s, rewind_apply, &rw, &fn_rc)) != 0)
+		return rc;
+	if (fn_rc != 0)
+		return fn_rc;
+	/* A batch read before the rewind fails its cursor check and the
+	 * follower reloads; setting it here makes waiters wait. */
+	pthread_mutex_lock(&f->s->mu);
+	f->cursor = seq;
+	f->rewinds++;
+	pthread_cond_broadcast(&f->s->grew);
+	pthread_mutex_unlock(&f->s->mu);
+	return STORE_OK;
 }
 
 void

@@ -164,6 +164,13 @@ int	store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms);
  * and the code of its last failed batch (0 when the last one succeeded). */
 void	store_follower_status(store_follower *f, uint64_t *cursor,
 	    uint64_t *last, int *last_error);
+/* Rewind follower f so that it processes again every statement after
+ * seq: fn (may be NULL) runs with arg in the same group commit as the new
+ * cursor (e.g. to drop the follower's state).  Returns once committed;
+ * then store_follower_wait(f, last, ...) waits for the replay.
+ * STORE_* codes, or fn's nonzero return (nothing changed then). */
+int	store_follower_rewind(store_follower *f, uint64_t seq, store_exec_fn fn,
+	    void *arg);
 /* Read (inside any transaction) or set (inside a store_exec fn or an
  * apply) the cursor of follower name.  Setting it is how a follower
  * rewinds, e.g. to replay from 0; the follower notices on its next batch. */
