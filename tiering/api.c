@@ -868,6 +868,136 @@ out:
 	json_free(body);
 }
 
+/* --- replay and what-if --- */
+
+/* Tier id -> number of enrollments of program pid in state ts, into
+ * dist; and each organisation's tier into tiers (org -> tier or null). */
+static void
+distribution(tstate *ts, const char *pid, json *dist, json *tiers)
+{
+	char **ids = NULL;
+	size_t n = 0, i, plen = strlen(pid);
+	const char *t;
+	json *E;
+	int rc;
+
+	tstate_ids(ts, 'E', &ids, &n);
+	for (i = 0; i < n; i++) {
+		if (strncmp(ids[i], pid, plen) == 0 && ids[i][plen] == '/' &&
+		    (E = tstate_get(ts, 'E', ids[i], 0, &rc)) != NULL &&
+		    !json_is_str(json_get(E, "status"), "ended")) {
+			t = jx_str(E, "tier");
+			jx_set_num(dist, t ? t : "none",
+			    jx_num(dist, t ? t : "none", 0) + 1);
+			jx_set_str(tiers, ids[i] + plen + 1, t);
+		}
+		free(ids[i]);
+	}
+	free(ids);
+}
+
+static void
+whatif(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *pid)
+{
+	char err[512];
+	struct view v;
+	struct fold f;
+	tstate *ts = NULL;
+	json *draft = NULL, *out, *now_d, *now_t, *new_d, *new_t, *moves, *m;
+	uint64_t count = 0;
+	int64_t t0 = iso8601_now();
+	size_t i;
+	const json *was;
+
+	if (strcmp(req->method, "POST") != 0) {
+		http_error(resp, 405, "what-if allows POST");
+		return;
+	}
+	if (body_json(req, resp, &draft) != 0)
+		return;
+	if (validate("program", draft, err, sizeof(err)) != 0 ||
+	    program_check(draft, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "invalid program: %s", err);
+		json_free(draft);
+		return;
+	}
+	if (view_open(e, &v, resp) != 0) {
+		json_free(draft);
+		return;
+	}
+	now_d = json_new(JSON_OBJECT);
+	now_t = json_new(JSON_OBJECT);
+	distribution(v.ts, pid, now_d, now_t);
+	view_close(&v);
+	memset(&f, 0, sizeof(f));
+	if (engine_whatif(e, pid, draft, &f, &ts, &count) != 0) {
+		http_error(resp, 503, "the what-if could not read the log");
+		goto out;
+	}
+	new_d = json_new(JSON_OBJECT);
+	new_t = json_new(JSON_OBJECT);
+	distribution(ts, pid, new_d, new_t);
+	moves = json_new(JSON_ARRAY);
+	for (i = 0; i < new_t->n; i++) {
+		was = json_get(now_t, new_t->keys[i]);
+		if (was && json_equal(was, new_t->vals[i]))
+			continue;
+		m = json_new(JSON_OBJECT);
+		jx_set_str(m, "organization", new_t->keys[i]);
+		json_set(m, "from", was ? json_clone(was) : json_new(JSON_NULL));
+		json_set(m, "to", json_clone(new_t->vals[i]));
+		json_push(moves, m);
+	}
+	for (i = 0; i < now_t->n; i++)
+		if (json_get(new_t, now_t->keys[i]) == NULL) {
+			m = json_new(JSON_OBJECT);
+			jx_set_str(m, "organization", now_t->keys[i]);
+			json_set(m, "from", json_clone(now_t->vals[i]));
+			json_set(m, "to", json_new(JSON_NULL));
+			json_push(moves, m);
+		}
+	out = json_new(JSON_OBJECT);
+	jx_set_str(out, "program", pid);
+	jx_set_num(out, "statements", (double)count);
+	jx_set_num(out, "seconds", (double)(iso8601_now() - t0) / 1e6);
+	json_set(out, "today", now_d);
+	json_set(out, "draft", new_d);
+	json_set(out, "moves", moves);
+	reply_json(resp, 200, out);
+	json_free(out);
+	json_free(new_t);
+	now_d = NULL;
+out:
+	fold_cleanup(&f);
+	tstate_free(ts);
+	json_free(now_d);
+	json_free(now_t);
+	json_free(draft);
+}
+
+static void
+replay(tier_engine *e, struct http_req *req, struct http_resp *resp)
+{
+	uint64_t n = 0;
+	int64_t t0 = iso8601_now();
+	json *out;
+
+	if (strcmp(req->method, "POST") != 0) {
+		http_error(resp, 405, "/tiering/replay allows POST");
+		return;
+	}
+	if (engine_replay(e, 600000, &n) != 0) {
+		http_error(resp, 503, "the replay did not finish");
+		return;
+	}
+	out = json_new(JSON_OBJECT);
+	jx_set_num(out, "statements", (double)n);
+	jx_set_num(out, "seconds", (double)(iso8601_now() - t0) / 1e6);
+	reply_json(resp, 200, out);
+	json_free(out);
+}
+
 /* --- routing --- */
 
 void
@@ -888,6 +1018,15 @@ tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 		part[n++] = p;
 	if (n == 0) {
 		http_error(resp, 404, "see the README for the /tiering API");
+		return;
+	}
+	if (strcmp(part[0], "programs") == 0 && n == 3 &&
+	    strcmp(part[2], "what-if") == 0) {
+		whatif(e, req, resp, part[1]);
+		return;
+	}
+	if (strcmp(part[0], "replay") == 0 && n == 1) {
+		replay(e, req, resp);
 		return;
 	}
 	if (strcmp(part[0], "programs") == 0 && n >= 3 &&

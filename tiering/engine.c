@@ -49,28 +49,32 @@ release(void *arg, void *p)
 	free(it);
 }
 
-/* Store the outcomes the fold produced, in the batch's transaction. */
+/* Store the outcomes the fold produced, in the batch's transaction, one
+ * by one: an outcome whose id is stored already with other content (only
+ * possible when a newer engine words an old outcome differently) is left
+ * as it was first recorded, since outcomes are never rewritten. */
 static int
 put_outcomes(tier_engine *e, MDB_txn *txn)
 {
 	json *out = e->fold.outcomes;
 	struct store_write w;
-	uint8_t (*ids)[16];
+	uint8_t id[16];
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (out->n == 0)
-		return 0;
-	ids = xcalloc(out->n, sizeof(*ids));
-	for (i = 0; i < out->n; i++)
-		uuid_parse(json_get_str(out->vals[i], "id"), ids[i]);
-	memset(&w, 0, sizeof(w));
-	w.stmts = out->vals;
-	w.n = out->n;
-	w.ids = (const uint8_t (*)[16])ids;
-	w.authority_key = TV_ENGINE;
-	rc = store_put_txn(e->st, txn, &w);
-	free(ids);
+	for (i = 0; i < out->n && rc == 0; i++) {
+		uuid_parse(json_get_str(out->vals[i], "id"), id);
+		memset(&w, 0, sizeof(w));
+		w.stmts = &out->vals[i];
+		w.n = 1;
+		w.ids = (const uint8_t (*)[16])&id;
+		w.authority_key = TV_ENGINE;
+		rc = store_put_txn(e->st, txn, &w);
+		if (rc == STORE_ECONFLICT) {
+			e->conflicts++;
+			rc = 0;
+		}
+	}
 	json_free(e->fold.outcomes);
 	e->fold.outcomes = json_new(JSON_ARRAY);
 	return rc;
@@ -383,4 +387,96 @@ tier_close(tier_engine *e)
 	pthread_mutex_destroy(&e->ticks);
 	pthread_cond_destroy(&e->stop_cv);
 	free(e);
+}
+
+/* --- replay and what-if --- */
+
+static int
+rewind_fn(void *arg, MDB_txn *txn)
+{
+	tier_engine *e = arg;
+	int rc;
+
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0)
+		return rc;
+	e->reload = 1;	/* the writer thread runs both this and apply */
+	return 0;
+}
+
+int
+engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
+{
+	store_read *r;
+	uint64_t last;
+	int rc;
+
+	if ((rc = store_follower_rewind(e->follower, 0, rewind_fn, e)) != 0)
+		return rc;
+	if ((rc = store_read_begin(e->st, &r)) != 0)
+		return rc;
+	last = store_last_seq(r);
+	store_read_end(r);
+	*replayed = last;
+	return store_follower_wait(e->follower, last, timeout_ms);
+}
+
+/* The log read again from the start, with program pid's definitions
+ * replaced by draft, into a memory-only state; returns the fold (its
+ * tstate in *ts; the caller releases both). */
+int
+engine_whatif(tier_engine *e, const char *pid, const json *draft,
+    struct fold *f, tstate **ts, uint64_t *count)
+{
+	char obj[1024];
+	store_read *r;
+	const char *text, *verb, *oid, *auth;
+	size_t len;
+	uint64_t seq, last;
+	json *st;
+	int rc;
+
+	snprintf(obj, sizeof(obj), TV_NS "/programs/%s", pid);
+	*ts = tstate_new(0);
+	if ((rc = fold_init(f, *ts, e->home, e->simulated)) != 0)
+		return rc;
+	if ((rc = store_read_begin(e->st, &r)) != 0)
+		return rc;
+	last = store_last_seq(r);
+	*count = 0;
+	/* The draft holds from the start, as if defined before everything. */
+	st = engine_statement(e, "what-if", "defined", obj + strlen(TV_NS) + 1,
+	    json_clone(draft), 0, TV_ADMIN, "00000000-0000-4000-8000-000000000000");
+	fold_apply(f, st, 0);
+	json_free(st);
+	for (seq = 1; seq <= last; seq++) {
+		if ((rc = store_get_seq(store_read_txn(r), e->st, seq, &text,
+		    &len)) != 0)
+			break;
+		st = NULL;
+		if (json_parse(text, len, 1000, &st, NULL, 0) != 0)
+			continue;
+		if (!fold_is_outcome(st)) {
+			verb = json_get_str(json_get(st, "verb"), "id");
+			oid = json_get_str(json_get(st, "object"), "id");
+			auth = json_get_str(json_get(json_get(st, "authority"),
+			    "account"), "name");
+			if (auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
+			    strcmp(verb, TV_VERB("defined")) == 0 &&
+			    strcmp(oid, obj) == 0)
+				json_set(jx_obj(json_get(st, "result"), "extensions"),
+				    TV_EXT("payload"), json_clone(draft));
+			const char *sv = json_get_str(st, "stored");
+			int64_t stored = 0;
+
+			if (sv)
+				iso8601_parse(sv, strlen(sv), 1, &stored);
+			fold_apply(f, st, stored);
+			(*count)++;
+			json_free(f->outcomes);
+			f->outcomes = json_new(JSON_ARRAY);
+		}
+		json_free(st);
+	}
+	store_read_end(r);
+	return rc == STORE_ENOTFOUND ? 0 : rc;
 }

@@ -20,6 +20,7 @@ struct tier_engine {
 	tstate		*ts;		/* the follower's (writer thread) */
 	struct fold	 fold;
 	int		 reload;	/* a batch failed: reread defs */
+	uint64_t	 conflicts;	/* outcomes found recorded otherwise */
 	pthread_t	 clock;
 	int		 clock_running;
 	pthread_mutex_t	 mu;
@@ -45,5 +46,16 @@ json	*engine_statement(tier_engine *e, const char *actor_name,
 int64_t	engine_now(tier_engine *e, MDB_txn *txn);
 /* Move a simulated clock forward to instant to (README 7). */
 int	engine_clock_to(tier_engine *e, int64_t to);
+
+/* Replay from zero: drop the engine's state, rewind its cursor and wait
+ * (timeout_ms) until it has folded the whole log again; *replayed gets
+ * the number of statements in the log. */
+int	engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed);
+/* A what-if: fold the whole log again in memory with every definition of
+ * program pid replaced by draft (README 6).  *f and *ts are the result
+ * (release with fold_cleanup and tstate_free); *count the statements
+ * folded.  Changes nothing stored. */
+int	engine_whatif(tier_engine *e, const char *pid, const json *draft,
+	    struct fold *f, tstate **ts, uint64_t *count);
 
 #endif

@@ -17,6 +17,8 @@
 #define KEYMAX	1024
 
 static void evaluate(struct fold *f, const char *pid, const char *orgid);
+static int cmp_pstr(const void *a, const void *b);
+static const char **sorted_keys(const json *obj, size_t *n);
 
 /* --- small helpers --- */
 
@@ -926,20 +928,25 @@ evaluate(struct fold *f, const char *pid, const char *orgid)
 	dirty(f, 'E', ek);
 }
 
-/* Evaluate every enrollment of each touched organisation. */
+/* Evaluate the enrollments of each touched organisation, by program id
+ * and then organisation id (README 7). */
 static void
 evaluate_touched(struct fold *f)
 {
-	json *progs = json_get(f->defs, "programs"), *O;
-	const char *orgid;
-	size_t i, k;
+	json *progs = json_get(f->defs, "programs");
+	const char **pids, **ids = xcalloc(f->ntouched + 1, sizeof(char *));
+	size_t i, k, n = 0, np;
 
-	for (i = 0; progs && i < progs->n; i++)
-		for (k = 0; k < f->ntouched; k++) {
-			O = get(f, 'O', f->touched[k], 0);
-			if ((orgid = jx_str(O, "id")) != NULL)
-				evaluate(f, progs->keys[i], orgid);
-		}
+	for (k = 0; k < f->ntouched; k++)
+		if ((ids[n] = jx_str(get(f, 'O', f->touched[k], 0), "id")))
+			n++;
+	qsort(ids, n, sizeof(char *), cmp_pstr);
+	pids = sorted_keys(progs, &np);
+	for (i = 0; i < np; i++)
+		for (k = 0; k < n; k++)
+			evaluate(f, pids[i], ids[k]);
+	free(pids);
+	free(ids);
 }
 
 /* --- enrollments and periods --- */
@@ -1046,8 +1053,7 @@ tick(struct fold *f, const json *st)
 	    TV_EXT("payload"));
 	const char *inst = json_get_str(pl, "instant");
 	char **ids = NULL;
-	size_t n = 0, i, np;
-	const char **pids;
+	size_t n = 0, i;
 	json *L, *E, *M;
 	int64_t t;
 	int rc;
@@ -1071,8 +1077,6 @@ tick(struct fold *f, const json *st)
 	free(ids);
 	if ((rc = tstate_ids(f->ts, 'E', &ids, &n)) != 0 && f->rc == 0)
 		f->rc = rc;
-	pids = sorted_keys(json_get(f->defs, "programs"), &np);
-	(void)pids;
 	for (i = 0; i < n; i++) {
 		char pid[KEYMAX], *slash;
 		const json *P;
@@ -1089,7 +1093,6 @@ tick(struct fold *f, const json *st)
 		}
 		free(ids[i]);
 	}
-	free(pids);
 	free(ids);
 }
 
@@ -1626,8 +1629,6 @@ fold_apply(struct fold *f, const json *st, int64_t stored)
 		membership(f, st, sid, t, strcmp(verb, TV_JOIN) == 0, 0);
 	else
 		event(f, st, sid, t);
-	/* Touched organisations by id, as README 7 orders them. */
-	qsort(f->touched, f->ntouched, sizeof(char *), cmp_pstr);
 	evaluate_touched(f);
 out:
 	for (i = 0; i < f->ntouched; i++)
