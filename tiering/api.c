@@ -493,7 +493,7 @@ standing(struct view *v, const char *pid, const json *E)
 
 static void
 enrollments(tier_engine *e, struct http_req *req, struct http_resp *resp,
-    const char *pid, const char *org, const char *rest)
+    const char *pid, const char *org, const char *rest, const char *partner)
 {
 	struct view v;
 	char ek[KEYMAX], obj[3 * KEYMAX];
@@ -549,6 +549,11 @@ enrollments(tier_engine *e, struct http_req *req, struct http_resp *resp,
 		http_error(resp, 404, "no program '%s'", pid);
 		goto out;
 	}
+	if (org && partner && strcmp(org, partner) != 0) {
+		http_error(resp, 403, "credential '%s' reads only organization '%s'",
+		    req->cred.key, partner);
+		goto out;
+	}
 	if (org) {
 		snprintf(ek, sizeof(ek), "%s/%s", pid, org);
 		if ((E = vget(&v, 'E', ek)) == NULL)
@@ -565,6 +570,7 @@ enrollments(tier_engine *e, struct http_req *req, struct http_resp *resp,
 	plen = strlen(pid);
 	for (i = 0; i < n; i++) {
 		if (strncmp(ids[i], pid, plen) == 0 && ids[i][plen] == '/' &&
+		    (!partner || strcmp(ids[i] + plen + 1, partner) == 0) &&
 		    (E = vget(&v, 'E', ids[i])) != NULL)
 			json_push(list, standing(&v, pid, E));
 		free(ids[i]);
@@ -577,6 +583,15 @@ out:
 }
 
 /* --- learners, holders, access --- */
+
+/* Whether learner L belongs to organisation orgid now. */
+static int
+member_of(struct view *v, const json *L, const char *orgid)
+{
+	const char *org = L ? fold_org_at(L, v->f.now, NULL) : NULL;
+
+	return org && json_is_str(json_get(vget(v, 'O', org), "id"), orgid);
+}
 
 static int
 agent_param(struct http_req *req, struct http_resp *resp, char *lk,
@@ -615,8 +630,42 @@ cert_list(const json *L)
 	return out;
 }
 
+/* L's skill levels by name: [{"profile", "skill", "level"}]. */
+static json *
+skill_list(struct view *v, const json *L)
+{
+	json *out = json_new(JSON_ARRAY), *x;
+	const json *have = json_get(L, "skills"), *P, *sk;
+	char prof[KEYMAX], *slash;
+	size_t i, k;
+	int lv;
+
+	for (i = 0; have && i < have->n; i++) {
+		snprintf(prof, sizeof(prof), "%s", have->keys[i]);
+		if ((slash = strchr(prof, '/')) == NULL)
+			continue;
+		*slash = '\0';
+		P = json_get(json_get(json_get(v->f.defs, "skill-profiles"), prof),
+		    "definition");
+		sk = json_get(P, "skills");
+		lv = (int)have->vals[i]->num;
+		for (k = 0; sk && k < sk->n; k++)
+			if (json_is_str(json_get(sk->vals[k], "id"), slash + 1) &&
+			    lv >= 0 && (size_t)lv < json_get(sk->vals[k], "levels")->n) {
+				x = json_new(JSON_OBJECT);
+				jx_set_str(x, "profile", prof);
+				jx_set_str(x, "skill", slash + 1);
+				json_set(x, "level", json_clone(json_get(sk->vals[k],
+				    "levels")->vals[lv]));
+				json_push(out, x);
+			}
+	}
+	return out;
+}
+
 static void
-learners(tier_engine *e, struct http_req *req, struct http_resp *resp)
+learners(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *partner)
 {
 	char lk[KEYMAX];
 	struct view v;
@@ -627,6 +676,12 @@ learners(tier_engine *e, struct http_req *req, struct http_resp *resp)
 	    view_open(e, &v, resp) != 0)
 		return;
 	L = vget(&v, 'L', lk);
+	if (partner && !member_of(&v, L, partner)) {
+		http_error(resp, 403, "credential '%s' reads only members of '%s'",
+		    req->cred.key, partner);
+		view_close(&v);
+		return;
+	}
 	out = json_new(JSON_OBJECT);
 	if (L) {
 		json_set(out, "agent", json_clone(json_get(L, "agent")));
@@ -641,7 +696,7 @@ learners(tier_engine *e, struct http_req *req, struct http_resp *resp)
 		json_set(out, "role", json_new(JSON_NULL));
 		json_set(out, "certifications", json_new(JSON_ARRAY));
 	}
-	json_set(out, "skills", json_new(JSON_ARRAY));
+	json_set(out, "skills", skill_list(&v, L));
 	reply_json(resp, 200, out);
 	json_free(out);
 	view_close(&v);
@@ -649,7 +704,7 @@ learners(tier_engine *e, struct http_req *req, struct http_resp *resp)
 
 static void
 holders(tier_engine *e, struct http_req *req, struct http_resp *resp,
-    const char *cid)
+    const char *cid, const char *partner)
 {
 	const char *eb = params_get(&req->q, "expiring_before"), *org;
 	int64_t before = 0;
@@ -670,7 +725,8 @@ holders(tier_engine *e, struct http_req *req, struct http_resp *resp,
 		L = vget(&v, 'L', ids[i]);
 		rec = json_get(json_get(L, "certs"), cid);
 		if (rec && json_is_str(json_get(rec, "status"), "valid") &&
-		    (!eb || jx_num(rec, "expires", 0) < (double)before)) {
+		    (!eb || jx_num(rec, "expires", 0) < (double)before) &&
+		    (!partner || member_of(&v, L, partner))) {
 			h = json_new(JSON_OBJECT);
 			json_set(h, "agent", json_clone(json_get(L, "agent")));
 			org = fold_org_at(L, v.f.now, NULL);
@@ -705,7 +761,8 @@ unlocks(const json *cv, const char *activity)
 }
 
 static void
-access_check(tier_engine *e, struct http_req *req, struct http_resp *resp)
+access_check(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *partner)
 {
 	const char *act_id = params_get(&req->q, "activityId"), *org, *orgid;
 	char lk[KEYMAX], ek[KEYMAX];
@@ -727,6 +784,13 @@ access_check(tier_engine *e, struct http_req *req, struct http_resp *resp)
 	}
 	json_set(out, "allowed", json_new_bool(0));
 	L = vget(&v, 'L', lk);
+	if (partner && !member_of(&v, L, partner)) {
+		http_error(resp, 403, "credential '%s' reads only members of '%s'",
+		    req->cred.key, partner);
+		json_free(out);
+		view_close(&v);
+		return;
+	}
 	org = L ? fold_org_at(L, v.f.now, NULL) : NULL;
 	orgid = org ? jx_str(vget(&v, 'O', org), "id") : NULL;
 	progs = json_get(v.f.defs, "programs");
@@ -998,13 +1062,133 @@ replay(tier_engine *e, struct http_req *req, struct http_resp *resp)
 	json_free(out);
 }
 
+/* --- partner credentials --- */
+
+/* The organisation credential key is bound to, into out ("" for none). */
+static int
+bound_org(tier_engine *e, const char *key, char *out, size_t size)
+{
+	char id[KEYMAX];
+	store_read *r;
+	json *D;
+	const json *rec;
+	int rc;
+
+	out[0] = '\0';
+	snprintf(id, sizeof(id), "bindings/%s", key);
+	if ((rc = store_read_begin(e->st, &r)) != 0)
+		return rc;
+	D = tstate_read(store_read_txn(r), e->dbi, 'D', id, &rc);
+	store_read_end(r);
+	rec = json_get(D, "record");
+	if (rec && json_get(rec, "deleted")->type != JSON_TRUE)
+		snprintf(out, size, "%s", json_get_str(json_get(rec, "definition"),
+		    "organization") ? json_get_str(json_get(rec, "definition"),
+		    "organization") : "");
+	json_free(D);
+	return rc;
+}
+
+/* What a bound credential may do: read its own standings, its members'
+ * certifications and access, and the programs' and benefits'
+ * definitions (the scorecard shows tier names, badges, benefits). */
+static int
+partner_may(const struct http_req *req, char **part, int n)
+{
+	if (strcmp(req->method, "GET") != 0)
+		return 0;
+	if (strcmp(part[0], "programs") == 0 && (n <= 2 || (n <= 4 &&
+	    strcmp(part[2], "enrollments") == 0)))
+		return 1;
+	if (strcmp(part[0], "benefits") == 0 && n <= 2)
+		return 1;
+	if (strcmp(part[0], "certifications") == 0 && n == 3 &&
+	    strcmp(part[2], "holders") == 0)
+		return 1;
+	return (strcmp(part[0], "learners") == 0 ||
+	    strcmp(part[0], "access") == 0 || strcmp(part[0], "clock") == 0) &&
+	    n == 1;
+}
+
+/* PUT|GET|DELETE /tiering/bindings/{credential}: {"organization": id}. */
+static void
+bindings(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *key)
+{
+	char obj[KEYMAX], org[256];
+	struct view v;
+	json *body = NULL, *out, *all;
+	const char *oid;
+	size_t i;
+
+	if (key == NULL || strcmp(req->method, "GET") == 0) {
+		if (view_open(e, &v, resp) != 0)
+			return;
+		out = json_new(JSON_ARRAY);
+		all = json_get(v.f.defs, "bindings");
+		for (i = 0; all && i < all->n; i++)
+			if ((!key || strcmp(key, all->keys[i]) == 0) &&
+			    json_get(all->vals[i], "deleted")->type != JSON_TRUE) {
+				json *b = json_new(JSON_OBJECT);
+
+				jx_set_str(b, "credential", all->keys[i]);
+				jx_set_str(b, "organization", json_get_str(json_get(
+				    all->vals[i], "definition"), "organization"));
+				json_push(out, b);
+			}
+		if (key && out->n == 0)
+			http_error(resp, 404, "credential '%s' is not bound", key);
+		else
+			reply_json(resp, 200, key ? out->vals[0] : out);
+		json_free(out);
+		view_close(&v);
+		return;
+	}
+	snprintf(obj, sizeof(obj), "bindings/%s", key);
+	if (strcmp(req->method, "DELETE") == 0) {
+		if (bound_org(e, key, org, sizeof(org)) != 0 || org[0] == '\0') {
+			http_error(resp, 404, "credential '%s' is not bound", key);
+			return;
+		}
+		if (act(e, req, resp, "deleted", obj, NULL) == 0)
+			resp->status = 204;
+		return;
+	}
+	if (strcmp(req->method, "PUT") != 0) {
+		http_error(resp, 405, "/tiering/bindings/{credential} allows GET, PUT, DELETE");
+		return;
+	}
+	if (body_json(req, resp, &body) != 0)
+		return;
+	oid = json_get_str(body, "organization");
+	if (body->type != JSON_OBJECT || oid == NULL || body->n != 1) {
+		http_error(resp, 400, "the body must be {\"organization\": ID} and nothing else");
+		goto out;
+	}
+	if (view_open(e, &v, resp) != 0)
+		goto out;
+	i = json_get(json_get(v.f.defs, "organizations"), oid) != NULL;
+	view_close(&v);
+	if (!i) {
+		http_error(resp, 400, "/organization: no organization '%s'", oid);
+		goto out;
+	}
+	/* act takes the body either way. */
+	if (act(e, req, resp, "defined", obj, body) == 0)
+		resp->status = 204;
+	body = NULL;
+out:
+	json_free(body);
+}
+
 /* --- routing --- */
 
 void
 tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 {
 	tier_engine *e = arg;
-	char path[KEYMAX], *part[8] = { 0 }, *p, *save = NULL;
+	char path[KEYMAX], *part[8] = { 0 }, *p, *save = NULL, pbuf[256];
+	const char *partner;
 	int n = 0, i;
 
 	if (!(req->cred.scopes & (CRED_TIERING | CRED_ALL))) {
@@ -1018,6 +1202,20 @@ tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 		part[n++] = p;
 	if (n == 0) {
 		http_error(resp, 404, "see the README for the /tiering API");
+		return;
+	}
+	if (bound_org(e, req->cred.key, pbuf, sizeof(pbuf)) != 0) {
+		http_error(resp, 503, "cannot read the credential's binding");
+		return;
+	}
+	partner = pbuf[0] ? pbuf : NULL;
+	if (partner && !partner_may(req, part, n)) {
+		http_error(resp, 403, "credential '%s' is bound to organization '%s' and reads only its standings and its members",
+		    req->cred.key, partner);
+		return;
+	}
+	if (strcmp(part[0], "bindings") == 0 && n <= 2) {
+		bindings(e, req, resp, n == 2 ? part[1] : NULL);
 		return;
 	}
 	if (strcmp(part[0], "programs") == 0 && n == 3 &&
@@ -1037,12 +1235,12 @@ tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 			snprintf(rest + strlen(rest), sizeof(rest) - strlen(rest),
 			    "%s%s", i > 4 ? "/" : "", part[i]);
 		enrollments(e, req, resp, part[1], n > 3 ? part[3] : NULL,
-		    n > 4 ? rest : NULL);
+		    n > 4 ? rest : NULL, partner);
 		return;
 	}
 	if (strcmp(part[0], "certifications") == 0 && n == 3 &&
 	    strcmp(part[2], "holders") == 0) {
-		holders(e, req, resp, part[1]);
+		holders(e, req, resp, part[1], partner);
 		return;
 	}
 	for (i = 0; kinds[i]; i++)
@@ -1051,9 +1249,9 @@ tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 			return;
 		}
 	if (strcmp(part[0], "learners") == 0 && n == 1)
-		learners(e, req, resp);
+		learners(e, req, resp, partner);
 	else if (strcmp(part[0], "access") == 0 && n == 1)
-		access_check(e, req, resp);
+		access_check(e, req, resp, partner);
 	else if (strcmp(part[0], "recommendations") == 0 && n <= 2)
 		recommendations(e, req, resp, n == 2 ? part[1] : NULL);
 	else if (strcmp(part[0], "clock") == 0 && n == 1)

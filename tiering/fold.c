@@ -613,6 +613,100 @@ certs_expire(struct fold *f, json *L, const char *lk)
 	}
 }
 
+/* --- skills --- */
+
+/* Index of level name in a skill's levels, or -1. */
+static int
+level_index(const json *skill, const char *name)
+{
+	const json *lv = json_get(skill, "levels");
+	size_t i;
+
+	for (i = 0; name && lv && i < lv->n; i++)
+		if (json_is_str(lv->vals[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* The level fact fc raises skill to by raise r, or -1. */
+static int
+raised_to(const json *skill, const json *r, const json *fc)
+{
+	const char *verb = jx_str(fc, "verb");
+	const json *bands = json_get(r, "bands"), *sc = json_get(fc, "score");
+	int best = -1, l;
+	size_t i;
+
+	if (!json_is_str(json_get(r, "activity"), jx_str(fc, "obj")) || !verb)
+		return -1;
+	if (bands == NULL)
+		return strcmp(verb, TV_COMPLETED) == 0 ||
+		    strcmp(verb, TV_PASSED) == 0 ?
+		    level_index(skill, jx_str(r, "level")) : -1;
+	if (sc == NULL || sc->type != JSON_NUMBER)
+		return -1;
+	for (i = 0; i < bands->n; i++)
+		if (sc->num + 1e-12 >= jx_num(bands->vals[i], "min_score", 2) &&
+		    (l = level_index(skill, jx_str(bands->vals[i], "level"))) > best)
+			best = l;
+	return best;
+}
+
+/* Bring learner L's skill levels in line with its evidence: the highest
+ * level any non-voided fact reaches (README 5). */
+static void
+skills_update(struct fold *f, json *L, const char *lk)
+{
+	json *profs = json_get(f->defs, "skill-profiles"), *have, *d;
+	const json *P, *sk, *raises, *facts = json_get(L, "facts");
+	char key[KEYMAX], obj[KEYMAX];
+	size_t i, k, r, x;
+	int best, l, old;
+
+	for (i = 0; profs && i < profs->n; i++) {
+		if ((P = defbody(f, "skill-profiles", profs->keys[i])) == NULL)
+			continue;
+		sk = json_get(P, "skills");
+		for (k = 0; sk && k < sk->n; k++) {
+			raises = json_get(sk->vals[k], "raises");
+			best = -1;
+			for (x = 0; facts && x < facts->n; x++)
+				for (r = 0; raises && r < raises->n; r++)
+					if ((l = raised_to(sk->vals[k],
+					    raises->vals[r], facts->vals[x])) > best)
+						best = l;
+			snprintf(key, sizeof(key), "%s/%s", profs->keys[i],
+			    jx_str(sk->vals[k], "id"));
+			have = jx_obj(L, "skills");
+			old = (int)jx_num(have, key, -1);
+			if (best == old)
+				continue;
+			if (best < 0)
+				json_del(have, key);
+			else
+				jx_set_num(have, key, best);
+			d = json_new(JSON_OBJECT);
+			jx_set_str(d, "profile", profs->keys[i]);
+			jx_set_str(d, "skill", jx_str(sk->vals[k], "id"));
+			jx_set_str(d, "from", old >= 0 ? json_get(sk->vals[k],
+			    "levels")->vals[old]->str : NULL);
+			jx_set_str(d, "level", best >= 0 ? json_get(sk->vals[k],
+			    "levels")->vals[best]->str : NULL);
+			snprintf(obj, sizeof(obj), TV_NS "/skill-profiles/%s/skills/%s",
+			    profs->keys[i], jx_str(sk->vals[k], "id"));
+			{
+				char subj[2 * KEYMAX];
+
+				snprintf(subj, sizeof(subj), "%s|%s", lk, key);
+				outcome(f, TV_VERB("leveled"), obj, "skill-profiles",
+				    profs->keys[i], json_get(L, "agent"), subj,
+				    "leveled", d);
+			}
+			dirty(f, 'L', lk);
+		}
+	}
+}
+
 /* Record in the organisations' "cur" maps where learner L is now, its
  * role and its valid certifications; touch what changed. */
 static void
@@ -624,7 +718,8 @@ learner_sync(struct fold *f, json *L, const char *lk)
 	size_t i;
 
 	for (i = 0; certs && i < certs->n; i++)
-		if (json_is_str(json_get(certs->vals[i], "status"), "valid"))
+		if (json_is_str(json_get(certs->vals[i], "status"), "valid") &&
+		    def(f, "certifications", certs->keys[i]))
 			json_push(valid, json_new_str(certs->keys[i]));
 	if (was && (org == NULL || strcmp(was, org) != 0) &&
 	    (O = get(f, 'O', was, 0)) != NULL) {
@@ -637,6 +732,8 @@ learner_sync(struct fold *f, json *L, const char *lk)
 		m = json_new(JSON_OBJECT);
 		jx_set_str(m, "role", role);
 		json_set(m, "certs", valid);
+		if (json_get(L, "skills"))
+			json_set(m, "skills", json_clone(json_get(L, "skills")));
 		valid = NULL;
 		if (!json_equal(m, json_get(jx_obj(O, "cur"), lk))) {
 			json_set(jx_obj(O, "cur"), lk, m);
@@ -689,6 +786,27 @@ ladder(const json *P, size_t *n)
 	return v;
 }
 
+/* Whether member entry m has skill criterion c's skill at its level. */
+static int
+skill_at_least(struct fold *f, const json *c, const json *m)
+{
+	const json *P = defbody(f, "skill-profiles", jx_str(c, "profile"));
+	const json *sk = json_get(P, "skills");
+	char key[KEYMAX];
+	size_t i;
+
+	for (i = 0; sk && i < sk->n; i++)
+		if (json_is_str(json_get(sk->vals[i], "id"), jx_str(c, "skill")))
+			break;
+	if (sk == NULL || i == sk->n)
+		return 0;
+	snprintf(key, sizeof(key), "%s/%s", jx_str(c, "profile"),
+	    jx_str(c, "skill"));
+	return jx_num(json_get(m, "skills"), key, -1) >=
+	    level_index(sk->vals[i], jx_str(c, "level")) &&
+	    level_index(sk->vals[i], jx_str(c, "level")) >= 0;
+}
+
 double
 fold_value(struct fold *f, const json *P, const json *E, const json *c)
 {
@@ -707,7 +825,7 @@ fold_value(struct fold *f, const json *P, const json *E, const json *c)
 		return json_get(json_get(json_get(E, "custom"), jx_str(c, "id")),
 		    "met") && json_get(json_get(json_get(E, "custom"),
 		    jx_str(c, "id")), "met")->type == JSON_TRUE;
-	if (strcmp(type, "certifications") != 0)
+	if (strcmp(type, "certifications") != 0 && strcmp(type, "skills") != 0)
 		return 0;
 	orgkey = jx_str(E, "account");
 	if (orgkey == NULL || (O = get(f, 'O', orgkey, 0)) == NULL)
@@ -718,7 +836,8 @@ fold_value(struct fold *f, const json *P, const json *E, const json *c)
 
 		if (role && !json_is_str(json_get(m, "role"), role))
 			continue;
-		if (cert ? jx_has_str(cs, cert) : (cs && cs->n > 0))
+		if (strcmp(type, "skills") == 0 ? skill_at_least(f, c, m) :
+		    cert ? jx_has_str(cs, cert) : (cs && cs->n > 0))
 			n++;
 	}
 	return n;
@@ -1260,6 +1379,7 @@ unvoid(struct fold *f, const char *sid)
 		free(before);
 		jx_remove(list, i);
 		certs_update(f, L, lkb);
+		skills_update(f, L, lkb);
 	}
 	learner_sync(f, L, lkb);
 }
@@ -1336,11 +1456,13 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		count_fact(f, ok, fc, 1);
 		touch(f, ok);
 	}
+	if (json_get(f->defs, "skill-profiles"))
+		skills_update(f, L, lk);
 	if (verb && (strcmp(verb, TV_PASSED) == 0 ||
-	    strcmp(verb, TV_COMPLETED) == 0)) {
+	    strcmp(verb, TV_COMPLETED) == 0))
 		certs_update(f, L, lk);
+	if (json_get(L, "skills") || json_get(L, "certs"))
 		learner_sync(f, L, lk);
-	}
 }
 
 /* --- admin acts --- */
@@ -1357,8 +1479,10 @@ sync_all(struct fold *f, int certs_too)
 		f->rc = rc;
 	for (i = 0; i < n; i++) {
 		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
-			if (certs_too)
+			if (certs_too) {
 				certs_update(f, L, ids[i]);
+				skills_update(f, L, ids[i]);
+			}
 			learner_sync(f, L, ids[i]);
 		}
 		free(ids[i]);
@@ -1425,7 +1549,8 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 		json_free(g);
 	} else if (strcmp(kind, "programs") == 0)
 		program_changed(f, id);
-	else if (strcmp(kind, "certifications") == 0)
+	else if (strcmp(kind, "certifications") == 0 ||
+	    strcmp(kind, "skill-profiles") == 0)
 		sync_all(f, 1);
 }
 
@@ -1561,8 +1686,9 @@ admin_act(struct fold *f, const json *st, const char *verb)
 		define(f, part[0], part[1], pl);
 	else if (strcmp(verb, TV_VERB("deleted")) == 0 && n == 2) {
 		define(f, part[0], part[1], NULL);
-		if (strcmp(part[0], "certifications") == 0)
-			sync_all(f, 0);
+		if (strcmp(part[0], "certifications") == 0 ||
+		    strcmp(part[0], "skill-profiles") == 0)
+			sync_all(f, 1);
 	} else if (strcmp(verb, TV_VERB("defined")) == 0 && n == 4 &&
 	    strcmp(part[2], "enrollments") == 0 && pl)
 		enrollment_edit(f, part[1], part[3], pl);
