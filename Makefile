@@ -16,6 +16,7 @@ CPPFLAGS += -D_GNU_SOURCE -Ilrs -Itiering $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += -lcivetweb $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
 
 BUILD   ?= build
+SCENARIO_SCALE ?= 1
 BIN     ?= bin
 
 LIB_SRC := $(filter-out lrs/main.c,$(wildcard lrs/*.c)) $(wildcard tiering/*.c)
@@ -58,7 +59,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_OBJ) $(BUILD)/liblrs.a
 tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd
 
 test: tests check-deps
-	@sh tests/run.sh $(BUILD)/tests $(BIN)/lrsd
+	@SCENARIO_SCALE=$(SCENARIO_SCALE) sh tests/run.sh $(BUILD)/tests $(BIN)/lrsd
 
 # Dependencies point one way: tiering/ uses lrs/, and nothing in lrs/ but
 # main.c (which wires the server together) includes a tiering/ header.
@@ -70,7 +71,7 @@ check-deps:
 sanitize:
 	$(MAKE) BUILD=build-san BIN=build-san/bin \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    LDFLAGS="-fsanitize=address,undefined" test
+	    LDFLAGS="-fsanitize=address,undefined" SCENARIO_SCALE=0.25 test
 
 $(BUILD)/bench: tools/bench.c $(BUILD)/liblrs.a
 	@mkdir -p $(dir $@)

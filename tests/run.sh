@@ -1,21 +1,32 @@
 #!/bin/sh
-# Run every test binary in DIR (unit_* first, then http_* against LRSD),
-# print each one's output, and end with the summed "N passed, N failed".
+# Run every test in DIR (unit_* first, then http_* against LRSD), then the
+# schema check and the tiering crash and scenario tests against LRSD; print
+# each one's output and end with the summed "N passed, N failed".
+# SCENARIO_SCALE (default 1) scales the scenario (the sanitizer build runs
+# a smaller one).
 dir=$1; lrsd=$2
 passed=0; failed=0
-for t in "$dir"/unit_* "$dir"/http_*; do
-	case "$t" in *.o|*'*'*) continue ;; esac
-	[ -x "$t" ] || continue
-	out=$(LRSD="$lrsd" "$t" 2>&1); rc=$?
-	printf '%s\n' "$out" | sed "s|^|$(basename "$t"): |"
+
+run() {
+	name=$1; shift
+	out=$("$@" 2>&1); rc=$?
+	printf '%s\n' "$out" | sed "s|^|$name: |"
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 	if [ -z "$line" ]; then
-		echo "$(basename "$t"): crashed or printed no summary (exit $rc)"
-		failed=$((failed + 1)); continue
+		echo "$name: crashed or printed no summary (exit $rc)"
+		failed=$((failed + 1)); return
 	fi
 	p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
+}
+
+for t in "$dir"/unit_* "$dir"/http_*; do
+	case "$t" in *.o|*'*'*) continue ;; esac
+	[ -x "$t" ] || continue
+	run "$(basename "$t")" env LRSD="$lrsd" "$t"
 done
+run schemas sh tests/schemas/run.sh
+run tiering-crash python3 tests/tiering/crash.py --lrsd "$lrsd"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
