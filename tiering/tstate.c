@@ -263,7 +263,8 @@ tstate_ids(tstate *ts, int kind, char ***ids, size_t *n)
 			if (e->key[0] == kb)
 				push_id(ids, n, &cap, e->key + 1,
 				    strlen(e->key + 1));
-	qsort(*ids, *n, sizeof(**ids), cmp_str);
+	if (*n > 1)
+		qsort(*ids, *n, sizeof(**ids), cmp_str);
 	/* Drop duplicates and entities deleted (or absent) in the cache. */
 	for (i = j = 0; i < *n; i++) {
 		char key[1024];
