@@ -1,7 +1,9 @@
 /* api: the admin API of the tiering engine under /tiering (README 6).
  * Writes become statements in the log (engine_submit); reads answer from
  * the engine's state after it has caught up with everything stored. */
+#include "analytics.h"
 #include "engine.h"
+#include "view.h"
 #include "iso8601.h"
 #include "jx.h"
 #include "schema.h"
@@ -19,53 +21,6 @@ static const char *const kinds[] = {
 	"programs", "benefits", "certifications", "skill-profiles",
 	"organizations", NULL
 };
-
-/* A read view: a state over a read transaction with the definitions. */
-struct view {
-	store_read	*r;
-	tstate		*ts;
-	struct fold	 f;
-};
-
-static int
-view_open(tier_engine *e, struct view *v, struct http_resp *resp)
-{
-	int rc;
-
-	memset(v, 0, sizeof(*v));
-	if (engine_sync(e) != 0) {
-		http_error(resp, 503, "the tiering engine is behind; try again");
-		return -1;
-	}
-	if ((rc = store_read_begin(e->st, &v->r)) != 0) {
-		http_error(resp, 503, "%s", store_strerror(rc));
-		return -1;
-	}
-	v->ts = tstate_new(e->dbi);
-	tstate_bind(v->ts, store_read_txn(v->r));
-	if ((rc = fold_init(&v->f, v->ts, e->home, e->simulated)) != 0) {
-		http_error(resp, 503, "tiering state: %s", mdb_strerror(rc));
-		return -1;
-	}
-	v->f.now = engine_now(e, store_read_txn(v->r));
-	return 0;
-}
-
-static void
-view_close(struct view *v)
-{
-	fold_cleanup(&v->f);
-	tstate_free(v->ts);
-	store_read_end(v->r);
-}
-
-static json *
-vget(struct view *v, int kind, const char *id)
-{
-	int rc;
-
-	return tstate_get(v->ts, kind, id, 0, &rc);
-}
 
 static void
 reply_json(struct http_resp *resp, int status, const json *j)
@@ -1248,7 +1203,9 @@ tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 			definitions(e, req, resp, kinds[i], n == 2 ? part[1] : NULL);
 			return;
 		}
-	if (strcmp(part[0], "learners") == 0 && n == 1)
+	if (strcmp(part[0], "analytics") == 0 && n == 2)
+		analytics_handle(e, req, resp, part[1]);
+	else if (strcmp(part[0], "learners") == 0 && n == 1)
 		learners(e, req, resp, partner);
 	else if (strcmp(part[0], "access") == 0 && n == 1)
 		access_check(e, req, resp, partner);

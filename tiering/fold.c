@@ -275,9 +275,8 @@ fold_org_at(const json *L, int64_t t, const char **role)
 	return best ? jx_str(best, "org") : NULL;
 }
 
-/* Program P's rate for currency cur; -1 when it cannot be converted. */
-static double
-rate(const json *P, const char *cur)
+double
+fold_rate(const json *P, const char *cur)
 {
 	const json *r;
 
@@ -361,7 +360,7 @@ contribution(const json *P, const json *c, const json *fc, int *unconv)
 	amt = json_get(ext, ae ? ae : TV_EXT("amount"));
 	if (amt == NULL || amt->type != JSON_NUMBER)
 		return 0;
-	r = rate(P, json_get_str(ext, ce ? ce : TV_EXT("currency")));
+	r = fold_rate(P, json_get_str(ext, ce ? ce : TV_EXT("currency")));
 	if (r < 0) {
 		*unconv = 1;
 		return 0;

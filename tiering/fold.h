@@ -67,6 +67,9 @@ int	fold_qualified(struct fold *f, const json *P, const json *E,
 /* The tier (object of the program) of rank, and the rank of tier id (0
  * for none / unknown). */
 const json *fold_tier(const json *P, const char *id);
+/* How many units of program P's currency one unit of cur is worth; -1
+ * when cur cannot be converted. */
+double	fold_rate(const json *P, const char *cur);
 /* A name-based UUID (v5) of text, lower-case, into out. */
 void	fold_uuid5(const char *text, char out[37]);
 
