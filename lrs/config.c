@@ -49,6 +49,8 @@ static const struct setting {
 	    offsetof(struct config, simulated_clock),
 	    sizeof(((struct config *)0)->simulated_clock), 0, 0,
 	    "run the tiering engine on a clock that starts at this ISO 8601 instant and moves only by POST /tiering/clock (tests, drills, demos)" },
+	{ "no-tiering", "LRSD_NO_TIERING", K_BOOL, offsetof(struct config, no_tiering),
+	    0, 0, 1, "do not run the tiering engine (it catches up when started again)" },
 };
 
 void

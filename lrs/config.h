@@ -21,6 +21,7 @@ struct config {
 	char	authority_home[256];	/* --authority-home / LRSD_AUTHORITY_HOME */
 	int	verbose;		/* --verbose / LRSD_VERBOSE */
 	char	simulated_clock[64];	/* --simulated-clock / LRSD_SIMULATED_CLOCK */
+	int	no_tiering;		/* --no-tiering / LRSD_NO_TIERING */
 };
 
 /* Fill c with the defaults. */

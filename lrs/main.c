@@ -196,8 +196,9 @@ cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* The one place that wires the tiering engine to the LRS. */
-	if (tier_open(st, cfg.authority_home, cfg.simulated_clock[0] ?
-	    cfg.simulated_clock : NULL, &te, err, sizeof(err)) != 0) {
+	if (!cfg.no_tiering && tier_open(st, cfg.authority_home,
+	    cfg.simulated_clock[0] ? cfg.simulated_clock : NULL, &te, err,
+	    sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
@@ -205,7 +206,7 @@ cmd_serve(int argc, char **argv)
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
-	if (server_mount(sv, "/tiering", tier_http, te) != 0) {
+	if (te && server_mount(sv, "/tiering", tier_http, te) != 0) {
 		log_msg(LOG_ERR, "cannot serve /tiering");
 		goto out;
 	}

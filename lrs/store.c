@@ -947,6 +947,8 @@ follower_main(void *arg)
 		rc = fbatch_read(f, cursor, last, &b);
 		if (rc == 0 && b.n > 0) {
 			rc = store_exec(s, fbatch_apply, &b, &fn_rc);
+			if (rc != 0 && fn_rc == 0 && f->ops->abort)
+				f->ops->abort(f->arg);
 			if (rc == 0)
 				rc = fn_rc;
 		}

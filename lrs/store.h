@@ -146,6 +146,10 @@ struct store_follow_ops {
 		    uint64_t first);
 	/* Release an item (NULL items are not passed). */
 	void	 (*release)(void *arg, void *item);
+	/* Optional: apply returned 0 but the batch was not committed after
+	 * all (the group's commit failed), so whatever apply remembered
+	 * outside LMDB must be forgotten.  Runs on the follower's thread. */
+	void	 (*abort)(void *arg);
 };
 
 /* Start follower name (1..32 bytes) with ops and arg, both outliving it.

@@ -125,7 +125,7 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	return mdb_put(txn, c->dbi, &k, &v, 0);
 }
 
-static const struct store_follow_ops ops = { prepare, apply, release };
+static const struct store_follow_ops ops = { prepare, apply, release, NULL };
 
 static int
 sub(void *arg, MDB_txn *txn, uint64_t seq, const json *st)

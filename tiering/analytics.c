@@ -16,28 +16,41 @@
 
 /* Calls fn for every fact attributed to organisation orgkey (its own and
  * its members' at their times). */
+struct attributed {
+	const char	*orgkey;
+	const json	*L;
+	void		(*fn)(void *, const json *);
+	void		*arg;
+};
+
+static void
+one_fact(struct fold *f, const json *fc, void *arg)
+{
+	struct attributed *a = arg;
+	const char *at;
+
+	(void)f;
+	if (a->L) {
+		at = fold_org_at(a->L, (int64_t)jx_num(fc, "t", 0), NULL);
+		if (at == NULL || strcmp(at, a->orgkey) != 0)
+			return;
+	}
+	a->fn(a->arg, fc);
+}
+
 static void
 each_fact(struct view *v, const char *orgkey,
     void (*fn)(void *, const json *), void *arg)
 {
-	json *O = vget(v, 'O', orgkey), *L;
-	const json *list = json_get(O, "direct"), *ever = json_get(O, "ever");
-	const char *at;
-	size_t i, k;
+	const json *ever = json_get(vget(v, 'O', orgkey), "ever");
+	struct attributed a = { orgkey, NULL, fn, arg };
+	size_t k;
 
-	for (i = 0; list && i < list->n; i++)
-		fn(arg, list->vals[i]);
-	for (k = 0; ever && k < ever->n; k++) {
-		if ((L = vget(v, 'L', ever->vals[k]->str)) == NULL)
-			continue;
-		list = json_get(L, "facts");
-		for (i = 0; list && i < list->n; i++) {
-			at = fold_org_at(L, (int64_t)jx_num(list->vals[i], "t", 0),
-			    NULL);
-			if (at && strcmp(at, orgkey) == 0)
-				fn(arg, list->vals[i]);
-		}
-	}
+	fold_each_fact(&v->f, 'G', orgkey, one_fact, &a);
+	for (k = 0; ever && k < ever->n; k++)
+		if ((a.L = vget(v, 'L', ever->vals[k]->str)) != NULL)
+			fold_each_fact(&v->f, 'F', ever->vals[k]->str, one_fact,
+			    &a);
 }
 
 struct org_sums {
@@ -74,7 +87,7 @@ enrollment_ids(struct view *v, const char *pid, char ***ids)
 	char **all = NULL;
 	size_t n = 0, i, k = 0, plen = strlen(pid);
 
-	tstate_ids(v->ts, 'E', &all, &n);
+	tstate_ids(v->ts, 'E', NULL, &all, &n);
 	*ids = xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
 		if (strncmp(all[i], pid, plen) == 0 && all[i][plen] == '/')

@@ -521,7 +521,7 @@ enrollments(tier_engine *e, struct http_req *req, struct http_resp *resp,
 		goto out;
 	}
 	list = json_new(JSON_ARRAY);
-	tstate_ids(v.ts, 'E', &ids, &n);
+	tstate_ids(v.ts, 'E', NULL, &ids, &n);
 	plen = strlen(pid);
 	for (i = 0; i < n; i++) {
 		if (strncmp(ids[i], pid, plen) == 0 && ids[i][plen] == '/' &&
@@ -675,7 +675,7 @@ holders(tier_engine *e, struct http_req *req, struct http_resp *resp,
 	if (view_open(e, &v, resp) != 0)
 		return;
 	out = json_new(JSON_ARRAY);
-	tstate_ids(v.ts, 'L', &ids, &n);
+	tstate_ids(v.ts, 'L', NULL, &ids, &n);
 	for (i = 0; i < n; i++) {
 		L = vget(&v, 'L', ids[i]);
 		rec = json_get(json_get(L, "certs"), cid);
@@ -822,7 +822,7 @@ recommendations(tier_engine *e, struct http_req *req, struct http_resp *resp,
 	if (view_open(e, &v, resp) != 0)
 		return;
 	out = json_new(JSON_ARRAY);
-	tstate_ids(v.ts, 'R', &ids, &n);
+	tstate_ids(v.ts, 'R', NULL, &ids, &n);
 	for (i = 0; i < n; i++) {
 		R = vget(&v, 'R', ids[i]);
 		snprintf(ek, sizeof(ek), "%s/%s", jx_str(R, "program"),
@@ -900,7 +900,7 @@ distribution(tstate *ts, const char *pid, json *dist, json *tiers)
 	json *E;
 	int rc;
 
-	tstate_ids(ts, 'E', &ids, &n);
+	tstate_ids(ts, 'E', NULL, &ids, &n);
 	for (i = 0; i < n; i++) {
 		if (strncmp(ids[i], pid, plen) == 0 && ids[i][plen] == '/' &&
 		    (E = tstate_get(ts, 'E', ids[i], 0, &rc)) != NULL &&
@@ -1136,6 +1136,51 @@ out:
 	json_free(body);
 }
 
+/* GET /tiering/status: how far the engine is behind the log, without
+ * waiting for it (for monitoring and the benchmark). */
+static void
+status(tier_engine *e, struct http_resp *resp)
+{
+	uint64_t cur, last;
+	int err;
+	int64_t tc = 0, tl = 0;
+	const char *text;
+	size_t len;
+	store_read *r;
+	json *out = json_new(JSON_OBJECT), *a = NULL, *b = NULL;
+
+	store_follower_status(e->follower, &cur, &last, &err);
+	if (store_read_begin(e->st, &r) == 0) {
+		if (cur && store_get_seq(store_read_txn(r), e->st, cur, &text,
+		    &len) == 0)
+			json_parse(text, len, 1000, &a, NULL, 0);
+		if (last > cur && store_get_seq(store_read_txn(r), e->st, cur + 1,
+		    &text, &len) == 0)
+			json_parse(text, len, 1000, &b, NULL, 0);
+		store_read_end(r);
+	}
+	if (a && json_get_str(a, "stored"))
+		iso8601_parse(json_get_str(a, "stored"),
+		    strlen(json_get_str(a, "stored")), 1, &tc);
+	if (b && json_get_str(b, "stored"))
+		iso8601_parse(json_get_str(b, "stored"),
+		    strlen(json_get_str(b, "stored")), 1, &tl);
+	jx_set_num(out, "cursor", (double)cur);
+	jx_set_num(out, "last", (double)last);
+	jx_set_num(out, "behind", (double)(last - cur));
+	/* How long the oldest statement not yet applied has waited. */
+	(void)tc;
+	jx_set_num(out, "lag_seconds", last > cur && tl ?
+	    (double)(iso8601_now() - tl) / 1e6 : 0);
+	jx_set_num(out, "last_error", err);
+	jx_set_num(out, "outcome_conflicts", (double)e->conflicts);
+	resp->status = 200;
+	json_dump(out, &resp->body);
+	json_free(out);
+	json_free(a);
+	json_free(b);
+}
+
 /* --- routing --- */
 
 void
@@ -1213,6 +1258,8 @@ tier_http(void *arg, struct http_req *req, struct http_resp *resp)
 		recommendations(e, req, resp, n == 2 ? part[1] : NULL);
 	else if (strcmp(part[0], "clock") == 0 && n == 1)
 		clock_api(e, req, resp);
+	else if (strcmp(part[0], "status") == 0 && n == 1)
+		status(e, resp);
 	else
 		http_error(resp, 404, "no tiering resource at /tiering%s", req->path);
 }

@@ -107,7 +107,13 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	if (rc == 0)
 		rc = tstate_flush(e->ts);
 out:
-	tstate_clear(e->ts);
+	/* The parsed entities stay cached for the next batch, but for the
+	 * write-once ones (facts, statement refs); after a failure nothing
+	 * cached can be trusted. */
+	if (rc == 0)
+		tstate_evict(e->ts, "FGS");
+	else
+		tstate_clear(e->ts);
 	tstate_bind(e->ts, NULL);
 	if (rc != 0) {
 		e->reload = 1;
@@ -116,7 +122,18 @@ out:
 	return rc;
 }
 
-static const struct store_follow_ops ops = { prepare, apply, release };
+/* A batch apply accepted was not committed: forget the cache. */
+static void
+abort_batch(void *arg)
+{
+	tier_engine *e = arg;
+
+	tstate_clear(e->ts);
+	e->reload = 1;
+}
+
+static const struct store_follow_ops ops = { prepare, apply, release,
+	abort_batch };
 
 json *
 engine_statement(tier_engine *e, const char *actor_name, const char *verb,
@@ -347,7 +364,7 @@ tier_open(store *st, const char *home, const char *simulated,
 	}
 	e->ts = tstate_new(e->dbi);
 	e->reload = 1;
-	if ((rc = store_follow(st, "tiering", &ops, e, 512, &e->follower)) != 0) {
+	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
 		    store_strerror(rc));
 		goto fail;
@@ -399,6 +416,7 @@ rewind_fn(void *arg, MDB_txn *txn)
 
 	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0)
 		return rc;
+	tstate_clear(e->ts);
 	e->reload = 1;	/* the writer thread runs both this and apply */
 	return 0;
 }

@@ -259,10 +259,11 @@ fact_of(const json *st, const char *sid, int64_t t)
 	return fc;
 }
 
-const char *
-fold_org_at(const json *L, int64_t t, const char **role)
+/* The organisation of membership history ms at time t (see fold_org_at). */
+static const char *
+org_at_ms(const json *ms, int64_t t, const char **role)
 {
-	const json *ms = json_get(L, "mship"), *e, *best = NULL;
+	const json *e, *best = NULL;
 	size_t i;
 
 	for (i = 0; ms && i < ms->n; i++) {
@@ -273,6 +274,48 @@ fold_org_at(const json *L, int64_t t, const char **role)
 	if (role)
 		*role = best ? jx_str(best, "role") : NULL;
 	return best ? jx_str(best, "org") : NULL;
+}
+
+const char *
+fold_org_at(const json *L, int64_t t, const char **role)
+{
+	return org_at_ms(json_get(L, "mship"), t, role);
+}
+
+/* Facts are write-once entities: 'F' for a learner's (owner: the learner
+ * key), 'G' for an organisation's own (owner: its account key), keyed
+ * owner, US, time (16 hex digits), US, statement id, so that one owner's
+ * facts are a range in time order. */
+#define FACT_SEP "\x1f"
+
+void
+fold_fact_key(const char *owner, int64_t t, const char *sid, char *out,
+    size_t size)
+{
+	snprintf(out, size, "%s" FACT_SEP "%016llx" FACT_SEP "%s", owner,
+	    (unsigned long long)t, sid);
+}
+
+int
+fold_each_fact(struct fold *f, int kind, const char *owner,
+    void (*fn)(struct fold *, const json *, void *), void *arg)
+{
+	char pre[KEYMAX], **ids = NULL;
+	size_t n = 0, i;
+	json *fc;
+	int rc;
+
+	snprintf(pre, sizeof(pre), "%s" FACT_SEP, owner);
+	rc = tstate_ids(f->ts, kind, pre, &ids, &n);
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && (fc = get(f, kind, ids[i], 0)) != NULL)
+			fn(f, fc, arg);
+		free(ids[i]);
+	}
+	free(ids);
+	if (rc && f->rc == 0)
+		f->rc = rc;
+	return rc;
 }
 
 double
@@ -426,33 +469,47 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 
 /* Recount enrollment E (key ek) of program P, organisation orgkey, from
  * the facts: the organisation's own and its members' at their times. */
+struct recount {
+	const json	*P;
+	json		*E;
+	const char	*orgkey;
+	const json	*L;
+};
+
+static void
+recount_fact(struct fold *f, const json *fc, void *arg)
+{
+	struct recount *r = arg;
+	const char *at;
+
+	(void)f;
+	if (r->L) {
+		at = fold_org_at(r->L, (int64_t)jx_num(fc, "t", 0), NULL);
+		if (at == NULL || strcmp(at, r->orgkey) != 0)
+			return;
+	}
+	count_into(r->P, r->E, fc, 1);
+}
+
 static void
 recount(struct fold *f, const json *P, json *E, const char *ek,
     const char *orgkey)
 {
-	json *O = get(f, 'O', orgkey, 0), *L, *list;
+	json *O = get(f, 'O', orgkey, 0);
 	const json *ever = json_get(O, "ever");
-	const char *at;
-	size_t i, k;
+	struct recount r = { P, E, orgkey, NULL };
+	size_t k;
 
 	json_set(E, "values", json_new(JSON_OBJECT));
 	jx_set_num(E, "unconverted", 0);
 	dirty(f, 'E', ek);
 	if (O == NULL)
 		return;
-	list = json_get(O, "direct");
-	for (i = 0; list && i < list->n; i++)
-		count_into(P, E, list->vals[i], 1);
+	fold_each_fact(f, 'G', orgkey, recount_fact, &r);
 	for (k = 0; ever && k < ever->n; k++) {
-		if ((L = get(f, 'L', ever->vals[k]->str, 0)) == NULL)
-			continue;
-		list = json_get(L, "facts");
-		for (i = 0; list && i < list->n; i++) {
-			at = fold_org_at(L, (int64_t)jx_num(list->vals[i], "t",
-			    0), NULL);
-			if (at && strcmp(at, orgkey) == 0)
-				count_into(P, E, list->vals[i], 1);
-		}
+		if ((r.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
+			fold_each_fact(f, 'F', ever->vals[k]->str, recount_fact,
+			    &r);
 	}
 }
 
@@ -477,23 +534,24 @@ meets(const json *r, const json *fc)
 	return 1;
 }
 
-/* max over requirements of (min timestamp > after of evidence meeting
- * it); -1 when a requirement has none. */
+/* max over requirements of (min timestamp > after of the evidence that
+ * meets it); -1 when one has none.  ev: one array per requirement of
+ * [time, statement id] pairs (the learner's evidence index). */
 static double
-met_at(const json *reqs, const json *facts, double after)
+met_at(const json *ev, double after)
 {
-	double best, at = -1;
+	const json *list;
+	double best, at = -1, t;
 	size_t i, k;
 
-	if (reqs == NULL || reqs->type != JSON_ARRAY || reqs->n == 0)
+	if (ev == NULL || ev->type != JSON_ARRAY || ev->n == 0)
 		return -1;
-	for (i = 0; i < reqs->n; i++) {
+	for (i = 0; i < ev->n; i++) {
 		best = -1;
-		for (k = 0; facts && k < facts->n; k++) {
-			double t = jx_num(facts->vals[k], "t", 0);
-
-			if (t > after && (best < 0 || t < best) &&
-			    meets(reqs->vals[i], facts->vals[k]))
+		list = ev->vals[i];
+		for (k = 0; list && k < list->n; k++) {
+			t = list->vals[k]->vals[0]->num;
+			if (t > after && (best < 0 || t < best))
 				best = t;
 		}
 		if (best < 0)
@@ -504,16 +562,17 @@ met_at(const json *reqs, const json *facts, double after)
 	return at;
 }
 
-/* The award the evidence supports now: its time, or -1. */
+/* The award the evidence index ev of one certification supports: its
+ * time, or -1 (README 7). */
 static double
-derive_award(const json *C, const json *facts)
+derive_award(const json *ev)
 {
-	const json *re = json_get(C, "recertification");
-	double a = met_at(json_get(C, "requirements"), facts, -1), next;
+	const json *re = json_get(ev, "rr");
+	double a = met_at(json_get(ev, "r"), -1), next;
 
-	if (re == NULL)
-		re = json_get(C, "requirements");
-	while (a >= 0 && (next = met_at(re, facts, a)) >= 0)
+	if (re == NULL || re->n == 0)
+		re = json_get(ev, "r");
+	while (a >= 0 && (next = met_at(re, a)) >= 0)
 		a = next;
 	return a;
 }
@@ -546,7 +605,7 @@ cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 
 	if (C == NULL)
 		return;
-	a = derive_award(C, json_get(L, "facts"));
+	a = derive_award(json_get(json_get(L, "ev"), cid));
 	/* No validity_days: it never expires. */
 	valid_us = json_get(C, "validity_days") ?
 	    jx_num(C, "validity_days", 0) * (double)DAY_US : 1e18;
@@ -651,31 +710,29 @@ raised_to(const json *skill, const json *r, const json *fc)
 	return best;
 }
 
-/* Bring learner L's skill levels in line with its evidence: the highest
- * level any non-voided fact reaches (README 5). */
+/* Bring learner L's skill levels in line with its evidence index: the
+ * highest level any non-voided evidence reaches (README 5). */
 static void
 skills_update(struct fold *f, json *L, const char *lk)
 {
 	json *profs = json_get(f->defs, "skill-profiles"), *have, *d;
-	const json *P, *sk, *raises, *facts = json_get(L, "facts");
-	char key[KEYMAX], obj[KEYMAX];
-	size_t i, k, r, x;
-	int best, l, old;
+	const json *P, *sk, *list;
+	char key[KEYMAX], obj[KEYMAX], subj[2 * KEYMAX];
+	size_t i, k, x;
+	int best, old;
 
 	for (i = 0; profs && i < profs->n; i++) {
 		if ((P = defbody(f, "skill-profiles", profs->keys[i])) == NULL)
 			continue;
 		sk = json_get(P, "skills");
 		for (k = 0; sk && k < sk->n; k++) {
-			raises = json_get(sk->vals[k], "raises");
-			best = -1;
-			for (x = 0; facts && x < facts->n; x++)
-				for (r = 0; raises && r < raises->n; r++)
-					if ((l = raised_to(sk->vals[k],
-					    raises->vals[r], facts->vals[x])) > best)
-						best = l;
 			snprintf(key, sizeof(key), "%s/%s", profs->keys[i],
 			    jx_str(sk->vals[k], "id"));
+			list = json_get(json_get(L, "sev"), key);
+			best = -1;
+			for (x = 0; list && x < list->n; x++)
+				if ((int)list->vals[x]->vals[0]->num > best)
+					best = (int)list->vals[x]->vals[0]->num;
 			have = jx_obj(L, "skills");
 			old = (int)jx_num(have, key, -1);
 			if (best == old)
@@ -693,16 +750,147 @@ skills_update(struct fold *f, json *L, const char *lk)
 			    "levels")->vals[best]->str : NULL);
 			snprintf(obj, sizeof(obj), TV_NS "/skill-profiles/%s/skills/%s",
 			    profs->keys[i], jx_str(sk->vals[k], "id"));
-			{
-				char subj[2 * KEYMAX];
-
-				snprintf(subj, sizeof(subj), "%s|%s", lk, key);
-				outcome(f, TV_VERB("leveled"), obj, "skill-profiles",
-				    profs->keys[i], json_get(L, "agent"), subj,
-				    "leveled", d);
-			}
+			snprintf(subj, sizeof(subj), "%s|%s", lk, key);
+			outcome(f, TV_VERB("leveled"), obj, "skill-profiles",
+			    profs->keys[i], json_get(L, "agent"), subj, "leveled", d);
 			dirty(f, 'L', lk);
 		}
+	}
+}
+
+/* --- the evidence index ---
+ *
+ * A learner keeps, per certification, one list per requirement ("r") and
+ * per recertification requirement ("rr") of [time, statement id] for the
+ * facts that meet it, and per skill ("profile/skill") the [level,
+ * statement id] each fact reaches: small, so awards and levels are
+ * derived without reading the learner's facts. */
+
+static json *
+pair(double v, const char *sid)
+{
+	json *p = json_new(JSON_ARRAY);
+
+	json_push(p, jx_new_num(v));
+	json_push(p, json_new_str(sid));
+	return p;
+}
+
+/* Add fact fc (of statement sid) to L's evidence index. */
+static void
+ev_add(struct fold *f, json *L, const json *fc)
+{
+	json *cs = json_get(f->defs, "certifications"), *ev, *lists;
+	json *profs = json_get(f->defs, "skill-profiles");
+	const json *C, *reqs, *sk, *raises;
+	const char *sid = jx_str(fc, "sid"), *which[2] = { "requirements",
+	    "recertification" }, *name[2] = { "r", "rr" };
+	double t = jx_num(fc, "t", 0);
+	char key[KEYMAX];
+	size_t i, w, r, k;
+	int l;
+
+	for (i = 0; cs && i < cs->n; i++) {
+		if ((C = defbody(f, "certifications", cs->keys[i])) == NULL)
+			continue;
+		ev = jx_obj(jx_obj(L, "ev"), cs->keys[i]);
+		for (w = 0; w < 2; w++) {
+			reqs = json_get(C, which[w]);
+			lists = jx_arr(ev, name[w]);
+			while (reqs && lists->n < reqs->n)
+				json_push(lists, json_new(JSON_ARRAY));
+			for (r = 0; reqs && r < reqs->n; r++)
+				if (meets(reqs->vals[r], fc))
+					json_push(lists->vals[r], pair(t, sid));
+		}
+	}
+	for (i = 0; profs && i < profs->n; i++) {
+		sk = json_get(defbody(f, "skill-profiles", profs->keys[i]),
+		    "skills");
+		for (k = 0; sk && k < sk->n; k++) {
+			raises = json_get(sk->vals[k], "raises");
+			for (r = 0; raises && r < raises->n; r++) {
+				if ((l = raised_to(sk->vals[k], raises->vals[r],
+				    fc)) < 0)
+					continue;
+				snprintf(key, sizeof(key), "%s/%s", profs->keys[i],
+				    jx_str(sk->vals[k], "id"));
+				json_push(jx_arr(jx_obj(L, "sev"), key),
+				    pair(l, sid));
+			}
+		}
+	}
+}
+
+/* Remove every entry of statement sid from the lists below j. */
+static void
+ev_remove(json *j, const char *sid)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	if (j->type == JSON_ARRAY && j->n == 2 &&
+	    j->vals[1]->type == JSON_STRING && j->vals[0]->type == JSON_NUMBER)
+		return;
+	for (i = 0; (j->type == JSON_ARRAY || j->type == JSON_OBJECT) &&
+	    i < j->n; ) {
+		json *v = j->vals[i];
+
+		if (v->type == JSON_ARRAY && v->n == 2 &&
+		    json_is_str(v->vals[1], sid)) {
+			jx_remove(j, i);
+			continue;
+		}
+		ev_remove(v, sid);
+		i++;
+	}
+}
+
+static void
+ev_rebuild_fact(struct fold *f, const json *fc, void *arg)
+{
+	ev_add(f, arg, fc);
+}
+
+/* Rebuild L's evidence index from its facts (a definition changed). */
+static void
+ev_rebuild(struct fold *f, json *L, const char *lk)
+{
+	json_del(L, "ev");
+	json_del(L, "sev");
+	fold_each_fact(f, 'F', lk, ev_rebuild_fact, L);
+	dirty(f, 'L', lk);
+}
+
+/* The clock's watch list ('M' "watch": learner -> the next time the
+ * clock changes something of it: a valid certification expiring or a
+ * membership taking effect), so a tick visits only those learners. */
+static void
+watch_update(struct fold *f, const json *L, const char *lk)
+{
+	const json *c = json_get(L, "certs"), *ms = json_get(L, "mship");
+	json *W = get(f, 'M', "watch", 1), *cur;
+	double next = -1, t;
+	size_t i;
+
+	if (W == NULL)
+		return;
+	for (i = 0; c && i < c->n; i++)
+		if (json_is_str(json_get(c->vals[i], "status"), "valid") &&
+		    ((t = jx_num(c->vals[i], "expires", 0)) < next || next < 0))
+			next = t;
+	for (i = 0; ms && i < ms->n; i++)
+		if ((t = jx_num(ms->vals[i], "t", 0)) > (double)f->now &&
+		    (t < next || next < 0))
+			next = t;
+	cur = json_get(W, lk);
+	if (next < 0 && cur) {
+		json_del(W, lk);
+		dirty(f, 'M', "watch");
+	} else if (next >= 0 && (cur == NULL || cur->num != next)) {
+		jx_set_num(W, lk, next);
+		dirty(f, 'M', "watch");
 	}
 }
 
@@ -744,6 +932,7 @@ learner_sync(struct fold *f, json *L, const char *lk)
 	json_free(valid);
 	jx_set_str(jx_obj(L, "cur"), "org", org);
 	dirty(f, 'L', lk);
+	watch_update(f, L, lk);
 }
 
 /* --- standings --- */
@@ -1082,6 +1271,28 @@ group_of(const char *orgkey)
 	return g;
 }
 
+/* Add id to the sorted list of entity 'M' name (member "ids"). */
+static void
+list_add(struct fold *f, const char *name, const char *id)
+{
+	json *M = get(f, 'M', name, 1), *arr, *v;
+	size_t i;
+
+	if (M == NULL)
+		return;
+	arr = jx_arr(M, "ids");
+	for (i = 0; i < arr->n && strcmp(arr->vals[i]->str, id) < 0; i++)
+		;
+	if (i < arr->n && strcmp(arr->vals[i]->str, id) == 0)
+		return;
+	json_push(arr, json_new_str(id));
+	v = arr->vals[arr->n - 1];
+	memmove(arr->vals + i + 1, arr->vals + i, (arr->n - 1 - i) *
+	    sizeof(*arr->vals));
+	arr->vals[i] = v;
+	dirty(f, 'M', name);
+}
+
 /* A new enrollment of organisation orgkey (id orgid) in program pid from
  * day start, or a restart of an ended one. */
 static json *
@@ -1094,6 +1305,8 @@ enroll(struct fold *f, const char *pid, const json *P, const char *orgid,
 	const json **v;
 
 	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	if (get(f, 'E', ek, 0) == NULL)
+		list_add(f, "enrollments", ek);
 	E = get(f, 'E', ek, 1);
 	jx_set_str(E, "program", pid);
 	jx_set_str(E, "org", orgid);
@@ -1163,6 +1376,27 @@ sorted_keys(const json *obj, size_t *n)
 	return k;
 }
 
+/* Whether time moving from prev to now changes learner L: a valid
+ * certification expires, or a membership takes effect. */
+static int
+due(struct fold *f, const json *L, int64_t prev)
+{
+	const json *c = json_get(L, "certs"), *ms = json_get(L, "mship");
+	double t;
+	size_t i;
+
+	for (i = 0; c && i < c->n; i++)
+		if (json_is_str(json_get(c->vals[i], "status"), "valid") &&
+		    jx_num(c->vals[i], "expires", 0) <= (double)f->now)
+			return 1;
+	for (i = 0; ms && i < ms->n; i++) {
+		t = jx_num(ms->vals[i], "t", 0);
+		if (t > (double)prev && t <= (double)f->now)
+			return 1;
+	}
+	return 0;
+}
+
 /* A clock tick: README 7, "A tick". */
 static void
 tick(struct fold *f, const json *st)
@@ -1172,29 +1406,35 @@ tick(struct fold *f, const json *st)
 	const char *inst = json_get_str(pl, "instant");
 	char **ids = NULL;
 	size_t n = 0, i;
-	json *L, *E, *M;
-	int64_t t;
-	int rc;
+	json *L, *E, *M, *W, *list;
+	int64_t t, prev;
 
 	if (inst == NULL || iso8601_parse(inst, strlen(inst), 1, &t) != 0)
 		return;
+	prev = f->now;
 	if (t > f->now)
 		f->now = t;
 	M = get(f, 'M', "clock", 1);
 	jx_set_num(M, "now", (double)f->now);
 	dirty(f, 'M', "clock");
-	if ((rc = tstate_ids(f->ts, 'L', &ids, &n)) != 0 && f->rc == 0)
-		f->rc = rc;
+	W = get(f, 'M', "watch", 0);
+	ids = xcalloc(W ? W->n + 1 : 1, sizeof(char *));
+	for (i = 0; W && i < W->n; i++)
+		if (W->vals[i]->num <= (double)f->now)
+			ids[n++] = xstrdup(W->keys[i]);
 	for (i = 0; i < n; i++) {
-		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
+		if ((L = get(f, 'L', ids[i], 0)) != NULL && due(f, L, prev)) {
 			certs_expire(f, L, ids[i]);
 			learner_sync(f, L, ids[i]);
 		}
 		free(ids[i]);
 	}
 	free(ids);
-	if ((rc = tstate_ids(f->ts, 'E', &ids, &n)) != 0 && f->rc == 0)
-		f->rc = rc;
+	list = json_get(get(f, 'M', "enrollments", 0), "ids");
+	n = list ? list->n : 0;
+	ids = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		ids[i] = xstrdup(list->vals[i]->str);
 	for (i = 0; i < n; i++) {
 		char pid[KEYMAX], *slash;
 		const json *P;
@@ -1216,41 +1456,34 @@ tick(struct fold *f, const json *st)
 
 /* --- membership, voiding, events --- */
 
-/* The organisation of each fact of L, as new strings (NULL for none). */
-static char **
-attributions(const json *L)
-{
-	const json *facts = json_get(L, "facts");
-	size_t i, n = facts ? facts->n : 0;
-	char **v = xcalloc(n ? n : 1, sizeof(*v));
+/* Move L's facts whose organisation changed from membership history
+ * before to L's history now. */
+struct reattr {
+	const json	*before, *after;
+};
 
-	for (i = 0; i < n; i++)
-		v[i] = xstrdup(fold_org_at(L, (int64_t)jx_num(facts->vals[i],
-		    "t", 0), NULL));
-	return v;
+static void
+reattr_fact(struct fold *f, const json *fc, void *arg)
+{
+	struct reattr *r = arg;
+	int64_t t = (int64_t)jx_num(fc, "t", 0);
+	const char *a = org_at_ms(r->before, t, NULL);
+	const char *b = org_at_ms(r->after, t, NULL);
+
+	if ((a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0))
+		return;
+	count_fact(f, a, fc, -1);
+	count_fact(f, b, fc, 1);
+	touch(f, a);
+	touch(f, b);
 }
 
-/* Move L's facts whose organisation changed from before[] to now. */
 static void
-reattribute(struct fold *f, const json *L, char **before)
+reattribute(struct fold *f, const json *L, const char *lk, const json *before)
 {
-	const json *facts = json_get(L, "facts");
-	char **after = attributions(L);
-	size_t i, n = facts ? facts->n : 0;
+	struct reattr r = { before, json_get(L, "mship") };
 
-	for (i = 0; i < n; i++) {
-		if ((before[i] == NULL) != (after[i] == NULL) ||
-		    (before[i] && strcmp(before[i], after[i]) != 0)) {
-			count_fact(f, before[i], facts->vals[i], -1);
-			count_fact(f, after[i], facts->vals[i], 1);
-			touch(f, before[i]);
-			touch(f, after[i]);
-		}
-		free(before[i]);
-		free(after[i]);
-	}
-	free(before);
-	free(after);
+	fold_each_fact(f, 'F', lk, reattr_fact, &r);
 }
 
 static void
@@ -1285,29 +1518,25 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 	json *L = learner(f, json_get(st, "actor"), lk, sizeof(lk)), *ms, *e, *S;
 	const json *role = json_get(json_get(json_get(st, "context"),
 	    "extensions"), TV_EXT("role"));
-	char **before;
+	json *before;
 	size_t i;
+	const char *at;
 
 	if (L == NULL || fold_group_key(json_get(st, "object"), ok,
 	    sizeof(ok)) != 0)
 		return;
-	before = attributions(L);
 	ms = jx_arr(L, "mship");
 	e = json_new(JSON_OBJECT);
 	jx_set_num(e, "t", (double)t);
 	jx_set_num(e, "seq", (double)seq);
 	jx_set_str(e, "sid", sid);
-	/* Leaving an organisation one is not in changes nothing. */
-	if (!join && !json_is_str(json_get(ms->n ? ms->vals[ms->n - 1] : NULL,
-	    "org"), ok) && !(fold_org_at(L, t, NULL) &&
-	    strcmp(fold_org_at(L, t, NULL), ok) == 0)) {
+	/* Leaving an organisation one is not in at t changes nothing. */
+	at = fold_org_at(L, t, NULL);
+	if (!join && (at == NULL || strcmp(at, ok) != 0)) {
 		json_free(e);
-		for (i = 0; i < (json_get(L, "facts") ?
-		    json_get(L, "facts")->n : 0); i++)
-			free(before[i]);
-		free(before);
 		return;
 	}
+	before = json_clone(ms);
 	jx_set_str(e, "org", join ? ok : NULL);
 	jx_set_str(e, "role", join && role && role->type == JSON_STRING ?
 	    role->str : NULL);
@@ -1324,7 +1553,8 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 	jx_set_str(S, "l", lk);
 	jx_set_str(S, "k", "m");
 	dirty(f, 'S', sid);
-	reattribute(f, L, before);
+	reattribute(f, L, lk, before);
+	json_free(before);
 	learner_sync(f, L, lk);
 }
 
@@ -1332,55 +1562,53 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 static void
 unvoid(struct fold *f, const char *sid)
 {
-	json *S = get(f, 'S', sid, 1), *L = NULL, *O, *list = NULL;
-	const char *lk = jx_str(S, "l"), *ok = jx_str(S, "o"), *k = jx_str(S, "k");
-	char **before = NULL, lkb[KEYMAX];
+	json *S = get(f, 'S', sid, 1), *L, *ms, *before, *fc;
+	char lk[KEYMAX], fk[KEYMAX], ok[KEYMAX];
+	const char *at;
 	size_t i;
 
 	json_set(S, "void", json_new_bool(1));
 	dirty(f, 'S', sid);
-	if (lk) {
-		snprintf(lkb, sizeof(lkb), "%s", lk);
-		if ((L = get(f, 'L', lkb, 0)) == NULL)
-			return;
-		before = attributions(L);
-		list = json_get(L, k && strcmp(k, "m") == 0 ? "mship" : "facts");
-	} else if (ok && (O = get(f, 'O', ok, 0)) != NULL)
-		list = json_get(O, "direct");
-	for (i = 0; list && i < list->n; i++)
-		if (json_is_str(json_get(list->vals[i], "sid"), sid))
-			break;
-	if (list == NULL || i == list->n) {
-		if (before) {
-			for (i = 0; i < json_get(L, "facts")->n; i++)
-				free(before[i]);
-			free(before);
+	snprintf(fk, sizeof(fk), "%s", jx_str(S, "fk") ? jx_str(S, "fk") : "");
+	if (jx_str(S, "o")) {		/* an organisation's own fact */
+		snprintf(ok, sizeof(ok), "%s", jx_str(S, "o"));
+		if ((fc = get(f, 'G', fk, 0)) != NULL) {
+			count_fact(f, ok, fc, -1);
+			touch(f, ok);
+			tstate_del(f->ts, 'G', fk);
 		}
 		return;
 	}
-	if (ok && !lk) {
-		count_fact(f, ok, list->vals[i], -1);
-		touch(f, ok);
-		jx_remove(list, i);
-		dirty(f, 'O', ok);
+	if (jx_str(S, "l") == NULL)
+		return;			/* not seen yet: skipped on arrival */
+	snprintf(lk, sizeof(lk), "%s", jx_str(S, "l"));
+	if ((L = get(f, 'L', lk, 0)) == NULL)
 		return;
+	if (json_is_str(json_get(S, "k"), "m")) {
+		ms = jx_arr(L, "mship");
+		before = json_clone(ms);
+		for (i = 0; i < ms->n; i++)
+			if (json_is_str(json_get(ms->vals[i], "sid"), sid)) {
+				jx_remove(ms, i);
+				break;
+			}
+		reattribute(f, L, lk, before);
+		json_free(before);
+	} else if ((fc = get(f, 'F', fk, 0)) != NULL) {
+		at = fold_org_at(L, (int64_t)jx_num(fc, "t", 0), NULL);
+		if (at) {
+			snprintf(ok, sizeof(ok), "%s", at);
+			count_fact(f, ok, fc, -1);
+			touch(f, ok);
+		}
+		tstate_del(f->ts, 'F', fk);
+		ev_remove(json_get(L, "ev"), sid);
+		ev_remove(json_get(L, "sev"), sid);
+		certs_update(f, L, lk);
+		skills_update(f, L, lk);
 	}
-	if (strcmp(k, "m") == 0) {
-		jx_remove(list, i);
-		reattribute(f, L, before);
-	} else {
-		const char *at = before[i];
-
-		count_fact(f, at, list->vals[i], -1);
-		touch(f, at);
-		for (size_t j = 0; j < list->n; j++)
-			free(before[j]);
-		free(before);
-		jx_remove(list, i);
-		certs_update(f, L, lkb);
-		skills_update(f, L, lkb);
-	}
-	learner_sync(f, L, lkb);
+	dirty(f, 'L', lk);
+	learner_sync(f, L, lk);
 }
 
 /* Find the organisation id of account key orgkey (NULL: not defined). */
@@ -1422,16 +1650,18 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	const json *actor = json_get(st, "actor");
 	const json *team = json_get(json_get(st, "context"), "team");
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
-	char ok[KEYMAX], lk[KEYMAX];
-	json *fc = fact_of(st, sid, t), *O, *L, *S;
+	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
+	json *fc = fact_of(st, sid, t), *L, *S;
 
 	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
 	    fold_group_key(team, ok, sizeof(ok)) == 0) {
-		O = get(f, 'O', ok, 1);
-		json_push(jx_arr(O, "direct"), fc);
-		dirty(f, 'O', ok);
+		if (get(f, 'O', ok, 1) != NULL)
+			dirty(f, 'O', ok);
+		fold_fact_key(ok, t, sid, fk, sizeof(fk));
+		tstate_put(f->ts, 'G', fk, fc);
 		S = get(f, 'S', sid, 1);
 		jx_set_str(S, "o", ok);
+		jx_set_str(S, "fk", fk);
 		dirty(f, 'S', sid);
 		count_fact(f, ok, fc, 1);
 		touch(f, ok);
@@ -1443,21 +1673,24 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		json_free(fc);
 		return;
 	}
-	json_push(jx_arr(L, "facts"), fc);
+	fold_fact_key(lk, t, sid, fk, sizeof(fk));
+	tstate_put(f->ts, 'F', fk, fc);
 	dirty(f, 'L', lk);
 	S = get(f, 'S', sid, 1);
 	jx_set_str(S, "l", lk);
 	jx_set_str(S, "k", "f");
+	jx_set_str(S, "fk", fk);
 	dirty(f, 'S', sid);
+	ev_add(f, L, fc);
 	at = fold_org_at(L, t, NULL);
 	if (at) {
 		snprintf(ok, sizeof(ok), "%s", at);
 		count_fact(f, ok, fc, 1);
 		touch(f, ok);
 	}
-	if (json_get(f->defs, "skill-profiles"))
+	if (json_get(L, "sev"))
 		skills_update(f, L, lk);
-	if (verb && (strcmp(verb, TV_PASSED) == 0 ||
+	if (json_get(L, "ev") && verb && (strcmp(verb, TV_PASSED) == 0 ||
 	    strcmp(verb, TV_COMPLETED) == 0))
 		certs_update(f, L, lk);
 	if (json_get(L, "skills") || json_get(L, "certs"))
@@ -1474,11 +1707,12 @@ sync_all(struct fold *f, int certs_too)
 	json *L;
 	int rc;
 
-	if ((rc = tstate_ids(f->ts, 'L', &ids, &n)) != 0 && f->rc == 0)
+	if ((rc = tstate_ids(f->ts, 'L', NULL, &ids, &n)) != 0 && f->rc == 0)
 		f->rc = rc;
 	for (i = 0; i < n; i++) {
 		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
 			if (certs_too) {
+				ev_rebuild(f, L, ids[i]);
 				certs_update(f, L, ids[i]);
 				skills_update(f, L, ids[i]);
 			}
@@ -1500,7 +1734,7 @@ program_changed(struct fold *f, const char *pid)
 	int rc;
 
 	plen = (size_t)snprintf(pre, sizeof(pre), "%s/", pid);
-	if ((rc = tstate_ids(f->ts, 'E', &ids, &n)) != 0 && f->rc == 0)
+	if ((rc = tstate_ids(f->ts, 'E', NULL, &ids, &n)) != 0 && f->rc == 0)
 		f->rc = rc;
 	for (i = 0; i < n; i++) {
 		if (P && strncmp(ids[i], pre, plen) == 0 &&
@@ -1777,7 +2011,7 @@ fold_init(struct fold *f, tstate *ts, const char *home, int simulated)
 	f->simulated = simulated;
 	f->defs = json_new(JSON_OBJECT);
 	f->outcomes = json_new(JSON_ARRAY);
-	if ((rc = tstate_ids(ts, 'D', &ids, &n)) != 0)
+	if ((rc = tstate_ids(ts, 'D', NULL, &ids, &n)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		char kind[256], *slash;

@@ -67,6 +67,14 @@ int	fold_qualified(struct fold *f, const json *P, const json *E,
 /* The tier (object of the program) of rank, and the rank of tier id (0
  * for none / unknown). */
 const json *fold_tier(const json *P, const char *id);
+/* The key of a fact (kind 'F' for learners, 'G' for organisations) of
+ * owner at time t from statement sid, into out. */
+void	fold_fact_key(const char *owner, int64_t t, const char *sid, char *out,
+	    size_t size);
+/* Call fn for every fact of owner (kind 'F' or 'G'), in time order.
+ * LMDB code (also kept in f->rc). */
+int	fold_each_fact(struct fold *f, int kind, const char *owner,
+	    void (*fn)(struct fold *, const json *, void *), void *arg);
 /* How many units of program P's currency one unit of cur is worth; -1
  * when cur cannot be converted. */
 double	fold_rate(const json *P, const char *cur);

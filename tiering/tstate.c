@@ -15,11 +15,23 @@ struct ent {
 	struct ent	*next;
 };
 
+/* One hash table per kind, so that listing a kind's cached entities
+ * does not walk the others. */
 struct tstate {
 	MDB_dbi		 dbi;
 	MDB_txn		*txn;
-	struct ent	*b[NBUCKET];
+	struct ent	**tab[256];	/* NBUCKET chains each, made on use */
 };
+
+static struct ent **
+table(tstate *ts, int kind)
+{
+	unsigned char k = (unsigned char)kind;
+
+	if (ts->tab[k] == NULL)
+		ts->tab[k] = xcalloc(NBUCKET, sizeof(struct ent *));
+	return ts->tab[k];
+}
 
 static unsigned
 hash(const char *s)
@@ -44,16 +56,18 @@ void
 tstate_clear(tstate *ts)
 {
 	struct ent *e, *n;
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < NBUCKET; i++) {
-		for (e = ts->b[i]; e; e = n) {
-			n = e->next;
-			json_free(e->j);
-			free(e->key);
-			free(e);
-		}
-		ts->b[i] = NULL;
+	for (k = 0; k < 256; k++) {
+		for (i = 0; ts->tab[k] && i < NBUCKET; i++)
+			for (e = ts->tab[k][i]; e; e = n) {
+				n = e->next;
+				json_free(e->j);
+				free(e->key);
+				free(e);
+			}
+		free(ts->tab[k]);
+		ts->tab[k] = NULL;
 	}
 }
 
@@ -88,7 +102,7 @@ find(tstate *ts, const char *key)
 {
 	struct ent *e;
 
-	for (e = ts->b[hash(key)]; e; e = e->next)
+	for (e = table(ts, key[0])[hash(key)]; e; e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
 	return NULL;
@@ -97,13 +111,13 @@ find(tstate *ts, const char *key)
 static struct ent *
 add(tstate *ts, char *key, json *j)
 {
-	struct ent *e = xcalloc(1, sizeof(*e));
+	struct ent *e = xcalloc(1, sizeof(*e)), **t = table(ts, key[0]);
 	unsigned h = hash(key);
 
 	e->key = key;
 	e->j = j;
-	e->next = ts->b[h];
-	ts->b[h] = e;
+	e->next = t[h];
+	t[h] = e;
 	return e;
 }
 
@@ -184,13 +198,14 @@ tstate_flush(tstate *ts)
 	struct buf b = BUF_INIT;
 	struct ent *e;
 	MDB_val k, d;
-	size_t i;
+	size_t i, t;
 	int rc = 0;
 
 	if (ts->txn == NULL)
 		return 0;
-	for (i = 0; i < NBUCKET && rc == 0; i++)
-		for (e = ts->b[i]; e && rc == 0; e = e->next) {
+	for (t = 0; t < 256; t++)
+	for (i = 0; ts->tab[t] && i < NBUCKET && rc == 0; i++)
+		for (e = ts->tab[t][i]; e && rc == 0; e = e->next) {
 			if (!e->dirty)
 				continue;
 			k.mv_size = strlen(e->key);
@@ -232,50 +247,51 @@ push_id(char ***ids, size_t *n, size_t *cap, const char *id, size_t len)
 }
 
 int
-tstate_ids(tstate *ts, int kind, char ***ids, size_t *n)
+tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids, size_t *n)
 {
 	MDB_cursor *c = NULL;
-	char kb = (char)kind;
-	MDB_val k = { 1, &kb }, d;
-	struct ent *e;
-	size_t cap = 0, i, j;
+	size_t plen = prefix ? strlen(prefix) : 0, cap = 0, i, j;
+	char *kp = make_key(kind, prefix ? prefix : "");
+	MDB_val k = { plen + 1, kp }, d;
+	struct ent *e, *ce;
 	int rc = 0;
 
 	*ids = NULL;
 	*n = 0;
 	if (ts->txn) {
 		if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
-			return rc;
+			goto out;
 		for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
 		    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-			if (k.mv_size < 1 || ((char *)k.mv_data)[0] != kb)
+			if (k.mv_size < plen + 1 ||
+			    memcmp(k.mv_data, kp, plen + 1) != 0)
 				break;
 			push_id(ids, n, &cap, (char *)k.mv_data + 1,
 			    k.mv_size - 1);
 		}
 		mdb_cursor_close(c);
 		if (rc != MDB_NOTFOUND && rc != 0)
-			return rc;
+			goto out;
 		rc = 0;
 	}
-	for (i = 0; i < NBUCKET; i++)
-		for (e = ts->b[i]; e; e = e->next)
-			if (e->key[0] == kb)
+	for (i = 0; ts->tab[(unsigned char)kind] && i < NBUCKET; i++)
+		for (e = ts->tab[(unsigned char)kind][i]; e; e = e->next)
+			if (strncmp(e->key, kp, plen + 1) == 0)
 				push_id(ids, n, &cap, e->key + 1,
 				    strlen(e->key + 1));
 	if (*n > 1)
 		qsort(*ids, *n, sizeof(**ids), cmp_str);
 	/* Drop duplicates and entities deleted (or absent) in the cache. */
 	for (i = j = 0; i < *n; i++) {
-		char key[1024];
-		struct ent *ce;
+		char *key;
 
 		if (j > 0 && strcmp((*ids)[j - 1], (*ids)[i]) == 0) {
 			free((*ids)[i]);
 			continue;
 		}
-		snprintf(key, sizeof(key), "%c%s", kb, (*ids)[i]);
+		key = make_key(kind, (*ids)[i]);
 		ce = find(ts, key);
+		free(key);
 		if (ce && ce->j == NULL) {
 			free((*ids)[i]);
 			continue;
@@ -283,5 +299,44 @@ tstate_ids(tstate *ts, int kind, char ***ids, size_t *n)
 		(*ids)[j++] = (*ids)[i];
 	}
 	*n = j;
+out:
+	free(kp);
 	return rc;
+}
+
+void
+tstate_put(tstate *ts, int kind, const char *id, json *j)
+{
+	char *key = make_key(kind, id);
+	struct ent *e = find(ts, key);
+
+	if (e == NULL)
+		e = add(ts, key, NULL);
+	else
+		free(key);
+	json_free(e->j);
+	e->j = j;
+	e->dirty = 1;
+}
+
+void
+tstate_evict(tstate *ts, const char *kinds)
+{
+	struct ent **pp, *e;
+	size_t i;
+	unsigned char k;
+
+	if (ts->txn == NULL)
+		return;		/* memory only: the cache is the state */
+	for (; *kinds; kinds++)
+	for (k = (unsigned char)*kinds, i = 0; ts->tab[k] && i < NBUCKET; i++)
+		for (pp = &ts->tab[k][i]; (e = *pp) != NULL; ) {
+			if (!e->dirty) {
+				*pp = e->next;
+				json_free(e->j);
+				free(e->key);
+				free(e);
+			} else
+				pp = &e->next;
+		}
 }

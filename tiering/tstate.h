@@ -35,12 +35,20 @@ void	 tstate_dirty(tstate *ts, int kind, const char *id);
 void	 tstate_del(tstate *ts, int kind, const char *id);
 /* Write every changed entity into the bound transaction.  LMDB code. */
 int	 tstate_flush(tstate *ts);
-/* Forget the cache (after a flush, or to drop a failed batch's changes). */
+/* Forget the cache (to drop a failed batch's changes).  A cache kept
+ * across batches must only hold what was committed. */
 void	 tstate_clear(tstate *ts);
-/* The ids of every entity of kind (stored or cached, not deleted), sorted,
- * as a new array of new strings (*n of them; free each and the array).
- * LMDB code. */
-int	 tstate_ids(tstate *ts, int kind, char ***ids, size_t *n);
+/* The ids of every entity of kind whose id begins with prefix (NULL: all),
+ * stored or cached and not deleted, sorted, as a new array of new strings
+ * (*n of them; free each and the array).  LMDB code. */
+int	 tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids,
+	    size_t *n);
+/* Set entity (kind, id) to j (taken), replacing any; it is dirty. */
+void	 tstate_put(tstate *ts, int kind, const char *id, json *j);
+/* Drop from the cache the clean entities of the kinds listed (a string of
+ * kind bytes), e.g. write-once records after a flush.  Nothing is dropped
+ * without a transaction bound (the cache is then the whole state). */
+void	 tstate_evict(tstate *ts, const char *kinds);
 /* Read entity (kind, id) in any transaction without a cache: a new tree
  * (caller frees) or NULL when absent.  *rc as for tstate_get. */
 json	*tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id,
