@@ -915,14 +915,26 @@ distribution(tstate *ts, const char *pid, json *dist, json *tiers)
 	free(ids);
 }
 
+struct whatif_out {
+	const char	*pid;
+	json		*dist, *tiers;
+};
+
+static void
+whatif_result(void *arg, struct fold *f)
+{
+	struct whatif_out *w = arg;
+
+	distribution(f->ts, w->pid, w->dist, w->tiers);
+}
+
 static void
 whatif(tier_engine *e, struct http_req *req, struct http_resp *resp,
     const char *pid)
 {
+	struct whatif_out wo;
 	char err[512];
 	struct view v;
-	struct fold f;
-	tstate *ts = NULL;
 	json *draft = NULL, *out, *now_d, *now_t, *new_d, *new_t, *moves, *m;
 	uint64_t count = 0;
 	int64_t t0 = iso8601_now();
@@ -949,14 +961,17 @@ whatif(tier_engine *e, struct http_req *req, struct http_resp *resp,
 	now_t = json_new(JSON_OBJECT);
 	distribution(v.ts, pid, now_d, now_t);
 	view_close(&v);
-	memset(&f, 0, sizeof(f));
-	if (engine_whatif(e, pid, draft, &f, &ts, &count) != 0) {
-		http_error(resp, 503, "the what-if could not read the log");
-		goto out;
-	}
 	new_d = json_new(JSON_OBJECT);
 	new_t = json_new(JSON_OBJECT);
-	distribution(ts, pid, new_d, new_t);
+	wo.pid = pid;
+	wo.dist = new_d;
+	wo.tiers = new_t;
+	if (engine_whatif(e, pid, draft, whatif_result, &wo, &count) != 0) {
+		http_error(resp, 503, "the what-if could not run (reading the log or its scratch state failed)");
+		json_free(new_d);
+		json_free(new_t);
+		goto out;
+	}
 	moves = json_new(JSON_ARRAY);
 	for (i = 0; i < new_t->n; i++) {
 		was = json_get(now_t, new_t->keys[i]);
@@ -988,8 +1003,6 @@ whatif(tier_engine *e, struct http_req *req, struct http_resp *resp,
 	json_free(new_t);
 	now_d = NULL;
 out:
-	fold_cleanup(&f);
-	tstate_free(ts);
 	json_free(now_d);
 	json_free(now_t);
 	json_free(draft);

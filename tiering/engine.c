@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -438,63 +439,150 @@ engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
 	return store_follower_wait(e->follower, last, timeout_ms);
 }
 
-/* The log read again from the start, with program pid's definitions
- * replaced by draft, into a memory-only state; returns the fold (its
- * tstate in *ts; the caller releases both). */
+/* A scratch LMDB environment for a what-if: the same fold as the live
+ * engine, on its own state that nobody else sees and that is thrown away
+ * (no fsync: nothing in it needs to survive). */
+struct scratch {
+	char	 dir[64];
+	MDB_env	*env;
+	MDB_dbi	 dbi;
+};
+
+static int
+scratch_open(struct scratch *sc)
+{
+	const char *tmp = getenv("TMPDIR");
+	MDB_txn *txn;
+	int rc;
+
+	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-whatif-XXXXXX",
+	    tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (mkdtemp(sc->dir) == NULL)
+		return errno;
+	if ((rc = mdb_env_create(&sc->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(sc->env, 2)) != 0 ||
+	    (rc = mdb_env_set_mapsize(sc->env, (size_t)1 << 40)) != 0 ||
+	    (rc = mdb_env_open(sc->env, sc->dir, MDB_NOSYNC | MDB_NOMETASYNC |
+	    MDB_WRITEMAP | MDB_NOTLS, 0600)) != 0)
+		return rc;
+	if ((rc = mdb_txn_begin(sc->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &sc->dbi)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
+}
+
+static void
+scratch_close(struct scratch *sc)
+{
+	char path[128];
+
+	if (sc->env)
+		mdb_env_close(sc->env);
+	snprintf(path, sizeof(path), "%s/data.mdb", sc->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", sc->dir);
+	unlink(path);
+	rmdir(sc->dir);
+}
+
+/* Fold one statement of the log into a what-if, with the draft in place
+ * of program pid's definitions. */
+static void
+whatif_one(tier_engine *e, struct fold *f, json *st, const char *obj,
+    const json *draft)
+{
+	const char *verb = json_get_str(json_get(st, "verb"), "id");
+	const char *oid = json_get_str(json_get(st, "object"), "id");
+	const char *auth = json_get_str(json_get(json_get(st, "authority"),
+	    "account"), "name"), *sv = json_get_str(st, "stored");
+	int64_t stored = 0;
+
+	(void)e;
+	if (auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
+	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0)
+		json_set(jx_obj(json_get(st, "result"), "extensions"),
+		    TV_EXT("payload"), json_clone(draft));
+	if (sv)
+		iso8601_parse(sv, strlen(sv), 1, &stored);
+	fold_apply(f, st, stored);
+	json_free(f->outcomes);
+	f->outcomes = json_new(JSON_ARRAY);
+}
+
 int
 engine_whatif(tier_engine *e, const char *pid, const json *draft,
-    struct fold *f, tstate **ts, uint64_t *count)
+    void (*result)(void *, struct fold *), void *arg, uint64_t *count)
 {
 	char obj[1024];
-	store_read *r;
-	const char *text, *verb, *oid, *auth;
+	struct scratch sc = { "", NULL, 0 };
+	struct fold f;
+	tstate *ts = NULL;
+	store_read *r = NULL;
+	MDB_txn *txn = NULL;
+	const char *text;
 	size_t len;
 	uint64_t seq, last;
 	json *st;
 	int rc;
 
+	memset(&f, 0, sizeof(f));
 	snprintf(obj, sizeof(obj), TV_NS "/programs/%s", pid);
-	*ts = tstate_new(0);
-	if ((rc = fold_init(f, *ts, e->home, e->simulated)) != 0)
-		return rc;
-	if ((rc = store_read_begin(e->st, &r)) != 0)
-		return rc;
-	last = store_last_seq(r);
 	*count = 0;
+	if ((rc = scratch_open(&sc)) != 0 ||
+	    (rc = store_read_begin(e->st, &r)) != 0)
+		goto out;
+	ts = tstate_new(sc.dbi);
+	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
+		goto out;
+	tstate_bind(ts, txn);
+	if ((rc = fold_init(&f, ts, e->home, e->simulated)) != 0)
+		goto out;
+	last = store_last_seq(r);
 	/* The draft holds from the start, as if defined before everything. */
 	st = engine_statement(e, "what-if", "defined", obj + strlen(TV_NS) + 1,
 	    json_clone(draft), 0, TV_ADMIN, "00000000-0000-4000-8000-000000000000");
-	fold_apply(f, st, 0);
+	fold_apply(&f, st, 0);
 	json_free(st);
-	for (seq = 1; seq <= last; seq++) {
+	for (seq = 1; seq <= last && rc == 0; seq++) {
 		if ((rc = store_get_seq(store_read_txn(r), e->st, seq, &text,
 		    &len)) != 0)
 			break;
 		st = NULL;
-		if (json_parse(text, len, 1000, &st, NULL, 0) != 0)
-			continue;
-		if (!fold_is_outcome(st)) {
-			verb = json_get_str(json_get(st, "verb"), "id");
-			oid = json_get_str(json_get(st, "object"), "id");
-			auth = json_get_str(json_get(json_get(st, "authority"),
-			    "account"), "name");
-			if (auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
-			    strcmp(verb, TV_VERB("defined")) == 0 &&
-			    strcmp(oid, obj) == 0)
-				json_set(jx_obj(json_get(st, "result"), "extensions"),
-				    TV_EXT("payload"), json_clone(draft));
-			const char *sv = json_get_str(st, "stored");
-			int64_t stored = 0;
-
-			if (sv)
-				iso8601_parse(sv, strlen(sv), 1, &stored);
-			fold_apply(f, st, stored);
+		if (json_parse(text, len, 1000, &st, NULL, 0) == 0 &&
+		    !fold_is_outcome(st)) {
+			whatif_one(e, &f, st, obj, draft);
 			(*count)++;
-			json_free(f->outcomes);
-			f->outcomes = json_new(JSON_ARRAY);
 		}
 		json_free(st);
+		rc = f.rc;
+		/* Commit the scratch state every few thousand statements, as
+		 * the live engine does per batch. */
+		if (rc == 0 && seq % 4096 == 0) {
+			if ((rc = tstate_flush(ts)) != 0 ||
+			    (rc = mdb_txn_commit(txn)) != 0) {
+				txn = NULL;
+				break;
+			}
+			txn = NULL;
+			tstate_evict(ts, "FGS");
+			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
+				break;
+			tstate_bind(ts, txn);
+		}
 	}
+	if (rc == STORE_ENOTFOUND)
+		rc = 0;
+	if (rc == 0 && (rc = tstate_flush(ts)) == 0)
+		result(arg, &f);
+out:
+	fold_cleanup(&f);
+	tstate_free(ts);
+	if (txn)
+		mdb_txn_abort(txn);
 	store_read_end(r);
-	return rc == STORE_ENOTFOUND ? 0 : rc;
+	scratch_close(&sc);
+	return rc;
 }

@@ -51,11 +51,12 @@ int	engine_clock_to(tier_engine *e, int64_t to);
  * (timeout_ms) until it has folded the whole log again; *replayed gets
  * the number of statements in the log. */
 int	engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed);
-/* A what-if: fold the whole log again in memory with every definition of
- * program pid replaced by draft (README 6).  *f and *ts are the result
- * (release with fold_cleanup and tstate_free); *count the statements
- * folded.  Changes nothing stored. */
+/* A what-if: fold the whole log again, into a scratch state thrown away
+ * afterwards, with every definition of program pid replaced by draft
+ * (README 6); result(arg, f) is called with the final state (f->ts bound
+ * to it) before it goes.  *count gets the statements folded.  Changes
+ * nothing of the engine's. */
 int	engine_whatif(tier_engine *e, const char *pid, const json *draft,
-	    struct fold *f, tstate **ts, uint64_t *count);
+	    void (*result)(void *, struct fold *), void *arg, uint64_t *count);
 
 #endif
