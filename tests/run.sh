@@ -28,5 +28,7 @@ for t in "$dir"/unit_* "$dir"/http_*; do
 done
 run schemas sh tests/schemas/run.sh
 run tiering-crash python3 tests/tiering/crash.py --lrsd "$lrsd"
+run tiering-scenario python3 tests/scenario/tiering.py --lrsd "$lrsd" \
+    --scale "${SCENARIO_SCALE:-1}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -436,11 +436,15 @@ count_into(const json *P, json *E, const json *fc, int sign)
 			add = contribution(P, c, fc, &unconv);
 			jx_set_num(vals, jx_str(c, "id"),
 			    jx_num(vals, jx_str(c, "id"), 0) + sign * add);
-			if (unconv)
-				jx_set_num(E, "unconverted",
-				    jx_num(E, "unconverted", 0) + sign);
 		}
 	}
+	/* Closed-won deals in a currency the program cannot convert, once
+	 * each, whatever the criteria's filters. */
+	if (json_is_str(json_get(fc, "verb"), TV_CLOSED) &&
+	    json_get(json_get(fc, "ext"), TV_EXT("amount")) &&
+	    fold_rate(P, json_get_str(json_get(fc, "ext"),
+	    TV_EXT("currency"))) < 0)
+		jx_set_num(E, "unconverted", jx_num(E, "unconverted", 0) + sign);
 }
 
 /* Count fact fc (sign 1 or -1) for every enrollment of organisation
