@@ -77,8 +77,10 @@ $(BUILD)/bench: tools/bench.c $(BUILD)/liblrs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ tools/bench.c $(BUILD)/liblrs.a $(LDLIBS)
 
+# TIER_BENCH_ARGS, e.g. "--statements 100000" for a shorter tiering run.
 bench: $(BIN)/lrsd $(BUILD)/bench
 	@$(BUILD)/bench $(BIN)/lrsd $(BENCH_ARGS)
+	@python3 tools/bench_tiering.py --lrsd $(BIN)/lrsd $(TIER_BENCH_ARGS)
 
 clean:
 	rm -rf build build-san build-fuzz bin
