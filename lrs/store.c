@@ -885,19 +885,26 @@ fbatch_free(struct fbatch *b)
 	b->n = 0;
 }
 
+/* The CLOCK_REALTIME instant ms milliseconds from now, for timed waits. */
+static void
+deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Sleep ms milliseconds unless the follower is stopped first. */
 static void
 follower_pause(store_follower *f, int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline(&ts, ms);
 	pthread_mutex_lock(&f->s->mu);
 	if (!f->stop)
 		pthread_cond_timedwait(&f->advanced, &f->s->mu, &ts);
@@ -1050,13 +1057,7 @@ store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms)
 	struct timespec ts;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&f->s->mu);
 	while (f->cursor < seq && !f->stop && rc == 0)
 		rc = pthread_cond_timedwait(&f->advanced, &f->s->mu, &ts);

@@ -80,6 +80,19 @@ sum_fact(void *arg, const json *fc)
 		o->revenue += amt->num * r;
 }
 
+/* The sums of enrollment E's organisation: revenue of its current
+ * period and its first closed deal since the period's start. */
+static void
+org_totals(struct view *v, const json *P, const json *E, struct org_sums *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->P = P;
+	o->from = (int64_t)jx_num(E, "start", 0);
+	o->to = (int64_t)jx_num(E, "end", 0);
+	o->first_deal = -1;
+	each_fact(v, jx_str(E, "account"), sum_fact, o);
+}
+
 /* The enrollments of program pid: their ids in *ids (free each), count. */
 static size_t
 enrollment_ids(struct view *v, const char *pid, char ***ids)
@@ -188,12 +201,7 @@ revenue(struct view *v, const char *pid, const json *P)
 		E = vget(v, 'E', ids[i]);
 		if (E == NULL || jx_str(E, "account") == NULL)
 			continue;
-		memset(&o, 0, sizeof(o));
-		o.P = P;
-		o.from = (int64_t)jx_num(E, "start", 0);
-		o.to = (int64_t)jx_num(E, "end", 0);
-		o.first_deal = -1;
-		each_fact(v, jx_str(E, "account"), sum_fact, &o);
+		org_totals(v, P, E, &o);
 		if (certified(v, jx_str(E, "account")))
 			rc[nc++] = o.revenue;
 		else
@@ -232,12 +240,7 @@ time_to_first(struct view *v, const char *pid, const json *P)
 		if (E == NULL || jx_str(E, "account") == NULL)
 			continue;
 		start = jx_num(E, "start", 0) * 86400e6;
-		memset(&o, 0, sizeof(o));
-		o.P = P;
-		o.from = (int64_t)jx_num(E, "start", 0);
-		o.to = (int64_t)jx_num(E, "end", 0);
-		o.first_deal = -1;
-		each_fact(v, jx_str(E, "account"), sum_fact, &o);
+		org_totals(v, P, E, &o);
 		if (o.first_deal >= start)
 			dd[ndeal++] = (o.first_deal - start) / 86400e6;
 		t = first_cert(v, jx_str(E, "account"), start);
@@ -312,12 +315,7 @@ leaderboard(struct view *v, const char *pid, const json *P)
 		E = vget(v, 'E', ids[i]);
 		if (E == NULL || jx_str(E, "account") == NULL)
 			continue;
-		memset(&o, 0, sizeof(o));
-		o.P = P;
-		o.from = (int64_t)jx_num(E, "start", 0);
-		o.to = (int64_t)jx_num(E, "end", 0);
-		o.first_deal = -1;
-		each_fact(v, jx_str(E, "account"), sum_fact, &o);
+		org_totals(v, P, E, &o);
 		x = json_new(JSON_OBJECT);
 		jx_set_str(x, "organization", jx_str(E, "org"));
 		jx_set_str(x, "tier", jx_str(E, "tier"));

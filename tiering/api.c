@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uuid/uuid.h>
+
 #define KEYMAX 1024
 
 static const char *const kinds[] = {
@@ -169,6 +171,36 @@ def_record(struct view *v, const char *kind, const char *id)
 	return r;
 }
 
+/* A join or leave of organisation group grp by agent, at now, with role
+ * (may be NULL); its authority is set by the caller. */
+static json *
+membership_act(tier_engine *e, const json *agent, const char *verb,
+    const json *grp, const char *role, int64_t now)
+{
+	json *st = json_new(JSON_OBJECT), *ctx, *ext;
+	char id[37], ts[32];
+	uuid_t u;
+
+	(void)e;
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, id);
+	jx_set_str(st, "id", id);
+	json_set(st, "actor", json_clone(agent));
+	json_set(st, "verb", json_new(JSON_OBJECT));
+	jx_set_str(json_get(st, "verb"), "id", verb);
+	json_set(st, "object", json_clone(grp));
+	jx_set_str(st, "timestamp", iso8601_format(now, ts));
+	jx_set_str(st, "version", "1.0.0");
+	if (role) {
+		ctx = json_new(JSON_OBJECT);
+		ext = json_new(JSON_OBJECT);
+		jx_set_str(ext, TV_EXT("role"), role);
+		json_set(ctx, "extensions", ext);
+		json_set(st, "context", ctx);
+	}
+	return st;
+}
+
 /* The roster: join/leave statements for each change against now. */
 static int
 roster(tier_engine *e, struct http_req *req, struct http_resp *resp,
@@ -176,7 +208,7 @@ roster(tier_engine *e, struct http_req *req, struct http_resp *resp,
 {
 	const json *want = json_get(body, "members");
 	struct view v;
-	json **acts = NULL, *st, *grp, *ctx, *ext;
+	json **acts = NULL, *st, *grp;
 	size_t n = 0, i, k;
 	char ok[KEYMAX], lk[KEYMAX];
 	const char *role, *at;
@@ -204,19 +236,7 @@ roster(tier_engine *e, struct http_req *req, struct http_resp *resp,
 		if (at && strcmp(at, ok) == 0 && ((!wr && !role) ||
 		    (wr && role && strcmp(wr, role) == 0)))
 			continue;
-		st = engine_statement(e, "x", "x", "x", NULL, v.f.now, "x", NULL);
-		json_set(st, "actor", json_clone(a));
-		json_set(st, "verb", json_new(JSON_OBJECT));
-		jx_set_str(json_get(st, "verb"), "id", TV_JOIN);
-		json_set(st, "object", json_clone(grp));
-		json_del(st, "authority");
-		if (wr) {
-			ctx = json_new(JSON_OBJECT);
-			ext = json_new(JSON_OBJECT);
-			jx_set_str(ext, TV_EXT("role"), wr);
-			json_set(ctx, "extensions", ext);
-			json_set(st, "context", ctx);
-		}
+		st = membership_act(e, a, TV_JOIN, grp, wr, v.f.now);
 		acts = xrealloc(acts, (n + 1) * sizeof(*acts));
 		acts[n++] = st;
 	}
@@ -234,12 +254,8 @@ roster(tier_engine *e, struct http_req *req, struct http_resp *resp,
 					break;
 			if (k < want->n || L == NULL)
 				continue;
-			st = engine_statement(e, "x", "x", "x", NULL, v.f.now, "x", NULL);
-			json_set(st, "actor", json_clone(json_get(L, "agent")));
-			json_set(st, "verb", json_new(JSON_OBJECT));
-			jx_set_str(json_get(st, "verb"), "id", TV_LEAVE);
-			json_set(st, "object", json_clone(grp));
-			json_del(st, "authority");
+			st = membership_act(e, json_get(L, "agent"), TV_LEAVE, grp,
+			    NULL, v.f.now);
 			acts = xrealloc(acts, (n + 1) * sizeof(*acts));
 			acts[n++] = st;
 		}

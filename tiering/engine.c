@@ -141,8 +141,8 @@ engine_statement(tier_engine *e, const char *actor_name, const char *verb,
     const char *object, json *payload, int64_t at, const char *auth,
     const char *id)
 {
-	json *st = json_new(JSON_OBJECT), *a, *acct, *v, *o, *res, *ext;
-	char buf[1024], ts[32], uid[37];
+	json *st, *res, *ext;
+	char vb[1024], ob[1024], uid[37];
 	uuid_t u;
 
 	if (id == NULL) {
@@ -150,25 +150,9 @@ engine_statement(tier_engine *e, const char *actor_name, const char *verb,
 		uuid_unparse_lower(u, uid);
 		id = uid;
 	}
-	json_set(st, "id", json_new_str(id));
-	a = json_new(JSON_OBJECT);
-	acct = json_new(JSON_OBJECT);
-	json_set(a, "objectType", json_new_str("Agent"));
-	json_set(acct, "homePage", json_new_str(e->home));
-	json_set(acct, "name", json_new_str(actor_name));
-	json_set(a, "account", acct);
-	json_set(st, "actor", a);
-	v = json_new(JSON_OBJECT);
-	snprintf(buf, sizeof(buf), TV_NS "/verbs/%s", verb);
-	json_set(v, "id", json_new_str(buf));
-	json_set(v, "display", json_new(JSON_OBJECT));
-	json_set(json_get(v, "display"), "en-US", json_new_str(verb));
-	json_set(st, "verb", v);
-	o = json_new(JSON_OBJECT);
-	json_set(o, "objectType", json_new_str("Activity"));
-	snprintf(buf, sizeof(buf), TV_NS "/%s", object);
-	json_set(o, "id", json_new_str(buf));
-	json_set(st, "object", o);
+	snprintf(vb, sizeof(vb), TV_NS "/verbs/%s", verb);
+	snprintf(ob, sizeof(ob), TV_NS "/%s", object);
+	st = fold_statement(e->home, id, actor_name, vb, ob, at, auth);
 	if (payload) {
 		res = json_new(JSON_OBJECT);
 		ext = json_new(JSON_OBJECT);
@@ -176,11 +160,6 @@ engine_statement(tier_engine *e, const char *actor_name, const char *verb,
 		json_set(res, "extensions", ext);
 		json_set(st, "result", res);
 	}
-	json_set(st, "timestamp", json_new_str(iso8601_format(at, ts)));
-	a = json_clone(json_get(st, "actor"));
-	json_set(json_get(a, "account"), "name", json_new_str(auth));
-	json_set(st, "authority", a);
-	json_set(st, "version", json_new_str("1.0.0"));
 	return st;
 }
 

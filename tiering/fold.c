@@ -155,16 +155,38 @@ defbody(struct fold *f, const char *kind, const char *id)
 
 /* --- outcomes --- */
 
-static json *
-engine_agent(struct fold *f, const char *name)
+json *
+fold_statement(const char *home, const char *id, const char *actor_name,
+    const char *verb, const char *object, int64_t at, const char *auth_name)
 {
-	json *a = json_new(JSON_OBJECT), *acct = json_new(JSON_OBJECT);
+	json *st = json_new(JSON_OBJECT), *a, *acct, *v, *o;
+	const char *disp = strrchr(verb, '/');
+	char ts[32];
 
+	json_set(st, "id", json_new_str(id));
+	a = json_new(JSON_OBJECT);
+	acct = json_new(JSON_OBJECT);
 	json_set(a, "objectType", json_new_str("Agent"));
-	json_set(acct, "homePage", json_new_str(f->home));
-	json_set(acct, "name", json_new_str(name));
+	json_set(acct, "homePage", json_new_str(home));
+	json_set(acct, "name", json_new_str(actor_name));
 	json_set(a, "account", acct);
-	return a;
+	json_set(st, "actor", a);
+	v = json_new(JSON_OBJECT);
+	json_set(v, "id", json_new_str(verb));
+	json_set(v, "display", json_new(JSON_OBJECT));
+	json_set(json_get(v, "display"), "en-US",
+	    json_new_str(disp ? disp + 1 : verb));
+	json_set(st, "verb", v);
+	o = json_new(JSON_OBJECT);
+	json_set(o, "objectType", json_new_str("Activity"));
+	json_set(o, "id", json_new_str(object));
+	json_set(st, "object", o);
+	json_set(st, "timestamp", json_new_str(iso8601_format(at, ts)));
+	a = json_clone(json_get(st, "actor"));
+	json_set(json_get(a, "account"), "name", json_new_str(auth_name));
+	json_set(st, "authority", a);
+	json_set(st, "version", json_new_str("1.0.0"));
+	return st;
 }
 
 /* Record an outcome: verb, object id, the definition it follows
@@ -175,9 +197,8 @@ outcome(struct fold *f, const char *verb, const char *objid,
     const char *defkind, const char *defid, const json *subject,
     const char *subjkey, const char *kind, json *details)
 {
-	char text[4096], id[37], now[32], defname[512];
-	json *st = json_new(JSON_OBJECT), *v, *o, *ctx, *ref, *ext, *res;
-	const char *disp = strrchr(verb, '/') + 1;
+	char text[4096], id[37], defname[512];
+	json *st, *ctx, *ref, *ext, *res;
 	json *r = def(f, defkind, defid);
 
 	snprintf(defname, sizeof(defname), "%s/%s@%.0f", defkind, defid,
@@ -185,17 +206,8 @@ outcome(struct fold *f, const char *verb, const char *objid,
 	snprintf(text, sizeof(text), "%s|%s|%s|%s", defname, subjkey, kind,
 	    f->cause);
 	fold_uuid5(text, id);
-	json_set(st, "id", json_new_str(id));
-	json_set(st, "actor", engine_agent(f, TV_ENGINE));
-	v = json_new(JSON_OBJECT);
-	json_set(v, "id", json_new_str(verb));
-	json_set(v, "display", json_new(JSON_OBJECT));
-	json_set(json_get(v, "display"), "en-US", json_new_str(disp));
-	json_set(st, "verb", v);
-	o = json_new(JSON_OBJECT);
-	json_set(o, "objectType", json_new_str("Activity"));
-	json_set(o, "id", json_new_str(objid));
-	json_set(st, "object", o);
+	st = fold_statement(f->home, id, TV_ENGINE, verb, objid, f->now,
+	    TV_ENGINE);
 	res = json_new(JSON_OBJECT);
 	ext = json_new(JSON_OBJECT);
 	jx_set_str(details, "kind", kind);
@@ -212,10 +224,6 @@ outcome(struct fold *f, const char *verb, const char *objid,
 	json_set(ext, TV_EXT("subject"), json_clone(subject));
 	json_set(ctx, "extensions", ext);
 	json_set(st, "context", ctx);
-	iso(f->now, now);
-	json_set(st, "timestamp", json_new_str(now));
-	json_set(st, "authority", engine_agent(f, TV_ENGINE));
-	json_set(st, "version", json_new_str("1.0.0"));
 	json_push(f->outcomes, st);
 	return json_get_str(st, "id");
 }

@@ -78,6 +78,13 @@ int	fold_each_fact(struct fold *f, int kind, const char *owner,
 /* How many units of program P's currency one unit of cur is worth; -1
  * when cur cannot be converted. */
 double	fold_rate(const json *P, const char *cur);
+/* A new statement in the engine's shape (caller owns it): id; actor an
+ * Agent with account (home, actor_name); verb (displayed as its IRI's
+ * last segment); an Activity object; timestamp at; authority the account
+ * (home, auth_name); version 1.0.0. */
+json	*fold_statement(const char *home, const char *id, const char *actor_name,
+	    const char *verb, const char *object, int64_t at,
+	    const char *auth_name);
 /* A name-based UUID (v5) of text, lower-case, into out. */
 void	fold_uuid5(const char *text, char out[37]);
 

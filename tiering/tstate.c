@@ -180,16 +180,7 @@ tstate_dirty(tstate *ts, int kind, const char *id)
 void
 tstate_del(tstate *ts, int kind, const char *id)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
-
-	if (e == NULL)
-		e = add(ts, key, NULL);
-	else
-		free(key);
-	json_free(e->j);
-	e->j = NULL;
-	e->dirty = 1;
+	tstate_put(ts, kind, id, NULL);
 }
 
 int

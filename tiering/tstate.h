@@ -43,7 +43,8 @@ void	 tstate_clear(tstate *ts);
  * (*n of them; free each and the array).  LMDB code. */
 int	 tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids,
 	    size_t *n);
-/* Set entity (kind, id) to j (taken), replacing any; it is dirty. */
+/* Set entity (kind, id) to j (taken; NULL deletes), replacing any; it is
+ * dirty. */
 void	 tstate_put(tstate *ts, int kind, const char *id, json *j);
 /* Drop from the cache the clean entities of the kinds listed (a string of
  * kind bytes), e.g. write-once records after a flush.  Nothing is dropped
