@@ -847,7 +847,6 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 	store *s = f->s;
 	struct store_entry e;
 	MDB_txn *txn = NULL;
-	MDB_val rec;
 	uint64_t seq;
 	int rc;
 
@@ -860,12 +859,8 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return map_rc(rc);
 	for (seq = cursor + 1; seq <= last; seq++) {
-		if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		if ((rc = store_entry_at(txn, s, seq, &e)) != 0)
 			break;
-		e.seq = seq;
-		e.text = (const char *)rec.mv_data + REC_HDR;
-		e.len = rec.mv_size - REC_HDR;
-		e.stored = (int64_t)be64_get((uint8_t *)rec.mv_data + 1);
 		b->items[b->n++] = f->ops->prepare(f->arg, &e);
 	}
 	mdb_txn_abort(txn);
@@ -1180,6 +1175,44 @@ store_get_seq(MDB_txn *txn, store *s, uint64_t seq, const char **text,
 	*text = (const char *)rec.mv_data + REC_HDR;
 	*len = rec.mv_size - REC_HDR;
 	return STORE_OK;
+}
+
+int
+store_entry_at(MDB_txn *txn, store *s, uint64_t seq, struct store_entry *out)
+{
+	MDB_val rec, k, d;
+	json *st = NULL;
+	uint8_t id[16];
+	int rc;
+
+	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		return map_rc(rc);
+	out->seq = seq;
+	out->text = (const char *)rec.mv_data + REC_HDR;
+	out->len = rec.mv_size - REC_HDR;
+	out->stored = (int64_t)be64_get((uint8_t *)rec.mv_data + 1);
+	out->voided_by = 0;
+	if (!(((uint8_t *)rec.mv_data)[0] & REC_VOIDED))
+		return STORE_OK;
+	/* Voided: the voiding statement's number is kept by target id. */
+	if (json_parse(out->text, out->len, 64, &st, NULL, 0) != 0 ||
+	    uuid_of(json_get(st, "id"), id) != 0) {
+		json_free(st);
+		return STORE_EIO;
+	}
+	json_free(st);
+	k.mv_size = 16;
+	k.mv_data = id;
+	rc = mdb_get(txn, s->voids, &k, &d);
+	if (rc == 0 && d.mv_size == 8)
+		out->voided_by = be64_get(d.mv_data);
+	return rc == MDB_NOTFOUND ? STORE_OK : map_rc(rc);
+}
+
+int
+store_seq_of(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
+{
+	return map_rc(id_get(txn, s, id, seq));
 }
 
 uint64_t

@@ -134,7 +134,18 @@ struct store_entry {
 	const char	*text;		/* the statement as stored (JSON) */
 	size_t		 len;
 	int64_t		 stored;	/* microseconds */
+	/* The sequence number of the statement that voids this one (0 when
+	 * none); voided_by < seq means it was voided before it arrived. */
+	uint64_t	 voided_by;
 };
+
+/* Statement number seq as an entry (text valid until txn ends);
+ * STORE_ENOTFOUND past the end. */
+int	store_entry_at(MDB_txn *txn, store *s, uint64_t seq,
+	    struct store_entry *out);
+/* The sequence number of the statement with id, STORE_ENOTFOUND. */
+int	store_seq_of(MDB_txn *txn, store *s, const uint8_t id[16],
+	    uint64_t *seq);
 
 struct store_follow_ops {
 	/* Turn an entry into the follower's item (may return NULL to have

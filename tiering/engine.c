@@ -17,9 +17,35 @@
 #define DAY_US	86400000000LL
 
 struct item {
-	json	*st;
-	int64_t	 stored;
+	json		*st;
+	uint64_t	 seq, voided_by;
+	int64_t		 stored;
 };
+
+/* The fold's reader of the log: statement id's number and text, through
+ * the transaction in *arg (the batch's, or a what-if's read). */
+struct logread {
+	store	*st;
+	MDB_txn	*txn;
+};
+
+static int
+log_load(void *arg, const char *id, uint64_t *seq, json **out)
+{
+	struct logread *lr = arg;
+	struct store_entry en;
+	uint8_t u[16];
+	int rc;
+
+	*out = NULL;
+	if (uuid_parse(id, u) != 0)
+		return STORE_ENOTFOUND;
+	if ((rc = store_seq_of(lr->txn, lr->st, u, seq)) != 0 ||
+	    (rc = store_entry_at(lr->txn, lr->st, *seq, &en)) != 0)
+		return rc;
+	return json_parse(en.text, en.len, 1000, out, NULL, 0) == 0 ? 0 :
+	    STORE_EIO;
+}
 
 static void *
 prepare(void *arg, const struct store_entry *en)
@@ -36,6 +62,8 @@ prepare(void *arg, const struct store_entry *en)
 	}
 	it = xmalloc(sizeof(*it));
 	it->st = st;
+	it->seq = en->seq;
+	it->voided_by = en->voided_by;
 	it->stored = en->stored;
 	return it;
 }
@@ -85,6 +113,7 @@ static int
 apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 {
 	tier_engine *e = arg;
+	struct logread lr = { e->st, txn };
 	struct item *it;
 	size_t i;
 	int rc = 0;
@@ -97,10 +126,13 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 			goto out;
 		e->reload = 0;
 	}
+	e->fold.load = log_load;
+	e->fold.load_arg = &lr;
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((it = items[i]) == NULL)
 			continue;
-		rc = fold_apply(&e->fold, it->st, it->stored);
+		rc = fold_apply(&e->fold, it->st, it->seq, it->stored,
+		    it->voided_by);
 		/* Outcomes go into the log right after their cause. */
 		if (rc == 0)
 			rc = put_outcomes(e, txn);
@@ -108,11 +140,12 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	if (rc == 0)
 		rc = tstate_flush(e->ts);
 out:
+	e->fold.load = NULL;
 	/* The parsed entities stay cached for the next batch, but for the
 	 * write-once ones (facts, statement refs); after a failure nothing
 	 * cached can be trusted. */
 	if (rc == 0)
-		tstate_evict(e->ts, "FGS");
+		tstate_evict(e->ts, "FG");
 	else
 		tstate_clear(e->ts);
 	tstate_bind(e->ts, NULL);
@@ -470,23 +503,19 @@ scratch_close(struct scratch *sc)
 /* Fold one statement of the log into a what-if, with the draft in place
  * of program pid's definitions. */
 static void
-whatif_one(tier_engine *e, struct fold *f, json *st, const char *obj,
-    const json *draft)
+whatif_one(struct fold *f, json *st, const struct store_entry *en,
+    const char *obj, const json *draft)
 {
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	const char *oid = json_get_str(json_get(st, "object"), "id");
 	const char *auth = json_get_str(json_get(json_get(st, "authority"),
-	    "account"), "name"), *sv = json_get_str(st, "stored");
-	int64_t stored = 0;
+	    "account"), "name");
 
-	(void)e;
 	if (auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
 	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0)
 		json_set(jx_obj(json_get(st, "result"), "extensions"),
 		    TV_EXT("payload"), json_clone(draft));
-	if (sv)
-		iso8601_parse(sv, strlen(sv), 1, &stored);
-	fold_apply(f, st, stored);
+	fold_apply(f, st, en->seq, en->stored, en->voided_by);
 	json_free(f->outcomes);
 	f->outcomes = json_new(JSON_ARRAY);
 }
@@ -501,8 +530,8 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	tstate *ts = NULL;
 	store_read *r = NULL;
 	MDB_txn *txn = NULL;
-	const char *text;
-	size_t len;
+	struct store_entry en;
+	struct logread lr;
 	uint64_t seq, last;
 	json *st;
 	int rc;
@@ -523,16 +552,19 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	/* The draft holds from the start, as if defined before everything. */
 	st = engine_statement(e, "what-if", "defined", obj + strlen(TV_NS) + 1,
 	    json_clone(draft), 0, TV_ADMIN, "00000000-0000-4000-8000-000000000000");
-	fold_apply(&f, st, 0);
+	fold_apply(&f, st, 0, 0, 0);
 	json_free(st);
+	lr.st = e->st;
+	lr.txn = store_read_txn(r);
+	f.load = log_load;
+	f.load_arg = &lr;
 	for (seq = 1; seq <= last && rc == 0; seq++) {
-		if ((rc = store_get_seq(store_read_txn(r), e->st, seq, &text,
-		    &len)) != 0)
+		if ((rc = store_entry_at(store_read_txn(r), e->st, seq, &en)) != 0)
 			break;
 		st = NULL;
-		if (json_parse(text, len, 1000, &st, NULL, 0) == 0 &&
+		if (json_parse(en.text, en.len, 1000, &st, NULL, 0) == 0 &&
 		    !fold_is_outcome(st)) {
-			whatif_one(e, &f, st, obj, draft);
+			whatif_one(&f, st, &en, obj, draft);
 			(*count)++;
 		}
 		json_free(st);
@@ -546,7 +578,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 				break;
 			}
 			txn = NULL;
-			tstate_evict(ts, "FGS");
+			tstate_evict(ts, "FG");
 			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 				break;
 			tstate_bind(ts, txn);

@@ -421,19 +421,19 @@ contribution(const json *P, const json *c, const json *fc, int *unconv)
 
 /* Add (sign 1) or take away (-1) fact fc to/from the counts of
  * enrollment E of program P when its period holds the fact. */
-static void
+static int
 count_into(const json *P, json *E, const json *fc, int sign)
 {
 	int64_t day = jx_day((int64_t)jx_num(fc, "t", 0));
 	const json *tiers = json_get(P, "tiers"), *cs, *c;
 	json *vals;
 	size_t ti, ci;
-	int unconv;
+	int unconv, changed = 0;
 	double add;
 
 	if (json_is_str(json_get(E, "status"), "ended") ||
 	    day < jx_num(E, "start", 0) || day > jx_num(E, "end", 0))
-		return;
+		return 0;
 	vals = jx_obj(E, "values");
 	for (ti = 0; tiers && ti < tiers->n; ti++) {
 		cs = json_get(tiers->vals[ti], "criteria");
@@ -444,6 +444,7 @@ count_into(const json *P, json *E, const json *fc, int sign)
 			add = contribution(P, c, fc, &unconv);
 			jx_set_num(vals, jx_str(c, "id"),
 			    jx_num(vals, jx_str(c, "id"), 0) + sign * add);
+			changed = 1;
 		}
 	}
 	/* Closed-won deals in a currency the program cannot convert, once
@@ -451,12 +452,15 @@ count_into(const json *P, json *E, const json *fc, int sign)
 	if (json_is_str(json_get(fc, "verb"), TV_CLOSED) &&
 	    json_get(json_get(fc, "ext"), TV_EXT("amount")) &&
 	    fold_rate(P, json_get_str(json_get(fc, "ext"),
-	    TV_EXT("currency"))) < 0)
+	    TV_EXT("currency"))) < 0) {
 		jx_set_num(E, "unconverted", jx_num(E, "unconverted", 0) + sign);
+		changed = 1;
+	}
+	return changed;
 }
 
 /* Count fact fc (sign 1 or -1) for every enrollment of organisation
- * orgkey. */
+ * orgkey; touch the organisation when a count changed. */
 static void
 count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 {
@@ -474,8 +478,10 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
 		if ((E = get(f, 'E', ek, 0)) == NULL)
 			continue;
-		count_into(P, E, fc, sign);
-		dirty(f, 'E', ek);
+		if (count_into(P, E, fc, sign)) {
+			dirty(f, 'E', ek);
+			touch(f, orgkey);
+		}
 	}
 }
 
@@ -500,7 +506,7 @@ recount_fact(struct fold *f, const json *fc, void *arg)
 		if (at == NULL || strcmp(at, r->orgkey) != 0)
 			return;
 	}
-	count_into(r->P, r->E, fc, 1);
+	(void)count_into(r->P, r->E, fc, 1);
 }
 
 static void
@@ -607,7 +613,7 @@ cert_outcome(struct fold *f, const char *cid, const json *L, const char *lk,
 }
 
 /* Bring learner L's certification cid in line with its evidence. */
-static void
+static int
 cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 {
 	const json *C = defbody(f, "certifications", cid);
@@ -616,7 +622,7 @@ cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 	const char *kind = NULL;
 
 	if (C == NULL)
-		return;
+		return 0;
 	a = derive_award(json_get(json_get(L, "ev"), cid));
 	/* No validity_days: it never expires. */
 	valid_us = json_get(C, "validity_days") ?
@@ -625,8 +631,9 @@ cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 		if (rec && !json_is_str(json_get(rec, "status"), "revoked")) {
 			jx_set_str(rec, "status", "revoked");
 			cert_outcome(f, cid, L, lk, TV_REVOKED, "revoked", rec);
+			return 1;
 		}
-		return;
+		return 0;
 	}
 	if (rec == NULL || json_is_str(json_get(rec, "status"), "revoked")) {
 		kind = "awarded";
@@ -637,7 +644,7 @@ cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 	} else {
 		old = jx_num(rec, "awarded", 0);
 		if (a == old)
-			return;
+			return 0;
 		kind = a > old ? "renewed" : NULL;
 		if (kind == NULL)
 			cert_outcome(f, cid, L, lk, TV_REVOKED, "revoked", rec);
@@ -651,16 +658,23 @@ cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 		jx_set_str(rec, "status", "expired");
 		cert_outcome(f, cid, L, lk, TV_EXPIRED, "expired", rec);
 	}
+	return 1;
 }
 
-static void
+/* Every certification of L in line with its evidence; nonzero when any
+ * changed (L is then dirty). */
+static int
 certs_update(struct fold *f, json *L, const char *lk)
 {
 	json *cs = json_get(f->defs, "certifications");
 	size_t i;
+	int changed = 0;
 
 	for (i = 0; cs && i < cs->n; i++)
-		cert_update(f, L, lk, cs->keys[i]);
+		changed |= cert_update(f, L, lk, cs->keys[i]);
+	if (changed)
+		dirty(f, 'L', lk);
+	return changed;
 }
 
 /* Expire L's certifications whose time has come. */
@@ -677,6 +691,7 @@ certs_expire(struct fold *f, json *L, const char *lk)
 		    jx_num(rec, "expires", 0) <= (double)f->now &&
 		    def(f, "certifications", certs->keys[i])) {
 			jx_set_str(rec, "status", "expired");
+			dirty(f, 'L', lk);
 			cert_outcome(f, certs->keys[i], L, lk, TV_EXPIRED,
 			    "expired", rec);
 		}
@@ -724,14 +739,14 @@ raised_to(const json *skill, const json *r, const json *fc)
 
 /* Bring learner L's skill levels in line with its evidence index: the
  * highest level any non-voided evidence reaches (README 5). */
-static void
+static int
 skills_update(struct fold *f, json *L, const char *lk)
 {
 	json *profs = json_get(f->defs, "skill-profiles"), *have, *d;
 	const json *P, *sk, *list;
 	char key[KEYMAX], obj[KEYMAX], subj[2 * KEYMAX];
 	size_t i, k, x;
-	int best, old;
+	int best, old, changed = 0;
 
 	for (i = 0; profs && i < profs->n; i++) {
 		if ((P = defbody(f, "skill-profiles", profs->keys[i])) == NULL)
@@ -766,8 +781,10 @@ skills_update(struct fold *f, json *L, const char *lk)
 			outcome(f, TV_VERB("leveled"), obj, "skill-profiles",
 			    profs->keys[i], json_get(L, "agent"), subj, "leveled", d);
 			dirty(f, 'L', lk);
+			changed = 1;
 		}
 	}
+	return changed;
 }
 
 /* --- the evidence index ---
@@ -789,7 +806,7 @@ pair(double v, const char *sid)
 }
 
 /* Add fact fc (of statement sid) to L's evidence index. */
-static void
+static int
 ev_add(struct fold *f, json *L, const json *fc)
 {
 	json *cs = json_get(f->defs, "certifications"), *ev, *lists;
@@ -800,7 +817,7 @@ ev_add(struct fold *f, json *L, const json *fc)
 	double t = jx_num(fc, "t", 0);
 	char key[KEYMAX];
 	size_t i, w, r, k;
-	int l;
+	int l, added = 0;
 
 	for (i = 0; cs && i < cs->n; i++) {
 		if ((C = defbody(f, "certifications", cs->keys[i])) == NULL)
@@ -812,8 +829,10 @@ ev_add(struct fold *f, json *L, const json *fc)
 			while (reqs && lists->n < reqs->n)
 				json_push(lists, json_new(JSON_ARRAY));
 			for (r = 0; reqs && r < reqs->n; r++)
-				if (meets(reqs->vals[r], fc))
+				if (meets(reqs->vals[r], fc)) {
 					json_push(lists->vals[r], pair(t, sid));
+					added++;
+				}
 		}
 	}
 	for (i = 0; profs && i < profs->n; i++) {
@@ -829,9 +848,11 @@ ev_add(struct fold *f, json *L, const json *fc)
 				    jx_str(sk->vals[k], "id"));
 				json_push(jx_arr(jx_obj(L, "sev"), key),
 				    pair(l, sid));
+				added++;
 			}
 		}
 	}
+	return added;
 }
 
 /* Remove every entry of statement sid from the lists below j. */
@@ -862,7 +883,7 @@ ev_remove(json *j, const char *sid)
 static void
 ev_rebuild_fact(struct fold *f, const json *fc, void *arg)
 {
-	ev_add(f, arg, fc);
+	(void)ev_add(f, arg, fc);
 }
 
 /* Rebuild L's evidence index from its facts (a definition changed). */
@@ -942,8 +963,16 @@ learner_sync(struct fold *f, json *L, const char *lk)
 			json_free(m);
 	}
 	json_free(valid);
-	jx_set_str(jx_obj(L, "cur"), "org", org);
-	dirty(f, 'L', lk);
+	{
+		const json *w = json_get(json_get(L, "cur"), "org");
+		int same = org ? json_is_str(w, org) :
+		    (w == NULL || w->type == JSON_NULL);
+
+		if (!same) {
+			jx_set_str(jx_obj(L, "cur"), "org", org);
+			dirty(f, 'L', lk);
+		}
+	}
 	watch_update(f, L, lk);
 }
 
@@ -1527,7 +1556,7 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
     int join, uint64_t seq)
 {
 	char lk[KEYMAX], ok[KEYMAX];
-	json *L = learner(f, json_get(st, "actor"), lk, sizeof(lk)), *ms, *e, *S;
+	json *L = learner(f, json_get(st, "actor"), lk, sizeof(lk)), *ms, *e;
 	const json *role = json_get(json_get(json_get(st, "context"),
 	    "extensions"), TV_EXT("role"));
 	json *before;
@@ -1561,66 +1590,77 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 	if (join)
 		ever_add(f, ok, lk);
 	touch(f, ok);
-	S = get(f, 'S', sid, 1);
-	jx_set_str(S, "l", lk);
-	jx_set_str(S, "k", "m");
-	dirty(f, 'S', sid);
+	dirty(f, 'L', lk);
 	reattribute(f, L, lk, before);
 	json_free(before);
 	learner_sync(f, L, lk);
 }
 
-/* Statement sid is voided: take back what it did. */
+/* Statement tid is voided by the statement being applied (number seq):
+ * take back what it did.  A target stored after its voiding statement is
+ * skipped when it arrives (fold_apply), so only earlier ones are undone. */
 static void
-unvoid(struct fold *f, const char *sid)
+unvoid(struct fold *f, const char *tid, uint64_t seq)
 {
-	json *S = get(f, 'S', sid, 1), *L, *ms, *before, *fc;
-	char lk[KEYMAX], fk[KEYMAX], ok[KEYMAX];
-	const char *at;
+	json *st = NULL, *L, *ms, *before, *fc;
+	char lk[KEYMAX], fk[3 * KEYMAX], ok[KEYMAX];
+	const char *verb, *at, *auth;
+	uint64_t tseq = 0;
+	int64_t t;
 	size_t i;
 
-	json_set(S, "void", json_new_bool(1));
-	dirty(f, 'S', sid);
-	snprintf(fk, sizeof(fk), "%s", jx_str(S, "fk") ? jx_str(S, "fk") : "");
-	if (jx_str(S, "o")) {		/* an organisation's own fact */
-		snprintf(ok, sizeof(ok), "%s", jx_str(S, "o"));
+	if (f->load == NULL || f->load(f->load_arg, tid, &tseq, &st) != 0 ||
+	    st == NULL || tseq >= seq)
+		goto out;
+	verb = json_get_str(json_get(st, "verb"), "id");
+	auth = json_get_str(json_get(json_get(st, "authority"), "account"),
+	    "name");
+	if (verb == NULL || strcmp(verb, TV_VOIDED) == 0 ||
+	    (auth && strncmp(auth, TV_ENGINE, strlen(TV_ENGINE)) == 0))
+		goto out;	/* voiding voids, and the engine's acts stay */
+	t = ts_of(st);
+	if (fold_group_key(json_get(st, "actor"), ok, sizeof(ok)) == 0 ||
+	    fold_group_key(json_get(json_get(st, "context"), "team"), ok,
+	    sizeof(ok)) == 0) {
+		fold_fact_key(ok, t, tid, fk, sizeof(fk));
 		if ((fc = get(f, 'G', fk, 0)) != NULL) {
 			count_fact(f, ok, fc, -1);
-			touch(f, ok);
 			tstate_del(f->ts, 'G', fk);
 		}
-		return;
+		goto out;
 	}
-	if (jx_str(S, "l") == NULL)
-		return;			/* not seen yet: skipped on arrival */
-	snprintf(lk, sizeof(lk), "%s", jx_str(S, "l"));
-	if ((L = get(f, 'L', lk, 0)) == NULL)
-		return;
-	if (json_is_str(json_get(S, "k"), "m")) {
+	if ((L = learner(f, json_get(st, "actor"), lk, sizeof(lk))) == NULL)
+		goto out;
+	if (strcmp(verb, TV_JOIN) == 0 || strcmp(verb, TV_LEAVE) == 0) {
 		ms = jx_arr(L, "mship");
 		before = json_clone(ms);
 		for (i = 0; i < ms->n; i++)
-			if (json_is_str(json_get(ms->vals[i], "sid"), sid)) {
+			if (json_is_str(json_get(ms->vals[i], "sid"), tid)) {
 				jx_remove(ms, i);
 				break;
 			}
 		reattribute(f, L, lk, before);
 		json_free(before);
-	} else if ((fc = get(f, 'F', fk, 0)) != NULL) {
-		at = fold_org_at(L, (int64_t)jx_num(fc, "t", 0), NULL);
-		if (at) {
-			snprintf(ok, sizeof(ok), "%s", at);
-			count_fact(f, ok, fc, -1);
-			touch(f, ok);
-		}
-		tstate_del(f->ts, 'F', fk);
-		ev_remove(json_get(L, "ev"), sid);
-		ev_remove(json_get(L, "sev"), sid);
-		certs_update(f, L, lk);
-		skills_update(f, L, lk);
+		dirty(f, 'L', lk);
+		learner_sync(f, L, lk);
+		goto out;
 	}
+	fold_fact_key(lk, t, tid, fk, sizeof(fk));
+	if ((fc = get(f, 'F', fk, 0)) == NULL)
+		goto out;
+	at = fold_org_at(L, t, NULL);
+	if (at) {
+		snprintf(ok, sizeof(ok), "%s", at);
+		count_fact(f, ok, fc, -1);
+	}
+	tstate_del(f->ts, 'F', fk);
+	ev_remove(json_get(L, "ev"), tid);
+	ev_remove(json_get(L, "sev"), tid);
 	dirty(f, 'L', lk);
-	learner_sync(f, L, lk);
+	if (certs_update(f, L, lk) | skills_update(f, L, lk))
+		learner_sync(f, L, lk);
+out:
+	json_free(st);
 }
 
 /* Find the organisation id of account key orgkey (NULL: not defined). */
@@ -1663,20 +1703,13 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	const json *team = json_get(json_get(st, "context"), "team");
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
-	json *fc = fact_of(st, sid, t), *L, *S;
+	json *fc = fact_of(st, sid, t), *L;
 
 	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
 	    fold_group_key(team, ok, sizeof(ok)) == 0) {
-		if (get(f, 'O', ok, 1) != NULL)
-			dirty(f, 'O', ok);
 		fold_fact_key(ok, t, sid, fk, sizeof(fk));
 		tstate_put(f->ts, 'G', fk, fc);
-		S = get(f, 'S', sid, 1);
-		jx_set_str(S, "o", ok);
-		jx_set_str(S, "fk", fk);
-		dirty(f, 'S', sid);
 		count_fact(f, ok, fc, 1);
-		touch(f, ok);
 		if (verb && strcmp(verb, TV_VERB("signed")) == 0)
 			agreement(f, st, ok, t);
 		return;
@@ -1687,25 +1720,15 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	}
 	fold_fact_key(lk, t, sid, fk, sizeof(fk));
 	tstate_put(f->ts, 'F', fk, fc);
-	dirty(f, 'L', lk);
-	S = get(f, 'S', sid, 1);
-	jx_set_str(S, "l", lk);
-	jx_set_str(S, "k", "f");
-	jx_set_str(S, "fk", fk);
-	dirty(f, 'S', sid);
-	ev_add(f, L, fc);
 	at = fold_org_at(L, t, NULL);
 	if (at) {
 		snprintf(ok, sizeof(ok), "%s", at);
 		count_fact(f, ok, fc, 1);
-		touch(f, ok);
 	}
-	if (json_get(L, "sev"))
-		skills_update(f, L, lk);
-	if (json_get(L, "ev") && verb && (strcmp(verb, TV_PASSED) == 0 ||
-	    strcmp(verb, TV_COMPLETED) == 0))
-		certs_update(f, L, lk);
-	if (json_get(L, "skills") || json_get(L, "certs"))
+	if (ev_add(f, L, fc) == 0)
+		return;
+	dirty(f, 'L', lk);
+	if (certs_update(f, L, lk) | skills_update(f, L, lk))
 		learner_sync(f, L, lk);
 }
 
@@ -1972,11 +1995,12 @@ cmp_pstr(const void *a, const void *b)
 }
 
 int
-fold_apply(struct fold *f, const json *st, int64_t stored)
+fold_apply(struct fold *f, const json *st, uint64_t seq, int64_t stored,
+    uint64_t voided_by)
 {
 	const char *sid = json_get_str(st, "id"), *auth = authority_name(st);
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
-	const json *obj = json_get(st, "object"), *S;
+	const json *obj = json_get(st, "object");
 	int64_t t = ts_of(st);
 	size_t i;
 
@@ -1985,8 +2009,7 @@ fold_apply(struct fold *f, const json *st, int64_t stored)
 	if (!f->simulated && stored > f->now)
 		f->now = stored;
 	f->cause = sid;
-	S = get(f, 'S', sid, 0);
-	if (S && json_get(S, "void") && json_get(S, "void")->type == JSON_TRUE)
+	if (voided_by && voided_by < seq)
 		goto out;	/* voided before it arrived */
 	if (auth && strcmp(auth, TV_ENGINE) == 0)
 		tick(f, st);
@@ -1995,7 +2018,7 @@ fold_apply(struct fold *f, const json *st, int64_t stored)
 	else if (strcmp(verb, TV_VOIDED) == 0) {
 		if (json_is_str(json_get(obj, "objectType"), "StatementRef") &&
 		    json_get_str(obj, "id"))
-			unvoid(f, json_get_str(obj, "id"));
+			unvoid(f, json_get_str(obj, "id"), seq);
 	} else if (strcmp(verb, TV_JOIN) == 0 || strcmp(verb, TV_LEAVE) == 0)
 		membership(f, st, sid, t, strcmp(verb, TV_JOIN) == 0, 0);
 	else

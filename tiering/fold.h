@@ -9,8 +9,9 @@
  *
  * Entity kinds: 'D' definitions ("programs/p"), 'L' learners (by IFI key),
  * 'O' organisations (by account key "homePage|name"), 'I' organisation id
- * -> account key, 'E' enrollments ("program/org"), 'S' statement ids ->
- * where their fact lives, 'R' recommendations, 'M' the clock.
+ * -> account key, 'E' enrollments ("program/org"), 'F' and 'G' facts of
+ * learners and organisations, 'R' recommendations, 'M' the clock, the
+ * enrollment list and the clock's watch list.
  */
 #ifndef TIER_FOLD_H
 #define TIER_FOLD_H
@@ -29,6 +30,11 @@ struct fold {
 	json		*defs;		/* {"programs": {id: record}, ...}, owned */
 	json		*outcomes;	/* array of statements to store, owned */
 	int		 rc;		/* first LMDB error of this batch */
+	/* The log, read back to undo a voided statement: statement id's
+	 * number and parsed text (*st, caller frees), 0 or a nonzero code
+	 * (not found). */
+	int		(*load)(void *arg, const char *id, uint64_t *seq, json **st);
+	void		*load_arg;
 	/* per statement */
 	const char	*cause;		/* id of the statement being applied */
 	char		**touched;	/* organisation account keys */
@@ -40,10 +46,12 @@ struct fold {
 int	fold_init(struct fold *f, tstate *ts, const char *home, int simulated);
 /* Release what f owns (not ts). */
 void	fold_cleanup(struct fold *f);
-/* Apply one stored statement (st as stored, stored its stored time).
+/* Apply stored statement number seq (st as stored, stored its stored
+ * time, voided_by the number of the statement voiding it or 0).
  * Outcomes are appended to f->outcomes.  Returns f->rc (an LMDB code):
  * rule problems never fail a statement, they are skipped. */
-int	fold_apply(struct fold *f, const json *st, int64_t stored);
+int	fold_apply(struct fold *f, const json *st, uint64_t seq, int64_t stored,
+	    uint64_t voided_by);
 /* Nonzero when st is one of the engine's own outcome statements, which
  * the fold does not take as input. */
 int	fold_is_outcome(const json *st);
