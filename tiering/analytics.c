@@ -46,11 +46,12 @@ each_fact(struct view *v, const char *orgkey,
 	struct attributed a = { orgkey, NULL, fn, arg };
 	size_t k;
 
-	fold_each_fact(&v->f, 'G', orgkey, one_fact, &a);
+	/* The sums look at closed-won deals only. */
+	fold_each_fact(&v->f, 'G', orgkey, TV_CLOSED, one_fact, &a);
 	for (k = 0; ever && k < ever->n; k++)
 		if ((a.L = vget(v, 'L', ever->vals[k]->str)) != NULL)
-			fold_each_fact(&v->f, 'F', ever->vals[k]->str, one_fact,
-			    &a);
+			fold_each_fact(&v->f, 'F', ever->vals[k]->str, TV_CLOSED,
+			    one_fact, &a);
 }
 
 struct org_sums {

@@ -292,28 +292,33 @@ fold_org_at(const json *L, int64_t t, const char **role)
 
 /* Facts are write-once entities: 'F' for a learner's (owner: the learner
  * key), 'G' for an organisation's own (owner: its account key), keyed
- * owner, US, time (16 hex digits), US, statement id, so that one owner's
- * facts are a range in time order. */
+ * owner, US, verb, US, time (16 hex digits), US, statement id: one owner's
+ * facts of one verb are a range in time order, so a recount reads only
+ * the verbs its criteria count. */
 #define FACT_SEP "\x1f"
 
 void
-fold_fact_key(const char *owner, int64_t t, const char *sid, char *out,
-    size_t size)
+fold_fact_key(const char *owner, const char *verb, int64_t t,
+    const char *sid, char *out, size_t size)
 {
-	snprintf(out, size, "%s" FACT_SEP "%016llx" FACT_SEP "%s", owner,
-	    (unsigned long long)t, sid);
+	snprintf(out, size, "%s" FACT_SEP "%s" FACT_SEP "%016llx" FACT_SEP "%s",
+	    owner, verb ? verb : "", (unsigned long long)t, sid);
 }
 
 int
-fold_each_fact(struct fold *f, int kind, const char *owner,
+fold_each_fact(struct fold *f, int kind, const char *owner, const char *verb,
     void (*fn)(struct fold *, const json *, void *), void *arg)
 {
-	char pre[KEYMAX], **ids = NULL;
+	char pre[2 * KEYMAX], **ids = NULL;
 	size_t n = 0, i;
 	json *fc;
 	int rc;
 
-	snprintf(pre, sizeof(pre), "%s" FACT_SEP, owner);
+	if (verb)
+		snprintf(pre, sizeof(pre), "%s" FACT_SEP "%s" FACT_SEP, owner,
+		    verb);
+	else
+		snprintf(pre, sizeof(pre), "%s" FACT_SEP, owner);
 	rc = tstate_ids(f->ts, kind, pre, &ids, &n);
 	for (i = 0; i < n; i++) {
 		if (rc == 0 && (fc = get(f, kind, ids[i], 0)) != NULL)
@@ -509,6 +514,35 @@ recount_fact(struct fold *f, const json *fc, void *arg)
 	(void)count_into(r->P, r->E, fc, 1);
 }
 
+/* The verbs program P's event criteria count (and closed-sale, for the
+ * unconverted count), as a new array of strings without repeats. */
+static json *
+count_verbs(const json *P)
+{
+	json *out = json_new(JSON_ARRAY);
+	const json *tiers = json_get(P, "tiers"), *cs, *vs;
+	size_t t, c, i;
+
+	json_push(out, json_new_str(TV_CLOSED));
+	for (t = 0; tiers && t < tiers->n; t++) {
+		cs = json_get(tiers->vals[t], "criteria");
+		for (c = 0; cs && c < cs->n; c++) {
+			if (!is_event_criterion(cs->vals[c]))
+				continue;
+			vs = json_get(cs->vals[c], "verbs");
+			if (vs == NULL && !jx_has_str(out,
+			    default_verb(jx_str(cs->vals[c], "type"))))
+				json_push(out, json_new_str(default_verb(jx_str(
+				    cs->vals[c], "type"))));
+			for (i = 0; vs && i < vs->n; i++)
+				if (vs->vals[i]->type == JSON_STRING &&
+				    !jx_has_str(out, vs->vals[i]->str))
+					json_push(out, json_clone(vs->vals[i]));
+		}
+	}
+	return out;
+}
+
 static void
 recount(struct fold *f, const json *P, json *E, const char *ek,
     const char *orgkey)
@@ -518,17 +552,22 @@ recount(struct fold *f, const json *P, json *E, const char *ek,
 	struct recount r = { P, E, orgkey, NULL };
 	size_t k;
 
+	json *verbs = count_verbs(P);
+	size_t v;
+
 	json_set(E, "values", json_new(JSON_OBJECT));
 	jx_set_num(E, "unconverted", 0);
 	dirty(f, 'E', ek);
-	if (O == NULL)
-		return;
-	fold_each_fact(f, 'G', orgkey, recount_fact, &r);
-	for (k = 0; ever && k < ever->n; k++) {
-		if ((r.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
-			fold_each_fact(f, 'F', ever->vals[k]->str, recount_fact,
-			    &r);
+	for (v = 0; O && v < verbs->n; v++) {
+		r.L = NULL;
+		fold_each_fact(f, 'G', orgkey, verbs->vals[v]->str,
+		    recount_fact, &r);
+		for (k = 0; ever && k < ever->n; k++)
+			if ((r.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
+				fold_each_fact(f, 'F', ever->vals[k]->str,
+				    verbs->vals[v]->str, recount_fact, &r);
 	}
+	json_free(verbs);
 }
 
 /* --- certifications --- */
@@ -892,7 +931,7 @@ ev_rebuild(struct fold *f, json *L, const char *lk)
 {
 	json_del(L, "ev");
 	json_del(L, "sev");
-	fold_each_fact(f, 'F', lk, ev_rebuild_fact, L);
+	fold_each_fact(f, 'F', lk, NULL, ev_rebuild_fact, L);
 	dirty(f, 'L', lk);
 }
 
@@ -1524,7 +1563,7 @@ reattribute(struct fold *f, const json *L, const char *lk, const json *before)
 {
 	struct reattr r = { before, json_get(L, "mship") };
 
-	fold_each_fact(f, 'F', lk, reattr_fact, &r);
+	fold_each_fact(f, 'F', lk, NULL, reattr_fact, &r);
 }
 
 static void
@@ -1622,7 +1661,7 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 	if (fold_group_key(json_get(st, "actor"), ok, sizeof(ok)) == 0 ||
 	    fold_group_key(json_get(json_get(st, "context"), "team"), ok,
 	    sizeof(ok)) == 0) {
-		fold_fact_key(ok, t, tid, fk, sizeof(fk));
+		fold_fact_key(ok, verb, t, tid, fk, sizeof(fk));
 		if ((fc = get(f, 'G', fk, 0)) != NULL) {
 			count_fact(f, ok, fc, -1);
 			tstate_del(f->ts, 'G', fk);
@@ -1645,7 +1684,7 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		learner_sync(f, L, lk);
 		goto out;
 	}
-	fold_fact_key(lk, t, tid, fk, sizeof(fk));
+	fold_fact_key(lk, verb, t, tid, fk, sizeof(fk));
 	if ((fc = get(f, 'F', fk, 0)) == NULL)
 		goto out;
 	at = fold_org_at(L, t, NULL);
@@ -1707,7 +1746,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 
 	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
 	    fold_group_key(team, ok, sizeof(ok)) == 0) {
-		fold_fact_key(ok, t, sid, fk, sizeof(fk));
+		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
 		tstate_put(f->ts, 'G', fk, fc);
 		count_fact(f, ok, fc, 1);
 		if (verb && strcmp(verb, TV_VERB("signed")) == 0)
@@ -1718,7 +1757,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		json_free(fc);
 		return;
 	}
-	fold_fact_key(lk, t, sid, fk, sizeof(fk));
+	fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
 	tstate_put(f->ts, 'F', fk, fc);
 	at = fold_org_at(L, t, NULL);
 	if (at) {

@@ -76,13 +76,14 @@ int	fold_qualified(struct fold *f, const json *P, const json *E,
  * for none / unknown). */
 const json *fold_tier(const json *P, const char *id);
 /* The key of a fact (kind 'F' for learners, 'G' for organisations) of
- * owner at time t from statement sid, into out. */
-void	fold_fact_key(const char *owner, int64_t t, const char *sid, char *out,
-	    size_t size);
-/* Call fn for every fact of owner (kind 'F' or 'G'), in time order.
- * LMDB code (also kept in f->rc). */
+ * owner, with verb, at time t, from statement sid, into out. */
+void	fold_fact_key(const char *owner, const char *verb, int64_t t,
+	    const char *sid, char *out, size_t size);
+/* Call fn for every fact of owner (kind 'F' or 'G') with verb (NULL: any
+ * verb), in time order per verb.  LMDB code (also kept in f->rc). */
 int	fold_each_fact(struct fold *f, int kind, const char *owner,
-	    void (*fn)(struct fold *, const json *, void *), void *arg);
+	    const char *verb, void (*fn)(struct fold *, const json *, void *),
+	    void *arg);
 /* How many units of program P's currency one unit of cur is worth; -1
  * when cur cannot be converted. */
 double	fold_rate(const json *P, const char *cur);
