@@ -370,18 +370,75 @@ out:
 
 /* --- standings --- */
 
+/* One criterion of E as the standing shows it. */
+static json *
+criterion_report(struct view *v, const json *P, const json *E,
+    const json *t, const json *c)
+{
+	json *x = json_new(JSON_OBJECT);
+
+	jx_set_str(x, "tier", jx_str(t, "id"));
+	jx_set_str(x, "id", jx_str(c, "id"));
+	jx_set_str(x, "type", jx_str(c, "type"));
+	jx_set_num(x, "value", fold_value(&v->f, P, E, c));
+	if (json_is_str(json_get(c, "type"), "custom"))
+		json_set(x, "threshold", json_new(JSON_NULL));
+	else
+		jx_set_num(x, "threshold", jx_num(c, "threshold", 1));
+	json_set(x, "met", json_new_bool(fold_holds(&v->f, P, E, c)));
+	return x;
+}
+
+/* Every criterion of every tier into s's "criteria", what the tier above
+ * rank still needs into "next_tier", and the benefits of the tiers up to
+ * rank (a higher tier's value wins) into "benefits". */
+static void
+criteria_report(struct view *v, const json *P, const json *E, int rank,
+    json *s)
+{
+	json *arr = json_new(JSON_ARRAY), *ben = json_new(JSON_OBJECT);
+	json *next = NULL, *x;
+	const json **tiers, *cs, *b;
+	size_t n, i, k;
+	int r;
+
+	tiers = fold_ladder(P, &n);
+	for (i = 0; i < n; i++) {
+		r = (int)jx_num(tiers[i], "rank", 0);
+		if (r > rank && next == NULL) {
+			next = json_new(JSON_OBJECT);
+			jx_set_str(next, "id", jx_str(tiers[i], "id"));
+			jx_set_num(next, "rank", r);
+			json_set(next, "missing", json_new(JSON_ARRAY));
+		}
+		cs = json_get(tiers[i], "criteria");
+		for (k = 0; cs && k < cs->n; k++) {
+			x = criterion_report(v, P, E, tiers[i], cs->vals[k]);
+			if (next && r == (int)jx_num(next, "rank", 0) &&
+			    json_get(x, "met")->type == JSON_FALSE)
+				json_push(json_get(next, "missing"), json_clone(x));
+			json_push(arr, x);
+		}
+		b = json_get(tiers[i], "benefits");
+		for (k = 0; r <= rank && b && k < b->n &&
+		    !json_is_str(json_get(E, "status"), "ended"); k++)
+			json_set(ben, b->keys[k], json_clone(b->vals[k]));
+	}
+	free(tiers);
+	json_set(s, "criteria", arr);
+	json_set(s, "next_tier", next ? next : json_new(JSON_NULL));
+	json_set(s, "benefits", ben);
+}
+
 static json *
 standing(struct view *v, const char *pid, const json *E)
 {
 	const json *P = json_get(json_get(json_get(v->f.defs, "programs"), pid),
-	    "definition"), *tiers = json_get(P, "tiers"), *t, *cs, *c;
-	json *s = json_new(JSON_OBJECT), *arr = json_new(JSON_ARRAY), *x;
-	json *next = NULL, *miss, *ben = json_new(JSON_OBJECT), *per;
-	const char *tier = jx_str(E, "tier");
+	    "definition"), *x;
+	json *s = json_new(JSON_OBJECT), *per;
+	const char *tier = jx_str(E, "tier"), *qid;
 	int rank = (int)jx_num(fold_tier(P, tier), "rank", 0);
 	char day[16], ts[32];
-	size_t i, k;
-	double val;
 
 	jx_set_str(s, "program", pid);
 	jx_set_str(s, "organization", jx_str(E, "org"));
@@ -400,57 +457,11 @@ standing(struct view *v, const char *pid, const json *E)
 		    "at_risk", 0) + jx_num(P, "grace_days", 0) * 86400e6), ts));
 	else
 		json_set(s, "grace_ends", json_new(JSON_NULL));
-	{
-		const char *qid;
-
-		fold_qualified(&v->f, P, E, &qid);
-		jx_set_str(s, "qualified_tier", qid);
-	}
-	for (i = 0; tiers && i < tiers->n; i++) {
-		t = tiers->vals[i];
-		cs = json_get(t, "criteria");
-		miss = json_new(JSON_ARRAY);
-		for (k = 0; cs && k < cs->n; k++) {
-			c = cs->vals[k];
-			val = fold_value(&v->f, P, E, c);
-			x = json_new(JSON_OBJECT);
-			jx_set_str(x, "tier", jx_str(t, "id"));
-			jx_set_str(x, "id", jx_str(c, "id"));
-			jx_set_str(x, "type", jx_str(c, "type"));
-			jx_set_num(x, "value", val);
-			if (json_is_str(json_get(c, "type"), "custom"))
-				json_set(x, "threshold", json_new(JSON_NULL));
-			else
-				jx_set_num(x, "threshold", jx_num(c, "threshold", 1));
-			json_set(x, "met", json_new_bool(fold_holds(&v->f, P, E, c)));
-			if (!fold_holds(&v->f, P, E, c)) {
-				json_push(miss, json_clone(x));
-			}
-			json_push(arr, x);
-		}
-		if ((int)jx_num(t, "rank", 0) > rank && (next == NULL ||
-		    jx_num(t, "rank", 0) < jx_num(next, "rank", 0))) {
-			json_free(next);
-			next = json_new(JSON_OBJECT);
-			jx_set_str(next, "id", jx_str(t, "id"));
-			jx_set_num(next, "rank", jx_num(t, "rank", 0));
-			json_set(next, "missing", miss);
-			miss = NULL;
-		}
-		json_free(miss);
-		if ((int)jx_num(t, "rank", 0) <= rank && json_get(t, "benefits") &&
-		    !json_is_str(json_get(E, "status"), "ended")) {
-			const json *b = json_get(t, "benefits");
-
-			for (k = 0; k < b->n; k++)
-				json_set(ben, b->keys[k], json_clone(b->vals[k]));
-		}
-	}
-	json_set(s, "criteria", arr);
-	json_set(s, "next_tier", next ? next : json_new(JSON_NULL));
+	fold_qualified(&v->f, P, E, &qid);
+	jx_set_str(s, "qualified_tier", qid);
+	criteria_report(v, P, E, rank, s);
 	x = json_get(E, "rec");
 	json_set(s, "recommendation", x ? json_clone(x) : json_new(JSON_NULL));
-	json_set(s, "benefits", ben);
 	jx_set_num(s, "unconverted", jx_num(E, "unconverted", 0));
 	x = json_get(E, "custom");
 	json_set(s, "custom", x ? json_clone(x) : json_new(JSON_OBJECT));
@@ -459,60 +470,74 @@ standing(struct view *v, const char *pid, const json *E)
 	return s;
 }
 
-/* benefits: the higher tier's value wins, as ranks ascend in order of
- * the ladder. */
+
+/* Parse the body, check it against schema name, store it as an admin act
+ * (verb on obj).  0 once stored, -1 with resp set. */
+static int
+body_act(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *name, const char *verb, const char *obj)
+{
+	char err[512];
+	json *body = NULL;
+
+	if (body_json(req, resp, &body) != 0)
+		return -1;
+	if (validate(name, body, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "invalid %s: %s", name, err);
+		json_free(body);
+		return -1;
+	}
+	return act(e, req, resp, verb, obj, body);	/* takes body */
+}
+
+/* The writes of one enrollment: PUT (create or edit), POST recalculate,
+ * PUT custom/{criterion}.  0 when done (the standing is the answer), -1
+ * with resp set. */
+static int
+enrollment_write(tier_engine *e, struct http_req *req, struct http_resp *resp,
+    const char *pid, const char *org, const char *rest)
+{
+	char obj[3 * KEYMAX];
+
+	snprintf(obj, sizeof(obj), "programs/%s/enrollments/%s", pid, org);
+	if (rest == NULL && strcmp(req->method, "PUT") == 0)
+		return body_act(e, req, resp, "enrollment", "defined", obj);
+	if (rest && strcmp(rest, "recalculate") == 0) {
+		if (strcmp(req->method, "POST") == 0)
+			return act(e, req, resp, "recalculated", obj, NULL);
+		http_error(resp, 405, "recalculate allows POST");
+		return -1;
+	}
+	if (rest && strncmp(rest, "custom/", 7) == 0 && !strchr(rest + 7, '/')) {
+		if (strcmp(req->method, "PUT") != 0) {
+			http_error(resp, 405, "custom criteria allow PUT");
+			return -1;
+		}
+		snprintf(obj, sizeof(obj), "programs/%s/enrollments/%s/custom/%s",
+		    pid, org, rest + 7);
+		return body_act(e, req, resp, "custom-decision", "decided", obj);
+	}
+	http_error(resp, 405, "see the README for the enrollment API");
+	return -1;
+}
 
 static void
 enrollments(tier_engine *e, struct http_req *req, struct http_resp *resp,
     const char *pid, const char *org, const char *rest, const char *partner)
 {
 	struct view v;
-	char ek[KEYMAX], obj[3 * KEYMAX];
-	json *E, *list, *body = NULL;
+	char ek[KEYMAX];
+	json *E, *list;
 	char **ids = NULL;
 	size_t n = 0, i, plen;
 
-	snprintf(obj, sizeof(obj), "programs/%s/enrollments/%s", pid, org ? org : "");
-	if (org && rest == NULL && strcmp(req->method, "PUT") == 0) {
-		char err[512];
-
-		if (body_json(req, resp, &body) != 0)
-			return;
-		if (validate("enrollment", body, err, sizeof(err)) != 0) {
-			http_error(resp, 400, "invalid enrollment: %s", err);
-			json_free(body);
+	if (rest || strcmp(req->method, "GET") != 0) {
+		if (org == NULL) {
+			http_error(resp, 405, "/tiering/programs/%s/enrollments allows GET", pid);
 			return;
 		}
-		if (act(e, req, resp, "defined", obj, body) != 0)
+		if (enrollment_write(e, req, resp, pid, org, rest) != 0)
 			return;
-	} else if (org && rest && strcmp(rest, "recalculate") == 0) {
-		if (strcmp(req->method, "POST") != 0) {
-			http_error(resp, 405, "recalculate allows POST");
-			return;
-		}
-		if (act(e, req, resp, "recalculated", obj, NULL) != 0)
-			return;
-	} else if (org && rest && strncmp(rest, "custom/", 7) == 0) {
-		char err[512];
-
-		if (strcmp(req->method, "PUT") != 0) {
-			http_error(resp, 405, "custom criteria allow PUT");
-			return;
-		}
-		if (body_json(req, resp, &body) != 0)
-			return;
-		if (validate("custom-decision", body, err, sizeof(err)) != 0) {
-			http_error(resp, 400, "invalid decision: %s", err);
-			json_free(body);
-			return;
-		}
-		snprintf(obj, sizeof(obj), "programs/%s/enrollments/%s/custom/%s",
-		    pid, org, rest + 7);
-		if (act(e, req, resp, "decided", obj, body) != 0)
-			return;
-	} else if (rest || strcmp(req->method, "GET") != 0) {
-		http_error(resp, 405, "see the README for the enrollment API");
-		return;
 	}
 	if (view_open(e, &v, resp) != 0)
 		return;
@@ -802,37 +827,27 @@ recommendations(tier_engine *e, struct http_req *req, struct http_resp *resp,
     const char *rid)
 {
 	struct view v;
-	char **ids = NULL, ek[KEYMAX], err[512], obj[KEYMAX];
+	char **ids = NULL, ek[KEYMAX], obj[KEYMAX];
 	size_t n = 0, i;
-	json *out, *R, *E, *x, *body = NULL;
+	json *out, *R, *E, *x;
 
 	if (rid) {
 		if (strcmp(req->method, "POST") != 0) {
 			http_error(resp, 405, "/tiering/recommendations/{id} allows POST");
 			return;
 		}
-		if (body_json(req, resp, &body) != 0)
+		if (view_open(e, &v, resp) != 0)
 			return;
-		if (validate("recommendation-decision", body, err, sizeof(err)) != 0) {
-			http_error(resp, 400, "invalid decision: %s", err);
-			json_free(body);
-			return;
-		}
-		if (view_open(e, &v, resp) != 0) {
-			json_free(body);
-			return;
-		}
 		R = vget(&v, 'R', rid);
 		view_close(&v);
 		if (R == NULL) {
 			http_error(resp, 404, "no pending recommendation '%s'", rid);
-			json_free(body);
 			return;
 		}
 		snprintf(obj, sizeof(obj), "recommendations/%s", rid);
-		if (act(e, req, resp, "decided", obj, body) != 0)
-			return;
-		resp->status = 204;
+		if (body_act(e, req, resp, "recommendation-decision", "decided",
+		    obj) == 0)
+			resp->status = 204;
 		return;
 	}
 	if (view_open(e, &v, resp) != 0)

@@ -1035,9 +1035,8 @@ rank_of(const json *P, const char *id)
 	return (int)jx_num(fold_tier(P, id), "rank", 0);
 }
 
-/* The tiers of P in rank order, as a new array of pointers (*n). */
-static const json **
-ladder(const json *P, size_t *n)
+const json **
+fold_ladder(const json *P, size_t *n)
 {
 	const json *tiers = json_get(P, "tiers");
 	const json **v;
@@ -1125,7 +1124,7 @@ int
 fold_qualified(struct fold *f, const json *P, const json *E, const char **id)
 {
 	size_t n, i, k;
-	const json **v = ladder(P, &n), *cs;
+	const json **v = fold_ladder(P, &n), *cs;
 	int q = 0;
 
 	*id = NULL;
@@ -1248,7 +1247,7 @@ recommend(struct fold *f, const char *pid, const json *P, json *E,
     const char *ek, int c, int q)
 {
 	size_t n, i;
-	const json **v = ladder(P, &n);
+	const json **v = fold_ladder(P, &n);
 	const char *t = NULL, *pend;
 	const json *rej = json_get(E, "rejected");
 	int r;
@@ -1399,7 +1398,7 @@ enroll(struct fold *f, const char *pid, const json *P, const char *orgid,
 	json_set(E, "at_risk", json_new(JSON_NULL));
 	json_set(E, "rejected", json_new(JSON_ARRAY));
 	json_set(E, "rec", json_new(JSON_NULL));
-	v = ladder(P, &n);
+	v = fold_ladder(P, &n);
 	entry = n && json_get(P, "enroll_entry_tier") &&
 	    json_get(P, "enroll_entry_tier")->type == JSON_TRUE ?
 	    (json *)v[0] : NULL;
