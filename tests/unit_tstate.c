@@ -1,0 +1,129 @@
+/* Unit tests of the tiering engine's state store (tiering/tstate.c) and
+ * small helpers (jx, name-based ids): cache, flush, eviction, listing by
+ * prefix with cached and stored entities merged, deletion. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "fold.h"
+#include "jx.h"
+#include "test.h"
+#include "tstate.h"
+
+TEST_MAIN_DEFS
+
+static json *
+obj(const char *text)
+{
+	json *j = NULL;
+
+	json_parse(text, strlen(text), 16, &j, NULL, 0);
+	return j;
+}
+
+static int
+has_ids(tstate *ts, int kind, const char *prefix, const char *want)
+{
+	char **ids, got[512] = "";
+	size_t n, i;
+
+	if (tstate_ids(ts, kind, prefix, &ids, &n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+		    i ? "," : "", ids[i]);
+		free(ids[i]);
+	}
+	free(ids);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "ids: got '%s', want '%s'\n", got, want);
+	return strcmp(got, want) == 0;
+}
+
+int
+main(void)
+{
+	char dir[64], cmd[128], id1[37], id2[37], day[16];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	tstate *ts;
+	json *j;
+	int rc;
+	int64_t d;
+
+	snprintf(dir, sizeof(dir), "/tmp/lrs-unit-tstate-XXXXXX");
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	ok(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 2) == 0 &&
+	    mdb_env_open(env, dir, 0, 0600) == 0, "env opens");
+	mdb_txn_begin(env, NULL, 0, &txn);
+	ok(mdb_dbi_open(txn, "tier", MDB_CREATE, &dbi) == 0, "db opens");
+	ts = tstate_new(dbi);
+	tstate_bind(ts, txn);
+
+	ok(tstate_get(ts, 'L', "a", 0, &rc) == NULL && rc == 0, "absent entity is NULL");
+	j = tstate_get(ts, 'L', "a", 1, &rc);
+	ok(j != NULL && j->type == JSON_OBJECT && rc == 0, "create makes an empty object");
+	jx_set_num(j, "n", 1);
+	tstate_put(ts, 'L', "b", obj("{\"n\":2}"));
+	tstate_put(ts, 'F', "a\x1fx\x1f" "01", obj("{\"t\":1}"));
+	tstate_put(ts, 'F', "a\x1fy\x1f" "02", obj("{\"t\":2}"));
+	tstate_put(ts, 'F', "ab\x1fx\x1f" "03", obj("{\"t\":3}"));
+	ok(tstate_flush(ts) == 0, "flush writes the dirty entities");
+	ok(mdb_txn_commit(txn) == 0, "commit");
+
+	/* A new transaction: the cache still holds L; F is evicted. */
+	mdb_txn_begin(env, NULL, 0, &txn);
+	tstate_bind(ts, txn);
+	tstate_evict(ts, "F");
+	ok(has_ids(ts, 'F', "a\x1f", "a\x1fx\x1f" "01,a\x1fy\x1f" "02"),
+	    "a prefix lists only that owner's facts (not 'ab')");
+	ok(has_ids(ts, 'F', "a\x1fx\x1f", "a\x1fx\x1f" "01"), "a verb prefix narrows it");
+	tstate_put(ts, 'F', "a\x1fx\x1f" "00", obj("{\"t\":0}"));
+	ok(has_ids(ts, 'F', "a\x1f", "a\x1fx\x1f" "00,a\x1fx\x1f" "01,a\x1fy\x1f" "02"),
+	    "cached and stored entities are merged, sorted");
+	tstate_del(ts, 'F', "a\x1fx\x1f" "01");
+	ok(has_ids(ts, 'F', "a\x1f", "a\x1fx\x1f" "00,a\x1fy\x1f" "02"),
+	    "a deletion hides the stored entity at once");
+	j = tstate_get(ts, 'F', "a\x1fy\x1f" "02", 0, &rc);
+	ok(j && jx_num(j, "t", 0) == 2, "an evicted entity is read back from LMDB");
+	ok(tstate_flush(ts) == 0 && mdb_txn_commit(txn) == 0, "second commit");
+
+	/* Clearing drops uncommitted changes. */
+	mdb_txn_begin(env, NULL, 0, &txn);
+	tstate_bind(ts, txn);
+	jx_set_num(tstate_get(ts, 'L', "a", 0, &rc), "n", 99);
+	tstate_dirty(ts, 'L', "a");
+	mdb_txn_abort(txn);
+	tstate_clear(ts);
+	mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	tstate_bind(ts, txn);
+	j = tstate_get(ts, 'L', "a", 0, &rc);
+	ok(j && jx_num(j, "n", 0) == 1, "after a clear, the committed value is read");
+	ok(has_ids(ts, 'F', NULL, "a\x1fx\x1f" "00,a\x1fy\x1f" "02,ab\x1fx\x1f" "03"),
+	    "the deletion was committed");
+	j = tstate_read(txn, dbi, 'L', "b", &rc);
+	ok(j && jx_num(j, "n", 0) == 2 && rc == 0, "tstate_read without a cache");
+	json_free(j);
+	mdb_txn_abort(txn);
+	tstate_free(ts);
+	mdb_env_close(env);
+
+	/* Name-based ids are stable and distinct; days round down. */
+	fold_uuid5("programs/p@1|acme|promoted|x", id1);
+	fold_uuid5("programs/p@1|acme|promoted|x", id2);
+	ok(strcmp(id1, id2) == 0 && id1[14] == '5' && strchr("89ab", id1[19]),
+	    "uuid5 is stable and version 5 (%s)", id1);
+	fold_uuid5("programs/p@2|acme|promoted|x", id2);
+	ok(strcmp(id1, id2) != 0, "another definition version gives another id");
+	ok(jx_day_parse("2026-03-01", &d) == 0 && jx_day(d * 86400000000LL +
+	    86399999999LL) == d, "the last microsecond of a day is that day");
+	jx_day_format(d, day);
+	ok(strcmp(day, "2026-03-01") == 0, "day formats back");
+	ok(jx_day_parse("2026-02-30", &d) != 0, "Feb 30 is refused");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ok(system(cmd) == 0, "cleanup");
+	return test_done();
+}
