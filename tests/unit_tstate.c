@@ -104,6 +104,17 @@ main(void)
 	ok(j && jx_num(j, "n", 0) == 1, "after a clear, the committed value is read");
 	ok(has_ids(ts, 'F', NULL, "a\x1fx\x1f" "00,a\x1fy\x1f" "02,ab\x1fx\x1f" "03"),
 	    "the deletion was committed");
+	{
+		char **ids;
+		size_t n, i;
+
+		ok(tstate_ids_below(ts, 'F', "a\x1fy", &ids, &n) == 0 && n == 1 &&
+		    strcmp(ids[0], "a\x1fx\x1f" "00") == 0,
+		    "ids below a bound stop before it");
+		for (i = 0; i < n; i++)
+			free(ids[i]);
+		free(ids);
+	}
 	j = tstate_read(txn, dbi, 'L', "b", &rc);
 	ok(j && jx_num(j, "n", 0) == 2 && rc == 0, "tstate_read without a cache");
 	json_free(j);

@@ -935,19 +935,20 @@ ev_rebuild(struct fold *f, json *L, const char *lk)
 	dirty(f, 'L', lk);
 }
 
-/* The clock's watch list ('M' "watch": learner -> the next time the
- * clock changes something of it: a valid certification expiring or a
- * membership taking effect), so a tick visits only those learners. */
+/* The clock's watch list: an entity 'W' keyed by the next time the
+ * clock changes something of a learner (a valid certification expiring,
+ * a membership taking effect: 16 hex digits) and the learner key, so a
+ * tick reads only the learners that are due, in time order.  The learner
+ * remembers its key ("watch"). */
 static void
-watch_update(struct fold *f, const json *L, const char *lk)
+watch_update(struct fold *f, json *L, const char *lk)
 {
 	const json *c = json_get(L, "certs"), *ms = json_get(L, "mship");
-	json *W = get(f, 'M', "watch", 1), *cur;
+	const char *old = jx_str(L, "watch");
+	char key[2 * KEYMAX];
 	double next = -1, t;
 	size_t i;
 
-	if (W == NULL)
-		return;
 	for (i = 0; c && i < c->n; i++)
 		if (json_is_str(json_get(c->vals[i], "status"), "valid") &&
 		    ((t = jx_num(c->vals[i], "expires", 0)) < next || next < 0))
@@ -956,14 +957,18 @@ watch_update(struct fold *f, const json *L, const char *lk)
 		if ((t = jx_num(ms->vals[i], "t", 0)) > (double)f->now &&
 		    (t < next || next < 0))
 			next = t;
-	cur = json_get(W, lk);
-	if (next < 0 && cur) {
-		json_del(W, lk);
-		dirty(f, 'M', "watch");
-	} else if (next >= 0 && (cur == NULL || cur->num != next)) {
-		jx_set_num(W, lk, next);
-		dirty(f, 'M', "watch");
-	}
+	key[0] = '\0';
+	if (next >= 0)
+		snprintf(key, sizeof(key), "%016llx|%s",
+		    (unsigned long long)(next > 9e18 ? 9e18 : next), lk);
+	if (old && strcmp(old, key) == 0)
+		return;
+	if (old && *old)
+		tstate_del(f->ts, 'W', old);
+	if (key[0])
+		tstate_put(f->ts, 'W', key, json_new(JSON_OBJECT));
+	jx_set_str(L, "watch", key[0] ? key : NULL);
+	dirty(f, 'L', lk);
 }
 
 /* Record in the organisations' "cur" maps where learner L is now, its
@@ -1485,8 +1490,9 @@ tick(struct fold *f, const json *st)
 	const char *inst = json_get_str(pl, "instant");
 	char **ids = NULL;
 	size_t n = 0, i;
-	json *L, *E, *M, *W, *list;
+	json *L, *E, *M, *list;
 	int64_t t, prev;
+	int rc;
 
 	if (inst == NULL || iso8601_parse(inst, strlen(inst), 1, &t) != 0)
 		return;
@@ -1496,15 +1502,22 @@ tick(struct fold *f, const json *st)
 	M = get(f, 'M', "clock", 1);
 	jx_set_num(M, "now", (double)f->now);
 	dirty(f, 'M', "clock");
-	W = get(f, 'M', "watch", 0);
-	ids = xcalloc(W ? W->n + 1 : 1, sizeof(char *));
-	for (i = 0; W && i < W->n; i++)
-		if (W->vals[i]->num <= (double)f->now)
-			ids[n++] = xstrdup(W->keys[i]);
+	{
+		char hi[32];
+
+		/* Due at or before now: keys below the next microsecond. */
+		snprintf(hi, sizeof(hi), "%016llx", (unsigned long long)f->now + 1);
+		if ((rc = tstate_ids_below(f->ts, 'W', hi, &ids, &n)) != 0 &&
+		    f->rc == 0)
+			f->rc = rc;
+	}
 	for (i = 0; i < n; i++) {
-		if ((L = get(f, 'L', ids[i], 0)) != NULL && due(f, L, prev)) {
-			certs_expire(f, L, ids[i]);
-			learner_sync(f, L, ids[i]);
+		char *bar = strchr(ids[i], '|');
+
+		if (bar && strtoull(ids[i], NULL, 16) <= (uint64_t)f->now &&
+		    (L = get(f, 'L', bar + 1, 0)) != NULL && due(f, L, prev)) {
+			certs_expire(f, L, bar + 1);
+			learner_sync(f, L, bar + 1);
 		}
 		free(ids[i]);
 	}

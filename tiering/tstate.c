@@ -237,12 +237,16 @@ push_id(char ***ids, size_t *n, size_t *cap, const char *id, size_t len)
 	(*ids)[(*n)++] = xstrndup(id, len);
 }
 
-int
-tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids, size_t *n)
+/* The ids of kind that begin with prefix and, when hi is set, sort below
+ * hi: stored ones from a range scan, cached ones merged in. */
+static int
+collect(tstate *ts, int kind, const char *prefix, const char *hi,
+    char ***ids, size_t *n)
 {
 	MDB_cursor *c = NULL;
 	size_t plen = prefix ? strlen(prefix) : 0, cap = 0, i, j;
 	char *kp = make_key(kind, prefix ? prefix : "");
+	char *kh = hi ? make_key(kind, hi) : NULL;
 	MDB_val k = { plen + 1, kp }, d;
 	struct ent *e, *ce;
 	int rc = 0;
@@ -257,6 +261,10 @@ tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids, size_t *n)
 			if (k.mv_size < plen + 1 ||
 			    memcmp(k.mv_data, kp, plen + 1) != 0)
 				break;
+			if (kh && (k.mv_size >= strlen(kh) ?
+			    memcmp(k.mv_data, kh, strlen(kh)) >= 0 :
+			    memcmp(k.mv_data, kh, k.mv_size) > 0))
+				break;
 			push_id(ids, n, &cap, (char *)k.mv_data + 1,
 			    k.mv_size - 1);
 		}
@@ -267,7 +275,8 @@ tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids, size_t *n)
 	}
 	for (i = 0; ts->tab[(unsigned char)kind] && i < NBUCKET; i++)
 		for (e = ts->tab[(unsigned char)kind][i]; e; e = e->next)
-			if (strncmp(e->key, kp, plen + 1) == 0)
+			if (strncmp(e->key, kp, plen + 1) == 0 &&
+			    (kh == NULL || strcmp(e->key, kh) < 0))
 				push_id(ids, n, &cap, e->key + 1,
 				    strlen(e->key + 1));
 	if (*n > 1)
@@ -292,7 +301,21 @@ tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids, size_t *n)
 	*n = j;
 out:
 	free(kp);
+	free(kh);
 	return rc;
+}
+
+int
+tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids, size_t *n)
+{
+	return collect(ts, kind, prefix, NULL, ids, n);
+}
+
+int
+tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
+    size_t *n)
+{
+	return collect(ts, kind, NULL, hi, ids, n);
 }
 
 void

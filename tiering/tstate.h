@@ -43,6 +43,9 @@ void	 tstate_clear(tstate *ts);
  * (*n of them; free each and the array).  LMDB code. */
 int	 tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids,
 	    size_t *n);
+/* The same for the ids of kind that sort below hi (byte order). */
+int	 tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
+	    size_t *n);
 /* Set entity (kind, id) to j (taken; NULL deletes), replacing any; it is
  * dirty. */
 void	 tstate_put(tstate *ts, int kind, const char *id, json *j);
