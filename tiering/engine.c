@@ -376,6 +376,7 @@ tier_open(store *st, const char *home, const char *simulated,
 		goto fail;
 	}
 	e->ts = tstate_new(e->dbi);
+	tstate_write_through(e->ts, "FG");
 	e->reload = 1;
 	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
@@ -543,6 +544,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	    (rc = store_read_begin(e->st, &r)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
+	tstate_write_through(ts, "FG");
 	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 		goto out;
 	tstate_bind(ts, txn);

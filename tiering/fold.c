@@ -50,6 +50,16 @@ get(struct fold *f, int kind, const char *id, int create)
 	return j;
 }
 
+/* Set (NULL: delete) entity (kind, id), keeping an LMDB error. */
+static void
+put(struct fold *f, int kind, const char *id, json *j)
+{
+	int rc = tstate_put(f->ts, kind, id, j);
+
+	if (rc && f->rc == 0)
+		f->rc = rc;
+}
+
 static void
 dirty(struct fold *f, int kind, const char *id)
 {
@@ -964,9 +974,9 @@ watch_update(struct fold *f, json *L, const char *lk)
 	if (old && strcmp(old, key) == 0)
 		return;
 	if (old && *old)
-		tstate_del(f->ts, 'W', old);
+		put(f, 'W', old, NULL);
 	if (key[0])
-		tstate_put(f->ts, 'W', key, json_new(JSON_OBJECT));
+		put(f, 'W', key, json_new(JSON_OBJECT));
 	jx_set_str(L, "watch", key[0] ? key : NULL);
 	dirty(f, 'L', lk);
 }
@@ -1210,7 +1220,7 @@ rec_close(struct fold *f, const char *pid, json *E, const char *ek,
 	jx_set_str(d, "organization", jx_str(E, "org"));
 	jx_set_str(d, "tier", jx_str(rec, "tier"));
 	outcome(f, verb, obj, "programs", pid, json_get(E, "group"), ek, kind, d);
-	tstate_del(f->ts, 'R', jx_str(rec, "id"));
+	put(f, 'R', jx_str(rec, "id"), NULL);
 	json_set(E, "rec", json_new(JSON_NULL));
 	dirty(f, 'E', ek);
 }
@@ -1676,7 +1686,7 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		fold_fact_key(ok, verb, t, tid, fk, sizeof(fk));
 		if ((fc = get(f, 'G', fk, 0)) != NULL) {
 			count_fact(f, ok, fc, -1);
-			tstate_del(f->ts, 'G', fk);
+			put(f, 'G', fk, NULL);
 		}
 		goto out;
 	}
@@ -1704,7 +1714,7 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		snprintf(ok, sizeof(ok), "%s", at);
 		count_fact(f, ok, fc, -1);
 	}
-	tstate_del(f->ts, 'F', fk);
+	put(f, 'F', fk, NULL);
 	ev_remove(json_get(L, "ev"), tid);
 	ev_remove(json_get(L, "sev"), tid);
 	dirty(f, 'L', lk);
@@ -1759,7 +1769,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
 	    fold_group_key(team, ok, sizeof(ok)) == 0) {
 		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
-		tstate_put(f->ts, 'G', fk, fc);
+		put(f, 'G', fk, fc);
 		count_fact(f, ok, fc, 1);
 		if (verb && strcmp(verb, TV_VERB("signed")) == 0)
 			agreement(f, st, ok, t);
@@ -1770,7 +1780,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		return;
 	}
 	fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
-	tstate_put(f->ts, 'F', fk, fc);
+	put(f, 'F', fk, fc);
 	at = fold_org_at(L, t, NULL);
 	if (at) {
 		snprintf(ok, sizeof(ok), "%s", at);

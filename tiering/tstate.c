@@ -21,6 +21,7 @@ struct tstate {
 	MDB_dbi		 dbi;
 	MDB_txn		*txn;
 	struct ent	**tab[256];	/* NBUCKET chains each, made on use */
+	char		 through[256];	/* kinds written through at once */
 };
 
 static struct ent **
@@ -177,10 +178,10 @@ tstate_dirty(tstate *ts, int kind, const char *id)
 		free(key);	/* never read: nothing to write */
 }
 
-void
+int
 tstate_del(tstate *ts, int kind, const char *id)
 {
-	tstate_put(ts, kind, id, NULL);
+	return tstate_put(ts, kind, id, NULL);
 }
 
 int
@@ -273,7 +274,10 @@ collect(tstate *ts, int kind, const char *prefix, const char *hi,
 			goto out;
 		rc = 0;
 	}
-	for (i = 0; ts->tab[(unsigned char)kind] && i < NBUCKET; i++)
+	/* Written-through kinds are all in LMDB already (and cached
+	 * deletions are deleted there too): no need to walk the cache. */
+	for (i = 0; ts->tab[(unsigned char)kind] && i < NBUCKET &&
+	    !(ts->through[(unsigned char)kind] && ts->txn); i++)
 		for (e = ts->tab[(unsigned char)kind][i]; e; e = e->next)
 			if (strncmp(e->key, kp, plen + 1) == 0 &&
 			    (kh == NULL || strcmp(e->key, kh) < 0))
@@ -319,10 +323,51 @@ tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
 }
 
 void
+tstate_write_through(tstate *ts, const char *kinds)
+{
+	for (; *kinds; kinds++)
+		ts->through[(unsigned char)*kinds] = 1;
+}
+
+/* Write (or delete, j NULL) entity key in the bound transaction now. */
+static int
+write_now(tstate *ts, const char *key, const json *j)
+{
+	struct buf b = BUF_INIT;
+	MDB_val k = { strlen(key), (void *)key }, d;
+	int rc;
+
+	if (j == NULL) {
+		rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	json_dump(j, &b);
+	d.mv_size = b.len;
+	d.mv_data = b.p;
+	rc = mdb_put(ts->txn, ts->dbi, &k, &d, 0);
+	buf_free(&b);
+	return rc;
+}
+
+int
 tstate_put(tstate *ts, int kind, const char *id, json *j)
 {
 	char *key = make_key(kind, id);
 	struct ent *e = find(ts, key);
+	int rc = 0;
+
+	if (ts->through[(unsigned char)kind] && ts->txn) {
+		rc = write_now(ts, key, j);
+		/* Keep a clean copy (or the deletion) for reads in this batch. */
+		if (e == NULL)
+			e = add(ts, key, NULL);
+		else
+			free(key);
+		json_free(e->j);
+		e->j = j;
+		e->dirty = 0;
+		return rc;
+	}
 
 	if (e == NULL)
 		e = add(ts, key, NULL);
@@ -331,6 +376,7 @@ tstate_put(tstate *ts, int kind, const char *id, json *j)
 	json_free(e->j);
 	e->j = j;
 	e->dirty = 1;
+	return 0;
 }
 
 void

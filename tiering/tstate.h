@@ -31,8 +31,7 @@ void	 tstate_bind(tstate *ts, MDB_txn *txn);
 json	*tstate_get(tstate *ts, int kind, const char *id, int create, int *rc);
 /* Mark entity (kind, id) changed. */
 void	 tstate_dirty(tstate *ts, int kind, const char *id);
-/* Remove entity (kind, id). */
-void	 tstate_del(tstate *ts, int kind, const char *id);
+
 /* Write every changed entity into the bound transaction.  LMDB code. */
 int	 tstate_flush(tstate *ts);
 /* Forget the cache (to drop a failed batch's changes).  A cache kept
@@ -47,8 +46,15 @@ int	 tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids,
 int	 tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
 	    size_t *n);
 /* Set entity (kind, id) to j (taken; NULL deletes), replacing any; it is
- * dirty. */
-void	 tstate_put(tstate *ts, int kind, const char *id, json *j);
+ * dirty, or written at once for a write-through kind.  LMDB code (only a
+ * write-through can fail here). */
+int	 tstate_put(tstate *ts, int kind, const char *id, json *j);
+/* Remove entity (kind, id) (tstate_put with NULL). */
+int	 tstate_del(tstate *ts, int kind, const char *id);
+/* Write the kinds listed (a string of kind bytes) through to the bound
+ * transaction at every put and delete instead of at the flush: for many
+ * small write-once entities, which listing then reads from LMDB alone. */
+void	 tstate_write_through(tstate *ts, const char *kinds);
 /* Drop from the cache the clean entities of the kinds listed (a string of
  * kind bytes), e.g. write-once records after a flush.  Nothing is dropped
  * without a transaction bound (the cache is then the whole state). */
