@@ -8,11 +8,19 @@
     directory; -v progress, the model's summary and what was checked)
 
 It generates one year and a bit of a partner ecosystem from one seeded
-random.Random (3 programs, 2 certifications, 50 organisations, 2,000
-learners, ~100,000 statements at --scale 1.0), starts `LRSD serve` with a
-simulated clock, plays the world week by week over HTTP, and compares what
-the engine answers with what this file's own model computes from the very
-statements it sent.  The model (class Model) is an independent and
+random.Random (3 programs, 2 certifications, 2 skill profiles, 50
+organisations, 2,000 learners, ~100,000 statements at --scale 1.0), starts
+`LRSD serve` with a simulated clock, plays the world week by week over
+HTTP, and compares what the engine answers with what this file's own model
+computes from the very statements it sent.
+
+Covered: definitions and their validation; enrollments, tiers, at-risk,
+demotion, renewal and end; recommendations; custom criteria, a manual tier
+edit, a recalculation, a roster change; certifications (award, renewal,
+expiry, revocation) and holders; skill levels and a `skills` criterion
+(S1-S8); content access; the leaderboard and blockers analytics (A1-A2);
+a credential bound to one organisation (B1-B4); what-if runs (W1-W5);
+scopes and authentication; the outcome statements.  The model (class Model) is an independent and
 deliberately plain re-implementation of README sections 1-7; it never calls
 the engine's code.  It ends with "N passed, M failed" and exits 0 only when
 M == 0.
@@ -58,8 +66,9 @@ is also listed in the report handed to the lead):
      ever voided (so a revocation always goes to "no award").
  C7  min_score is met when result.score.scaled >= min_score.
  C8  Standing `criteria` lists every criterion of every tier (matched here
-     by id); `value` is compared for event criteria (revenue to 0.01) and
-     certifications (the count); for custom only `met` is compared.
+     by id); `value` is compared for event criteria (revenue to 0.01),
+     certifications and skills (the count); for custom only `met` is
+     compared.
  C9  `unconverted` = the number of non-voided closed-won deal facts
      attributed to the organisation in the current period whose currency is
      neither the program's nor in `rates`, whatever any criterion's filters.
@@ -126,6 +135,96 @@ is also listed in the report handed to the lead):
      PUT); a wrong secret gets 401.  The credential is added with `lrsd
      credential add` while the server runs (if that fails the test stops
      the server, adds it and starts again).
+
+Skills (profiles in skill_profiles(); `cloud-skills` is defined at the
+start, `sales-skills` at step World.profile_step; partner gold has the
+criterion `gold-deploy`, engineers at `practitioner` or above, threshold
+GOLD_DEPLOY, which blocks some organisations most of the year):
+ S1  Skill evidence is any statement by an Agent about an Activity named in
+     a raise of a defined profile.  A {activity, level} raise is met by verb
+     `completed` or `passed`; an {activity, bands} raise by any statement
+     (failed ones too) whose result.score.scaled >= min_score - 1e-12, the
+     highest band reached counting.  (Generated scores have 3 decimals; some
+     fall exactly on a band's min_score.)
+ S2  One statement may reach several levels through several raises (the
+     tech exam has a `level` raise and a `bands` raise): the highest counts.
+ S3  A learner's level = the highest reached by non-voided evidence, late
+     evidence included.  Every change of it (up; down when evidence is
+     voided; to no level at all when the only evidence is voided) is one
+     `leveled` outcome whose outcome object has profile, skill, `from` and
+     `level` as level names (null for none), subject the learner; they are
+     compared as a multiset of (learner, profile, skill, from, level), and
+     the object id is NS/skill-profiles/{p}/skills/{skill}.
+ S4  The voided exam passes (C6) lower deploy or selling levels.
+ S5  Defining a profile rebuilds the levels from all the evidence already
+     stored: one `leveled` outcome (from null) per learner and skill that
+     reaches a level.  No criterion uses that profile, so nothing else moves.
+ S6  Skill evidence touches the learner's organisation now (as
+     certification evidence does, README 7).
+ S7  `skills` criterion value = members now (role now, when named) whose
+     level index >= the index of the named level; no level never counts.
+     Compared like certifications values (C8).
+ S8  GET /tiering/learners `skills` lists (profile, skill, level name) for
+     each skill of a defined profile in which the learner has a level;
+     compared as a sorted list.  The self-check (--dry-run) recounts every
+     level by brute force.
+
+A credential bound to one organisation (checked at World.partner_steps and
+at the end):
+ B1  `lrsd credential add partner1 partnersecret1 --scopes tiering` while
+     the server runs; PUT /tiering/bindings/partner1 {"organization"} after
+     the organisations are defined answers 204, GET answers {"credential",
+     "organization"}.  The organisation is World.bound_org (the one signing
+     most programs).
+ B2  As partner1, compared with the admin's answer (status and body): GET
+     /tiering/programs(/p), /tiering/benefits(/id), /tiering/clock, its own
+     standing in each program (and 404 like the admin where it never
+     enrolled), /tiering/learners for each member now, /tiering/access for
+     some members.  The enrollments list holds only its own standing (as the
+     admin sees it); holders are the model's valid holders who are its
+     members now; learners' organisation and access `allowed` also against
+     the model.
+ B3  403: another organisation's standing (enrolled or not), learners and
+     access of non-members (former members, members of others, no
+     organisation, an agent never seen), /tiering/recommendations,
+     organizations, bindings, certifications and skill-profiles
+     definitions, analytics, what-if, and every PUT/POST/DELETE (a new
+     benefit, a DELETE of a benefit and of its binding, the clock, its
+     roster unchanged, its own enrollment, recalculate, custom decision).
+     The refused writes leave no trace (admin GETs).
+ B4  A tiering-only credential reads no statements (403 on /xapi/statements).
+
+What-if (at World.whatif_steps and at the end):
+ W1  The expectation comes from a second Model ("shadow") that plays the
+     same world with whatif_drafts() (other thresholds, same criterion ids)
+     in place of the partner and pilot programs from the start, and
+     receives the same admin acts: custom decisions, the roster change, the
+     recalculation, the profile definition, the clock.  Programs do not
+     affect one another, so the shadow holds only those two programs.
+ W2  Only automatic programs without a manual tier edit are asked (a
+     replayed recommendation decision names an id the draft does not have).
+ W3  `today` and `draft` = tier (or "none") -> number of non-ended
+     enrollments, from the model and the shadow; `moves` compared as
+     organisation -> (from, to) for each organisation whose tier differs,
+     each listed once.  (The pilot program has ended everywhere by the end,
+     so its final what-if is all empty.)
+ W4  Nothing changes: GET of every program's enrollments, the
+     recommendations, the programs and the clock answer the same before
+     and after.  `statements` >= the number of statements the scenario
+     posted.
+ W5  An invalid draft answers 400 naming the path.
+
+Analytics (at every check round, every program):
+ A1  Leaderboard: one row per enrollment, ended ones too, with its (last)
+     tier, rank (0 or null for none) and revenue = non-voided closed-won
+     deals (default verb, deal type, amount and currency extensions)
+     attributed now to the organisation, dated within its current (for an
+     ended one, its last) period, unfiltered, converted as for revenue
+     criteria, unconvertible ones left out; compared to 0.01.  The order is
+     checked to be non-increasing in (rank, revenue); ties in any order.
+ A2  Blockers: criterion -> number of non-ended enrollments below the top
+     tier for which that criterion of the next tier above the current one
+     does not hold (entries with 0 may be present or not); most first.
 """
 
 import argparse
@@ -169,6 +268,9 @@ X_CURRENCY = NS + "/extensions/currency"
 X_PL = NS + "/extensions/product-line"
 X_REGION = NS + "/extensions/region"
 X_SEGMENT = "https://crm.example.com/extensions/segment"
+X_OUTCOME = NS + "/extensions/outcome"
+X_SUBJECT = NS + "/extensions/subject"
+V_LEVELED = NS + "/verbs/leveled"
 
 OUTCOME_VERBS = {
     "conferred": "https://w3id.org/xapi/tla/verbs/conferred",
@@ -184,6 +286,7 @@ OUTCOME_VERBS = {
     "superseded": NS + "/verbs/superseded",
     "approved-recommendation": NS + "/verbs/approved-recommendation",
     "rejected-recommendation": NS + "/verbs/rejected-recommendation",
+    "leveled": V_LEVELED,
 }
 # model outcome kind -> outcome verb key (certification award and renewal
 # share `conferred`, C20)
@@ -191,7 +294,7 @@ KIND_VERB = {"cert-awarded": "conferred", "cert-renewed": "conferred",
              "expired": "expired", "revoked": "revoked"}
 for _k in ("enrolled", "promoted", "demoted", "ended", "renewed", "recommended",
            "withdrew", "superseded", "approved-recommendation",
-           "rejected-recommendation"):
+           "rejected-recommendation", "leveled"):
     KIND_VERB[_k] = _k
 
 CRM = "https://crm.example.com"
@@ -252,6 +355,7 @@ def step_instants():
 
 
 # ---------------------------------------------------------------- definitions
+GOLD_DEPLOY = 6         # engineers at practitioner or above for partner gold
 def definitions():
     """Benefits, certifications and programs (see C10, C17)."""
     benefits = {
@@ -300,7 +404,10 @@ def definitions():
                  {"id": "gold-revenue", "type": "revenue", "threshold": 300001},
                  {"id": "gold-deals", "type": "deals_closed", "threshold": 15},
                  {"id": "gold-certified", "type": "certifications", "threshold": 2,
-                  "certification": "sales-cert", "role": "sales"}],
+                  "certification": "sales-cert", "role": "sales"},
+                 {"id": "gold-deploy", "type": "skills", "profile": "cloud-skills",
+                  "skill": "deploy", "level": "practitioner", "threshold": GOLD_DEPLOY,
+                  "role": "engineer"}],
              "benefits": {"portal": True, "discount": 20, "mdf": 5000,
                           "partner-content": content("partner", ["silver", "gold"],
                                                      [CONTENT + "/partner-playbook/gold"])}},
@@ -371,6 +478,60 @@ def definitions():
     return benefits, certs, programs
 
 
+def skill_profiles():
+    """The skill profiles (S1-S6): `cloud-skills` is defined at the start
+    with the other definitions and used by the partner gold criterion
+    `gold-deploy`; `sales-skills` is defined mid-run (World.profile_step),
+    over evidence already stored, and used by no criterion."""
+    cloud = {
+        "name": "Cloud skills",
+        "skills": [
+            {"id": "deploy", "name": "Deployment", "levels": ["aware", "practitioner", "expert"],
+             "roles": ["engineer"],
+             "raises": [
+                 # an ordinary course (late statements, failed attempts)
+                 {"activity": LMS + "/courses/c05", "level": "aware"},
+                 {"activity": LMS + "/labs/tech-lab", "level": "aware"},
+                 # one fact reaches several levels through two raises (S2)
+                 {"activity": LMS + "/exams/tech-exam", "level": "practitioner"},
+                 {"activity": LMS + "/exams/tech-exam", "bands": [
+                     {"min_score": 0.5, "level": "aware"},
+                     {"min_score": 0.9, "level": "expert"}]},
+                 {"activity": LMS + "/exams/tech-recert", "bands": [
+                     {"min_score": 0.88, "level": "expert"}]}]}]}
+    sales = {
+        "name": "Sales skills",
+        "skills": [
+            {"id": "selling", "name": "Selling", "levels": ["basic", "advanced"],
+             "raises": [
+                 {"activity": LMS + "/courses/sales-101", "level": "basic"},
+                 # voided exam passes lower the level (S4)
+                 {"activity": LMS + "/exams/sales-exam", "bands": [
+                     {"min_score": 0.85, "level": "advanced"}]},
+                 {"activity": LMS + "/courses/c13", "bands": [
+                     {"min_score": 0.97, "level": "advanced"}]}]},
+            {"id": "closing", "name": "Closing", "levels": ["trained"],
+             "raises": [{"activity": LMS + "/courses/c21", "level": "trained"}]}]}
+    return {"cloud-skills": cloud, "sales-skills": sales}
+
+
+def whatif_drafts(programs):
+    """Draft programs for POST /tiering/programs/{p}/what-if (W1): other
+    thresholds, same criterion ids."""
+    partner = json.loads(json.dumps(programs["partner"]))
+    thr = {"gold-revenue": 220001, "gold-deals": 12, "gold-deploy": GOLD_DEPLOY + 2,
+           "plat-revenue": 350001, "plat-tech": 2}
+    pilot = json.loads(json.dumps(programs["pilot"]))
+    thr.update({"select-registered": 8, "select-cert": 3, "premier-revenue": 70001,
+                "premier-approved": 22})
+    for p in (partner, pilot):
+        for t in p["tiers"]:
+            for c in t["criteria"]:
+                if c["id"] in thr:
+                    c["threshold"] = thr[c["id"]]
+    return {"partner": partner, "pilot": pilot}
+
+
 # ---------------------------------------------------------------- generator
 REGIONS = ["emea", "amer", "apac"]
 CURRENCIES = ["USD", "EUR", "GBP"]
@@ -404,6 +565,11 @@ class World:
         self.steps = step_instants()
         self.horizon = self.steps[-1]
         self.benefits, self.certs, self.programs = definitions()
+        self.skill_profiles = skill_profiles()
+        self.drafts = whatif_drafts(self.programs)
+        self.profile_step = 30          # sales-skills is defined then (S5)
+        self.whatif_steps = (20, 36)    # mid-run what-ifs (and one at the end)
+        self.partner_steps = (28, 52)   # bound-credential checks (and at the end)
         self.n_orgs = max(6, int(round(50 * scale)))
         self.n_learners = max(60, int(round(2000 * scale)))
         self.placed = []            # (store_step, key, seq, statement)
@@ -425,6 +591,9 @@ class World:
             self.batches[step].append(st)
         self.n_statements = len(self.placed)
         self.admin_seed = rng.getrandbits(64)
+        # the organisation the partner credential is bound to (B1): one that
+        # signs every program, else the one signing most (no rng draw here)
+        self.bound_org = max(range(self.n_orgs), key=lambda j: (len(self.signed.get(j, ())), -j))
 
     # -- helpers
     def uuid(self):
@@ -838,6 +1007,7 @@ class World:
         rng = self.rng
         hi = self.horizon - MS_DAY
         self.n_agreements = 0
+        self.signed = {}
 
         def sign(j, prog, ts, late=0):
             if ts > hi:
@@ -859,6 +1029,7 @@ class World:
                 st["context"] = ctx
             self.place(st, ts, late)
             self.n_agreements += 1
+            self.signed.setdefault(j, set()).add(prog)
 
         def when():
             r = rng.random()
@@ -924,7 +1095,7 @@ def ext_lookup(fact, iri, order):
 class Model:
     """A plain, independent reading of tiering/README.md."""
 
-    def __init__(self, benefits, certs, programs):
+    def __init__(self, benefits, certs, programs, profiles=None):
         self.benefits = benefits
         self.certs = certs
         self.programs = programs
@@ -959,6 +1130,19 @@ class Model:
         self.demotions = []      # (pid, org, from tier, to tier, at)
         self.known_learners = set()
         self.trace = None        # a list to record (now, kind, subject, detail)
+        # skills (S1-S6): evidence is kept for every activity of every
+        # profile the world will define; only defined profiles count
+        self.skill_acts = set()
+        for d in (profiles or {}).values():
+            for sk in d["skills"]:
+                for r in sk.get("raises", []):
+                    self.skill_acts.add(r["activity"])
+        self.profiles = {}       # defined profile id -> definition
+        self.skill_keys = []     # [(profile, skill definition)]
+        self.sk_evidence = {}    # learner -> [[ts, seq, verb, activity, score, voided, id]]
+        self.sk_ids = {}         # statement id -> (learner, entry)
+        self.levels = {}         # (learner, profile, skill) -> level index or None
+        self.leveled = []        # (learner, profile, skill, from name, to name)
 
     # -- outcomes
     def out(self, kind, subject=None, detail=None):
@@ -1201,6 +1385,76 @@ class Model:
             self.cert_cache[key] = v
         return v
 
+    # -- skills
+    def define_profile(self, pid, d):
+        """PUT /tiering/skill-profiles/{pid}: levels are rebuilt from all the
+        evidence already stored (S5)."""
+        self.profiles[pid] = d
+        self.skill_keys = [(p, sk) for p in sorted(self.profiles) for sk in self.profiles[p]["skills"]]
+        for l in sorted(self.sk_evidence):
+            self.update_levels(l)
+
+    @staticmethod
+    def raise_level(sk, r, ev):
+        """The level index evidence ev reaches through raise r, or -1 (S2)."""
+        if ev[3] != r["activity"]:
+            return -1
+        if "bands" in r:
+            best = -1
+            if ev[4] is not None:
+                for b in r["bands"]:
+                    if ev[4] >= b["min_score"] - 1e-12:
+                        best = max(best, sk["levels"].index(b["level"]))
+            return best
+        return sk["levels"].index(r["level"]) if ev[2] in (V_COMPLETED, V_PASSED) else -1
+
+    def level_of(self, l, sk):
+        best = -1
+        for ev in self.sk_evidence.get(l, ()):
+            if ev[5]:
+                continue
+            for r in sk.get("raises", []):
+                best = max(best, self.raise_level(sk, r, ev))
+        return best if best >= 0 else None
+
+    def update_levels(self, l):
+        for pid, sk in self.skill_keys:
+            d = self.level_of(l, sk)
+            key = (l, pid, sk["id"])
+            r = self.levels.get(key)
+            if d != r:
+                names = sk["levels"]
+                self.out("leveled", key, (r, d))
+                self.leveled.append((l, pid, sk["id"], None if r is None else names[r],
+                                     None if d is None else names[d]))
+                self.levels[key] = d
+                self.cert_cache.clear()
+
+    def skill_count(self, org, c):
+        key = ("skills", org, c["profile"], c["skill"], c["level"], c.get("role"))
+        v = self.cert_cache.get(key)
+        if v is None:
+            sk = next((x for p, x in self.skill_keys if p == c["profile"] and x["id"] == c["skill"]), None)
+            want = sk["levels"].index(c["level"]) if sk else None
+            v = 0
+            for l in self.members.get(org, ()):
+                if c.get("role") is not None and self.cur[l][1] != c["role"]:
+                    continue
+                lv = self.levels.get((l, c["profile"], c["skill"]))
+                if want is not None and lv is not None and lv >= want:
+                    v += 1
+            self.cert_cache[key] = v
+        return v
+
+    def skills_of(self, l):
+        """[(profile, skill, level name)] of learner l (S6)."""
+        out = []
+        for pid, sk in self.skill_keys:
+            lv = self.levels.get((l, pid, sk["id"]))
+            if lv is not None:
+                out.append((pid, sk["id"], sk["levels"][lv]))
+        return sorted(out)
+
     # -- standing
     def values(self, e):
         out = []
@@ -1216,6 +1470,9 @@ class Model:
                     met = v >= thr
             elif t == "certifications":
                 v = self.cert_count(e.org, c.get("certification"), c.get("role"))
+                met = v >= c.get("threshold", 1)
+            elif t == "skills":
+                v = self.skill_count(e.org, c)
                 met = v >= c.get("threshold", 1)
             elif t == "custom":
                 v = self.custom.get((e.pid, e.org, c["id"]), False)
@@ -1324,6 +1581,11 @@ class Model:
                 ev[1][5] = True
                 self.update_certs(ev[0])
                 touched.add(self.cur.get(ev[0], (None, None))[0])
+            ev = self.sk_ids.get(tid)
+            if ev is not None and not ev[1][5]:
+                ev[1][5] = True
+                self.update_levels(ev[0])
+                touched.add(self.cur.get(ev[0], (None, None))[0])
             self.evaluate_orgs(touched)
             return
         direct = self.org_of_group(actor)
@@ -1353,6 +1615,13 @@ class Model:
             self.evidence.setdefault(learner, []).append(entry)
             self.evid_ids[st["id"]] = (learner, entry)
             self.update_certs(learner)
+            touched.add(self.cur.get(learner, (None, None))[0])
+        if learner and obj.get("id") in self.skill_acts and obj.get("objectType", "Activity") == "Activity":
+            score = ((st.get("result") or {}).get("score") or {}).get("scaled")
+            entry = [ts, self.seq, verb, obj["id"], score, False, st["id"]]
+            self.sk_evidence.setdefault(learner, []).append(entry)
+            self.sk_ids[st["id"]] = (learner, entry)
+            self.update_levels(learner)
             touched.add(self.cur.get(learner, (None, None))[0])
         self.evaluate_orgs(touched)
 
@@ -1488,6 +1757,56 @@ class Model:
     def holders(self, cid):
         return {l: s for (l, c), s in self.cstate.items() if c == cid and s.status == "valid"}
 
+    def distribution(self, pid):
+        """What-if sides (W2): tier (or "none") -> count of non-ended
+        enrollments, and org -> tier of those enrollments."""
+        dist, tiers = {}, {}
+        for (p, o), e in sorted(self.enr.items()):
+            if p == pid and not e.ended:
+                k = e.tier or "none"
+                dist[k] = dist.get(k, 0) + 1
+                tiers[o] = e.tier
+        return dist, tiers
+
+    def leaderboard(self, pid):
+        """GET /tiering/analytics/leaderboard (A1): org -> (tier, rank,
+        revenue in cents), every enrollment, ended ones with their last tier
+        and their last period."""
+        p = self.programs[pid]
+        out = {}
+        for (pp, o), e in sorted(self.enr.items()):
+            if pp != pid:
+                continue
+            cents = 0
+            for f in self.org_facts.get(o, ()):
+                if f.voided or f.verb != V_CLOSED or f.atype != T_DEAL or not (e.start <= f.day <= e.end):
+                    continue
+                amt, cur = f.res.get(X_AMOUNT), f.res.get(X_CURRENCY)
+                if not isinstance(amt, (int, float)) or isinstance(amt, bool):
+                    continue
+                rate = 1.0 if cur == p["currency"] else p["rates"].get(cur)
+                if rate is not None:
+                    cents += int(round(amt * rate * 100))
+            out[o] = (e.tier, self.rk(pid, e.tier), cents)
+        return out
+
+    def blockers(self, pid):
+        """GET /tiering/analytics/blockers (A2): criterion -> number of
+        non-ended enrollments below the top for which that criterion of the
+        next tier above the current one does not hold."""
+        out = {}
+        for (pp, o), e in sorted(self.enr.items()):
+            if pp != pid or e.ended:
+                continue
+            rc = self.rk(pid, e.tier)
+            nxt = next((t for t in self.tiers[pid] if t["rank"] > rc), None)
+            if nxt is None:
+                continue
+            for tid, c, _v, met in self.values(e):
+                if tid == nxt["id"] and not met:
+                    out[c["id"]] = out.get(c["id"], 0) + 1
+        return out
+
 
 # ---------------------------------------------------------------- HTTP
 class Api:
@@ -1579,7 +1898,13 @@ def agent_mbox(a):
 class Scenario:
     def __init__(self, world, api=None, checks=None, verbose=False):
         self.w = world
-        self.m = Model(world.benefits, world.certs, world.programs)
+        self.m = Model(world.benefits, world.certs, world.programs, world.skill_profiles)
+        # the what-if model (W1): the same world played with the draft
+        # programs in place of the originals from the start
+        self.shadow = Model(world.benefits, world.certs, world.drafts, world.skill_profiles)
+        self.manual_pids = set()
+        self.partner_auth = None
+        self.n_sent = 0
         self.api = api
         self.c = checks or Checks()
         self.arng = random.Random(world.admin_seed)
@@ -1620,8 +1945,9 @@ class Scenario:
             if st == 404:
                 self.c.fail("the tiering API answers (GET /tiering/programs)", 200, "404 %s" % short(body))
                 return False
+            first = {"cloud-skills": w.skill_profiles["cloud-skills"]}
             for kind, defs in (("benefits", w.benefits), ("certifications", w.certs),
-                               ("programs", w.programs)):
+                               ("skill-profiles", first), ("programs", w.programs)):
                 for i, d in sorted(defs.items()):
                     st, body = self.api.put("/tiering/%s/%s" % (kind, i), d)
                     self.c.ok("PUT /tiering/%s/%s status" % (kind, i), 200, st)
@@ -1630,8 +1956,11 @@ class Scenario:
                         self.c.ok("PUT /tiering/%s/%s answers the definition" % (kind, i), d.get("name"),
                                   (body.get("definition") or {}).get("name"))
             self.bad_input()
+        for mm in (m, self.shadow):
+            mm.define_profile("cloud-skills", w.skill_profiles["cloud-skills"])
         for j, o in enumerate(w.orgs):
             m.define_org(o["id"], {"homePage": CRM, "name": o["acct"]})
+            self.shadow.define_org(o["id"], {"homePage": CRM, "name": o["acct"]})
         for j, o in enumerate(w.orgs):
             members = [(self.mbox[l], w.learners[l]["role"]) for l in w.rosters[j]]
             if self.live:
@@ -1639,7 +1968,20 @@ class Scenario:
                                         self.org_def(j, [(l, w.learners[l]["role"]) for l in w.rosters[j]]))
                 self.c.ok("PUT /tiering/organizations/%s status" % o["id"], 200, st)
             m.roster(o["id"], members)
+            self.shadow.roster(o["id"], members)
+        if self.live:
+            self.bind()
         return True
+
+    def bind(self):
+        """Bind the partner credential to one organisation (B1)."""
+        api, c = self.api, self.c
+        org = self.org_ids[self.w.bound_org]
+        st, body = api.put("/tiering/bindings/partner1", {"organization": org})
+        c.ok("PUT /tiering/bindings/partner1 status", 204, st)
+        st, body = api.get("/tiering/bindings/partner1")
+        c.ok("GET /tiering/bindings/partner1", (200, {"credential": "partner1", "organization": org}),
+             (st, body))
 
     def bad_input(self):
         api = self.api
@@ -1683,6 +2025,7 @@ class Scenario:
     def move_clock(self, k):
         to = self.w.steps[k]
         self.m.move_clock(to)
+        self.shadow.move_clock(to)
         if self.live:
             st, body = self.api.post("/tiering/clock", {"to": iso(to)})
             self.c.ok("POST /tiering/clock to %s: status" % iso(to), 200, st, 200 <= st < 300)
@@ -1702,6 +2045,8 @@ class Scenario:
                     self.c.failures[-1] = (self.c.failures[-1][0], 200, "%s %s" % (st, short(body)))
             for s in chunk:
                 self.m.apply(s)
+                self.shadow.apply(s)
+            self.n_sent += len(chunk)
 
     def admin(self, k):
         m, w, arng = self.m, self.w, self.arng
@@ -1754,6 +2099,8 @@ class Scenario:
                                                 {"met": met, "reason": "review at step %d" % k})
                         self.c.ok("PUT custom %s/%s/%s status" % (pid, org, c["id"]), 200, st, 200 <= st < 300)
                     m.decide_custom(pid, org, c["id"], met)
+                    if pid in self.shadow.programs:
+                        self.shadow.decide_custom(pid, org, c["id"], met)
                     self.admin_counts["custom"] += 1
         # the roster change
         if k == w.roster_step:
@@ -1766,6 +2113,7 @@ class Scenario:
                 st, body = self.api.put("/tiering/organizations/" + org, self.org_def(j, new))
                 self.c.ok("roster PUT /tiering/organizations/%s status" % org, 200, st, 200 <= st < 300)
             m.roster(org, [(self.mbox[l], r) for l, r in new])
+            self.shadow.roster(org, [(self.mbox[l], r) for l, r in new])
             self.admin_counts["roster"] += 1
         # one manual tier edit
         if k == w.manual_edit_step:
@@ -1781,6 +2129,9 @@ class Scenario:
                         st, body = self.api.put("/tiering/programs/%s/enrollments/%s" % (pid, e.org), {"tier": top})
                         self.c.ok("manual tier edit PUT %s/%s status" % (pid, e.org), 200, st, 200 <= st < 300)
                     m.manual_tier(pid, e.org, top)
+                    if pid in self.shadow.programs:
+                        self.shadow.manual_tier(pid, e.org, top)
+                        self.manual_pids.add(pid)
                     self.admin_counts["manual"] += 1
                     break
         # one recalculation
@@ -1789,12 +2140,24 @@ class Scenario:
             if act:
                 e = act[0]
                 m.evaluate_orgs({e.org})
+                self.shadow.evaluate_orgs({e.org})
                 if self.live:
                     st, body = self.api.post("/tiering/programs/%s/enrollments/%s/recalculate" % (e.pid, e.org), {})
                     self.c.ok("POST recalculate %s/%s status" % (e.pid, e.org), 200, st, 200 <= st < 300)
                     self.c.ok("recalculate %s/%s answers the standing's tier" % (e.pid, e.org), e.tier,
                               body.get("tier") if isinstance(body, dict) else body)
                 self.admin_counts["recalculate"] += 1
+        # the second skill profile, over evidence already stored (S5)
+        if k == w.profile_step:
+            d = w.skill_profiles["sales-skills"]
+            if self.live:
+                st, body = self.api.put("/tiering/skill-profiles/sales-skills", d)
+                self.c.ok("PUT /tiering/skill-profiles/sales-skills (step %d) status" % k, 200, st)
+                if st == 200 and isinstance(body, dict):
+                    self.c.ok("PUT /tiering/skill-profiles/sales-skills answers the definition", d,
+                              body.get("definition"))
+            m.define_profile("sales-skills", d)
+            self.shadow.define_profile("sales-skills", d)
 
     # -- checks against the engine
     def check_round(self, label):
@@ -1822,6 +2185,43 @@ class Scenario:
         self.check_learners(label)
         self.check_holders(label)
         self.check_access(label)
+        self.check_analytics(label)
+
+    def check_analytics(self, label):
+        """Leaderboard (A1) and blockers (A2) of every program."""
+        m, c = self.m, self.c
+        for pid in sorted(m.programs):
+            what = "%s: leaderboard %s" % (label, pid)
+            st, b = self.api.get("/tiering/analytics/leaderboard?program=" + pid)
+            if c.ok(what + " status", 200, st) and isinstance(b, list):
+                want = m.leaderboard(pid)
+                rows = [x for x in b if isinstance(x, dict)]
+                got = {x.get("organization"): x for x in rows}
+                c.ok(what + " organisations", sorted(want), sorted(str(x.get("organization")) for x in rows))
+                for o, (tier, rank, cents) in sorted(want.items()):
+                    g = got.get(o)
+                    if g is None:
+                        continue
+                    self.count("leaderboard rows checked")
+                    c.ok("%s %s tier" % (what, o), tier, g.get("tier"))
+                    c.ok("%s %s rank" % (what, o), rank, g.get("rank"),
+                         g.get("rank") == rank or (rank == 0 and g.get("rank") is None))
+                    c.ok("%s %s revenue" % (what, o), cents / 100.0, g.get("revenue"),
+                         money_eq(cents / 100.0, g.get("revenue")))
+                keys = [(x.get("rank") or 0, x.get("revenue") or 0) for x in rows]
+                bad = [i for i in range(len(keys) - 1)
+                       if keys[i][0] < keys[i + 1][0] or
+                       (keys[i][0] == keys[i + 1][0] and keys[i][1] < keys[i + 1][1] - 0.005)]
+                c.ok(what + " sorted by rank desc then revenue desc", [], [rows[i] for i in bad[:2]])
+            what = "%s: blockers %s" % (label, pid)
+            st, b = self.api.get("/tiering/analytics/blockers?program=" + pid)
+            if c.ok(what + " status", 200, st) and isinstance(b, list):
+                rows = [x for x in b if isinstance(x, dict)]
+                self.count("blocker lists checked")
+                c.ok(what, m.blockers(pid), {x.get("criterion"): x.get("blocked") for x in rows
+                                             if x.get("blocked") != 0})
+                n = [x.get("blocked") or 0 for x in rows]
+                c.ok(what + " most first", sorted(n, reverse=True), n)
 
     def check_standing(self, label, e):
         m, c = self.m, self.c
@@ -1903,6 +2303,13 @@ class Scenario:
                      same_instant(s.awarded, g.get("awarded")))
                 c.ok(what + " " + cid + " expires", iso(s.expires), g.get("expires"),
                      same_instant(s.expires, g.get("expires")))
+            want = m.skills_of(mb)
+            if want:
+                self.count("learners checked with a skill level")
+            c.ok(what + " skills", want,
+                 sorted((x.get("profile"), x.get("skill"), x.get("level"))
+                        for x in (b.get("skills") or []) if isinstance(x, dict))
+                 if isinstance(b.get("skills"), list) else b.get("skills"))
 
     def check_holders(self, label):
         m, c = self.m, self.c
@@ -1965,6 +2372,173 @@ class Scenario:
                 c.ok(what + " program/tier/benefit", list(want[1:]),
                      [b.get("program"), b.get("tier"), b.get("benefit")])
 
+    # -- what-if (W1-W4)
+    def whatif_expect(self, pid):
+        today, t_tiers = self.m.distribution(pid)
+        draft, d_tiers = self.shadow.distribution(pid)
+        moves = {}
+        for o in sorted(set(t_tiers) | set(d_tiers)):
+            if (o in t_tiers) != (o in d_tiers) or t_tiers.get(o) != d_tiers.get(o):
+                moves[o] = (t_tiers.get(o), d_tiers.get(o))
+        return today, draft, moves
+
+    def whatif_programs(self):
+        """Automatic programs with no manual tier edit (W3)."""
+        return [p for p in sorted(self.shadow.programs) if p not in self.manual_pids]
+
+    def engine_snapshot(self):
+        out = []
+        for path in ["/tiering/programs/%s/enrollments" % p for p in sorted(self.m.programs)] + \
+                ["/tiering/recommendations", "/tiering/programs", "/tiering/clock"]:
+            out.append((path,) + tuple(self.api.get(path)))
+        return out
+
+    def check_whatif(self, label):
+        api, c = self.api, self.c
+        if not getattr(self, "_whatif_bad_done", False):
+            self._whatif_bad_done = True
+            bad = json.loads(json.dumps(self.w.drafts["partner"]))
+            bad["tiers"][1]["criteria"][0]["threshold"] = -1
+            st, body = api.post("/tiering/programs/partner/what-if", bad)
+            c.ok("what-if with an invalid draft: status", 400, st)
+            msg = (body or {}).get("message", "") if isinstance(body, dict) else str(body)
+            c.ok("what-if with an invalid draft: message names the path", "tiers, criteria, threshold",
+                 msg, all(x in msg for x in ("tiers", "criteria", "threshold")))
+        for pid in self.whatif_programs():
+            what = "%s: what-if %s" % (label, pid)
+            today, draft, moves = self.whatif_expect(pid)
+            self.count("what-ifs")
+            self.log("%s: today %s draft %s, %d moves" % (what, today, draft, len(moves)))
+            before = self.engine_snapshot()
+            st, b = api.post("/tiering/programs/%s/what-if" % pid, self.w.drafts[pid])
+            after = self.engine_snapshot()
+            diff = [x[0] for x, y in zip(before, after) if x != y]
+            c.ok(what + " changes nothing in the engine (GETs before and after)", [], diff)
+            if not c.ok(what + " status", 200, st) or not isinstance(b, dict):
+                c.failures[-1] = (c.failures[-1][0], 200, "%s %s" % (st, short(b)))
+                continue
+            c.ok(what + " program", pid, b.get("program"))
+            c.ok(what + " statements folded (at least those the scenario posted)", ">= %d" % self.n_sent,
+                 b.get("statements"), isinstance(b.get("statements"), (int, float))
+                 and b.get("statements") >= self.n_sent)
+            c.ok(what + " today", today, b.get("today"))
+            c.ok(what + " draft", draft, b.get("draft"))
+            rows = [x for x in (b.get("moves") or []) if isinstance(x, dict)]
+            got = {x.get("organization"): (x.get("from"), x.get("to")) for x in rows}
+            c.ok(what + " moves", moves, got)
+            c.ok(what + " moves listed once each", len(got), len(rows))
+
+    # -- the credential bound to one organisation (B1-B4)
+    def check_partner(self, label):
+        m, w, api, c = self.m, self.w, self.api, self.c
+        pa = self.partner_auth
+        if not pa:
+            return
+        org = self.org_ids[w.bound_org]
+        what = "%s: bound credential (%s)" % (label, org)
+        self.count("bound-credential rounds")
+
+        def same(path, name=None):
+            sa, ba = api.get(path)
+            sp, bp = api.get(path, auth=pa)
+            c.ok("%s GET %s as admin and as partner" % (what, name or path), (sa, ba), (sp, bp))
+            return sp, bp
+
+        def forbidden(method, path, body=None):
+            st, _ = api.req(method, path, body, auth=pa)
+            self.count("bound-credential requests expecting 403")
+            c.ok("%s %s %s" % (what, method, path), 403, st)
+
+        # definitions and the clock read like the admin's
+        for path in ("/tiering/programs", "/tiering/benefits", "/tiering/benefits/portal",
+                     "/tiering/benefits/partner-content", "/tiering/clock") + \
+                tuple("/tiering/programs/" + p for p in sorted(m.programs)):
+            same(path)
+        # standings: its own, and nobody else's
+        for pid in sorted(m.programs):
+            base = "/tiering/programs/%s/enrollments" % pid
+            mine = (pid, org) in m.enr
+            st, b = same(base + "/" + org)
+            c.ok("%s own standing in %s status (model)" % (what, pid), 200 if mine else 404, st)
+            st, b = api.get(base, auth=pa)
+            got = sorted(str(x.get("organization")) for x in b if isinstance(x, dict)) \
+                if st == 200 and isinstance(b, list) else "%s %s" % (st, short(b))
+            c.ok("%s enrollments of %s list only its own" % (what, pid), [org] if mine else [], got)
+            if mine and st == 200 and isinstance(b, list) and b:
+                sa, ba = api.get(base + "/" + org)
+                c.ok("%s enrollments of %s: its standing as the admin sees it" % (what, pid), ba, b[0])
+            others = [o for (p, o) in sorted(m.enr) if p == pid and o != org][:2]
+            for o in others:
+                forbidden("GET", base + "/" + o)
+            never = [o for o in self.org_ids if (pid, o) not in m.enr and o != org][:1]
+            for o in never:
+                forbidden("GET", base + "/" + o)
+        # learners: its members now, nobody else
+        members = sorted(m.members.get(org, ()))
+        for l in members:
+            self.count("bound-credential learner reads")
+            sp, bp = same("/tiering/learners?agent=" + q(json.dumps({"mbox": l})), "learner " + l)
+            c.ok("%s learner %s organization" % (what, l), org, bp.get("organization") if isinstance(bp, dict) else bp)
+        r = random.Random("%s/partner/%d" % (label, w.admin_seed))
+        outsiders = sorted(l for l in m.cur if m.cur[l][0] != org)
+        former = sorted(l for l in outsiders if any(x[2] == org for x in m.mev.get(l, ())))
+        probe_out = former[:3] + r.sample(outsiders, min(6, len(outsiders)))
+        probe_out.append("mailto:nobody-%d@nowhere.example.com" % r.randint(1, 10 ** 6))
+        for l in probe_out:
+            forbidden("GET", "/tiering/learners?agent=" + q(json.dumps({"mbox": l})))
+        # holders: its members now only
+        for cid in sorted(m.certs):
+            st, b = api.get("/tiering/certifications/%s/holders" % cid, auth=pa)
+            want = sorted(l for l in m.holders(cid) if l in m.members.get(org, ()))
+            got = sorted(str(agent_mbox(h.get("agent"))) for h in b if isinstance(h, dict)) \
+                if st == 200 and isinstance(b, list) else "%s %s" % (st, short(b))
+            c.ok("%s holders of %s: its members only" % (what, cid), want, got)
+        # access: its members only
+        for l in r.sample(members, min(6, len(members))):
+            for pid in sorted(m.programs):
+                e = m.enr.get((pid, org))
+                t = e.tier if e is not None and e.tier else r.choice(m.tiers[pid])["id"]
+                iri = self.access_iris(pid, t, r)
+                path = "/tiering/access?agent=%s&activityId=%s" % (q(json.dumps({"mbox": l})), q(iri))
+                st, b = same(path, "access %s %s" % (l, iri))
+                want = m.access(l, iri)
+                c.ok("%s access %s %s allowed (model)" % (what, l, iri), want[0],
+                     b.get("allowed") if isinstance(b, dict) else b)
+        for l in probe_out[:4]:
+            forbidden("GET", "/tiering/access?agent=%s&activityId=%s" % (
+                q(json.dumps({"mbox": l})), q(self.access_iris("partner", "silver", r))))
+        # everything else
+        own = [p for p in sorted(m.programs) if (p, org) in m.enr and not m.enr[(p, org)].ended]
+        for path in ("/tiering/recommendations", "/tiering/organizations", "/tiering/organizations/" + org,
+                     "/tiering/bindings", "/tiering/bindings/partner1", "/tiering/certifications",
+                     "/tiering/certifications/sales-cert", "/tiering/skill-profiles",
+                     "/tiering/skill-profiles/cloud-skills", "/tiering/analytics/leaderboard?program=partner",
+                     "/tiering/analytics/blockers?program=partner"):
+            forbidden("GET", path)
+        forbidden("PUT", "/tiering/benefits/partner-sneaky", {"name": "x", "type": "yesno"})
+        forbidden("DELETE", "/tiering/benefits/portal")
+        forbidden("PUT", "/tiering/bindings/partner1", {"organization": org})
+        forbidden("DELETE", "/tiering/bindings/partner1")
+        forbidden("POST", "/tiering/programs/partner/what-if", self.w.drafts["partner"])
+        forbidden("POST", "/tiering/clock", {"to": iso(m.now)})
+        forbidden("POST", "/tiering/recommendations/x", {"approve": True, "reason": "me"})
+        forbidden("PUT", "/tiering/organizations/" + org,
+                  self.org_def(w.bound_org, [(self.by_mbox[l], m.cur[l][1]) for l in members]))
+        for pid in own:
+            e = m.enr[(pid, org)]
+            base = "/tiering/programs/%s/enrollments/%s" % (pid, org)
+            forbidden("PUT", base, {"tier": e.tier} if e.tier else {})
+            forbidden("POST", base + "/recalculate", {})
+            cust = [cc["id"] for _t, cc in m.crits[pid] if cc["type"] == "custom"]
+            if cust:
+                forbidden("PUT", base + "/custom/" + cust[0], {"met": True, "reason": "self-assessed"})
+        st, _ = api.get("/tiering/benefits/partner-sneaky")
+        c.ok("%s: the refused PUT stored nothing (admin GET 404)" % what, 404, st)
+        st, _ = api.get("/tiering/bindings/partner1")
+        c.ok("%s: the binding survives the refused DELETE" % what, 200, st)
+        st, _ = api.get("/xapi/statements?limit=1", auth=pa)
+        c.ok("%s: a tiering-only credential reads no statements" % what, 403, st)
+
     def final_checks(self):
         m, api, c = self.m, self.api, self.c
         # organisation rosters now
@@ -1993,6 +2567,8 @@ class Scenario:
                 if path.startswith("http"):
                     path = "/" + path.split("/", 3)[3]
             c.ok("final: outcome count %s" % key, expected.get(key, 0), len(stmts))
+            if key == "leveled":
+                self.check_leveled(stmts)
             bad_ref = [s.get("id") for s in stmts
                        if ((s.get("context") or {}).get("statement") or {}).get("objectType") != "StatementRef"]
             c.ok("final: %s outcomes without context.statement StatementRef" % key, [], bad_ref[:5])
@@ -2004,6 +2580,30 @@ class Scenario:
             c.ok("final: %s outcomes whose actor is not lrsd-tiering" % key, [], bad_actor[:5])
             ids += [s.get("id") for s in stmts]
         c.ok("final: outcome statement ids are unique", len(ids), len(set(ids)))
+
+    def check_leveled(self, stmts):
+        """Each `leveled` outcome: subject, profile, skill, from, level (S3)."""
+        got = []
+        bad_obj = []
+        for s in stmts:
+            o = ((s.get("result") or {}).get("extensions") or {}).get(X_OUTCOME) or {}
+            subj = ((s.get("context") or {}).get("extensions") or {}).get(X_SUBJECT) or {}
+            got.append((str(agent_mbox(subj)), str(o.get("profile")), str(o.get("skill")),
+                        str(o.get("from")), str(o.get("level"))))
+            oid = "%s/skill-profiles/%s/skills/%s" % (NS, o.get("profile"), o.get("skill"))
+            if (s.get("object") or {}).get("id") != oid:
+                bad_obj.append(s.get("id"))
+        want = sorted(tuple(str(x) for x in t) for t in self.m.leveled)
+        got.sort()
+        c = self.c
+        c.ok("final: leveled outcomes (learner, profile, skill, from, level) as a multiset",
+             len(want), len(got), want == got)
+        if want != got:
+            import collections
+            a, b = collections.Counter(want), collections.Counter(got)
+            c.failures[-1] = (c.failures[-1][0], "missing from the engine: %s" % short(sorted((a - b).elements())[:6]),
+                              "unexpected: %s" % short(sorted((b - a).elements())[:6]))
+        c.ok("final: leveled outcomes whose object is not NS/skill-profiles/{p}/skills/{skill}", [], bad_obj[:5])
 
     # -- the whole run
     def run(self, self_check_at=()):
@@ -2018,8 +2618,13 @@ class Scenario:
             self.admin(k)
             if k in self_check_at:
                 print(self.self_check(k))
+            label = "step %d (%s)" % (k, iso(w.steps[k])[:10])
             if self.live and (k % 4 == 0 or k == N_STEPS):
-                self.check_round("step %d (%s)" % (k, iso(w.steps[k])[:10]))
+                self.check_round(label)
+            if self.live and (k in w.whatif_steps or k == N_STEPS):
+                self.check_whatif(label)
+            if self.live and (k in w.partner_steps or k == N_STEPS):
+                self.check_partner(label)
             self.log("step %2d %s  statements %5d  %.1fs  failures %d" % (
                 k, iso(w.steps[k])[:16], len(w.batches[k]), time.time() - t0, len(self.c.failures)))
         if self.live:
@@ -2105,8 +2710,30 @@ class Scenario:
             if m.cur.get(l, (None, None))[0] != v[-1][2]:
                 bad += 1
                 print("self-check: %s member of %s, recount %s" % (l, m.cur.get(l), v[-1][2]))
-        return "self-check after step %d: %d running values, awards and memberships recounted by brute " \
-            "force, %d differ" % (upto, checked, bad)
+        # skill levels: the highest level any non-voided statement reaches
+        best = {}
+        for s in sent:
+            if s["id"] in voided or s["verb"]["id"] == V_VOIDED or "mbox" not in s["actor"]:
+                continue
+            sc = ((s.get("result") or {}).get("score") or {}).get("scaled")
+            for pid, sk in m.skill_keys:
+                for r in sk.get("raises", []):
+                    if r["activity"] != s["object"].get("id"):
+                        continue
+                    lv = [sk["levels"].index(b["level"]) for b in r.get("bands", [])
+                          if sc is not None and sc >= b["min_score"] - 1e-12]
+                    if "level" in r and s["verb"]["id"] in (V_COMPLETED, V_PASSED):
+                        lv.append(sk["levels"].index(r["level"]))
+                    key = (s["actor"]["mbox"], pid, sk["id"])
+                    if lv and max(lv) > best.get(key, -1):
+                        best[key] = max(lv)
+        for key in sorted(set(best) | {k for k, v in m.levels.items() if v is not None}):
+            checked += 1
+            if best.get(key) != m.levels.get(key):
+                bad += 1
+                print("self-check: %s level %s, recount %s" % (key, m.levels.get(key), best.get(key)))
+        return "self-check after step %d: %d running values, awards, memberships and skill levels recounted " \
+            "by brute force, %d differ" % (upto, checked, bad)
 
     def summary(self):
         m, w = self.m, self.w
@@ -2154,6 +2781,24 @@ class Scenario:
         for kind, n in m.outcomes.items():
             exp[KIND_VERB[kind]] = exp.get(KIND_VERB[kind], 0) + n
         lines.append("outcome statements by verb: " + ", ".join("%s %d" % kv for kv in sorted(exp.items())))
+        for pid, sk in m.skill_keys:
+            dist = {}
+            for (l, p, s), lv in m.levels.items():
+                if p == pid and s == sk["id"] and lv is not None:
+                    dist[sk["levels"][lv]] = dist.get(sk["levels"][lv], 0) + 1
+            lines.append("skill %s/%s: %s" % (pid, sk["id"], ", ".join("%s %d" % kv for kv in sorted(dist.items()))))
+        vals = []
+        for (pid, o), e in sorted(m.enr.items()):
+            if pid == "partner" and not e.ended:
+                vals += [v for _t, cc, v, _met in m.values(e) if cc["id"] == "gold-deploy"]
+        lines.append("gold-deploy values now (threshold %d): %s" % (GOLD_DEPLOY, sorted(vals)))
+        for pid in self.whatif_programs():
+            today, draft, moves = self.whatif_expect(pid)
+            lines.append("what-if %s now: today %s, draft %s, %d moves" % (pid, today, draft, len(moves)))
+        for pid in sorted(m.programs):
+            lines.append("blockers %s: %s" % (pid, m.blockers(pid)))
+        lines.append("bound organisation %s, %d members now" % (
+            self.org_ids[w.bound_org], len(m.members.get(self.org_ids[w.bound_org], ()))))
         lines.append("members now: %d of %d learners in an organisation" % (
             sum(len(v) for v in m.members.values()), w.n_learners))
         if self.tally:
@@ -2326,6 +2971,19 @@ def play(a, world, server, checks, t0):
         api.base = server.base
     if checks.ok("lrsd credential add reader --scopes statements/read", 0, code, code == 0):
         sc.reader_auth = Api.basic("reader", "readersecret1")
+    else:
+        checks.failures[-1] = (checks.failures[-1][0], 0, "%s: %s" % (code, out))
+    code, out = server.credential("partner1", "partnersecret1", "tiering")
+    if code != 0:
+        server.stop()
+        code, out2 = server.credential("partner1", "partnersecret1", "tiering")
+        out += " / after stopping the server: " + out2
+        if not server.start():
+            checks.fail("server restarts after adding a credential", 200, "no answer")
+            return
+        api.base = server.base
+    if checks.ok("lrsd credential add partner1 --scopes tiering", 0, code, code == 0):
+        sc.partner_auth = Api.basic("partner1", "partnersecret1")
     else:
         checks.failures[-1] = (checks.failures[-1][0], 0, "%s: %s" % (code, out))
     sc.run()
