@@ -177,7 +177,7 @@ static json *
 membership_act(tier_engine *e, const json *agent, const char *verb,
     const json *grp, const char *role, int64_t now)
 {
-	json *st = json_new(JSON_OBJECT), *ctx, *ext;
+	json *st = json_new(JSON_OBJECT);
 	char id[37], ts[32];
 	uuid_t u;
 
@@ -191,13 +191,8 @@ membership_act(tier_engine *e, const json *agent, const char *verb,
 	json_set(st, "object", json_clone(grp));
 	jx_set_str(st, "timestamp", iso8601_format(now, ts));
 	jx_set_str(st, "version", "1.0.0");
-	if (role) {
-		ctx = json_new(JSON_OBJECT);
-		ext = json_new(JSON_OBJECT);
-		jx_set_str(ext, TV_EXT("role"), role);
-		json_set(ctx, "extensions", ext);
-		json_set(st, "context", ctx);
-	}
+	if (role)
+		jx_ext(st, "context", TV_EXT("role"), json_new_str(role));
 	return st;
 }
 

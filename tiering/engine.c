@@ -174,7 +174,7 @@ engine_statement(tier_engine *e, const char *actor_name, const char *verb,
     const char *object, json *payload, int64_t at, const char *auth,
     const char *id)
 {
-	json *st, *res, *ext;
+	json *st;
 	char vb[1024], ob[1024], uid[37];
 	uuid_t u;
 
@@ -186,13 +186,8 @@ engine_statement(tier_engine *e, const char *actor_name, const char *verb,
 	snprintf(vb, sizeof(vb), TV_NS "/verbs/%s", verb);
 	snprintf(ob, sizeof(ob), TV_NS "/%s", object);
 	st = fold_statement(e->home, id, actor_name, vb, ob, at, auth);
-	if (payload) {
-		res = json_new(JSON_OBJECT);
-		ext = json_new(JSON_OBJECT);
-		json_set(ext, TV_EXT("payload"), payload);
-		json_set(res, "extensions", ext);
-		json_set(st, "result", res);
-	}
+	if (payload)
+		jx_ext(st, "result", TV_EXT("payload"), payload);
 	return st;
 }
 

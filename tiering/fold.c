@@ -208,7 +208,7 @@ outcome(struct fold *f, const char *verb, const char *objid,
     const char *subjkey, const char *kind, json *details)
 {
 	char text[4096], id[37], defname[512];
-	json *st, *ctx, *ref, *ext, *res;
+	json *st, *ref;
 	json *r = def(f, defkind, defid);
 
 	snprintf(defname, sizeof(defname), "%s/%s@%.0f", defkind, defid,
@@ -218,22 +218,14 @@ outcome(struct fold *f, const char *verb, const char *objid,
 	fold_uuid5(text, id);
 	st = fold_statement(f->home, id, TV_ENGINE, verb, objid, f->now,
 	    TV_ENGINE);
-	res = json_new(JSON_OBJECT);
-	ext = json_new(JSON_OBJECT);
 	jx_set_str(details, "kind", kind);
-	json_set(ext, TV_EXT("outcome"), details);
-	json_set(res, "extensions", ext);
-	json_set(st, "result", res);
-	ctx = json_new(JSON_OBJECT);
+	jx_ext(st, "result", TV_EXT("outcome"), details);
 	ref = json_new(JSON_OBJECT);
 	json_set(ref, "objectType", json_new_str("StatementRef"));
 	json_set(ref, "id", json_new_str(f->cause));
-	json_set(ctx, "statement", ref);
-	ext = json_new(JSON_OBJECT);
-	json_set(ext, TV_EXT("definition"), json_new_str(defname));
-	json_set(ext, TV_EXT("subject"), json_clone(subject));
-	json_set(ctx, "extensions", ext);
-	json_set(st, "context", ctx);
+	json_set(jx_obj(st, "context"), "statement", ref);
+	jx_ext(st, "context", TV_EXT("definition"), json_new_str(defname));
+	jx_ext(st, "context", TV_EXT("subject"), json_clone(subject));
 	json_push(f->outcomes, st);
 	return json_get_str(st, "id");
 }

@@ -122,3 +122,9 @@ jx_day_parse(const char *s, int64_t *day)
 	*day = jx_day(us);
 	return 0;
 }
+
+void
+jx_ext(json *obj, const char *member, const char *iri, json *value)
+{
+	json_set(jx_obj(jx_obj(obj, member), "extensions"), iri, value);
+}

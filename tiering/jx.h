@@ -17,6 +17,9 @@ void	 jx_set_str(json *obj, const char *key, const char *s);
 /* Member key, an object (or array), created when absent or of another type. */
 json	*jx_obj(json *obj, const char *key);
 json	*jx_arr(json *obj, const char *key);
+/* Set obj.member.extensions[iri] = value (taken), making the objects on
+ * the way: member is "result" or "context" of a statement. */
+void	 jx_ext(json *obj, const char *member, const char *iri, json *value);
 /* A number node for v (integers printed without a fraction). */
 json	*jx_new_num(double v);
 /* Nonzero when arr (an array of strings) holds s. */

@@ -354,29 +354,19 @@ tstate_put(tstate *ts, int kind, const char *id, json *j)
 {
 	char *key = make_key(kind, id);
 	struct ent *e = find(ts, key);
-	int rc = 0;
+	int through = ts->through[(unsigned char)kind] && ts->txn, rc = 0;
 
-	if (ts->through[(unsigned char)kind] && ts->txn) {
+	if (through)
 		rc = write_now(ts, key, j);
-		/* Keep a clean copy (or the deletion) for reads in this batch. */
-		if (e == NULL)
-			e = add(ts, key, NULL);
-		else
-			free(key);
-		json_free(e->j);
-		e->j = j;
-		e->dirty = 0;
-		return rc;
-	}
-
+	/* Written through, the cached copy (or deletion) is clean. */
 	if (e == NULL)
 		e = add(ts, key, NULL);
 	else
 		free(key);
 	json_free(e->j);
 	e->j = j;
-	e->dirty = 1;
-	return 0;
+	e->dirty = !through;
+	return rc;
 }
 
 void
