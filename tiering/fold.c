@@ -7,6 +7,7 @@
 #include "xalloc.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -973,6 +974,89 @@ watch_update(struct fold *f, json *L, const char *lk)
 	dirty(f, 'L', lk);
 }
 
+/* --- member counts ---
+ *
+ * An organisation keeps, beside its members now ("cur": learner -> role,
+ * valid certifications, skill levels), how many of them hold each
+ * certification (any: the empty name), each skill level, per role and
+ * for any role (the empty role), in "cnt", so that certifications and
+ * skills criteria are a lookup.  Keys: "c" US cert US role and
+ * "s" US profile/skill US level US role. */
+
+static void
+bump(json *cnt, int sign, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+bump(json *cnt, int sign, const char *fmt, ...)
+{
+	char key[2 * KEYMAX];
+	va_list ap;
+	double v;
+
+	va_start(ap, fmt);
+	vsnprintf(key, sizeof(key), fmt, ap);
+	va_end(ap);
+	v = jx_num(cnt, key, 0) + sign;
+	if (v == 0)
+		json_del(cnt, key);
+	else
+		jx_set_num(cnt, key, v);
+}
+
+/* Add (sign 1) or take away (-1) member entry m in O's counts. */
+static void
+count_member(json *O, const json *m, int sign)
+{
+	json *cnt = jx_obj(O, "cnt");
+	const json *cs = json_get(m, "certs"), *sk = json_get(m, "skills");
+	const char *roles[2] = { "", jx_str(m, "role") };
+	size_t i, r;
+
+	for (r = 0; r < 2 && (r == 0 || roles[1]); r++) {
+		if (cs && cs->n > 0)
+			bump(cnt, sign, "c" FACT_SEP FACT_SEP "%s", roles[r]);
+		for (i = 0; cs && i < cs->n; i++)
+			bump(cnt, sign, "c" FACT_SEP "%s" FACT_SEP "%s",
+			    cs->vals[i]->str, roles[r]);
+		for (i = 0; sk && i < sk->n; i++)
+			bump(cnt, sign, "s" FACT_SEP "%s" FACT_SEP "%.0f"
+			    FACT_SEP "%s", sk->keys[i], sk->vals[i]->num, roles[r]);
+	}
+}
+
+/* O's counts, made from its members when an older state has none. */
+static json *
+counts(json *O)
+{
+	const json *cur = json_get(O, "cur");
+	size_t i;
+
+	if (json_get(O, "cnt") == NULL)
+		for (i = 0; cur && i < cur->n; i++)
+			count_member(O, cur->vals[i], 1);
+	return jx_obj(O, "cnt");
+}
+
+/* Set (m) or remove (NULL) learner lk's entry in O's members now. */
+static void
+set_member(struct fold *f, json *O, const char *orgkey, const char *lk,
+    json *m)
+{
+	json *cur = jx_obj(O, "cur"), *old = json_get(cur, lk);
+
+	counts(O);
+	if (old)
+		count_member(O, old, -1);
+	if (m) {
+		count_member(O, m, 1);
+		json_set(cur, lk, m);
+	} else
+		json_del(cur, lk);
+	dirty(f, 'O', orgkey);
+	touch(f, orgkey);
+}
+
 /* Record in the organisations' "cur" maps where learner L is now, its
  * role and its valid certifications; touch what changed. */
 static void
@@ -988,11 +1072,8 @@ learner_sync(struct fold *f, json *L, const char *lk)
 		    def(f, "certifications", certs->keys[i]))
 			json_push(valid, json_new_str(certs->keys[i]));
 	if (was && (org == NULL || strcmp(was, org) != 0) &&
-	    (O = get(f, 'O', was, 0)) != NULL) {
-		json_del(jx_obj(O, "cur"), lk);
-		dirty(f, 'O', was);
-		touch(f, was);
-	}
+	    (O = get(f, 'O', was, 0)) != NULL && json_get(json_get(O, "cur"), lk))
+		set_member(f, O, was, lk, NULL);
 	if (org) {
 		O = get(f, 'O', org, 1);
 		m = json_new(JSON_OBJECT);
@@ -1001,11 +1082,9 @@ learner_sync(struct fold *f, json *L, const char *lk)
 		if (json_get(L, "skills"))
 			json_set(m, "skills", json_clone(json_get(L, "skills")));
 		valid = NULL;
-		if (!json_equal(m, json_get(jx_obj(O, "cur"), lk))) {
-			json_set(jx_obj(O, "cur"), lk, m);
-			dirty(f, 'O', org);
-			touch(f, org);
-		} else
+		if (!json_equal(m, json_get(jx_obj(O, "cur"), lk)))
+			set_member(f, O, org, lk, m);
+		else
 			json_free(m);
 	}
 	json_free(valid);
@@ -1060,25 +1139,32 @@ fold_ladder(const json *P, size_t *n)
 	return v;
 }
 
-/* Whether member entry m has skill criterion c's skill at its level. */
-static int
-skill_at_least(struct fold *f, const json *c, const json *m)
+/* How many members now have skill criterion c's skill at its level or
+ * above (with its role when named), from O's counts. */
+static double
+skilled(struct fold *f, json *O, const json *c)
 {
 	const json *P = defbody(f, "skill-profiles", jx_str(c, "profile"));
-	const json *sk = json_get(P, "skills");
-	char key[KEYMAX];
-	size_t i;
+	const json *sk = json_get(P, "skills"), *cnt = counts(O);
+	const char *role = jx_str(c, "role");
+	char key[2 * KEYMAX];
+	size_t i, l;
+	double n = 0;
+	int want;
 
 	for (i = 0; sk && i < sk->n; i++)
 		if (json_is_str(json_get(sk->vals[i], "id"), jx_str(c, "skill")))
 			break;
-	if (sk == NULL || i == sk->n)
+	if (sk == NULL || i == sk->n ||
+	    (want = level_index(sk->vals[i], jx_str(c, "level"))) < 0)
 		return 0;
-	snprintf(key, sizeof(key), "%s/%s", jx_str(c, "profile"),
-	    jx_str(c, "skill"));
-	return jx_num(json_get(m, "skills"), key, -1) >=
-	    level_index(sk->vals[i], jx_str(c, "level")) &&
-	    level_index(sk->vals[i], jx_str(c, "level")) >= 0;
+	for (l = (size_t)want; l < json_get(sk->vals[i], "levels")->n; l++) {
+		snprintf(key, sizeof(key), "s" FACT_SEP "%s/%s" FACT_SEP "%zu"
+		    FACT_SEP "%s", jx_str(c, "profile"), jx_str(c, "skill"), l,
+		    role ? role : "");
+		n += jx_num(cnt, key, 0);
+	}
+	return n;
 }
 
 double
@@ -1086,9 +1172,8 @@ fold_value(struct fold *f, const json *P, const json *E, const json *c)
 {
 	const char *type = jx_str(c, "type"), *cert = jx_str(c,
 	    "certification"), *role = jx_str(c, "role"), *orgkey;
-	json *O, *cur;
-	double n = 0;
-	size_t i;
+	char key[2 * KEYMAX];
+	json *O;
 
 	(void)P;
 	if (type == NULL)
@@ -1104,17 +1189,11 @@ fold_value(struct fold *f, const json *P, const json *E, const json *c)
 	orgkey = jx_str(E, "account");
 	if (orgkey == NULL || (O = get(f, 'O', orgkey, 0)) == NULL)
 		return 0;
-	cur = json_get(O, "cur");
-	for (i = 0; cur && i < cur->n; i++) {
-		const json *m = cur->vals[i], *cs = json_get(m, "certs");
-
-		if (role && !json_is_str(json_get(m, "role"), role))
-			continue;
-		if (strcmp(type, "skills") == 0 ? skill_at_least(f, c, m) :
-		    cert ? jx_has_str(cs, cert) : (cs && cs->n > 0))
-			n++;
-	}
-	return n;
+	if (strcmp(type, "skills") == 0)
+		return skilled(f, O, c);
+	snprintf(key, sizeof(key), "c" FACT_SEP "%s" FACT_SEP "%s",
+	    cert ? cert : "", role ? role : "");
+	return jx_num(counts(O), key, 0);
 }
 
 int
