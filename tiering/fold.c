@@ -467,6 +467,28 @@ count_into(const json *P, json *E, const json *fc, int sign)
 	return changed;
 }
 
+static json *count_verbs(const json *P);
+
+/* The verbs any program's event criteria count, as an object verb ->
+ * true (f->countable; remade when a program changes). */
+static json *
+countable(struct fold *f)
+{
+	json *progs = json_get(f->defs, "programs"), *v;
+	size_t i, k;
+
+	if (f->countable)
+		return f->countable;
+	f->countable = json_new(JSON_OBJECT);
+	for (i = 0; progs && i < progs->n; i++) {
+		v = count_verbs(defbody(f, "programs", progs->keys[i]));
+		for (k = 0; k < v->n; k++)
+			json_set(f->countable, v->vals[k]->str, json_new_bool(1));
+		json_free(v);
+	}
+	return f->countable;
+}
+
 /* Count fact fc (sign 1 or -1) for every enrollment of organisation
  * orgkey; touch the organisation when a count changed. */
 static void
@@ -477,7 +499,11 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 	char ek[KEYMAX];
 	size_t i;
 
-	if (orgkey == NULL || (O = get(f, 'O', orgkey, 0)) == NULL ||
+	/* Most statements are of verbs no criterion counts. */
+	if (orgkey == NULL || json_get(countable(f), jx_str(fc, "verb") ?
+	    jx_str(fc, "verb") : "") == NULL)
+		return;
+	if ((O = get(f, 'O', orgkey, 0)) == NULL ||
 	    (orgid = jx_str(O, "id")) == NULL)
 		return;
 	for (i = 0; progs && i < progs->n; i++) {
@@ -1933,6 +1959,10 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 	snprintf(key, sizeof(key), "%s/%s", kind, id);
 	D = get(f, 'D', key, 1);
 	json_set(D, "record", json_clone(r));
+	if (strcmp(kind, "programs") == 0) {
+		json_free(f->countable);
+		f->countable = NULL;
+	}
 	dirty(f, 'D', key);
 	if (strcmp(kind, "organizations") == 0 && body) {
 		json *g = json_clone(body);
@@ -2210,5 +2240,6 @@ fold_cleanup(struct fold *f)
 	free(f->touched);
 	json_free(f->defs);
 	json_free(f->outcomes);
+	json_free(f->countable);
 	memset(f, 0, sizeof(*f));
 }

@@ -29,6 +29,7 @@ struct fold {
 	int64_t		 now;		/* engine time (microseconds) */
 	json		*defs;		/* {"programs": {id: record}, ...}, owned */
 	json		*outcomes;	/* array of statements to store, owned */
+	json		*countable;	/* verbs criteria count (cache), owned */
 	int		 rc;		/* first LMDB error of this batch */
 	/* The log, read back to undo a voided statement: statement id's
 	 * number and parsed text (*st, caller frees), 0 or a nonzero code
