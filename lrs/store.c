@@ -639,9 +639,9 @@ writer_main(void *arg)
 	return NULL;
 }
 
-/* Queue a job for the writer and wait until its group is committed. */
+/* Queue a job for the writer; STORE_ECLOSED when closing (not queued). */
 static int
-submit(store *s, struct job *job)
+submit_start(store *s, struct job *job)
 {
 	pthread_mutex_lock(&s->mu);
 	if (s->closing) {
@@ -654,10 +654,28 @@ submit(store *s, struct job *job)
 		s->head = job;
 	s->tail = job;
 	pthread_cond_signal(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	return STORE_OK;
+}
+
+/* Wait until a queued job's group is committed; its code. */
+static int
+submit_wait(store *s, struct job *job)
+{
+	pthread_mutex_lock(&s->mu);
 	while (!job->done)
 		pthread_cond_wait(&s->done, &s->mu);
 	pthread_mutex_unlock(&s->mu);
 	return job->rc;
+}
+
+/* Queue a job for the writer and wait until its group is committed. */
+static int
+submit(store *s, struct job *job)
+{
+	int rc = submit_start(s, job);
+
+	return rc ? rc : submit_wait(s, job);
 }
 
 int
@@ -926,45 +944,93 @@ follower_reload(store_follower *f)
 	return rc;
 }
 
+/* Wait for statements after the cursor; 0, or 1 when stopping. */
+static int
+follower_wait_work(store_follower *f, uint64_t *cursor, uint64_t *last,
+    unsigned *gen)
+{
+	store *s = f->s;
+	int stop;
+
+	pthread_mutex_lock(&s->mu);
+	while (!f->stop && s->committed <= f->cursor)
+		pthread_cond_wait(&s->grew, &s->mu);
+	*cursor = f->cursor;
+	*last = s->committed;
+	*gen = f->rewinds;
+	stop = f->stop;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
+/* The batch after b, when more is committed already, read and prepared
+ * while the writer applies b (so parsing overlaps applying). */
+static int
+follower_read_ahead(store_follower *f, const struct fbatch *b,
+    struct fbatch *next)
+{
+	uint64_t end = b->first + b->n - 1, last;
+
+	pthread_mutex_lock(&f->s->mu);
+	last = f->s->committed;
+	pthread_mutex_unlock(&f->s->mu);
+	if (last <= end || fbatch_read(f, end, last, next) != 0 ||
+	    next->n == 0) {
+		fbatch_free(next);
+		return 0;
+	}
+	return 1;
+}
+
 static void *
 follower_main(void *arg)
 {
 	store_follower *f = arg;
 	store *s = f->s;
-	struct fbatch b = { 0 };
+	struct fbatch b[2];
+	struct job job;
 	uint64_t cursor, last;
 	unsigned gen;
-	int rc, fn_rc, backoff = 50;
+	int rc, cur = 0, ahead = 0, backoff = 50;
 
+	memset(b, 0, sizeof(b));
 	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		while (!f->stop && s->committed <= f->cursor)
-			pthread_cond_wait(&s->grew, &s->mu);
-		cursor = f->cursor;
-		last = s->committed;
-		gen = f->rewinds;
-		pthread_mutex_unlock(&s->mu);
-		if (f->stop)
-			break;
-		rc = fbatch_read(f, cursor, last, &b);
-		if (rc == 0 && b.n > 0) {
-			rc = store_exec(s, fbatch_apply, &b, &fn_rc);
-			if (rc != 0 && fn_rc == 0 && f->ops->abort)
+		if (!ahead) {
+			if (follower_wait_work(f, &cursor, &last, &gen))
+				break;
+			if ((rc = fbatch_read(f, cursor, last, &b[cur])) != 0 ||
+			    b[cur].n == 0)
+				goto done;
+		}
+		memset(&job, 0, sizeof(job));
+		job.fn = fbatch_apply;
+		job.arg = &b[cur];
+		if ((rc = submit_start(s, &job)) == 0) {
+			ahead = follower_read_ahead(f, &b[cur], &b[cur ^ 1]);
+			rc = submit_wait(s, &job);
+			if (rc != 0 && job.fn_rc == 0 && f->ops->abort)
 				f->ops->abort(f->arg);
 			if (rc == 0)
-				rc = fn_rc;
+				rc = job.fn_rc;
 		}
 		if (rc == 0) {
 			pthread_mutex_lock(&s->mu);
 			/* A rewind committed after this batch set the cursor. */
 			if (f->rewinds == gen)
-				f->cursor = b.first + b.n - 1;
+				f->cursor = b[cur].first + b[cur].n - 1;
 			f->last_error = 0;
 			pthread_cond_broadcast(&f->advanced);
 			pthread_mutex_unlock(&s->mu);
 			backoff = 50;
 		}
-		fbatch_free(&b);
+done:
+		fbatch_free(&b[cur]);
+		if (rc != 0 && ahead) {
+			fbatch_free(&b[cur ^ 1]);
+			ahead = 0;
+		}
+		if (ahead)
+			cur ^= 1;
 		if (rc == STORE_ECLOSED)
 			break;
 		if (rc != 0) {
