@@ -125,6 +125,7 @@ store_strerror(int rc)
 	case STORE_ECLOSED: return "the store is shutting down";
 	case STORE_ELIMIT: return "too many subscribers or followers";
 	case STORE_EINVALID: return "invalid argument";
+	case STORE_ETIMEDOUT: return "timed out";
 	default: return "unknown store error";
 	}
 }
@@ -563,7 +564,7 @@ apply_group(store *s, struct job *jobs)
 			}
 		} else
 			j->rc = apply_one(child, s, j->w, &s->gseq, &s->gstored);
-		if (j->rc > 0 || j->rc < STORE_ECLOSED)
+		if (j->rc > 0 || j->rc < STORE_ETIMEDOUT)
 			j->rc = map_rc(j->rc);
 		if (j->rc == STORE_OK)
 			rc = mdb_txn_commit(child);
@@ -605,7 +606,7 @@ store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
 
 	w->conflict = -1;
 	rc = apply_one(txn, s, w, &s->gseq, &s->gstored);
-	if (rc > 0 || rc < STORE_ECLOSED)
+	if (rc > 0 || rc < STORE_ETIMEDOUT)
 		rc = map_rc(rc);
 	if (rc != STORE_OK)
 		s->gseq = seq0;
@@ -1125,7 +1126,7 @@ store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms)
 	if (f->cursor >= seq)
 		rc = 0;
 	else
-		rc = f->stop ? STORE_ECLOSED : -1;
+		rc = f->stop ? STORE_ECLOSED : STORE_ETIMEDOUT;
 	pthread_mutex_unlock(&f->s->mu);
 	return rc;
 }

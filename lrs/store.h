@@ -33,7 +33,8 @@ enum {
 	STORE_EIO = -4,		/* LMDB failed (see the log of the caller) */
 	STORE_ECLOSED = -5,	/* the store is shutting down */
 	STORE_ELIMIT = -6,	/* too many subscribers or followers */
-	STORE_EINVALID = -7	/* a bad argument (name too long, used twice) */
+	STORE_EINVALID = -7,	/* a bad argument (name too long, used twice) */
+	STORE_ETIMEDOUT = -8	/* a wait ran out of time */
 };
 
 #define STORE_MAX_SUBSCRIBERS	4
@@ -172,8 +173,8 @@ int	store_follow(store *s, const char *name, const struct store_follow_ops *ops,
 /* Stop the follower's thread (a batch in flight finishes) and free it. */
 void	store_follower_stop(store_follower *f);
 /* Wait until the follower has processed statement seq, at most timeout_ms
- * milliseconds.  0 when it has, STORE_ECLOSED when stopping, -1 (ETIMEDOUT)
- * when the time ran out. */
+ * milliseconds.  0 when it has, STORE_ECLOSED when stopping,
+ * STORE_ETIMEDOUT when the time ran out. */
 int	store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms);
 /* The follower's cursor, the last sequence number committed by the store,
  * and the code of its last failed batch (0 when the last one succeeded). */

@@ -134,8 +134,8 @@ act(tier_engine *e, struct http_req *req, struct http_resp *resp,
 	rc = engine_submit(e, &st, 1, TV_ADMIN);
 	if (rc != 0) {
 		http_error(resp, rc == STORE_EFULL ? 507 : 503,
-		    "could not record the change: %s", rc < 0 && rc >= -7 ?
-		    store_strerror(rc) : "the engine did not catch up");
+		    "could not record the change: %s%s", store_strerror(rc),
+		    rc == STORE_ETIMEDOUT ? " (it is stored; the engine has not applied it yet)" : "");
 		return -1;
 	}
 	return 0;
@@ -1182,33 +1182,21 @@ status(tier_engine *e, struct http_resp *resp)
 {
 	uint64_t cur, last;
 	int err;
-	int64_t tc = 0, tl = 0;
-	const char *text;
-	size_t len;
+	int64_t tl = 0;
+	struct store_entry en;
 	store_read *r;
-	json *out = json_new(JSON_OBJECT), *a = NULL, *b = NULL;
+	json *out = json_new(JSON_OBJECT);
 
 	store_follower_status(e->follower, &cur, &last, &err);
-	if (store_read_begin(e->st, &r) == 0) {
-		if (cur && store_get_seq(store_read_txn(r), e->st, cur, &text,
-		    &len) == 0)
-			json_parse(text, len, 1000, &a, NULL, 0);
-		if (last > cur && store_get_seq(store_read_txn(r), e->st, cur + 1,
-		    &text, &len) == 0)
-			json_parse(text, len, 1000, &b, NULL, 0);
+	if (last > cur && store_read_begin(e->st, &r) == 0) {
+		if (store_entry_at(store_read_txn(r), e->st, cur + 1, &en) == 0)
+			tl = en.stored;
 		store_read_end(r);
 	}
-	if (a && json_get_str(a, "stored"))
-		iso8601_parse(json_get_str(a, "stored"),
-		    strlen(json_get_str(a, "stored")), 1, &tc);
-	if (b && json_get_str(b, "stored"))
-		iso8601_parse(json_get_str(b, "stored"),
-		    strlen(json_get_str(b, "stored")), 1, &tl);
 	jx_set_num(out, "cursor", (double)cur);
 	jx_set_num(out, "last", (double)last);
 	jx_set_num(out, "behind", (double)(last - cur));
 	/* How long the oldest statement not yet applied has waited. */
-	(void)tc;
 	jx_set_num(out, "lag_seconds", last > cur && tl ?
 	    (double)(iso8601_now() - tl) / 1e6 : 0);
 	jx_set_num(out, "last_error", err);
@@ -1216,8 +1204,6 @@ status(tier_engine *e, struct http_resp *resp)
 	resp->status = 200;
 	json_dump(out, &resp->body);
 	json_free(out);
-	json_free(a);
-	json_free(b);
 }
 
 /* --- routing --- */
