@@ -14,46 +14,6 @@
 
 #define KEYMAX 1024
 
-/* Calls fn for every fact attributed to organisation orgkey (its own and
- * its members' at their times). */
-struct attributed {
-	const char	*orgkey;
-	const json	*L;
-	void		(*fn)(void *, const json *);
-	void		*arg;
-};
-
-static void
-one_fact(struct fold *f, const json *fc, void *arg)
-{
-	struct attributed *a = arg;
-	const char *at;
-
-	(void)f;
-	if (a->L) {
-		at = fold_org_at(a->L, (int64_t)jx_num(fc, "t", 0), NULL);
-		if (at == NULL || strcmp(at, a->orgkey) != 0)
-			return;
-	}
-	a->fn(a->arg, fc);
-}
-
-static void
-each_fact(struct view *v, const char *orgkey,
-    void (*fn)(void *, const json *), void *arg)
-{
-	const json *ever = json_get(vget(v, 'O', orgkey), "ever");
-	struct attributed a = { orgkey, NULL, fn, arg };
-	size_t k;
-
-	/* The sums look at closed-won deals only. */
-	fold_each_fact(&v->f, 'G', orgkey, TV_CLOSED, one_fact, &a);
-	for (k = 0; ever && k < ever->n; k++)
-		if ((a.L = vget(v, 'L', ever->vals[k]->str)) != NULL)
-			fold_each_fact(&v->f, 'F', ever->vals[k]->str, TV_CLOSED,
-			    one_fact, &a);
-}
-
 struct org_sums {
 	const json	*P;
 	int64_t		 from, to;	/* days */
@@ -62,7 +22,7 @@ struct org_sums {
 };
 
 static void
-sum_fact(void *arg, const json *fc)
+sum_fact(struct fold *f, const json *fc, void *arg)
 {
 	struct org_sums *o = arg;
 	const json *ext = json_get(fc, "ext"), *amt;
@@ -91,7 +51,8 @@ org_totals(struct view *v, const json *P, const json *E, struct org_sums *o)
 	o->from = (int64_t)jx_num(E, "start", 0);
 	o->to = (int64_t)jx_num(E, "end", 0);
 	o->first_deal = -1;
-	each_fact(v, jx_str(E, "account"), sum_fact, o);
+	/* The sums look at closed-won deals only. */
+	fold_each_attributed(&v->f, jx_str(E, "account"), TV_CLOSED, sum_fact, o);
 }
 
 /* The enrollments of program pid: their ids in *ids (free each), count. */

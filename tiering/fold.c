@@ -519,27 +519,57 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 	}
 }
 
-/* Recount enrollment E (key ek) of program P, organisation orgkey, from
- * the facts: the organisation's own and its members' at their times. */
+/* fold_each_attributed: a member's fact passes on only when the member
+ * belonged to the organisation at the fact's time. */
+struct attributed {
+	const char	*orgkey;
+	const json	*L;	/* the member, or NULL for the organisation's own */
+	void		(*fn)(struct fold *, const json *, void *);
+	void		*arg;
+};
+
+static void
+attributed_fact(struct fold *f, const json *fc, void *arg)
+{
+	struct attributed *a = arg;
+	const char *at;
+
+	if (a->L) {
+		at = fold_org_at(a->L, (int64_t)jx_num(fc, "t", 0), NULL);
+		if (at == NULL || strcmp(at, a->orgkey) != 0)
+			return;
+	}
+	a->fn(f, fc, a->arg);
+}
+
+int
+fold_each_attributed(struct fold *f, const char *orgkey, const char *verb,
+    void (*fn)(struct fold *, const json *, void *), void *arg)
+{
+	const json *ever = json_get(get(f, 'O', orgkey, 0), "ever");
+	struct attributed a = { orgkey, NULL, fn, arg };
+	size_t k;
+
+	fold_each_fact(f, 'G', orgkey, verb, attributed_fact, &a);
+	for (k = 0; ever && k < ever->n; k++)
+		if ((a.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
+			fold_each_fact(f, 'F', ever->vals[k]->str, verb,
+			    attributed_fact, &a);
+	return f->rc;
+}
+
+/* Recount enrollment E of program P from the facts. */
 struct recount {
 	const json	*P;
 	json		*E;
-	const char	*orgkey;
-	const json	*L;
 };
 
 static void
 recount_fact(struct fold *f, const json *fc, void *arg)
 {
 	struct recount *r = arg;
-	const char *at;
 
 	(void)f;
-	if (r->L) {
-		at = fold_org_at(r->L, (int64_t)jx_num(fc, "t", 0), NULL);
-		if (at == NULL || strcmp(at, r->orgkey) != 0)
-			return;
-	}
 	(void)count_into(r->P, r->E, fc, 1);
 }
 
@@ -576,26 +606,16 @@ static void
 recount(struct fold *f, const json *P, json *E, const char *ek,
     const char *orgkey)
 {
-	json *O = get(f, 'O', orgkey, 0);
-	const json *ever = json_get(O, "ever");
-	struct recount r = { P, E, orgkey, NULL };
-	size_t k;
-
+	struct recount r = { P, E };
 	json *verbs = count_verbs(P);
 	size_t v;
 
 	json_set(E, "values", json_new(JSON_OBJECT));
 	jx_set_num(E, "unconverted", 0);
 	dirty(f, 'E', ek);
-	for (v = 0; O && v < verbs->n; v++) {
-		r.L = NULL;
-		fold_each_fact(f, 'G', orgkey, verbs->vals[v]->str,
+	for (v = 0; v < verbs->n; v++)
+		fold_each_attributed(f, orgkey, verbs->vals[v]->str,
 		    recount_fact, &r);
-		for (k = 0; ever && k < ever->n; k++)
-			if ((r.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
-				fold_each_fact(f, 'F', ever->vals[k]->str,
-				    verbs->vals[v]->str, recount_fact, &r);
-	}
 	json_free(verbs);
 }
 
