@@ -1,0 +1,34 @@
+/* addr: a client's network address as a key for per-address limits.
+ *
+ * IPv4 addresses are kept whole (as IPv4-mapped IPv6); of an IPv6 address
+ * only the /64 prefix is kept, since one host is usually handed a whole
+ * /64 and could otherwise step around a per-address limit.
+ */
+#ifndef LRS_ADDR_H
+#define LRS_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sys/socket.h>
+
+#define ADDR_TEXT_MAX	48	/* text of an address, with its NUL */
+
+struct addr {
+	uint8_t	b[16];
+};
+
+/* The key of sa (AF_INET or AF_INET6; any other family gives all zeros). */
+void	addr_key(const struct sockaddr *sa, struct addr *out);
+/* The address of sa (no port) as text into out (ADDR_TEXT_MAX bytes);
+ * "?" for a family other than AF_INET and AF_INET6. */
+void	addr_text(const struct sockaddr *sa, char out[ADDR_TEXT_MAX]);
+/* Parse text ("192.0.2.1", "2001:db8::1") into a key; 0 on success, -1
+ * when it is not an IP address. */
+int	addr_parse(const char *text, struct addr *out);
+/* A hash of a for tables; equal keys hash equal. */
+uint32_t addr_hash(const struct addr *a);
+/* Nonzero when a and b are the same key. */
+int	addr_eq(const struct addr *a, const struct addr *b);
+
+#endif
