@@ -13,7 +13,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes \
            -Wmissing-prototypes -Wshadow -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Ilrs -Itiering $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += -lcivetweb $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
 
 BUILD   ?= build
 SCENARIO_SCALE ?= 1

@@ -33,7 +33,7 @@ static const struct setting {
 	    0, 1024, (long long)1 << 32,
 	    "largest State/Profile document in bytes (default 16M)" },
 	{ "threads", "LRSD_THREADS", K_INT, offsetof(struct config, threads),
-	    0, 1, 4096, "HTTP worker threads; each keep-alive connection holds one (default 64)" },
+	    0, 1, 4096, "worker threads running requests that have arrived whole; waiting connections hold none (default 64)" },
 	{ "page-size", "LRSD_PAGE_SIZE", K_INT, offsetof(struct config, page_size),
 	    0, 1, 100000, "most statements in one page of a query (default 500)" },
 	{ "admin", "LRSD_ADMIN", K_STR, offsetof(struct config, admin),
@@ -51,6 +51,34 @@ static const struct setting {
 	    "run the tiering engine on a clock that starts at this ISO 8601 instant and moves only by POST /tiering/clock (tests, drills, demos)" },
 	{ "no-tiering", "LRSD_NO_TIERING", K_BOOL, offsetof(struct config, no_tiering),
 	    0, 0, 1, "do not run the tiering engine (it catches up when started again)" },
+	{ "max-connections", "LRSD_MAX_CONNECTIONS", K_INT,
+	    offsetof(struct config, max_conns), 0, 16, 1000000,
+	    "connections open at once; at the cap the longest idle one is closed to make room, else 503 (default 10000, lowered to what the open-files limit allows)" },
+	{ "max-per-address", "LRSD_MAX_PER_ADDRESS", K_INT,
+	    offsetof(struct config, max_per_addr), 0, 0, 1000000,
+	    "connections open at once from one client address (IPv6: one /64); more get 429; 0: no cap (default 256)" },
+	{ "header-timeout-ms", "LRSD_HEADER_TIMEOUT_MS", K_INT,
+	    offsetof(struct config, header_ms), 0, 100, 3600000,
+	    "time to receive a request head, from the connection or its first byte; then 408 and close (default 10000)" },
+	{ "body-timeout-ms", "LRSD_BODY_TIMEOUT_MS", K_INT,
+	    offsetof(struct config, body_ms), 0, 100, 3600000,
+	    "time to receive a request body once its head is in; then 408 and close (default 60000)" },
+	{ "idle-timeout-ms", "LRSD_IDLE_TIMEOUT_MS", K_INT,
+	    offsetof(struct config, idle_ms), 0, 100, 3600000,
+	    "how long a keep-alive connection may wait for its next request (default 5000)" },
+	{ "write-timeout-ms", "LRSD_WRITE_TIMEOUT_MS", K_INT,
+	    offsetof(struct config, write_ms), 0, 100, 3600000,
+	    "time to send a reply to a client that reads it slowly; then close (default 60000)" },
+	{ "auth-fail-limit", "LRSD_AUTH_FAIL_LIMIT", K_INT,
+	    offsetof(struct config, auth_fail_limit), 0, 0, 1000000,
+	    "failed authentications one client address may make per --auth-fail-window before 429; 0: no limit (default 20)" },
+	{ "auth-fail-window", "LRSD_AUTH_FAIL_WINDOW", K_INT,
+	    offsetof(struct config, auth_fail_window), 0, 1, 86400,
+	    "seconds in which --auth-fail-limit failures are allowed (default 60)" },
+	{ "cors-origins", "LRSD_CORS_ORIGINS", K_STR,
+	    offsetof(struct config, cors_origins),
+	    sizeof(((struct config *)0)->cors_origins), 0, 0,
+	    "web origins allowed to call the LRS from a browser: * (default) or a comma-separated list of scheme://host[:port]; others get 403" },
 };
 
 void
@@ -66,6 +94,15 @@ config_defaults(struct config *c)
 	c->page_size = 500;
 	snprintf(c->authority_home, sizeof(c->authority_home),
 	    "http://localhost/lrsd");
+	c->max_conns = 10000;
+	c->max_per_addr = 256;
+	c->header_ms = 10000;
+	c->body_ms = 60000;
+	c->idle_ms = 5000;
+	c->write_ms = 60000;
+	c->auth_fail_limit = 20;
+	c->auth_fail_window = 60;
+	snprintf(c->cors_origins, sizeof(c->cors_origins), "*");
 }
 
 static int
@@ -149,7 +186,7 @@ config_flag(struct config *c, const char *name, const char *value, char *err,
 const char *
 config_usage(void)
 {
-	static char text[4096];
+	static char text[8192];
 	size_t i, n = 0;
 
 	if (text[0])

@@ -22,6 +22,16 @@ struct config {
 	int	verbose;		/* --verbose / LRSD_VERBOSE */
 	char	simulated_clock[64];	/* --simulated-clock / LRSD_SIMULATED_CLOCK */
 	int	no_tiering;		/* --no-tiering / LRSD_NO_TIERING */
+	/* Connections and clients (server.c, httpd.h). */
+	int	max_conns;		/* --max-connections */
+	int	max_per_addr;		/* --max-per-address; 0: no cap */
+	int	header_ms;		/* --header-timeout-ms */
+	int	body_ms;		/* --body-timeout-ms */
+	int	idle_ms;		/* --idle-timeout-ms */
+	int	write_ms;		/* --write-timeout-ms */
+	int	auth_fail_limit;	/* --auth-fail-limit; 0: no limit */
+	int	auth_fail_window;	/* --auth-fail-window: seconds */
+	char	cors_origins[1024];	/* --cors-origins: "*" or a list */
 };
 
 /* Fill c with the defaults. */

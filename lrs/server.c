@@ -1,23 +1,27 @@
-/* server: civetweb in front, resource handlers behind.
+/* server: httpd in front, resource handlers behind.
  *
- * Every request is read whole (bounded by --max-body) before any handler
- * runs, and every reply is written after the handler has closed its LMDB
- * transaction.  Errors are JSON {"error", "message"} with a 4xx/5xx.
+ * Every request has arrived whole (bounded by --max-body, under httpd's
+ * deadlines) before any handler runs, and every reply is written after the
+ * handler has closed its LMDB transaction.  Errors are JSON
+ * {"error", "message"} with a 4xx/5xx.
  */
 #include "server.h"
+#include "authlimit.h"
+#include "cors.h"
 #include "http.h"
+#include "httpd.h"
 #include "iso8601.h"
 #include "log.h"
 #include "resource.h"
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <civetweb.h>
+#include <time.h>
 
 #define XAPI_ROOT "/xapi"
 #define CORS_METHODS "GET, PUT, POST, DELETE, HEAD, OPTIONS"
@@ -34,13 +38,15 @@ struct mount {
 };
 
 struct server {
-	struct mg_context	*ctx;
+	httpd			*hd;
 	struct mount		 mounts[4];
-	int			 nmounts;
+	atomic_int		 nmounts;
 	const struct config	*cfg;
 	store			*st;
 	docstore		*ds;
 	cred_store		*cs;
+	cors			*cors;
+	authlimit		*al;
 };
 
 /* Headers the alternate request syntax may carry as form fields. */
@@ -72,39 +78,16 @@ set_req_header(struct http_req *req, const char *name, const char *value)
 	add_req_header(req, name, value);
 }
 
-/* Read the body into *out; 413 when it is over the limit. */
-static int
-read_body(struct mg_connection *conn, const struct mg_request_info *ri,
-    size_t max, struct buf *out, struct http_resp *resp)
-{
-	char chunk[65536];
-	int n;
-
-	if (ri->content_length > 0 && (unsigned long long)ri->content_length > max) {
-		http_error(resp, 413, "request body of %lld bytes is over the limit of %zu bytes",
-		    ri->content_length, max);
-		return -1;
-	}
-	while ((n = mg_read(conn, chunk, sizeof(chunk))) > 0) {
-		if (out->len + (size_t)n > max) {
-			http_error(resp, 413, "request body is over the limit of %zu bytes", max);
-			return -1;
-		}
-		buf_add(out, chunk, (size_t)n);
-	}
-	buf_grow(out, 0);
-	return 0;
-}
-
 /* Rewrite a 1.0.3 alternate-syntax request (POST ?method=X with a form
- * body) into the request it stands for. */
+ * body, req->body) into the request it stands for; its content goes to
+ * body, which req->body then points into. */
 static int
 alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
 {
 	struct params form = { 0 };
 	const char *method = params_get(&req->q, "method");
-	char err[200], *content = NULL, *m;
-	size_t i, k, clen = 0;
+	char err[200], *content = NULL, *m = NULL;
+	size_t i, k;
 	int rc = -1;
 
 	if (strcmp(req->method, "POST") != 0) {
@@ -121,22 +104,20 @@ alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
 	if (strcmp(m, "GET") && strcmp(m, "PUT") && strcmp(m, "POST") &&
 	    strcmp(m, "DELETE") && strcmp(m, "HEAD")) {
 		http_error(resp, 400, "method parameter '%s' is not an HTTP method the LRS serves", method);
-		free(m);
 		goto out;
 	}
 	if (!http_is_type(http_header(req, "Content-Type"),
 	    "application/x-www-form-urlencoded")) {
 		http_error(resp, 400, "alternate request syntax needs Content-Type application/x-www-form-urlencoded");
-		free(m);
 		goto out;
 	}
-	if (params_parse(&form, body->p, body->len, err, sizeof(err)) != 0) {
+	if (params_parse(&form, req->body, req->len, err, sizeof(err)) != 0) {
 		http_error(resp, 400, "%s", err);
-		free(m);
 		goto out;
 	}
 	params_free(&req->q);
 	req->method = m;	/* freed by the caller via alt_method */
+	m = NULL;
 	/* The content is JSON unless the form names another type. */
 	set_req_header(req, "Content-Type", "application/json");
 	for (i = 0; i < form.n; i++) {
@@ -145,19 +126,19 @@ alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
 				break;
 		if (form_headers[k])
 			set_req_header(req, form_headers[k], form.values[i]);
-		else if (strcmp(form.names[i], "content") == 0) {
+		else if (strcmp(form.names[i], "content") == 0)
 			content = form.values[i];
-			clen = strlen(content);
-		} else
+		else
 			params_set(&req->q, form.names[i], form.values[i]);
 	}
 	buf_reset(body);
 	if (content)
-		buf_add(body, content, clen);
+		buf_puts(body, content);
 	req->body = body->p ? body->p : "";
 	req->len = body->len;
 	rc = 0;
 out:
+	free(m);
 	params_free(&form);
 	return rc;
 }
@@ -240,89 +221,115 @@ route(struct http_req *req, struct http_resp *resp)
 		http_error(resp, 404, "no xAPI resource at %s%s", XAPI_ROOT, p);
 }
 
-static void
-cors_headers(struct mg_connection *conn, struct buf *out)
-{
-	const char *origin = mg_get_header(conn, "Origin");
 
-	buf_printf(out, "Access-Control-Allow-Origin: %s\r\n",
-	    origin && *origin && !strpbrk(origin, "\r\n") ? origin : "*");
-	buf_puts(out, "Vary: Origin\r\n"
-	    "Access-Control-Expose-Headers: ETag, Last-Modified, Content-Type, "
-	    "X-Experience-API-Version, X-Experience-API-Consistent-Through\r\n");
+/* Nonzero when target's path is prefix or lies below it. */
+static int
+under(const char *target, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(target, prefix, n) == 0 &&
+	    (target[n] == '\0' || target[n] == '/' || target[n] == '?');
 }
 
-static void
-write_reply(struct mg_connection *conn, struct http_req *req,
-    struct http_resp *resp, const char *method)
+static int64_t
+mono_ms(void)
 {
-	struct buf h = BUF_INIT;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Vary, and the Access-Control-* headers when origin may read replies. */
+static void
+cors_headers(const server *sv, const char *origin, struct buf *out)
+{
+	const char *allow = cors_allow(sv->cors, origin);
+
+	buf_puts(out, "Vary: Origin\r\n");
+	if (allow == NULL)
+		return;
+	buf_printf(out, "Access-Control-Allow-Origin: %s\r\n", allow);
+	buf_puts(out, "Access-Control-Expose-Headers: ETag, Last-Modified, "
+	    "Content-Type, X-Experience-API-Version, "
+	    "X-Experience-API-Consistent-Through\r\n");
+}
+
+/* The whole reply, head and body, onto out; "Connection: close" when the
+ * connection closes after it. */
+static void
+write_reply(const server *sv, struct http_req *req, struct http_resp *resp,
+    const char *method, int close, struct buf *out)
+{
 	char stamp[32], date[40];
 	int head = strcmp(method, "HEAD") == 0;
 	int nobody = resp->status == 204 || resp->status == 304;
 
-	buf_printf(&h, "HTTP/1.1 %d %s\r\n", resp->status,
+	buf_printf(out, "HTTP/1.1 %d %s\r\n", resp->status,
 	    http_reason(resp->status));
-	buf_printf(&h, "Date: %s\r\n", http_date(iso8601_now(), date));
-	buf_printf(&h, "X-Experience-API-Version: %s\r\n",
+	buf_printf(out, "Date: %s\r\n", http_date(iso8601_now(), date));
+	buf_printf(out, "X-Experience-API-Version: %s\r\n",
 	    req->v == XAPI_V2 ? "2.0.0" : req->v == XAPI_V1 ? "1.0.3" : "0.9");
-	buf_printf(&h, "X-Experience-API-Consistent-Through: %s\r\n",
+	buf_printf(out, "X-Experience-API-Consistent-Through: %s\r\n",
 	    iso8601_format(req->st ? store_consistent_through(req->st) :
 	    iso8601_now(), stamp));
-	cors_headers(conn, &h);
-	buf_puts(&h, "Cache-Control: no-cache\r\n");
+	cors_headers(sv, http_header(req, "Origin"), out);
+	buf_puts(out, "Cache-Control: no-cache\r\n");
 	if (resp->status == 401)
-		buf_puts(&h, "WWW-Authenticate: Basic realm=\"xAPI\"\r\n");
+		buf_puts(out, "WWW-Authenticate: Basic realm=\"xAPI\"\r\n");
 	if (resp->headers.len)
-		buf_add(&h, resp->headers.p, resp->headers.len);
+		buf_add(out, resp->headers.p, resp->headers.len);
 	if (!nobody) {
-		buf_printf(&h, "Content-Type: %s\r\n", resp->content_type ?
+		buf_printf(out, "Content-Type: %s\r\n", resp->content_type ?
 		    resp->content_type : "application/json; charset=utf-8");
-		buf_printf(&h, "Content-Length: %zu\r\n", resp->body.len);
+		buf_printf(out, "Content-Length: %zu\r\n", resp->body.len);
 	}
-	if (resp->status == 413)
-		buf_puts(&h, "Connection: close\r\n");
-	buf_puts(&h, "\r\n");
-	/* One write: a header segment followed by a body segment would wait
-	 * on the client's delayed ACK. */
+	if (close)
+		buf_puts(out, "Connection: close\r\n");
+	buf_puts(out, "\r\n");
 	if (!head && !nobody && resp->body.len)
-		buf_add(&h, resp->body.p, resp->body.len);
-	mg_write(conn, h.p, h.len);
-	buf_free(&h);
+		buf_add(out, resp->body.p, resp->body.len);
 }
 
-/* Fill req from the connection: path, headers, query, body, and the
- * alternate request syntax resolved.  -1 with resp set on a bad request. */
+static void
+copy_headers(const struct reqhead *h, struct http_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < h->nfields; i++)
+		add_req_header(req, h->fields[i].name, h->fields[i].value);
+}
+
+/* Fill req from the request: path below root, headers, query, body, and
+ * the alternate request syntax resolved (its content goes to body).  -1
+ * with resp set on a bad request. */
 static int
-read_request(struct mg_connection *conn, server *sv, const char *root,
+read_request(const struct httpd_req *hreq, const char *root,
     struct http_req *req, struct buf *body, struct http_resp *resp)
 {
-	const struct mg_request_info *ri = mg_get_request_info(conn);
-	const char *uri = ri->local_uri_raw ? ri->local_uri_raw : ri->local_uri;
+	const char *target = hreq->head->target + strlen(root);
+	const char *query = strchr(target, '?');
 	char err[256], *p;
 	size_t n;
-	int i;
 
-	/* Below the root; a trailing slash names the same resource. */
-	p = xstrdup(*(uri + strlen(root)) ? uri + strlen(root) : "/");
-	for (n = strlen(p); n > 1 && p[n - 1] == '/'; )
+	/* A trailing slash names the same resource. */
+	n = query ? (size_t)(query - target) : strlen(target);
+	p = n ? xstrndup(target, n) : xstrdup("/");
+	while (n > 1 && p[n - 1] == '/')
 		p[--n] = '\0';
 	req->path = p;
-	for (i = 0; i < ri->num_headers; i++)
-		add_req_header(req, ri->http_headers[i].name,
-		    ri->http_headers[i].value);
+	copy_headers(hreq->head, req);
 	request_version(req);
 	if (strcmp(req->method, "OPTIONS") == 0)
 		return 0;
-	if (params_parse(&req->q, ri->query_string, ri->query_string ?
-	    strlen(ri->query_string) : 0, err, sizeof(err)) != 0) {
+	if (params_parse(&req->q, query ? query + 1 : NULL, query ?
+	    strlen(query + 1) : 0, err, sizeof(err)) != 0) {
 		http_error(resp, 400, "%s", err);
 		return -1;
 	}
-	if (read_body(conn, ri, sv->cfg->max_body, body, resp) != 0)
-		return -1;
-	req->body = body->p ? body->p : "";
-	req->len = body->len;
+	req->body = hreq->body;
+	req->len = hreq->len;
 	if (strcmp(root, XAPI_ROOT) != 0 ||
 	    params_get(&req->q, "method") == NULL)
 		return 0;
@@ -337,16 +344,59 @@ read_request(struct mg_connection *conn, server *sv, const char *root,
 	return 0;
 }
 
-/* Version, credential and scope: 0 when the request may go on. */
+/* 403 when the request comes from a web origin not allowed to call. */
 static int
-check_access(server *sv, struct http_req *req, struct http_resp *resp)
+check_origin(const server *sv, struct http_req *req, struct http_resp *resp)
 {
-	const char *vh;
+	const char *origin = http_header(req, "Origin");
 
-	if (cred_check(sv->cs, http_header(req, "Authorization"), &req->cred) != 0) {
+	if (origin == NULL || cors_allow(sv->cors, origin) != NULL)
+		return 0;
+	http_error(resp, 403, "origin '%s' may not call this LRS (see --cors-origins)",
+	    origin);
+	return -1;
+}
+
+/* The credential into req->cred: 401 when wrong, 429 (before any password
+ * hash is computed) while its address has failed too often. */
+static int
+authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp)
+{
+	const char *auth = http_header(req, "Authorization");
+	int64_t now = mono_ms();
+	int retry, rc;
+
+	if (authlimit_check(sv->al, &hreq->peer, now, &retry) != AUTHLIMIT_OK) {
+		http_error(resp, 429, "too many failed authentications from %s; try again in %d s",
+		    hreq->peer_text, retry);
+		http_add_header(resp, "Retry-After", "%d", retry);
+		return -1;
+	}
+	rc = cred_check(sv->cs, auth, &req->cred);
+	if (rc == CRED_EDENIED) {
+		if (auth != NULL)
+			authlimit_fail(sv->al, &hreq->peer, now);
 		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
 		return -1;
 	}
+	if (rc != CRED_OK) {
+		http_error(resp, 500, "cannot check the credential: %s",
+		    cred_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Version, credential and scope: 0 when the request may go on. */
+static int
+check_access(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp)
+{
+	const char *vh;
+
+	if (authenticate(sv, hreq, req, resp) != 0)
+		return -1;
 	if (request_version(req) != 0) {
 		if ((vh = http_header(req, "X-Experience-API-Version")) != NULL)
 			http_error(resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
@@ -388,17 +438,16 @@ req_free(struct http_req *req)
 
 /* Write the reply, log it, release the request. */
 static void
-finish(struct mg_connection *conn, server *sv, struct http_req *req,
-    struct http_resp *resp, const char *wire)
+finish(const server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp, const char *wire, int close, struct buf *out)
 {
-	const struct mg_request_info *ri = mg_get_request_info(conn);
-
 	if (resp->status == 0)
 		http_error(resp, 500, "no reply");
-	write_reply(conn, req, resp, wire);
+	write_reply(sv, req, resp, wire, close, out);
 	if (sv->cfg->verbose || resp->status >= 500)
-		log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s -> %d %s",
-		    req->method, ri->local_uri, resp->status, resp->status >= 400 &&
+		log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %s -> %d %s",
+		    hreq->peer_text, req->method, hreq->head ?
+		    hreq->head->target : "-", resp->status, resp->status >= 400 &&
 		    resp->body.p ? resp->body.p : "");
 	req_free(req);
 	buf_free(&resp->body);
@@ -406,30 +455,38 @@ finish(struct mg_connection *conn, server *sv, struct http_req *req,
 	free(resp->content_type);
 }
 
-static int
-handle(struct mg_connection *conn, void *cbdata)
+static void
+req_init(server *sv, const char *method, struct http_req *req,
+    struct http_resp *resp)
 {
-	server *sv = cbdata;
-	const struct mg_request_info *ri = mg_get_request_info(conn);
-	const char *wire = ri->request_method;	/* the method on the wire */
+	memset(req, 0, sizeof(*req));
+	memset(resp, 0, sizeof(*resp));
+	req->st = sv->st;
+	req->ds = sv->ds;
+	req->cfg = sv->cfg;
+	req->method = method;
+}
+
+/* A request under /xapi. */
+static void
+handle(server *sv, const struct httpd_req *hreq, struct buf *out, int close)
+{
+	const char *wire = hreq->head->method;	/* the method on the wire */
 	struct http_req req;
 	struct http_resp resp;
 	struct buf body = BUF_INIT;
 	char *alt_method = NULL;
 
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	req.st = sv->st;
-	req.ds = sv->ds;
-	req.cfg = sv->cfg;
-	req.method = wire;
-	if (read_request(conn, sv, XAPI_ROOT, &req, &body, &resp) != 0)
+	req_init(sv, wire, &req, &resp);
+	if (read_request(hreq, XAPI_ROOT, &req, &body, &resp) != 0)
 		goto reply;
 	if (req.method != wire) {
 		/* Alternate syntax: the request is a POST on the wire. */
 		alt_method = (char *)req.method;
 		wire = strcmp(alt_method, "HEAD") == 0 ? "HEAD" : "POST";
 	}
+	if (check_origin(sv, &req, &resp) != 0)
+		goto reply;
 	/* /about and preflights need no version: a request without one
 	 * is answered as the newest version. */
 	if (strcmp(req.method, "OPTIONS") == 0 || strcmp(req.path, "/about") == 0) {
@@ -441,131 +498,162 @@ handle(struct mg_connection *conn, void *cbdata)
 			about(&req, &resp);
 		goto reply;
 	}
-	if (check_access(sv, &req, &resp) != 0)
+	if (check_access(sv, hreq, &req, &resp) != 0)
 		goto reply;
 	route(&req, &resp);
 reply:
-	finish(conn, sv, &req, &resp, wire);
+	finish(sv, hreq, &req, &resp, wire, close, out);
 	free(alt_method);
 	buf_free(&body);
-	return resp.status;
 }
 
 /* A request under a mounted prefix: read, authenticate, hand over.  The
  * version header is not needed there; replies are labelled 2.0.0. */
-static int
-handle_mount(struct mg_connection *conn, void *cbdata)
+static void
+handle_mount(struct mount *m, const struct httpd_req *hreq, struct buf *out,
+    int close)
 {
-	struct mount *m = cbdata;
 	server *sv = m->sv;
-	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct http_req req;
 	struct http_resp resp;
 	struct buf body = BUF_INIT;
 
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	req.st = sv->st;
-	req.ds = sv->ds;
-	req.cfg = sv->cfg;
-	req.method = ri->request_method;
-	if (read_request(conn, sv, m->prefix, &req, &body, &resp) != 0)
+	req_init(sv, hreq->head->method, &req, &resp);
+	if (read_request(hreq, m->prefix, &req, &body, &resp) != 0 ||
+	    check_origin(sv, &req, &resp) != 0)
 		goto reply;
 	req.v = XAPI_V2;
 	if (strcmp(req.method, "OPTIONS") == 0) {
 		preflight(&resp);
 		goto reply;
 	}
-	if (cred_check(sv->cs, http_header(&req, "Authorization"),
-	    &req.cred) != 0) {
-		http_error(&resp, 401, "missing or wrong credentials (HTTP Basic)");
+	if (authenticate(sv, hreq, &req, &resp) != 0)
 		goto reply;
-	}
 	m->fn(m->arg, &req, &resp);
 reply:
 	req.v = XAPI_V2;
-	finish(conn, sv, &req, &resp, ri->request_method);
+	finish(sv, hreq, &req, &resp, hreq->head->method, close, out);
 	buf_free(&body);
-	return resp.status;
+}
+
+/* Anything outside /xapi and the mounts. */
+static void
+not_found(server *sv, const struct httpd_req *hreq, struct buf *out,
+    int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+
+	req_init(sv, hreq->head->method, &req, &resp);
+	copy_headers(hreq->head, &req);
+	req.v = XAPI_V2;
+	req.st = NULL;
+	http_error(&resp, 404, "the xAPI endpoint is %s", XAPI_ROOT);
+	finish(sv, hreq, &req, &resp, req.method, close, out);
+}
+
+/* httpd's handler, on a worker thread. */
+static void
+dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
+{
+	server *sv = arg;
+	const char *target = hreq->head->target;
+	int i, n = atomic_load(&sv->nmounts);
+
+	if (under(target, XAPI_ROOT)) {
+		handle(sv, hreq, out, *close);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (under(target, sv->mounts[i].prefix)) {
+			handle_mount(&sv->mounts[i], hreq, out, *close);
+			return;
+		}
+	not_found(sv, hreq, out, *close);
+}
+
+/* httpd's refusals (bad framing, limits, timeouts), on its event thread:
+ * no LMDB here. */
+static void
+refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
+    struct buf *out)
+{
+	server *sv = arg;
+	struct http_req req;
+	struct http_resp resp;
+
+	req_init(sv, hreq->head ? hreq->head->method : "GET", &req, &resp);
+	req.st = NULL;
+	if (hreq->head)
+		copy_headers(hreq->head, &req);
+	if (request_version(&req) != 0 && req.v == XAPI_V09)
+		req.v = XAPI_V2;
+	http_error(&resp, status, "%s", msg);
+	if (status == 429 || status == 503)
+		http_add_header(&resp, "Retry-After", "1");
+	finish(sv, hreq, &req, &resp, req.method, 1, out);
 }
 
 int
 server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
 {
 	struct mount *m;
+	int n = atomic_load(&sv->nmounts);
 
-	if (sv->nmounts == (int)(sizeof(sv->mounts) / sizeof(sv->mounts[0])) ||
+	if (n == (int)(sizeof(sv->mounts) / sizeof(sv->mounts[0])) ||
 	    prefix[0] != '/' || strlen(prefix) >= sizeof(m->prefix) ||
-	    strcmp(prefix, XAPI_ROOT) == 0)
+	    under(prefix, XAPI_ROOT))
 		return -1;
-	m = &sv->mounts[sv->nmounts++];
+	m = &sv->mounts[n];
 	snprintf(m->prefix, sizeof(m->prefix), "%s", prefix);
 	m->fn = fn;
 	m->arg = arg;
 	m->sv = sv;
-	mg_set_request_handler(sv->ctx, m->prefix, handle_mount, m);
+	/* Workers read the count: the mount is whole before it counts. */
+	atomic_store(&sv->nmounts, n + 1);
 	return 0;
-}
-
-/* Anything outside /xapi. */
-static int
-handle_other(struct mg_connection *conn, void *cbdata)
-{
-	static const char msg[] = "{\"error\":\"Not Found\",\"message\":\"the xAPI endpoint is " XAPI_ROOT "\"}";
-
-	mg_printf(conn, "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", sizeof(msg) - 1, msg);
-	return 404;
-}
-
-static int
-log_message(const struct mg_connection *conn, const char *message)
-{
-	log_msg(LOG_WARN, "civetweb: %s", message);
-	return 1;
 }
 
 int
 server_start(const struct config *cfg, store *st, docstore *ds,
     cred_store *cs, server **out, char *err, size_t errlen)
 {
-	struct mg_callbacks cb;
-	char threads[16];
-	const char *opts[] = {
-		"listening_ports", cfg->listen,
-		"num_threads", threads,
-		"enable_keep_alive", "yes",
-		"request_timeout_ms", "30000",
-		"keep_alive_timeout_ms", "30000",
-		"decode_url", "no",
-		"tcp_nodelay", "1",
-		/* civetweb answers CORS preflights itself, before handlers. */
-		"access_control_allow_origin", "*",
-		"access_control_allow_methods", CORS_METHODS,
-		"access_control_allow_headers", CORS_HEADERS,
-		NULL
-	};
+	struct httpd_config hc;
 	server *sv = xcalloc(1, sizeof(*sv));
+	char why[200];
 
-	snprintf(threads, sizeof(threads), "%d", cfg->threads);
-	memset(&cb, 0, sizeof(cb));
-	cb.log_message = log_message;
 	sv->cfg = cfg;
 	sv->st = st;
 	sv->ds = ds;
 	sv->cs = cs;
-	mg_init_library(0);
-	sv->ctx = mg_start(&cb, sv, opts);
-	if (sv->ctx == NULL) {
-		snprintf(err, errlen, "cannot listen on %s (port taken or bad address?)",
-		    cfg->listen);
-		free(sv);
-		return -1;
+	if (cors_parse(cfg->cors_origins, &sv->cors, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "--cors-origins: %s", why);
+		goto fail;
 	}
-	mg_set_request_handler(sv->ctx, XAPI_ROOT, handle, sv);
-	mg_set_request_handler(sv->ctx, "/", handle_other, sv);
+	sv->al = authlimit_new(cfg->auth_fail_limit, cfg->auth_fail_window);
+	memset(&hc, 0, sizeof(hc));
+	hc.listen = cfg->listen;
+	hc.threads = cfg->threads;
+	hc.max_conns = cfg->max_conns;
+	hc.max_per_addr = cfg->max_per_addr;
+	hc.header_ms = cfg->header_ms;
+	hc.body_ms = cfg->body_ms;
+	hc.idle_ms = cfg->idle_ms;
+	hc.write_ms = cfg->write_ms;
+	hc.max_body = cfg->max_body;
+	hc.handle = dispatch;
+	hc.refuse = refuse;
+	hc.arg = sv;
+	if (httpd_start(&hc, &sv->hd, err, errlen) != 0)
+		goto fail;
+	if (httpd_max_conns(sv->hd) < cfg->max_conns)
+		log_msg(LOG_WARN, "--max-connections lowered to %d by the limit of open files",
+		    httpd_max_conns(sv->hd));
 	*out = sv;
 	return 0;
+fail:
+	server_stop(sv);
+	return -1;
 }
 
 void
@@ -573,6 +661,8 @@ server_stop(server *sv)
 {
 	if (sv == NULL)
 		return;
-	mg_stop(sv->ctx);
+	httpd_stop(sv->hd);
+	cors_free(sv->cors);
+	authlimit_free(sv->al);
 	free(sv);
 }
