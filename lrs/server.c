@@ -573,7 +573,8 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 }
 
 /* httpd's refusals (bad framing, limits, timeouts), on its event thread:
- * no LMDB here. */
+ * no LMDB here, and a log line only with --verbose (a flood of bad
+ * requests must not become a flood of log lines). */
 static void
 refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
     struct buf *out)
@@ -591,7 +592,13 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	http_error(&resp, status, "%s", msg);
 	if (status == 429 || status == 503)
 		http_add_header(&resp, "Retry-After", "1");
-	finish(sv, hreq, &req, &resp, req.method, 1, out);
+	write_reply(sv, &req, &resp, req.method, 1, out);
+	if (sv->cfg->verbose)
+		log_msg(LOG_INFO, "%s refused: %d %s", hreq->peer_text, status, msg);
+	req_free(&req);
+	buf_free(&resp.body);
+	buf_free(&resp.headers);
+	free(resp.content_type);
 }
 
 int
