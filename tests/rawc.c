@@ -79,6 +79,32 @@ rawc_read(int fd, int timeout_ms, struct buf *out)
 }
 
 int
+rawc_read_response(int fd, int timeout_ms, struct buf *out)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	char chunk[16384];
+	ssize_t n;
+	int rc;
+
+	while (rawc_responses(out->p) == 0) {
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc == 0)
+			return 0;
+		n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf_add(out, chunk, (size_t)n);
+	}
+	return 1;
+}
+
+int
 rawc_exchange(int port, const void *p, size_t n, int timeout_ms,
     struct buf *out)
 {

@@ -21,6 +21,9 @@ int	rawc_send(int fd, const void *p, size_t n);
 /* Append what arrives on fd to out until the server closes (1) or
  * timeout_ms pass without it closing (0); -1 on a reset. */
 int	rawc_read(int fd, int timeout_ms, struct buf *out);
+/* Append what arrives on fd to out until it holds a whole response (1),
+ * the server closes first (0), or timeout_ms pass (0); -1 on a reset. */
+int	rawc_read_response(int fd, int timeout_ms, struct buf *out);
 /* Connect, send n bytes of p, then rawc_read into out (reset first) and
  * close.  The result of rawc_read, or -1 when it could not connect. */
 int	rawc_exchange(int port, const void *p, size_t n, int timeout_ms,
