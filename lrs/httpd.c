@@ -98,6 +98,7 @@ struct httpd {
 	int			 quit;
 	struct conn		*dead;		/* closed, freed after the
 						 * events at hand */
+	char			 rbuf[READ_CHUNK];	/* for recv */
 };
 
 static int64_t
@@ -295,9 +296,12 @@ refuse(httpd *h, struct conn *c, int with_head, int status,
 
 /* ---- reading requests ------------------------------------------------- */
 
+/* Drop the first n bytes of b. */
 static void
 consume(struct buf *b, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
 	b->p[b->len] = '\0';
@@ -429,23 +433,22 @@ advance(httpd *h, struct conn *c)
 	}
 }
 
+/* Read what c's client sent.  Into the event thread's own buffer first,
+ * so that a connection holds only the bytes it has received. */
 static void
 receive(httpd *h, struct conn *c)
 {
 	ssize_t n;
 
-	buf_grow(&c->in, READ_CHUNK);
-	n = recv(c->fd, c->in.p + c->in.len, READ_CHUNK, 0);
+	n = recv(c->fd, h->rbuf, sizeof(h->rbuf), 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n < 0 || (n == 0 && c->st == C_LINGER)) {
 		conn_close(h, c);
 		return;
 	}
-	if (c->st == C_LINGER) {
-		buf_reset(&c->in);
+	if (c->st == C_LINGER)
 		return;
-	}
 	if (n == 0) {
 		c->eof = 1;
 		advance(h, c);
@@ -454,8 +457,7 @@ receive(httpd *h, struct conn *c)
 			conn_close(h, c);
 		return;
 	}
-	c->in.len += (size_t)n;
-	c->in.p[c->in.len] = '\0';
+	buf_add(&c->in, h->rbuf, (size_t)n);
 	advance(h, c);
 }
 
