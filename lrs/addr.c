@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -62,6 +63,43 @@ addr_parse(const char *text, struct addr *out)
 		return 0;
 	}
 	return -1;
+}
+
+int
+addr_parse_net(const char *text, struct addr_net *out)
+{
+	char host[64], *slash, *end;
+	long bits;
+	int v4;
+
+	if (strlen(text) >= sizeof(host))
+		return -1;
+	snprintf(host, sizeof(host), "%s", text);
+	if ((slash = strchr(host, '/')) != NULL)
+		*slash++ = '\0';
+	v4 = strchr(host, ':') == NULL;
+	/* A single IPv6 address names its /64, as keys keep no more. */
+	if (addr_parse(host, &out->a) != 0)
+		return -1;
+	out->bits = v4 ? 128 : 64;
+	if (slash == NULL)
+		return 0;
+	bits = strtol(slash, &end, 10);
+	if (*slash == '\0' || *end || bits < 0 || bits > (v4 ? 32 : 128))
+		return -1;
+	out->bits = v4 ? 96 + (int)bits : (int)bits;
+	return 0;
+}
+
+int
+addr_in_net(const struct addr *a, const struct addr_net *n)
+{
+	int full = n->bits / 8, rest = n->bits % 8;
+
+	if (memcmp(a->b, n->a.b, (size_t)full) != 0)
+		return 0;
+	return rest == 0 || ((a->b[full] ^ n->a.b[full]) &
+	    (0xff << (8 - rest)) & 0xff) == 0;
 }
 
 uint32_t

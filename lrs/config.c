@@ -79,6 +79,10 @@ static const struct setting {
 	    offsetof(struct config, cors_origins),
 	    sizeof(((struct config *)0)->cors_origins), 0, 0,
 	    "web origins allowed to call the LRS from a browser: * (default) or a comma-separated list of scheme://host[:port]; others get 403" },
+	{ "trusted-proxies", "LRSD_TRUSTED_PROXIES", K_STR,
+	    offsetof(struct config, trusted_proxies),
+	    sizeof(((struct config *)0)->trusted_proxies), 0, 0,
+	    "addresses or networks (10.0.0.0/8, fd00::/8) of proxies in front; a request from one is counted against the last address of its X-Forwarded-For (default none)" },
 };
 
 void

@@ -32,6 +32,7 @@ struct config {
 	int	auth_fail_limit;	/* --auth-fail-limit; 0: no limit */
 	int	auth_fail_window;	/* --auth-fail-window: seconds */
 	char	cors_origins[1024];	/* --cors-origins: "*" or a list */
+	char	trusted_proxies[512];	/* --trusted-proxies: networks */
 };
 
 /* Fill c with the defaults. */

@@ -47,6 +47,8 @@ struct server {
 	cred_store		*cs;
 	cors			*cors;
 	authlimit		*al;
+	struct addr_net		 proxies[16];	/* --trusted-proxies */
+	int			 nproxies;
 };
 
 /* Headers the alternate request syntax may carry as form fields. */
@@ -357,26 +359,66 @@ check_origin(const server *sv, struct http_req *req, struct http_resp *resp)
 	return -1;
 }
 
+/* The client the request speaks for, into *key and text: the peer, or
+ * when the peer is a trusted proxy, the address it appended last to
+ * X-Forwarded-For (earlier ones are the client's to invent). */
+static void
+client_of(const server *sv, const struct httpd_req *hreq,
+    const struct http_req *req, struct addr *key, char text[ADDR_TEXT_MAX])
+{
+	const char *xff = NULL, *last;
+	size_t i, n;
+	int k;
+
+	*key = hreq->peer;
+	snprintf(text, ADDR_TEXT_MAX, "%s", hreq->peer_text);
+	for (k = 0; k < sv->nproxies && !addr_in_net(&hreq->peer,
+	    &sv->proxies[k]); k++)
+		;
+	if (k == sv->nproxies)
+		return;
+	for (i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, "X-Forwarded-For") == 0)
+			xff = req->headers[i].value;
+	if (xff == NULL)
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	if (n == 0 || n >= ADDR_TEXT_MAX)
+		return;
+	memcpy(text, last, n);
+	text[n] = '\0';
+	if (addr_parse(text, key) != 0) {
+		*key = hreq->peer;
+		snprintf(text, ADDR_TEXT_MAX, "%s", hreq->peer_text);
+	}
+}
+
 /* The credential into req->cred: 401 when wrong, 429 (before any password
- * hash is computed) while its address has failed too often. */
+ * hash is computed) while its client has failed too often. */
 static int
 authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
     struct http_resp *resp)
 {
 	const char *auth = http_header(req, "Authorization");
 	int64_t now = mono_ms();
+	char text[ADDR_TEXT_MAX];
+	struct addr client;
 	int retry, rc;
 
-	if (authlimit_check(sv->al, &hreq->peer, now, &retry) != AUTHLIMIT_OK) {
+	client_of(sv, hreq, req, &client, text);
+	if (authlimit_check(sv->al, &client, now, &retry) != AUTHLIMIT_OK) {
 		http_error(resp, 429, "too many failed authentications from %s; try again in %d s",
-		    hreq->peer_text, retry);
+		    text, retry);
 		http_add_header(resp, "Retry-After", "%d", retry);
 		return -1;
 	}
 	rc = cred_check(sv->cs, auth, &req->cred);
 	if (rc == CRED_EDENIED) {
 		if (auth != NULL)
-			authlimit_fail(sv->al, &hreq->peer, now);
+			authlimit_fail(sv->al, &client, now);
 		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
 		return -1;
 	}
@@ -621,6 +663,29 @@ server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
 	return 0;
 }
 
+/* --trusted-proxies into sv->proxies. */
+static int
+parse_proxies(server *sv, const char *list, char *err, size_t errlen)
+{
+	char *copy = xstrdup(list), *item, *save = NULL;
+	int rc = 0;
+
+	for (item = strtok_r(copy, ", \t", &save); item && rc == 0;
+	    item = strtok_r(NULL, ", \t", &save)) {
+		if (sv->nproxies == (int)(sizeof(sv->proxies) / sizeof(sv->proxies[0]))) {
+			snprintf(err, errlen, "--trusted-proxies: more than %d networks",
+			    sv->nproxies);
+			rc = -1;
+		} else if (addr_parse_net(item, &sv->proxies[sv->nproxies++]) != 0) {
+			snprintf(err, errlen, "--trusted-proxies: '%s' is not an address or network",
+			    item);
+			rc = -1;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
 int
 server_start(const struct config *cfg, store *st, docstore *ds,
     cred_store *cs, server **out, char *err, size_t errlen)
@@ -637,6 +702,8 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 		snprintf(err, errlen, "--cors-origins: %s", why);
 		goto fail;
 	}
+	if (parse_proxies(sv, cfg->trusted_proxies, err, errlen) != 0)
+		goto fail;
 	sv->al = authlimit_new(cfg->auth_fail_limit, cfg->auth_fail_window);
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = cfg->listen;

@@ -1,8 +1,9 @@
-/* server: the HTTP front of the LRS (civetweb).
+/* server: the HTTP front of the LRS (on httpd.h).
  *
- * Serves xAPI under /xapi: reads each request whole, applies the alternate
- * request syntax, CORS, the version header and authentication, routes to
- * the resource handlers and writes their replies.
+ * Serves xAPI under /xapi: takes each request whole from httpd, applies
+ * the alternate request syntax, CORS (--cors-origins), the version header
+ * and authentication (with the failure limit of --auth-fail-limit),
+ * routes to the resource handlers and formats their replies.
  */
 #ifndef LRS_SERVER_H
 #define LRS_SERVER_H
@@ -15,9 +16,10 @@
 
 typedef struct server server;
 
-/* Start listening on cfg->listen with cfg->threads workers.  cfg, st, ds
- * and cs must outlive the server.  -1 with err when civetweb cannot start
- * (e.g. the port is taken). */
+/* Start listening on cfg->listen with cfg->threads workers and the
+ * connection limits of cfg.  cfg, st, ds and cs must outlive the server.
+ * -1 with err when --cors-origins or --trusted-proxies is bad, or httpd
+ * cannot start (e.g. the port is taken). */
 int	server_start(const struct config *cfg, store *st, docstore *ds,
 	    cred_store *cs, server **out, char *err, size_t errlen);
 /* A handler of requests under a mounted prefix (outside /xapi).  The

@@ -89,12 +89,10 @@ fresh_about_ms(int port)
 	return worst;
 }
 
-/* One request from src with Basic credentials b64 (NULL: none) on a new
- * connection; the status, -1 on failure.  out (may be NULL) gets the
- * response. */
+/* As call_from, with an X-Forwarded-For of xff (NULL: none). */
 static int
-call_from(const char *src, int port, const char *b64, const char *path,
-    struct buf *out)
+call_via(const char *src, int port, const char *b64, const char *path,
+    const char *xff, struct buf *out)
 {
 	struct buf req = BUF_INIT, resp = BUF_INIT;
 	int fd = rawc_connect(src, port), st = -1;
@@ -103,6 +101,8 @@ call_from(const char *src, int port, const char *b64, const char *path,
 	    "Connection: close\r\n", path);
 	if (b64)
 		buf_printf(&req, "Authorization: Basic %s\r\n", b64);
+	if (xff)
+		buf_printf(&req, "X-Forwarded-For: %s\r\n", xff);
 	buf_puts(&req, "\r\n");
 	buf_grow(&resp, 0);
 	if (fd >= 0 && rawc_send(fd, req.p, req.len) == 0 &&
@@ -117,6 +117,16 @@ call_from(const char *src, int port, const char *b64, const char *path,
 	buf_free(&req);
 	buf_free(&resp);
 	return st;
+}
+
+/* One request from src with Basic credentials b64 (NULL: none) on a new
+ * connection; the status, -1 on failure.  out (may be NULL) gets the
+ * response. */
+static int
+call_from(const char *src, int port, const char *b64, const char *path,
+    struct buf *out)
+{
+	return call_via(src, port, b64, path, NULL, out);
 }
 
 static void
@@ -327,7 +337,8 @@ test_auth_limit(void)
 
 	/* A credential that no request has used: its first check would
 	 * cost a password hash. */
-	if (srv_start(&s, "--auth-fail-limit 3 --auth-fail-window 60") != 0 ||
+	if (srv_start(&s, "--auth-fail-limit 3 --auth-fail-window 60 "
+	    "--trusted-proxies 127.0.0.9") != 0 ||
 	    srv_stop(&s, 0) != 0) {
 		ok(0, "the server starts and stops");
 		return;
@@ -366,6 +377,20 @@ test_auth_limit(void)
 		    "another address has its own allowance: failure %d is 401", i + 1);
 	ok(call_from("127.0.0.4", s.port, wrong, path, NULL) == 429,
 	    "and its own limit");
+
+	/* Behind a trusted proxy, each client has its own allowance. */
+	for (i = 0; i < 3; i++)
+		ok(call_via("127.0.0.9", s.port, wrong, path, "10.9.9.9, 203.0.113.7",
+		    NULL) == 401, "via the proxy, failure %d of 203.0.113.7: 401", i + 1);
+	st = call_via("127.0.0.9", s.port, wrong, path, "203.0.113.7", &out);
+	ok(st == 429 && strstr(out.p, "from 203.0.113.7"),
+	    "via the proxy, the fourth is 429 for the address the proxy saw (%d)", st);
+	ok(call_via("127.0.0.9", s.port, TEST_AUTH, path, "203.0.113.8", NULL) == 200,
+	    "and the proxy's other clients are served");
+	for (i = 0; i < 3; i++)
+		call_via("127.0.0.10", s.port, wrong, path, "203.0.113.99", NULL);
+	ok(call_via("127.0.0.10", s.port, TEST_AUTH, path, "203.0.113.98", NULL) == 429,
+	    "an untrusted peer's X-Forwarded-For is ignored");
 	buf_free(&out);
 	buf_free(&fresh);
 	buf_free(&cmd);
