@@ -195,7 +195,9 @@ config_usage(void)
 
 	if (text[0])
 		return text;
-	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+	/* Each line is cut rather than overrun the buffer. */
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]) &&
+	    n < sizeof(text); i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 		    "  --%-16s %s\n  %-18s (env %s)\n", settings[i].flag,
 		    settings[i].help, "", settings[i].env);
