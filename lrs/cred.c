@@ -565,8 +565,10 @@ out:
 	return rc;
 }
 
-int
-cred_check(cred_store *cs, const char *authorization, struct cred *out)
+/* cred_check, or with may_hash 0 cred_check_known. */
+static int
+check_header(cred_store *cs, const char *authorization, int may_hash,
+    struct cred *out)
 {
 	uint8_t pair[PAIR_MAX], tag[TAG_LEN], cached[REC_MAX], cur[REC_MAX];
 	uint8_t hash[HASH_MAX];
@@ -602,7 +604,7 @@ cred_check(cred_store *cs, const char *authorization, struct cred *out)
 	if (rc == CRED_ENOTFOUND) {
 		if (hit)
 			cache_drop(cs, tag, NULL);
-		else
+		else if (may_hash)
 			/* Cost what a wrong secret costs, so that timing
 			 * does not tell which keys exist. */
 			pbkdf2(cs, secret, seclen, cs->dummysalt,
@@ -620,6 +622,9 @@ cred_check(cred_store *cs, const char *authorization, struct cred *out)
 		goto found;
 	if (hit)
 		cache_drop(cs, tag, NULL);
+	rc = CRED_EDENIED;
+	if (!may_hash)
+		goto out;
 	slot = flight_enter(cs, tag);
 	/* Another request may have verified this header while we waited. */
 	if (cache_get(cs, tag, key, cached, &cachedlen) && cachedlen == curlen &&
@@ -645,6 +650,18 @@ out:
 	OPENSSL_cleanse(pair, sizeof(pair));
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return rc;
+}
+
+int
+cred_check(cred_store *cs, const char *authorization, struct cred *out)
+{
+	return check_header(cs, authorization, 1, out);
+}
+
+int
+cred_check_known(cred_store *cs, const char *authorization, struct cred *out)
+{
+	return check_header(cs, authorization, 0, out);
 }
 
 uint64_t

@@ -90,6 +90,12 @@ int	cred_list(cred_store *cs, struct cred **out, size_t *n);
  * it does not name a stored credential with that secret (out is then left
  * untouched), CRED_ESTORE, CRED_ECRYPTO. */
 int	cred_check(cred_store *cs, const char *authorization, struct cred *out);
+/* Like cred_check, but never computes a hash: 0 only for a header this
+ * store has verified before (and whose credential is unchanged), else
+ * CRED_EDENIED (or CRED_ESTORE, CRED_ECRYPTO).  For clients whose address
+ * is being refused for failing too often. */
+int	cred_check_known(cred_store *cs, const char *authorization,
+	    struct cred *out);
 
 /* Parse a comma-separated list of scope names ("statements/write,state",
  * "all"; blanks around names are ignored, names are exact) into CRED_*

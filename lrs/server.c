@@ -410,6 +410,11 @@ authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
 
 	client_of(sv, hreq, req, &client, text);
 	if (authlimit_check(sv->al, &client, now, &retry) != AUTHLIMIT_OK) {
+		/* A header verified before costs no hash and guesses nothing:
+		 * a client sharing the address with a guesser keeps working. */
+		if (auth != NULL &&
+		    cred_check_known(sv->cs, auth, &req->cred) == CRED_OK)
+			return 0;
 		http_error(resp, 429, "too many failed authentications from %s; try again in %d s",
 		    text, retry);
 		http_add_header(resp, "Retry-After", "%d", retry);

@@ -3,7 +3,8 @@
  * client still gets /xapi/about in under 100 ms with two workers), the
  * per-address and global connection caps, the head, body and idle
  * deadlines, and the per-address limit of failed authentications, which
- * answers 429 before any password is hashed.
+ * answers 429 before any password is hashed (a credential verified before
+ * still passes: it needs no hash).
  *
  * SLOW_CONNS (default 1000) sets how many idle connections, and as many
  * half-sent heads (and a fifth as many half-sent bodies), the first test
@@ -368,6 +369,9 @@ test_auth_limit(void)
 	st = call_from("127.0.0.3", s.port, fresh.p + 6, path, NULL);
 	ok(st == 429, "a right but never-checked secret from that address is "
 	    "refused before it is hashed (%d)", st);
+	st = call_from("127.0.0.3", s.port, TEST_AUTH, path, NULL);
+	ok(st == 200, "a credential verified before (no hash needed) is still "
+	    "served from that address (%d)", st);
 	ok(call_from("127.0.0.3", s.port, NULL, "/xapi/about", NULL) == 200,
 	    "/about needs no credential and stays open to it");
 	st = call_from("127.0.0.4", s.port, fresh.p + 6, path, NULL);
@@ -389,7 +393,7 @@ test_auth_limit(void)
 	    "and the proxy's other clients are served");
 	for (i = 0; i < 3; i++)
 		call_via("127.0.0.10", s.port, wrong, path, "203.0.113.99", NULL);
-	ok(call_via("127.0.0.10", s.port, TEST_AUTH, path, "203.0.113.98", NULL) == 429,
+	ok(call_via("127.0.0.10", s.port, wrong, path, "203.0.113.98", NULL) == 429,
 	    "an untrusted peer's X-Forwarded-For is ignored");
 	buf_free(&out);
 	buf_free(&fresh);
