@@ -207,6 +207,7 @@ linger(httpd *h, struct conn *c)
 	shutdown(c->fd, SHUT_WR);
 	buf_free(&c->in);
 	c->st = C_LINGER;
+	c->since = 0;	/* the first to go when room is needed */
 	c->deadline = now_ms() + LINGER_MS;
 	set_events(h, c, EPOLLIN);
 }
@@ -463,7 +464,8 @@ receive(httpd *h, struct conn *c)
 
 /* ---- accepting -------------------------------------------------------- */
 
-/* Close the connection idle the longest, to make room; 0 when none is. */
+/* Close the connection idle the longest (one lingering after its last
+ * reply first), to make room; 0 when none is idle. */
 static int
 evict_idle(httpd *h)
 {
@@ -471,7 +473,8 @@ evict_idle(httpd *h)
 	int i;
 
 	for (i = 0; i < h->cfg.max_conns; i++)
-		if ((c = h->conns[i]) != NULL && c->st == C_IDLE &&
+		if ((c = h->conns[i]) != NULL &&
+		    (c->st == C_IDLE || c->st == C_LINGER) &&
 		    (oldest == NULL || c->since < oldest->since))
 			oldest = c;
 	if (oldest == NULL)
