@@ -1,18 +1,33 @@
 /* httpd: the HTTP/1.1 connection engine of the server.
  *
- * A connection moves through these states, all on the event thread but
- * C_WORK, when a worker holds it:
+ * Every thread waits on one epoll set, in which each connection is armed
+ * one-shot.  The thread an event goes to holds that connection alone: it
+ * reads, parses, runs the handler once a request is whole, sends the
+ * reply, and arms the connection again for what it waits for next as its
+ * very last act (or closes it).  So a request costs one wake-up, and a
+ * connection that waits for its client holds no thread.
  *
  *	C_IDLE --bytes--> C_HEAD --head--> C_BODY --body--> C_WORK
  *	  ^                                                   |
  *	  +---- keep-alive ------ C_WRITE <--- reply ---------+
  *	                             |
- *	                             +-- close --> C_LINGER --> closed
+ *	                             +-- close --> C_LINGER --> C_FREE
  *
- * Each state but C_WORK has a deadline; the sweep closes (or answers 408)
- * what passed it.  C_LINGER sends nothing more and reads and drops what
- * the client still sends, for a short while, so that closing does not
- * reset the connection before the client has read the reply.
+ * Each state but C_WORK has a deadline.  The sweep (one thread at a time,
+ * every SWEEP_MS) never takes a connection from its holder: it shuts the
+ * socket's reading side (writing side too for C_WRITE), which wakes the
+ * connection with an end of input; whoever handles that sees the
+ * deadline passed and answers 408 or closes.  Accepting at the cap
+ * evicts the longest idle connection the same way.  C_LINGER sends
+ * nothing more and drops what the client still sends, for a short while,
+ * so that closing does not reset the connection before the client has
+ * read the reply.
+ *
+ * Connection structures are kept for reuse, never freed before the
+ * server stops.  h->mu guards the table, the per-address counts and the
+ * listener; the sweep reads a connection's state and deadline (atomics)
+ * and shuts its socket only under it, and a socket is closed only under
+ * it, so the sweep never touches a descriptor that was reused.
  */
 #include "httpd.h"
 #include "chunked.h"
@@ -20,7 +35,6 @@
 #include "xalloc.h"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -43,20 +57,25 @@
 #define LINGER_MS	2000	/* to drain a closed connection */
 #define SWEEP_MS	100	/* how often deadlines are checked */
 #define FD_RESERVE	64	/* descriptors kept for all but connections */
+#define SLACK		64	/* table slots beyond the cap, for evictions
+				 * in progress */
 #define PEER_BUCKETS	4096
 #define CONTINUE	"HTTP/1.1 100 Continue\r\n\r\n"
 
-enum cstate { C_IDLE, C_HEAD, C_BODY, C_WORK, C_WRITE, C_LINGER, C_DEAD };
+enum cstate { C_FREE, C_IDLE, C_HEAD, C_BODY, C_WORK, C_WRITE, C_LINGER };
 
 struct conn {
+	/* Read by the sweep and the accepting thread, under h->mu. */
 	int		 fd;
-	int		 slot;		/* index in h->conns */
-	enum cstate	 st;
-	int64_t		 deadline;	/* ms on the monotonic clock */
-	int64_t		 since;		/* when it last went idle */
+	int		 slot;
+	int		 poked;		/* evicted, closing */
+	_Atomic int	 st;		/* enum cstate */
+	_Atomic int64_t	 deadline;	/* ms on the monotonic clock */
+	_Atomic int64_t	 since;		/* when it last went idle */
+	/* The holder's alone. */
 	int		 served;	/* requests answered */
-	int		 watched;	/* fd is in the epoll set */
-	int		 eof;		/* the client will send no more */
+	int		 eof;		/* no more input (the client's end, or
+					 * the sweep's poke) */
 	struct addr	 peer;
 	char		 peer_text[ADDR_TEXT_MAX];
 	struct buf	 in;		/* received and not yet used */
@@ -68,7 +87,6 @@ struct conn {
 	struct buf	 out;		/* the reply */
 	size_t		 sent;
 	int		 close;		/* after this reply */
-	struct conn	*next;		/* in the work, done or dead list */
 };
 
 /* How many connections one address has open. */
@@ -78,27 +96,36 @@ struct peer {
 	struct peer	*next;
 };
 
+/* One thread, with its own receive buffer. */
+struct worker {
+	httpd		*h;
+	pthread_t	 t;
+	char		 rbuf[READ_CHUNK];
+};
+
 struct httpd {
 	struct httpd_config	 cfg;
-	int			 lfd, ep, wakefd;
-	int			 listening;	/* lfd is in ep */
-	int64_t			 resume;	/* when to listen again */
-	struct conn		**conns;	/* by slot; NULL when free */
+	int			 lfd, ep;
+	pthread_mutex_t		 mu;
+	struct conn		**conns;	/* by slot; NULL until first used */
+	int			 nslots;	/* max_conns + SLACK */
 	int			*free;		/* free slots, a stack */
 	int			 nfree, nconns;
 	struct peer		*peers[PEER_BUCKETS];
-	int64_t			 next_sweep;
+	int			 listening;	/* lfd is armed or being served */
+	int64_t			 resume;	/* when to arm it again */
+	_Atomic int64_t		 next_sweep;
 	atomic_int		 stopping;
-	pthread_t		 loop;
-	pthread_t		*workers;
+	struct worker		*workers;
 	int			 nworkers;
-	pthread_mutex_t		 mu;		/* guards the queues and quit */
-	pthread_cond_t		 cv;
-	struct conn		*work, *work_tail, *done;
-	int			 quit;
-	struct conn		*dead;		/* closed, freed after the
-						 * events at hand */
-	char			 rbuf[READ_CHUNK];	/* for recv */
+	/* Pollers: at most maxpoll threads wait on the epoll set, so that
+	 * the ones woken are warm; the others park until every poller is
+	 * busy (in a handler that waits, say, for a commit). */
+	int			 maxpoll;
+	atomic_int		 npolling;
+	pthread_mutex_t		 park_mu;
+	pthread_cond_t		 park_cv;
+	int			 nparked;	/* under park_mu */
 };
 
 static int64_t
@@ -108,6 +135,20 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+state(struct conn *c)
+{
+	return atomic_load(&c->st);
+}
+
+/* c moves to st with a new deadline ms from now. */
+static void
+become(struct conn *c, int st, int ms)
+{
+	atomic_store(&c->deadline, now_ms() + ms);
+	atomic_store(&c->st, st);
 }
 
 /* ---- connections per address ---------------------------------------- */
@@ -147,19 +188,14 @@ peer_add(httpd *h, const struct addr *a, int delta)
 
 /* ---- connection lifecycle -------------------------------------------- */
 
-/* Wait for events on c (0: none, and out of the set, so that a reset
- * connection does not wake the loop while a worker holds it). */
+/* Arm c for what it waits for now: the holder's last act on it. */
 static void
-set_events(httpd *h, struct conn *c, uint32_t events)
+rearm(httpd *h, struct conn *c)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = c };
+	struct epoll_event ev = { .data.ptr = c };
 
-	if (events == 0) {
-		epoll_ctl(h->ep, EPOLL_CTL_DEL, c->fd, NULL);
-		c->watched = 0;
-	} else if (epoll_ctl(h->ep, c->watched ? EPOLL_CTL_MOD :
-	    EPOLL_CTL_ADD, c->fd, &ev) == 0)
-		c->watched = 1;
+	ev.events = (state(c) == C_WRITE ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
+	epoll_ctl(h->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static void
@@ -172,69 +208,51 @@ request_free(struct conn *c)
 	buf_free(&c->body);
 }
 
-/* Close c; its memory goes when the events at hand are handled, since
- * one of them may still name it. */
 static void
 conn_close(httpd *h, struct conn *c)
 {
-	close(c->fd);	/* also leaves the epoll set */
-	peer_add(h, &c->peer, -1);
 	request_free(c);
 	buf_free(&c->in);
 	buf_free(&c->out);
-	h->conns[c->slot] = NULL;
+	pthread_mutex_lock(&h->mu);
+	close(c->fd);	/* also leaves the epoll set */
+	peer_add(h, &c->peer, -1);
+	atomic_store(&c->st, C_FREE);
 	h->free[h->nfree++] = c->slot;
 	h->nconns--;
-	c->st = C_DEAD;
-	c->next = h->dead;
-	h->dead = c;
+	pthread_mutex_unlock(&h->mu);
 }
 
 static void
-bury(httpd *h)
-{
-	struct conn *c;
-
-	while ((c = h->dead) != NULL) {
-		h->dead = c->next;
-		free(c);
-	}
-}
-
-static void
-linger(httpd *h, struct conn *c)
+linger(struct conn *c)
 {
 	shutdown(c->fd, SHUT_WR);
 	buf_free(&c->in);
-	c->st = C_LINGER;
-	c->since = 0;	/* the first to go when room is needed */
-	c->deadline = now_ms() + LINGER_MS;
-	set_events(h, c, EPOLLIN);
+	atomic_store(&c->since, 0);	/* the first to go for room */
+	become(c, C_LINGER, LINGER_MS);
 }
 
-static void advance(httpd *, struct conn *);
-
-/* The reply is out: wait for the next request, or close. */
+/* The reply is out: on to the next request, or close. */
 static void
 reply_done(httpd *h, struct conn *c)
 {
 	buf_free(&c->out);
 	c->served++;
-	if (c->close || c->eof || atomic_load(&h->stopping)) {
-		linger(h, c);
-		return;
+	if (atomic_load(&h->stopping))
+		conn_close(h, c);
+	else if (c->close || c->eof)
+		linger(c);
+	else {
+		atomic_store(&c->since, now_ms());
+		become(c, C_IDLE, h->cfg.idle_ms);
+		if (c->in.len == 0)
+			buf_free(&c->in);
 	}
-	c->st = C_IDLE;
-	c->since = now_ms();
-	c->deadline = c->since + h->cfg.idle_ms;
-	set_events(h, c, EPOLLIN);
-	if (c->in.len)
-		advance(h, c);	/* a pipelined request */
-	else
-		buf_free(&c->in);
 }
 
-static void
+/* 1 when c->out is all sent, 0 when the socket is full, -1 when the
+ * connection failed (and is closed). */
+static int
 send_more(httpd *h, struct conn *c)
 {
 	ssize_t n;
@@ -246,28 +264,17 @@ send_more(httpd *h, struct conn *c)
 			c->sent += (size_t)n;
 		else if (n < 0 && errno == EINTR)
 			continue;
-		else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			set_events(h, c, EPOLLOUT);
-			return;
-		} else {
+		else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		else {
 			conn_close(h, c);
-			return;
+			return -1;
 		}
 	}
-	reply_done(h, c);
+	return 1;
 }
 
-static void
-start_write(httpd *h, struct conn *c)
-{
-	request_free(c);
-	c->st = C_WRITE;
-	c->sent = 0;
-	c->deadline = now_ms() + h->cfg.write_ms;
-	send_more(h, c);
-}
-
-/* Answer status with a message and close; with_head when c->head was
+/* Reply status with a message, then close; with_head when c->head was
  * parsed whole (the reply may then use its fields). */
 static void
 refuse(httpd *h, struct conn *c, int with_head, int status,
@@ -291,8 +298,33 @@ refuse(httpd *h, struct conn *c, int with_head, int status,
 	r.peer_text = c->peer_text;
 	buf_reset(&c->out);
 	h->cfg.refuse(h->cfg.arg, &r, status, msg, &c->out);
+	request_free(c);
+	c->sent = 0;
 	c->close = 1;
-	start_write(h, c);
+	become(c, C_WRITE, h->cfg.write_ms);
+}
+
+/* Run the handler on the whole request in c, here, and make its reply
+ * the next thing to send. */
+static void
+serve(httpd *h, struct conn *c)
+{
+	struct httpd_req r;
+	int close_after = !c->head->keep_alive || c->eof ||
+	    atomic_load(&h->stopping);
+
+	atomic_store(&c->st, C_WORK);
+	r.head = c->head;
+	r.body = c->body.p ? c->body.p : "";
+	r.len = c->body.len;
+	r.peer = c->peer;
+	r.peer_text = c->peer_text;
+	buf_reset(&c->out);
+	h->cfg.handle(h->cfg.arg, &r, &c->out, &close_after);
+	request_free(c);
+	c->sent = 0;
+	c->close = close_after;
+	become(c, C_WRITE, h->cfg.write_ms);
 }
 
 /* ---- reading requests ------------------------------------------------- */
@@ -309,7 +341,7 @@ consume(struct buf *b, size_t n)
 }
 
 /* 1 when c->in held a whole head, now parsed into c->head; 0 when more is
- * needed; -1 when refused. */
+ * needed; -1 when refused or closed. */
 static int
 head_ready(httpd *h, struct conn *c)
 {
@@ -346,9 +378,8 @@ head_ready(httpd *h, struct conn *c)
 		conn_close(h, c);
 		return -1;
 	}
-	c->st = C_BODY;
-	c->deadline = now_ms() + h->cfg.body_ms;
 	c->ch = (struct chunked)CHUNKED_INIT;
+	become(c, C_BODY, h->cfg.body_ms);
 	return 1;
 }
 
@@ -383,103 +414,130 @@ body_ready(httpd *h, struct conn *c)
 	return -1;
 }
 
-/* Hand a whole request to the workers. */
-static void
-dispatch(httpd *h, struct conn *c)
+/* c needs bytes it does not have.  1: wait for them; 0: no more will come
+ * and c was refused (408 once its deadline passed) or closed. */
+static int
+starved(httpd *h, struct conn *c)
 {
-	c->st = C_WORK;
-	set_events(h, c, 0);
-	c->next = NULL;
-	pthread_mutex_lock(&h->mu);
-	if (h->work_tail)
-		h->work_tail->next = c;
-	else
-		h->work = c;
-	h->work_tail = c;
-	pthread_cond_signal(&h->cv);
-	pthread_mutex_unlock(&h->mu);
+	int st = state(c);
+
+	if (!c->eof)
+		return 1;
+	if ((st == C_HEAD || st == C_BODY) &&
+	    now_ms() >= atomic_load(&c->deadline)) {
+		if (st == C_HEAD)
+			refuse(h, c, 0, 408, "request head not received within %d ms",
+			    h->cfg.header_ms);
+		else
+			refuse(h, c, 1, 408, "request body not received within %d ms",
+			    h->cfg.body_ms);
+		return 0;
+	}
+	conn_close(h, c);
+	return 0;
 }
 
-/* Move c on with what it has received, as far as it goes. */
+/* Move c on with what it has received, as far as it goes: parse, serve,
+ * send, and again for requests sent ahead. */
 static void
 advance(httpd *h, struct conn *c)
 {
-	size_t n;
-
 	for (;;) {
-		switch (c->st) {
+		switch (state(c)) {
 		case C_IDLE:
 			/* Blank lines before a request are ignored (RFC 9112
 			 * 2.2): some clients send CRLF after a body. */
-			n = strspn(c->in.p ? c->in.p : "", "\r\n");
-			consume(&c->in, n);
-			if (c->in.len == 0)
+			consume(&c->in, strspn(c->in.p ? c->in.p : "", "\r\n"));
+			if (c->in.len == 0 && starved(h, c))
 				return;
-			if (c->served)	/* a new one's clock runs since accept */
-				c->deadline = now_ms() + h->cfg.header_ms;
-			c->st = C_HEAD;
+			if (c->in.len == 0)
+				break;
+			/* A new connection's clock runs since the accept. */
+			if (c->served)
+				become(c, C_HEAD, h->cfg.header_ms);
+			else
+				atomic_store(&c->st, C_HEAD);
 			c->scanned = 0;
 			break;
 		case C_HEAD:
-			if (head_ready(h, c) != 1)
+			if (head_ready(h, c) == 0 && starved(h, c))
 				return;
 			break;
 		case C_BODY:
 			if (body_ready(h, c) == 1)
-				dispatch(h, c);
-			return;
-		default:
+				serve(h, c);
+			else if (state(c) == C_BODY && starved(h, c))
+				return;
+			break;
+		case C_WRITE:
+			if (send_more(h, c) != 1)
+				return;
+			reply_done(h, c);
+			break;
+		default:	/* C_LINGER, C_FREE */
 			return;
 		}
 	}
 }
 
-/* Read what c's client sent.  Into the event thread's own buffer first,
- * so that a connection holds only the bytes it has received. */
-static void
-receive(httpd *h, struct conn *c)
+/* Read what c's client sent, into the thread's buffer first so that a
+ * connection holds only what it received.  -1 when c was closed. */
+static int
+receive(struct worker *w, struct conn *c)
 {
 	ssize_t n;
 
-	n = recv(c->fd, h->rbuf, sizeof(h->rbuf), 0);
+	n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0);
+	if (n > 0) {
+		if (state(c) != C_LINGER)
+			buf_add(&c->in, w->rbuf, (size_t)n);
+		return 0;
+	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n < 0 || (n == 0 && c->st == C_LINGER)) {
-		conn_close(h, c);
-		return;
+		return 0;
+	if (n < 0 || state(c) == C_LINGER) {
+		conn_close(w->h, c);
+		return -1;
 	}
-	if (c->st == C_LINGER)
+	c->eof = 1;
+	return 0;
+}
+
+/* An event on c, which this thread now holds. */
+static void
+on_conn(struct worker *w, struct conn *c)
+{
+	if (state(c) == C_FREE)		/* cannot happen: one-shot */
 		return;
-	if (n == 0) {
-		c->eof = 1;
-		advance(h, c);
-		/* A request that was whole is answered; any other is not. */
-		if (c->st == C_IDLE || c->st == C_HEAD || c->st == C_BODY)
-			conn_close(h, c);
+	if (state(c) != C_WRITE && receive(w, c) != 0)
 		return;
-	}
-	buf_add(&c->in, h->rbuf, (size_t)n);
-	advance(h, c);
+	advance(w->h, c);
+	if (state(c) != C_FREE)
+		rearm(w->h, c);
 }
 
 /* ---- accepting -------------------------------------------------------- */
 
-/* Close the connection idle the longest (one lingering after its last
- * reply first), to make room; 0 when none is idle. */
+/* Evict the connection idle the longest (one lingering after its last
+ * reply first) to make room; 0 when none is idle.  Under h->mu. */
 static int
 evict_idle(httpd *h)
 {
 	struct conn *c, *oldest = NULL;
-	int i;
+	int i, st;
 
-	for (i = 0; i < h->cfg.max_conns; i++)
-		if ((c = h->conns[i]) != NULL &&
-		    (c->st == C_IDLE || c->st == C_LINGER) &&
-		    (oldest == NULL || c->since < oldest->since))
+	for (i = 0; i < h->nslots; i++) {
+		if ((c = h->conns[i]) == NULL || c->poked)
+			continue;
+		st = state(c);
+		if ((st == C_IDLE || st == C_LINGER) && (oldest == NULL ||
+		    atomic_load(&c->since) < atomic_load(&oldest->since)))
 			oldest = c;
+	}
 	if (oldest == NULL)
 		return 0;
-	conn_close(h, oldest);
+	oldest->poked = 1;
+	shutdown(oldest->fd, SHUT_RDWR);	/* its holder closes it */
 	return 1;
 }
 
@@ -506,27 +564,39 @@ turn_away(httpd *h, int fd, const struct addr *a, const char *text,
 	buf_free(&out);
 }
 
-static void
-conn_new(httpd *h, int fd, const struct sockaddr *sa)
+/* A slot for a new connection from a, or why not (status and msg).  Under
+ * h->mu. */
+static struct conn *
+admit(httpd *h, const struct addr *a, const char *text, int *status,
+    char *msg, size_t msglen)
 {
-	struct conn *c = xcalloc(1, sizeof(*c));
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-	int one = 1;
+	struct conn *c;
+	int slot;
 
-	c->fd = fd;
-	addr_key(sa, &c->peer);
-	addr_text(sa, c->peer_text);
-	c->st = C_IDLE;
-	c->since = now_ms();
-	c->deadline = c->since + h->cfg.header_ms;
-	c->watched = 1;
-	c->slot = h->free[--h->nfree];
-	h->conns[c->slot] = c;
+	if (h->nconns >= h->cfg.max_conns && (!evict_idle(h) || h->nfree == 0)) {
+		*status = 503;
+		snprintf(msg, msglen, "the server has %d connections open, its limit; try again",
+		    h->cfg.max_conns);
+		return NULL;
+	}
+	if (h->cfg.max_per_addr > 0 && peer_count(h, a) >= h->cfg.max_per_addr) {
+		*status = 429;
+		snprintf(msg, msglen, "%s has %d connections open, the limit per address",
+		    text, h->cfg.max_per_addr);
+		return NULL;
+	}
+	slot = h->free[--h->nfree];
+	if ((c = h->conns[slot]) == NULL)
+		c = h->conns[slot] = xmalloc(sizeof(*c));
+	memset(c, 0, sizeof(*c));
+	c->slot = slot;
+	c->peer = *a;
+	snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
+	atomic_store(&c->since, now_ms());
+	become(c, C_IDLE, h->cfg.header_ms);
 	h->nconns++;
-	peer_add(h, &c->peer, 1);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-		conn_close(h, c);
+	peer_add(h, a, 1);
+	return c;
 }
 
 /* Take one connection the listener holds, or refuse it; 0 when there
@@ -536,9 +606,11 @@ accept_one(httpd *h)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+	struct conn *c;
 	struct addr a;
 	char text[ADDR_TEXT_MAX], msg[200];
-	int fd;
+	int fd, one = 1, status = 0;
 
 	fd = accept4(h->lfd, (struct sockaddr *)&ss, &len,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -548,193 +620,163 @@ accept_one(httpd *h)
 			/* Out of descriptors: stop listening for a moment
 			 * rather than spin on a listener we cannot empty. */
 			log_msg(LOG_WARN, "accept: %s; pausing", strerror(errno));
-			epoll_ctl(h->ep, EPOLL_CTL_DEL, h->lfd, NULL);
-			h->listening = 0;
+			pthread_mutex_lock(&h->mu);
 			h->resume = now_ms() + 100;
+			h->listening = 0;
+			pthread_mutex_unlock(&h->mu);
 		}
 		return 0;
 	}
 	addr_key((struct sockaddr *)&ss, &a);
 	addr_text((struct sockaddr *)&ss, text);
-	if (h->nconns == h->cfg.max_conns && !evict_idle(h)) {
-		snprintf(msg, sizeof(msg), "the server has %d connections open, its limit; try again",
-		    h->cfg.max_conns);
-		turn_away(h, fd, &a, text, 503, msg);
-	} else if (h->cfg.max_per_addr > 0 &&
-	    peer_count(h, &a) >= h->cfg.max_per_addr) {
-		snprintf(msg, sizeof(msg), "%s has %d connections open, the limit per address",
-		    text, h->cfg.max_per_addr);
-		turn_away(h, fd, &a, text, 429, msg);
-	} else
-		conn_new(h, fd, (struct sockaddr *)&ss);
+	pthread_mutex_lock(&h->mu);
+	if ((c = admit(h, &a, text, &status, msg, sizeof(msg))) != NULL)
+		c->fd = fd;
+	pthread_mutex_unlock(&h->mu);
+	if (c == NULL) {
+		turn_away(h, fd, &a, text, status, msg);
+		return 1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ev.data.ptr = c;
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+		conn_close(h, c);
 	return 1;
 }
 
-/* ---- the event thread ------------------------------------------------- */
-
-/* Deadlines: close or answer what passed its own. */
 static void
-sweep(httpd *h, int64_t now)
+arm_listener(httpd *h)
 {
-	struct conn *c;
-	int i;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT,
+	    .data.ptr = &h->lfd };
 
-	for (i = 0; i < h->cfg.max_conns; i++) {
-		if ((c = h->conns[i]) == NULL || c->st == C_WORK ||
-		    c->deadline > now)
-			continue;
-		if (c->st == C_HEAD)
-			refuse(h, c, 0, 408, "request head not received within %d ms",
-			    h->cfg.header_ms);
-		else if (c->st == C_BODY)
-			refuse(h, c, 1, 408, "request body not received within %d ms",
-			    h->cfg.body_ms);
-		else
-			conn_close(h, c);
-	}
-	if (!h->listening && h->resume <= now && !atomic_load(&h->stopping)) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &h->lfd };
-
-		if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->lfd, &ev) == 0)
-			h->listening = 1;
-	}
+	epoll_ctl(h->ep, EPOLL_CTL_MOD, h->lfd, &ev);
 }
 
-/* Replies the workers have made: send them. */
+/* The listener's event: take what waits, then listen again. */
 static void
-take_done(httpd *h)
+on_listener(httpd *h)
 {
-	struct conn *c, *next;
-	uint64_t n;
+	int i, again;
 
-	(void)!read(h->wakefd, &n, sizeof(n));
+	for (i = 0; i < 64 && accept_one(h); i++)
+		;
 	pthread_mutex_lock(&h->mu);
-	c = h->done;
-	h->done = NULL;
+	again = h->listening && !atomic_load(&h->stopping);
 	pthread_mutex_unlock(&h->mu);
-	for (; c; c = next) {
-		next = c->next;
-		start_write(h, c);
-	}
+	if (again)
+		arm_listener(h);
 }
 
+/* ---- deadlines and stopping ------------------------------------------ */
+
+/* Wake every connection whose deadline passed by ending its input; its
+ * holder answers 408 or closes.  With all set, every connection waiting
+ * for its client (stopping). */
 static void
-on_event(httpd *h, struct epoll_event *ev)
-{
-	struct conn *c = ev->data.ptr;
-	int i;
-
-	if (ev->data.ptr == &h->lfd) {
-		for (i = 0; i < 64 && h->listening && accept_one(h); i++)
-			;
-		return;
-	}
-	if (ev->data.ptr == &h->wakefd) {
-		take_done(h);
-		return;
-	}
-	if (c->st == C_WRITE)
-		send_more(h, c);
-	else if (c->st != C_WORK && c->st != C_DEAD)
-		receive(h, c);
-}
-
-/* Stopping: no new connections, none kept between requests.  1 once no
- * request is in flight or being sent. */
-static int
-wind_down(httpd *h)
+sweep(httpd *h, int all)
 {
 	struct conn *c;
-	int i, busy = 0;
+	int64_t now = now_ms();
+	int i, st;
 
-	if (h->listening) {
-		epoll_ctl(h->ep, EPOLL_CTL_DEL, h->lfd, NULL);
-		h->listening = 0;
-	}
-	for (i = 0; i < h->cfg.max_conns; i++) {
-		if ((c = h->conns[i]) == NULL)
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < h->nslots; i++) {
+		if ((c = h->conns[i]) == NULL || (st = state(c)) == C_FREE ||
+		    st == C_WORK)
 			continue;
-		if (c->st == C_WORK || c->st == C_WRITE)
-			busy = 1;
-		else
-			conn_close(h, c);
+		if (st == C_WRITE && atomic_load(&c->deadline) <= now)
+			shutdown(c->fd, SHUT_RDWR);
+		else if (st != C_WRITE && (all || atomic_load(&c->deadline) <= now))
+			shutdown(c->fd, SHUT_RD);
 	}
-	return !busy;
+	if (!h->listening && !atomic_load(&h->stopping) && h->resume <= now) {
+		h->listening = 1;
+		arm_listener(h);
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Sweep if it is time and no other thread is at it. */
+static void
+maybe_sweep(httpd *h)
+{
+	int64_t now = now_ms(), next = atomic_load(&h->next_sweep);
+
+	if (now >= next && atomic_compare_exchange_strong(&h->next_sweep,
+	    &next, now + SWEEP_MS))
+		sweep(h, atomic_load(&h->stopping));
+}
+
+static int
+connections(httpd *h)
+{
+	int n;
+
+	pthread_mutex_lock(&h->mu);
+	n = h->nconns;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+/* Wait (at most SWEEP_MS) to be needed as a poller. */
+static void
+park(httpd *h)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += SWEEP_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->park_mu);
+	h->nparked++;
+	pthread_cond_timedwait(&h->park_cv, &h->park_mu, &ts);
+	h->nparked--;
+	pthread_mutex_unlock(&h->park_mu);
+}
+
+/* This thread takes an event: if it was the last poller, wake a parked
+ * thread to poll meanwhile. */
+static void
+hand_over(httpd *h)
+{
+	if (atomic_load(&h->npolling) > 0)
+		return;
+	pthread_mutex_lock(&h->park_mu);
+	if (h->nparked > 0)
+		pthread_cond_signal(&h->park_cv);
+	pthread_mutex_unlock(&h->park_mu);
 }
 
 static void *
 loop_run(void *arg)
 {
-	httpd *h = arg;
-	struct epoll_event ev[64];
-	int64_t now;
-	int i, n;
+	struct worker *w = arg;
+	httpd *h = w->h;
+	struct epoll_event ev;
+	int n;
 
 	for (;;) {
-		now = now_ms();
-		if (now >= h->next_sweep) {
-			sweep(h, now);
-			h->next_sweep = now + SWEEP_MS;
-		}
-		if (atomic_load(&h->stopping) && wind_down(h))
-			break;
-		n = epoll_wait(h->ep, ev, 64, h->next_sweep > now ?
-		    (int)(h->next_sweep - now) : 0);
-		for (i = 0; i < n; i++)
-			on_event(h, &ev[i]);
-		bury(h);
-	}
-	bury(h);
-	pthread_mutex_lock(&h->mu);
-	h->quit = 1;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
-}
-
-/* ---- workers ---------------------------------------------------------- */
-
-static void
-serve(httpd *h, struct conn *c)
-{
-	struct httpd_req r;
-	int close_after = !c->head->keep_alive || c->eof ||
-	    atomic_load(&h->stopping);
-
-	r.head = c->head;
-	r.body = c->body.p ? c->body.p : "";
-	r.len = c->body.len;
-	r.peer = c->peer;
-	r.peer_text = c->peer_text;
-	buf_reset(&c->out);
-	h->cfg.handle(h->cfg.arg, &r, &c->out, &close_after);
-	c->close = close_after;
-}
-
-static void *
-worker_run(void *arg)
-{
-	httpd *h = arg;
-	struct conn *c;
-	uint64_t one = 1;
-
-	for (;;) {
-		pthread_mutex_lock(&h->mu);
-		while (h->work == NULL && !h->quit)
-			pthread_cond_wait(&h->cv, &h->mu);
-		if ((c = h->work) == NULL) {
-			pthread_mutex_unlock(&h->mu);
+		maybe_sweep(h);
+		if (atomic_load(&h->stopping) && connections(h) == 0)
 			return NULL;
+		if (atomic_fetch_add(&h->npolling, 1) >= h->maxpoll) {
+			atomic_fetch_sub(&h->npolling, 1);
+			park(h);
+			continue;
 		}
-		if ((h->work = c->next) == NULL)
-			h->work_tail = NULL;
-		pthread_mutex_unlock(&h->mu);
-		serve(h, c);
-		pthread_mutex_lock(&h->mu);
-		c->next = h->done;
-		h->done = c;
-		pthread_mutex_unlock(&h->mu);
-		(void)!write(h->wakefd, &one, sizeof(one));
+		n = epoll_wait(h->ep, &ev, 1, SWEEP_MS);
+		atomic_fetch_sub(&h->npolling, 1);
+		if (n != 1)
+			continue;
+		hand_over(h);
+		if (ev.data.ptr == &h->lfd)
+			on_listener(h);
+		else
+			on_conn(w, ev.data.ptr);
 	}
 }
 
@@ -805,14 +847,17 @@ fd_budget(int want)
 static void
 release(httpd *h)
 {
+	int i;
+
 	if (h->lfd >= 0)
 		close(h->lfd);
 	if (h->ep >= 0)
 		close(h->ep);
-	if (h->wakefd >= 0)
-		close(h->wakefd);
 	pthread_mutex_destroy(&h->mu);
-	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->park_mu);
+	pthread_cond_destroy(&h->park_cv);
+	for (i = 0; i < h->nslots; i++)
+		free(h->conns[i]);
 	free(h->workers);
 	free(h->conns);
 	free(h->free);
@@ -826,20 +871,18 @@ start_threads(httpd *h, char *err, size_t errlen)
 
 	h->workers = xcalloc((size_t)h->cfg.threads, sizeof(*h->workers));
 	for (i = 0; i < h->cfg.threads; i++) {
-		if (pthread_create(&h->workers[i], NULL, worker_run, h) != 0)
+		h->workers[i].h = h;
+		if (pthread_create(&h->workers[i].t, NULL, loop_run,
+		    &h->workers[i]) != 0)
 			break;
 		h->nworkers++;
 	}
-	if (h->nworkers == h->cfg.threads &&
-	    pthread_create(&h->loop, NULL, loop_run, h) == 0)
+	if (h->nworkers == h->cfg.threads)
 		return 0;
 	snprintf(err, errlen, "cannot start threads: %s", strerror(errno));
-	pthread_mutex_lock(&h->mu);
-	h->quit = 1;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
+	atomic_store(&h->stopping, 1);
 	for (i = 0; i < h->nworkers; i++)
-		pthread_join(h->workers[i], NULL);
+		pthread_join(h->workers[i].t, NULL);
 	return -1;
 }
 
@@ -848,31 +891,33 @@ httpd_start(const struct httpd_config *cfg, httpd **out, char *err,
     size_t errlen)
 {
 	httpd *h = xcalloc(1, sizeof(*h));
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
 	int i;
 
 	h->cfg = *cfg;
 	h->cfg.listen = NULL;
-	h->cfg.max_conns = fd_budget(cfg->max_conns);
-	h->lfd = h->ep = h->wakefd = -1;
+	h->cfg.max_conns = fd_budget(cfg->max_conns + SLACK) - SLACK;
+	h->nslots = h->cfg.max_conns + SLACK;
+	h->lfd = h->ep = -1;
+	h->maxpoll = 2 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (h->maxpoll < 4)
+		h->maxpoll = 4;
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
-	h->conns = xcalloc((size_t)h->cfg.max_conns, sizeof(*h->conns));
-	h->free = xcalloc((size_t)h->cfg.max_conns, sizeof(*h->free));
-	for (i = h->cfg.max_conns - 1; i >= 0; i--)
+	pthread_mutex_init(&h->park_mu, NULL);
+	pthread_cond_init(&h->park_cv, NULL);
+	h->conns = xcalloc((size_t)h->nslots, sizeof(*h->conns));
+	h->free = xcalloc((size_t)h->nslots, sizeof(*h->free));
+	for (i = h->nslots - 1; i >= 0; i--)
 		h->free[h->nfree++] = i;
 	if (listen_on(cfg->listen, &h->lfd, err, errlen) != 0)
 		goto fail;
-	if ((h->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
-	    (h->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+	if ((h->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "cannot set up polling: %s", strerror(errno));
 		goto fail;
 	}
 	ev.data.ptr = &h->lfd;
 	epoll_ctl(h->ep, EPOLL_CTL_ADD, h->lfd, &ev);
 	h->listening = 1;
-	ev.data.ptr = &h->wakefd;
-	epoll_ctl(h->ep, EPOLL_CTL_ADD, h->wakefd, &ev);
 	if (start_threads(h, err, errlen) != 0)
 		goto fail;
 	*out = h;
@@ -891,15 +936,17 @@ httpd_max_conns(const httpd *h)
 void
 httpd_stop(httpd *h)
 {
-	uint64_t one = 1;
 	int i;
 
 	if (h == NULL)
 		return;
 	atomic_store(&h->stopping, 1);
-	(void)!write(h->wakefd, &one, sizeof(one));
-	pthread_join(h->loop, NULL);
+	/* Threads see it within SWEEP_MS; the listener is not armed again. */
+	pthread_mutex_lock(&h->mu);
+	h->listening = 0;
+	pthread_mutex_unlock(&h->mu);
+	epoll_ctl(h->ep, EPOLL_CTL_DEL, h->lfd, NULL);
 	for (i = 0; i < h->nworkers; i++)
-		pthread_join(h->workers[i], NULL);
+		pthread_join(h->workers[i].t, NULL);
 	release(h);
 }
