@@ -33,7 +33,7 @@ static const struct setting {
 	    0, 1024, (long long)1 << 32,
 	    "largest State/Profile document in bytes (default 16M)" },
 	{ "threads", "LRSD_THREADS", K_INT, offsetof(struct config, threads),
-	    0, 1, 4096, "worker threads running requests that have arrived whole; waiting connections hold none (default 64)" },
+	    0, 1, 4096, "threads serving requests; connections waiting for their client hold none, and writes in flight at once make larger commit groups (default 64)" },
 	{ "page-size", "LRSD_PAGE_SIZE", K_INT, offsetof(struct config, page_size),
 	    0, 1, 100000, "most statements in one page of a query (default 500)" },
 	{ "admin", "LRSD_ADMIN", K_STR, offsetof(struct config, admin),

@@ -1,11 +1,12 @@
 /* httpd: the HTTP/1.1 connection engine of the server.
  *
- * One event thread does all network I/O: it accepts, enforces the
- * connection caps, receives each request head and body under deadlines,
- * and sends replies.  Worker threads only run the handler, on requests
- * that have arrived whole.  So a connection that is idle, slow to send
- * its head or body, or slow to read its reply costs a descriptor and a
- * little memory, never a worker; no handler ever waits on the network.
+ * Threads wait on one epoll set; the thread a connection's event goes to
+ * reads what has arrived, runs the handler once a request is whole, and
+ * sends the reply.  Nothing ever blocks on the network: a connection that
+ * is idle, slow to send its head or body, or slow to read its reply waits
+ * in the epoll set at the cost of a descriptor and a few hundred bytes,
+ * never a thread, and each state has a deadline.  Connections are capped
+ * in all and per client address.
  *
  * Framing is strict (reqhead.h): a head that could be read two ways is
  * refused, the connection is closed after the refusal, and nothing that
@@ -31,7 +32,7 @@ struct httpd_req {
 	const char		*peer_text;
 };
 
-/* Runs on a worker thread: append a whole HTTP response to out.  *close
+/* Runs on one of the threads: append a whole HTTP response to out.  *close
  * comes in set when the connection will be closed after the reply (the
  * client asked, or the server is stopping); the handler may set it, and
  * sends "Connection: close" when it is set.  All of req is valid only
@@ -39,15 +40,18 @@ struct httpd_req {
 typedef void (*httpd_handler)(void *arg, const struct httpd_req *req,
     struct buf *out, int *close);
 
-/* Runs on the event thread and must be quick (no I/O, no LMDB): append a
- * whole error response with status and message (which names the problem)
+/* Must be quick (no I/O, no LMDB: it answers bad framing, caps and
+ * timeouts, before any handler would run): append a whole error response with status and message (which names the problem)
  * to out, with "Connection: close"; the connection is closed after it. */
 typedef void (*httpd_refuse)(void *arg, const struct httpd_req *req,
     int status, const char *msg, struct buf *out);
 
 struct httpd_config {
 	const char	*listen;	/* "HOST:PORT", "[V6]:PORT" or "PORT" */
-	int		 threads;	/* workers running the handler */
+	int		 threads;	/* threads serving connections; at most
+					 * 2 x CPUs (4 at least) wait for events
+					 * at once, the others step in while
+					 * those are busy in handlers */
 	int		 max_conns;	/* connections open at once, in all */
 	int		 max_per_addr;	/* ... from one address (addr.h); 0: any */
 	int		 header_ms;	/* to receive a head, from its first byte
@@ -61,7 +65,7 @@ struct httpd_config {
 	void		*arg;		/* passed to handle and refuse */
 };
 
-/* Listen and start the event thread and the workers.  cfg is copied
+/* Listen and start the threads.  cfg is copied
  * (cfg->listen need not outlive the call; arg must outlive the server).
  * Raises the soft limit of open files to the hard one; max_conns is
  * lowered to what that limit allows (httpd_max_conns tells).  -1 with err

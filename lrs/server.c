@@ -599,7 +599,7 @@ not_found(server *sv, const struct httpd_req *hreq, struct buf *out,
 	finish(sv, hreq, &req, &resp, req.method, close, out);
 }
 
-/* httpd's handler, on a worker thread. */
+/* httpd's handler. */
 static void
 dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 {
@@ -619,9 +619,9 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 	not_found(sv, hreq, out, *close);
 }
 
-/* httpd's refusals (bad framing, limits, timeouts), on its event thread:
- * no LMDB here, and a log line only with --verbose (a flood of bad
- * requests must not become a flood of log lines). */
+/* httpd's refusals (bad framing, limits, timeouts): quick, no LMDB, and
+ * a log line only with --verbose (a flood of bad requests must not become
+ * a flood of log lines). */
 static void
 refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
     struct buf *out)
