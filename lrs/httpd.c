@@ -915,9 +915,11 @@ httpd_start(const struct httpd_config *cfg, httpd **out, char *err,
 		snprintf(err, errlen, "cannot set up polling: %s", strerror(errno));
 		goto fail;
 	}
+	/* In the set but not armed (no events) until httpd_open. */
+	ev.events = 0;
 	ev.data.ptr = &h->lfd;
 	epoll_ctl(h->ep, EPOLL_CTL_ADD, h->lfd, &ev);
-	h->listening = 1;
+	h->resume = INT64_MAX;
 	if (start_threads(h, err, errlen) != 0)
 		goto fail;
 	*out = h;
@@ -925,6 +927,16 @@ httpd_start(const struct httpd_config *cfg, httpd **out, char *err,
 fail:
 	release(h);
 	return -1;
+}
+
+void
+httpd_open(httpd *h)
+{
+	pthread_mutex_lock(&h->mu);
+	h->listening = 1;
+	h->resume = 0;
+	arm_listener(h);
+	pthread_mutex_unlock(&h->mu);
 }
 
 int

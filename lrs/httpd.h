@@ -65,13 +65,16 @@ struct httpd_config {
 	void		*arg;		/* passed to handle and refuse */
 };
 
-/* Listen and start the threads.  cfg is copied
- * (cfg->listen need not outlive the call; arg must outlive the server).
+/* Listen and start the threads; connections wait in the listen queue
+ * until httpd_open.  cfg is copied (cfg->listen need not outlive the
+ * call; arg must outlive the server).
  * Raises the soft limit of open files to the hard one; max_conns is
  * lowered to what that limit allows (httpd_max_conns tells).  -1 with err
  * when the address is bad or taken, or a thread cannot start. */
 int	httpd_start(const struct httpd_config *cfg, httpd **out, char *err,
 	    size_t errlen);
+/* Start taking connections. */
+void	httpd_open(httpd *h);
 /* The connection cap in force (cfg->max_conns, or lower). */
 int	httpd_max_conns(const httpd *h);
 /* Stop accepting, close connections between requests, let requests in

@@ -210,6 +210,7 @@ cmd_serve(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot serve /tiering");
 		goto out;
 	}
+	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);
 	while (!stopping)

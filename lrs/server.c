@@ -736,6 +736,12 @@ fail:
 }
 
 void
+server_open(server *sv)
+{
+	httpd_open(sv->hd);
+}
+
+void
 server_stop(server *sv)
 {
 	if (sv == NULL)

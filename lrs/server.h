@@ -16,10 +16,11 @@
 
 typedef struct server server;
 
-/* Start listening on cfg->listen with cfg->threads workers and the
- * connection limits of cfg.  cfg, st, ds and cs must outlive the server.
- * -1 with err when --cors-origins or --trusted-proxies is bad, or httpd
- * cannot start (e.g. the port is taken). */
+/* Listen on cfg->listen with cfg->threads threads and the connection
+ * limits of cfg; requests are answered from server_open on, so that
+ * mounts are in place for the first.  cfg, st, ds and cs must outlive the
+ * server.  -1 with err when --cors-origins or --trusted-proxies is bad,
+ * or httpd cannot start (e.g. the port is taken). */
 int	server_start(const struct config *cfg, store *st, docstore *ds,
 	    cred_store *cs, server **out, char *err, size_t errlen);
 /* A handler of requests under a mounted prefix (outside /xapi).  The
@@ -34,6 +35,8 @@ typedef void (*server_handler)(void *arg, struct http_req *req,
  * must outlive the server.  -1 when the prefix is bad or taken. */
 int	server_mount(server *sv, const char *prefix, server_handler fn,
 	    void *arg);
+/* Start answering requests. */
+void	server_open(server *sv);
 /* Stop accepting, finish requests in flight, release the server. */
 void	server_stop(server *sv);
 
