@@ -11,7 +11,7 @@
  *	  ^                                                   |
  *	  +---- keep-alive ------ C_WRITE <--- reply ---------+
  *	                             |
- *	                             +-- close --> C_LINGER --> C_FREE
+ *	                             +-- close --> C_LINGER --> C_CLOSED
  *
  * Each state but C_WORK has a deadline.  The sweep (one thread at a time,
  * every SWEEP_MS) never takes a connection from its holder: it shuts the
@@ -62,7 +62,10 @@
 #define PEER_BUCKETS	4096
 #define CONTINUE	"HTTP/1.1 100 Continue\r\n\r\n"
 
-enum cstate { C_FREE, C_IDLE, C_HEAD, C_BODY, C_WORK, C_WRITE, C_LINGER };
+/* C_CLOSED: its socket is closed, its holder still has it; the slot is
+ * free only once the holder lets go (release), never under its feet. */
+enum cstate { C_FREE, C_IDLE, C_HEAD, C_BODY, C_WORK, C_WRITE, C_LINGER,
+    C_CLOSED };
 
 struct conn {
 	/* Read by the sweep and the accepting thread, under h->mu. */
@@ -72,6 +75,10 @@ struct conn {
 	_Atomic int	 st;		/* enum cstate */
 	_Atomic int64_t	 deadline;	/* ms on the monotonic clock */
 	_Atomic int64_t	 since;		/* when it last went idle */
+	/* Released by a holder before it arms the connection, acquired by
+	 * the next: the kernel orders the two, but only this tells C (and
+	 * ThreadSanitizer) that the next holder sees all the last one did. */
+	atomic_uint	 handoffs;
 	/* The holder's alone. */
 	int		 served;	/* requests answered */
 	int		 eof;		/* no more input (the client's end, or
@@ -193,9 +200,12 @@ static void
 rearm(httpd *h, struct conn *c)
 {
 	struct epoll_event ev = { .data.ptr = c };
+	int fd = c->fd;
 
 	ev.events = (state(c) == C_WRITE ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
-	epoll_ctl(h->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	/* From here on c is the next holder's: not even c->fd is read. */
+	atomic_fetch_add_explicit(&c->handoffs, 1, memory_order_release);
+	epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev);
 }
 
 static void
@@ -216,6 +226,15 @@ conn_close(httpd *h, struct conn *c)
 	buf_free(&c->out);
 	pthread_mutex_lock(&h->mu);
 	close(c->fd);	/* also leaves the epoll set */
+	atomic_store(&c->st, C_CLOSED);
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* The holder lets go of a closed connection: its slot may be reused. */
+static void
+release_slot(httpd *h, struct conn *c)
+{
+	pthread_mutex_lock(&h->mu);
 	peer_add(h, &c->peer, -1);
 	atomic_store(&c->st, C_FREE);
 	h->free[h->nfree++] = c->slot;
@@ -474,7 +493,7 @@ advance(httpd *h, struct conn *c)
 				return;
 			reply_done(h, c);
 			break;
-		default:	/* C_LINGER, C_FREE */
+		default:	/* C_LINGER, C_CLOSED */
 			return;
 		}
 	}
@@ -507,12 +526,12 @@ receive(struct worker *w, struct conn *c)
 static void
 on_conn(struct worker *w, struct conn *c)
 {
-	if (state(c) == C_FREE)		/* cannot happen: one-shot */
-		return;
-	if (state(c) != C_WRITE && receive(w, c) != 0)
-		return;
-	advance(w->h, c);
-	if (state(c) != C_FREE)
+	(void)atomic_load_explicit(&c->handoffs, memory_order_acquire);
+	if (state(c) != C_WRITE && receive(w, c) == 0)
+		advance(w->h, c);
+	if (state(c) == C_CLOSED)
+		release_slot(w->h, c);
+	else
 		rearm(w->h, c);
 }
 
@@ -639,8 +658,11 @@ accept_one(httpd *h)
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ev.data.ptr = c;
-	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+	atomic_fetch_add_explicit(&c->handoffs, 1, memory_order_release);
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		conn_close(h, c);
+		release_slot(h, c);
+	}
 	return 1;
 }
 
@@ -683,7 +705,7 @@ sweep(httpd *h, int all)
 	pthread_mutex_lock(&h->mu);
 	for (i = 0; i < h->nslots; i++) {
 		if ((c = h->conns[i]) == NULL || (st = state(c)) == C_FREE ||
-		    st == C_WORK)
+		    st == C_WORK || st == C_CLOSED)
 			continue;
 		if (st == C_WRITE && atomic_load(&c->deadline) <= now)
 			shutdown(c->fd, SHUT_RDWR);
