@@ -337,6 +337,42 @@ clock_main(void *arg)
 	return NULL;
 }
 
+/* The shape of what the fold keeps.  A state of another shape (left by
+ * an older lrsd) is dropped at start and rebuilt from the log, so raise
+ * this whenever entities or fact keys change shape. */
+#define STATE_FORMAT	2
+
+static int
+format_put(tier_engine *e, MDB_txn *txn)
+{
+	char k[] = "Mformat", v[32];
+	MDB_val key = { sizeof(k) - 1, k }, val;
+
+	val.mv_size = (size_t)snprintf(v, sizeof(v), "{\"version\":%d}",
+	    STATE_FORMAT);
+	val.mv_data = v;
+	return mdb_put(txn, e->dbi, &key, &val, 0);
+}
+
+/* In the opening transaction: keep a state of this format, or drop it
+ * and rewind the follower to rebuild it from the start of the log. */
+static int
+format_check(tier_engine *e, MDB_txn *txn)
+{
+	json *j;
+	int rc, same;
+
+	j = tstate_read(txn, e->dbi, 'M', "format", &rc);
+	same = j && jx_num(j, "version", 0) == STATE_FORMAT;
+	json_free(j);
+	if (rc != 0 || same)
+		return rc;
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
+	    (rc = store_cursor_put(txn, e->st, "tiering", 0)) != 0)
+		return rc;
+	return format_put(e, txn);
+}
+
 int
 tier_open(store *st, const char *home, const char *simulated,
     tier_engine **out, char *err, size_t errlen)
@@ -363,6 +399,7 @@ tier_open(store *st, const char *home, const char *simulated,
 	pthread_cond_init(&e->stop_cv, NULL);
 	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e->dbi)) != 0 ||
+	    (rc = format_check(e, txn)) != 0 ||
 	    (rc = mdb_txn_commit(txn)) != 0) {
 		if (txn && rc != 0)
 			mdb_txn_abort(txn);
@@ -423,7 +460,8 @@ rewind_fn(void *arg, MDB_txn *txn)
 	tier_engine *e = arg;
 	int rc;
 
-	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0)
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
+	    (rc = format_put(e, txn)) != 0)
 		return rc;
 	tstate_clear(e->ts);
 	e->reload = 1;	/* the writer thread runs both this and apply */

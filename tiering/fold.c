@@ -308,30 +308,117 @@ fold_fact_key(const char *owner, const char *verb, int64_t t,
 	    owner, verb ? verb : "", (unsigned long long)t, sid);
 }
 
+/* A fact key's time field: the time as 16 hex digits of its unsigned
+ * 64-bit pattern (so times before 1970 sort after all others). */
+static void
+time_hex(int64_t t, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)t);
+}
+
+struct facts {
+	struct fold	*f;
+	void		(*fn)(struct fold *, const json *, void *);
+	void		*arg;
+};
+
+static int
+fact_fn(void *arg, const char *id, const json *fc)
+{
+	struct facts *x = arg;
+
+	(void)id;
+	x->fn(x->f, fc, x->arg);
+	return 0;
+}
+
+/* The facts of owner and verb with key times in [from, to] as unsigned
+ * patterns (from <= to). */
+static int
+each_verb_range(struct fold *f, int kind, const char *owner,
+    const char *verb, uint64_t from, uint64_t to, struct facts *x)
+{
+	char lo[3 * KEYMAX], hi[3 * KEYMAX], a[17], b[17];
+
+	time_hex((int64_t)from, a);
+	snprintf(lo, sizeof(lo), "%s" FACT_SEP "%s" FACT_SEP "%s", owner, verb,
+	    a);
+	if (to == UINT64_MAX)
+		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s\x20", owner, verb);
+	else {
+		time_hex((int64_t)(to + 1), b);
+		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s" FACT_SEP "%s",
+		    owner, verb, b);
+	}
+	return tstate_scan(f->ts, kind, lo, hi, fact_fn, x);
+}
+
+/* The facts of owner and verb with times in [from, to]: one key range,
+ * or two when the span crosses 1970 (negative times sort last). */
+static int
+each_verb(struct fold *f, int kind, const char *owner, const char *verb,
+    int64_t from, int64_t to, struct facts *x)
+{
+	int rc;
+
+	if (from > to)
+		return 0;
+	if (from >= 0 || to < 0)
+		return each_verb_range(f, kind, owner, verb, (uint64_t)from,
+		    (uint64_t)to, x);
+	if ((rc = each_verb_range(f, kind, owner, verb, 0, (uint64_t)to,
+	    x)) != 0)
+		return rc;
+	return each_verb_range(f, kind, owner, verb, (uint64_t)from,
+	    UINT64_MAX, x);
+}
+
+/* Every verb of owner's facts, one range each. */
+static int
+each_any_verb(struct fold *f, int kind, const char *owner, int64_t from,
+    int64_t to, struct facts *x)
+{
+	char lo[3 * KEYMAX], hi[3 * KEYMAX], id[3 * KEYMAX], verb[KEYMAX];
+	size_t n = strlen(owner);
+	const char *end;
+	int rc;
+
+	snprintf(lo, sizeof(lo), "%s" FACT_SEP, owner);
+	snprintf(hi, sizeof(hi), "%s\x20", owner);
+	while ((rc = tstate_first(f->ts, kind, lo, hi, id, sizeof(id))) == 0) {
+		if ((end = strchr(id + n + 1, FACT_SEP[0])) == NULL ||
+		    (size_t)(end - id - n - 1) >= sizeof(verb))
+			return MDB_CORRUPTED;
+		memcpy(verb, id + n + 1, (size_t)(end - id - n - 1));
+		verb[end - id - n - 1] = '\0';
+		if ((rc = each_verb(f, kind, owner, verb, from, to, x)) != 0)
+			return rc;
+		snprintf(lo, sizeof(lo), "%s" FACT_SEP "%s\x20", owner, verb);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+fold_each_fact_in(struct fold *f, int kind, const char *owner,
+    const char *verb, int64_t from, int64_t to,
+    void (*fn)(struct fold *, const json *, void *), void *arg)
+{
+	struct facts x = { f, fn, arg };
+	int rc;
+
+	rc = verb ? each_verb(f, kind, owner, verb, from, to, &x) :
+	    each_any_verb(f, kind, owner, from, to, &x);
+	if (rc && f->rc == 0)
+		f->rc = rc;
+	return rc;
+}
+
 int
 fold_each_fact(struct fold *f, int kind, const char *owner, const char *verb,
     void (*fn)(struct fold *, const json *, void *), void *arg)
 {
-	char pre[2 * KEYMAX], **ids = NULL;
-	size_t n = 0, i;
-	json *fc;
-	int rc;
-
-	if (verb)
-		snprintf(pre, sizeof(pre), "%s" FACT_SEP "%s" FACT_SEP, owner,
-		    verb);
-	else
-		snprintf(pre, sizeof(pre), "%s" FACT_SEP, owner);
-	rc = tstate_ids(f->ts, kind, pre, &ids, &n);
-	for (i = 0; i < n; i++) {
-		if (rc == 0 && (fc = get(f, kind, ids[i], 0)) != NULL)
-			fn(f, fc, arg);
-		free(ids[i]);
-	}
-	free(ids);
-	if (rc && f->rc == 0)
-		f->rc = rc;
-	return rc;
+	return fold_each_fact_in(f, kind, owner, verb, INT64_MIN, INT64_MAX,
+	    fn, arg);
 }
 
 double
@@ -543,19 +630,28 @@ attributed_fact(struct fold *f, const json *fc, void *arg)
 }
 
 int
-fold_each_attributed(struct fold *f, const char *orgkey, const char *verb,
-    void (*fn)(struct fold *, const json *, void *), void *arg)
+fold_each_attributed_in(struct fold *f, const char *orgkey, const char *verb,
+    int64_t from, int64_t to, void (*fn)(struct fold *, const json *, void *),
+    void *arg)
 {
 	const json *ever = json_get(get(f, 'O', orgkey, 0), "ever");
 	struct attributed a = { orgkey, NULL, fn, arg };
 	size_t k;
 
-	fold_each_fact(f, 'G', orgkey, verb, attributed_fact, &a);
+	fold_each_fact_in(f, 'G', orgkey, verb, from, to, attributed_fact, &a);
 	for (k = 0; ever && k < ever->n; k++)
 		if ((a.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
-			fold_each_fact(f, 'F', ever->vals[k]->str, verb,
-			    attributed_fact, &a);
+			fold_each_fact_in(f, 'F', ever->vals[k]->str, verb,
+			    from, to, attributed_fact, &a);
 	return f->rc;
+}
+
+int
+fold_each_attributed(struct fold *f, const char *orgkey, const char *verb,
+    void (*fn)(struct fold *, const json *, void *), void *arg)
+{
+	return fold_each_attributed_in(f, orgkey, verb, INT64_MIN, INT64_MAX,
+	    fn, arg);
 }
 
 /* Recount enrollment E of program P from the facts. */
@@ -613,8 +709,12 @@ recount(struct fold *f, const json *P, json *E, const char *ek,
 	json_set(E, "values", json_new(JSON_OBJECT));
 	jx_set_num(E, "unconverted", 0);
 	dirty(f, 'E', ek);
-	for (v = 0; v < verbs->n; v++)
-		fold_each_attributed(f, orgkey, verbs->vals[v]->str,
+	/* Only the period's facts count (count_into). */
+	for (v = 0; v < verbs->n && !json_is_str(json_get(E, "status"),
+	    "ended"); v++)
+		fold_each_attributed_in(f, orgkey, verbs->vals[v]->str,
+		    (int64_t)jx_num(E, "start", 0) * DAY_US,
+		    ((int64_t)jx_num(E, "end", 0) + 1) * DAY_US - 1,
 		    recount_fact, &r);
 	json_free(verbs);
 }
@@ -1697,12 +1797,15 @@ reattr_fact(struct fold *f, const json *fc, void *arg)
 	touch(f, b);
 }
 
+/* L's membership history changed from before at time from: only the
+ * facts from then on can have changed hands. */
 static void
-reattribute(struct fold *f, const json *L, const char *lk, const json *before)
+reattribute(struct fold *f, const json *L, const char *lk, const json *before,
+    int64_t from)
 {
 	struct reattr r = { before, json_get(L, "mship") };
 
-	fold_each_fact(f, 'F', lk, NULL, reattr_fact, &r);
+	fold_each_fact_in(f, 'F', lk, NULL, from, INT64_MAX, reattr_fact, &r);
 }
 
 static void
@@ -1769,7 +1872,7 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 		ever_add(f, ok, lk);
 	touch(f, ok);
 	dirty(f, 'L', lk);
-	reattribute(f, L, lk, before);
+	reattribute(f, L, lk, before, t);
 	json_free(before);
 	learner_sync(f, L, lk);
 }
@@ -1814,10 +1917,11 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		before = json_clone(ms);
 		for (i = 0; i < ms->n; i++)
 			if (json_is_str(json_get(ms->vals[i], "sid"), tid)) {
+				t = (int64_t)jx_num(ms->vals[i], "t", 0);
 				jx_remove(ms, i);
 				break;
 			}
-		reattribute(f, L, lk, before);
+		reattribute(f, L, lk, before, t);
 		json_free(before);
 		dirty(f, 'L', lk);
 		learner_sync(f, L, lk);

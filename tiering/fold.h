@@ -88,12 +88,20 @@ void	fold_fact_key(const char *owner, const char *verb, int64_t t,
 int	fold_each_fact(struct fold *f, int kind, const char *owner,
 	    const char *verb, void (*fn)(struct fold *, const json *, void *),
 	    void *arg);
+/* The same for the facts with times t in [from, to] (microseconds). */
+int	fold_each_fact_in(struct fold *f, int kind, const char *owner,
+	    const char *verb, int64_t from, int64_t to,
+	    void (*fn)(struct fold *, const json *, void *), void *arg);
 /* Call fn for every fact with verb (NULL: any) attributed to the
  * organisation of account key orgkey: its own, and its members' (ever)
  * from the times they belonged to it.  LMDB code (also in f->rc). */
 int	fold_each_attributed(struct fold *f, const char *orgkey,
 	    const char *verb, void (*fn)(struct fold *, const json *, void *),
 	    void *arg);
+/* The same for the facts with times t in [from, to] (microseconds). */
+int	fold_each_attributed_in(struct fold *f, const char *orgkey,
+	    const char *verb, int64_t from, int64_t to,
+	    void (*fn)(struct fold *, const json *, void *), void *arg);
 /* How many units of program P's currency one unit of cur is worth; -1
  * when cur cannot be converted. */
 double	fold_rate(const json *P, const char *cur);

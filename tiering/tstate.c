@@ -322,6 +322,142 @@ tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
 	return collect(ts, kind, NULL, hi, ids, n);
 }
 
+/* Whether stored key k (kind byte first) lies below bound key kh. */
+static int
+below(const MDB_val *k, const char *kh)
+{
+	size_t n = strlen(kh);
+	int c = memcmp(k->mv_data, kh, k->mv_size < n ? k->mv_size : n);
+
+	return c < 0 || (c == 0 && k->mv_size < n);
+}
+
+/* tstate_scan without a transaction: the cached entities, in order. */
+static int
+scan_cache(tstate *ts, int kind, const char *lo, const char *hi,
+    int (*fn)(void *, const char *, const json *), void *arg)
+{
+	char **ids;
+	size_t n, i;
+	int rc, r = 0;
+	json *j;
+
+	if ((rc = collect(ts, kind, NULL, hi, &ids, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (r == 0 && strcmp(ids[i], lo) >= 0 &&
+		    (j = tstate_get(ts, kind, ids[i], 0, &rc)) != NULL)
+			r = fn(arg, ids[i], j);
+		free(ids[i]);
+	}
+	free(ids);
+	return r;
+}
+
+/* Position cursor c on the first stored key of kind in [lo, hi) and
+ * parse nothing: 0 with *k set, MDB_NOTFOUND, or an LMDB code. */
+static int
+seek(MDB_cursor *c, int op, const char *kl, const char *kh, MDB_val *k,
+    MDB_val *d)
+{
+	int rc = mdb_cursor_get(c, k, d, op);
+
+	if (rc == 0 && (k->mv_size == 0 || *(char *)k->mv_data != *kl ||
+	    (kh && !below(k, kh))))
+		rc = MDB_NOTFOUND;
+	return rc;
+}
+
+int
+tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
+    int (*fn)(void *arg, const char *id, const json *j), void *arg)
+{
+	char *kl = make_key(kind, lo), *kh = hi ? make_key(kind, hi) : NULL;
+	char *id = NULL;
+	MDB_cursor *c = NULL;
+	MDB_val k = { strlen(kl), kl }, d;
+	json *j;
+	int rc, op = MDB_SET_RANGE;
+
+	if (ts->txn == NULL) {
+		rc = scan_cache(ts, kind, lo, hi, fn, arg);
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
+		goto out;
+	for (; (rc = seek(c, op, kl, kh, &k, &d)) == 0; op = MDB_NEXT) {
+		if (json_parse(d.mv_data, d.mv_size, 1000, &j, NULL, 0) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		id = xrealloc(id, k.mv_size);
+		memcpy(id, (char *)k.mv_data + 1, k.mv_size - 1);
+		id[k.mv_size - 1] = '\0';
+		rc = fn(arg, id, j);
+		json_free(j);
+		if (rc != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (c)
+		mdb_cursor_close(c);
+	free(id);
+	free(kl);
+	free(kh);
+	return rc;
+}
+
+struct first {
+	char	*id;
+	size_t	 size;
+	int	 found;
+};
+
+static int
+first_fn(void *arg, const char *id, const json *j)
+{
+	struct first *f = arg;
+
+	(void)j;
+	if (strlen(id) >= f->size)
+		return 1;
+	memcpy(f->id, id, strlen(id) + 1);
+	f->found = 1;
+	return 1;
+}
+
+int
+tstate_first(tstate *ts, int kind, const char *lo, const char *hi,
+    char *id, size_t size)
+{
+	char *kl = make_key(kind, lo), *kh = hi ? make_key(kind, hi) : NULL;
+	struct first f = { id, size, 0 };
+	MDB_cursor *c = NULL;
+	MDB_val k = { strlen(kl), kl }, d;
+	int rc;
+
+	if (ts->txn == NULL) {
+		rc = scan_cache(ts, kind, lo, hi, first_fn, &f);
+		rc = rc == 1 && f.found ? 0 : rc == 0 || rc == 1 ? MDB_NOTFOUND :
+		    rc;
+	} else if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) == 0 &&
+	    (rc = seek(c, MDB_SET_RANGE, kl, kh, &k, &d)) == 0) {
+		if (k.mv_size > size)
+			rc = MDB_NOTFOUND;
+		else {
+			memcpy(id, (char *)k.mv_data + 1, k.mv_size - 1);
+			id[k.mv_size - 1] = '\0';
+		}
+	}
+	if (c)
+		mdb_cursor_close(c);
+	free(kl);
+	free(kh);
+	return rc;
+}
+
 void
 tstate_write_through(tstate *ts, const char *kinds)
 {
