@@ -96,16 +96,16 @@ fact_ranges(MDB_env *env, MDB_dbi dbi)
 	    "any verb from a time, other owners left out (%s)", got);
 	got[0] = '\0';
 	ok(fold_each_fact_in(&f, 'F', "o", "v2", -10, 0, seen_fact, got) == 0 &&
-	    strcmp(got, "v2:0,v2:-5,") == 0, "a span across 1970 (%s)", got);
+	    strcmp(got, "v2:-5,v2:0,") == 0, "a span across 1970 (%s)", got);
 	got[0] = '\0';
 	ok(fold_each_fact(&f, 'F', "o", "v1x", seen_fact, got) == 0 &&
-	    strcmp(got, "v1x:0,v1x:10,v1x:20,v1x:30,v1x:-5,") == 0,
+	    strcmp(got, "v1x:-5,v1x:0,v1x:10,v1x:20,v1x:30,") == 0,
 	    "no bounds: all of the verb (%s)", got);
 	got[0] = '\0';
 	ok(fold_each_fact_in(&f, 'F', "o", "v1", 11, 19, seen_fact, got) == 0 &&
 	    got[0] == '\0', "an empty range");
 	ok(tstate_first(f.ts, 'F', "o\x1f" "v1\x1f", "o\x1f" "v1\x20", id, sizeof(id)) == 0 &&
-	    strncmp(id, "o\x1f" "v1\x1f" "0000000000000000", 21) == 0, "first id of a range");
+	    strncmp(id, "o\x1f" "v1\x1f" "7ffffffffffffffb", 21) == 0, "first id of a range");
 	ok(tstate_first(f.ts, 'F', "p", NULL, id, sizeof(id)) == MDB_NOTFOUND,
 	    "no id past the last");
 	ok(tstate_scan(f.ts, 'L', "", NULL, scan_stop, &calls) == 7 && calls == 2,

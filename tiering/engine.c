@@ -142,10 +142,11 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 out:
 	e->fold.load = NULL;
 	/* The parsed entities stay cached for the next batch, but for the
-	 * write-once ones (facts, statement refs); after a failure nothing
-	 * cached can be trusted. */
+	 * kinds written through (facts, the clock's watch list), which
+	 * LMDB holds already; after a failure nothing cached can be
+	 * trusted. */
 	if (rc == 0)
-		tstate_evict(e->ts, "FG");
+		tstate_evict(e->ts, "FGW");
 	else
 		tstate_clear(e->ts);
 	tstate_bind(e->ts, NULL);
@@ -408,7 +409,7 @@ tier_open(store *st, const char *home, const char *simulated,
 		goto fail;
 	}
 	e->ts = tstate_new(e->dbi);
-	tstate_write_through(e->ts, "FG");
+	tstate_write_through(e->ts, "FGW");
 	e->reload = 1;
 	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
@@ -577,7 +578,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	    (rc = store_read_begin(e->st, &r)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
-	tstate_write_through(ts, "FG");
+	tstate_write_through(ts, "FGW");
 	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 		goto out;
 	tstate_bind(ts, txn);
@@ -604,16 +605,17 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 		}
 		json_free(st);
 		rc = f.rc;
-		/* Commit the scratch state every few thousand statements, as
-		 * the live engine does per batch. */
+		/* Commit the facts written through every few thousand
+		 * statements, to keep the transaction small.  The other
+		 * entities stay in the cache, the what-if's whole state:
+		 * writing them out each time would only cost. */
 		if (rc == 0 && seq % 4096 == 0) {
-			if ((rc = tstate_flush(ts)) != 0 ||
-			    (rc = mdb_txn_commit(txn)) != 0) {
+			if ((rc = mdb_txn_commit(txn)) != 0) {
 				txn = NULL;
 				break;
 			}
 			txn = NULL;
-			tstate_evict(ts, "FG");
+			tstate_evict(ts, "FGW");
 			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 				break;
 			tstate_bind(ts, txn);

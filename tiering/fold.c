@@ -295,25 +295,28 @@ fold_org_at(const json *L, int64_t t, const char **role)
 
 /* Facts are write-once entities: 'F' for a learner's (owner: the learner
  * key), 'G' for an organisation's own (owner: its account key), keyed
- * owner, US, verb, US, time (16 hex digits), US, statement id: one owner's
- * facts of one verb are a range in time order, so a recount reads only
- * the verbs its criteria count. */
+ * owner, US, verb, US, time, US, statement id: one owner's facts of one
+ * verb are a range in time order, so a recount reads only the verbs its
+ * criteria count, and only the period's times.  The time is 16 hex
+ * digits of its bits with the sign bit flipped, so byte order is time
+ * order, before 1970 too. */
 #define FACT_SEP "\x1f"
+
+static void
+time_hex(int64_t t, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)t ^ (1ULL << 63));
+}
 
 void
 fold_fact_key(const char *owner, const char *verb, int64_t t,
     const char *sid, char *out, size_t size)
 {
-	snprintf(out, size, "%s" FACT_SEP "%s" FACT_SEP "%016llx" FACT_SEP "%s",
-	    owner, verb ? verb : "", (unsigned long long)t, sid);
-}
+	char h[17];
 
-/* A fact key's time field: the time as 16 hex digits of its unsigned
- * 64-bit pattern (so times before 1970 sort after all others). */
-static void
-time_hex(int64_t t, char out[17])
-{
-	snprintf(out, 17, "%016llx", (unsigned long long)t);
+	time_hex(t, h);
+	snprintf(out, size, "%s" FACT_SEP "%s" FACT_SEP "%s" FACT_SEP "%s",
+	    owner, verb ? verb : "", h, sid);
 }
 
 struct facts {
@@ -332,45 +335,26 @@ fact_fn(void *arg, const char *id, const json *fc)
 	return 0;
 }
 
-/* The facts of owner and verb with key times in [from, to] as unsigned
- * patterns (from <= to). */
-static int
-each_verb_range(struct fold *f, int kind, const char *owner,
-    const char *verb, uint64_t from, uint64_t to, struct facts *x)
-{
-	char lo[3 * KEYMAX], hi[3 * KEYMAX], a[17], b[17];
-
-	time_hex((int64_t)from, a);
-	snprintf(lo, sizeof(lo), "%s" FACT_SEP "%s" FACT_SEP "%s", owner, verb,
-	    a);
-	if (to == UINT64_MAX)
-		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s\x20", owner, verb);
-	else {
-		time_hex((int64_t)(to + 1), b);
-		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s" FACT_SEP "%s",
-		    owner, verb, b);
-	}
-	return tstate_scan(f->ts, kind, lo, hi, fact_fn, x);
-}
-
-/* The facts of owner and verb with times in [from, to]: one key range,
- * or two when the span crosses 1970 (negative times sort last). */
+/* The facts of owner and verb with times in [from, to]. */
 static int
 each_verb(struct fold *f, int kind, const char *owner, const char *verb,
     int64_t from, int64_t to, struct facts *x)
 {
-	int rc;
+	char lo[3 * KEYMAX], hi[3 * KEYMAX], a[17], b[17];
 
 	if (from > to)
 		return 0;
-	if (from >= 0 || to < 0)
-		return each_verb_range(f, kind, owner, verb, (uint64_t)from,
-		    (uint64_t)to, x);
-	if ((rc = each_verb_range(f, kind, owner, verb, 0, (uint64_t)to,
-	    x)) != 0)
-		return rc;
-	return each_verb_range(f, kind, owner, verb, (uint64_t)from,
-	    UINT64_MAX, x);
+	time_hex(from, a);
+	snprintf(lo, sizeof(lo), "%s" FACT_SEP "%s" FACT_SEP "%s", owner, verb,
+	    a);
+	if (to == INT64_MAX)
+		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s\x20", owner, verb);
+	else {
+		time_hex(to + 1, b);
+		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s" FACT_SEP "%s",
+		    owner, verb, b);
+	}
+	return tstate_scan(f->ts, kind, lo, hi, fact_fn, x);
 }
 
 /* Every verb of owner's facts, one range each. */

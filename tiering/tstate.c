@@ -188,7 +188,7 @@ int
 tstate_flush(tstate *ts)
 {
 	struct buf b = BUF_INIT;
-	struct ent *e;
+	struct ent *e, **pp;
 	MDB_val k, d;
 	size_t i, t;
 	int rc = 0;
@@ -197,16 +197,14 @@ tstate_flush(tstate *ts)
 		return 0;
 	for (t = 0; t < 256; t++)
 	for (i = 0; ts->tab[t] && i < NBUCKET && rc == 0; i++)
-		for (e = ts->tab[t][i]; e && rc == 0; e = e->next) {
-			if (!e->dirty)
-				continue;
+		for (pp = &ts->tab[t][i]; (e = *pp) != NULL && rc == 0; ) {
 			k.mv_size = strlen(e->key);
 			k.mv_data = e->key;
-			if (e->j == NULL) {
+			if (e->dirty && e->j == NULL) {
 				rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
 				if (rc == MDB_NOTFOUND)
 					rc = 0;
-			} else {
+			} else if (e->dirty) {
 				buf_reset(&b);
 				json_dump(e->j, &b);
 				d.mv_size = b.len;
@@ -215,6 +213,14 @@ tstate_flush(tstate *ts)
 			}
 			if (rc == 0)
 				e->dirty = 0;
+			/* An absent entity is as absent in LMDB now: forget
+			 * it, or deletions pile up in the cache. */
+			if (rc == 0 && e->j == NULL) {
+				*pp = e->next;
+				free(e->key);
+				free(e);
+			} else
+				pp = &e->next;
 		}
 	buf_free(&b);
 	return rc;

@@ -32,7 +32,8 @@ json	*tstate_get(tstate *ts, int kind, const char *id, int create, int *rc);
 /* Mark entity (kind, id) changed. */
 void	 tstate_dirty(tstate *ts, int kind, const char *id);
 
-/* Write every changed entity into the bound transaction.  LMDB code. */
+/* Write every changed entity into the bound transaction, and forget the
+ * cached absences and deletions (LMDB answers for them now).  LMDB code. */
 int	 tstate_flush(tstate *ts);
 /* Forget the cache (to drop a failed batch's changes).  A cache kept
  * across batches must only hold what was committed. */
