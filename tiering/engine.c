@@ -146,7 +146,7 @@ out:
 	 * LMDB holds already; after a failure nothing cached can be
 	 * trusted. */
 	if (rc == 0)
-		tstate_evict(e->ts, "FGW");
+		tstate_evict(e->ts, "FGWV");
 	else
 		tstate_clear(e->ts);
 	tstate_bind(e->ts, NULL);
@@ -341,7 +341,7 @@ clock_main(void *arg)
 /* The shape of what the fold keeps.  A state of another shape (left by
  * an older lrsd) is dropped at start and rebuilt from the log, so raise
  * this whenever entities or fact keys change shape. */
-#define STATE_FORMAT	2
+#define STATE_FORMAT	3
 
 static int
 format_put(tier_engine *e, MDB_txn *txn)
@@ -409,7 +409,7 @@ tier_open(store *st, const char *home, const char *simulated,
 		goto fail;
 	}
 	e->ts = tstate_new(e->dbi);
-	tstate_write_through(e->ts, "FGW");
+	tstate_write_through(e->ts, "FGWV");
 	e->reload = 1;
 	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
@@ -578,7 +578,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	    (rc = store_read_begin(e->st, &r)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
-	tstate_write_through(ts, "FGW");
+	tstate_write_through(ts, "FGWV");
 	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 		goto out;
 	tstate_bind(ts, txn);
@@ -615,7 +615,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 				break;
 			}
 			txn = NULL;
-			tstate_evict(ts, "FGW");
+			tstate_evict(ts, "FGWV");
 			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 				break;
 			tstate_bind(ts, txn);

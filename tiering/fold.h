@@ -83,6 +83,12 @@ const json *fold_tier(const json *P, const char *id);
  * owner, with verb, at time t, from statement sid, into out. */
 void	fold_fact_key(const char *owner, const char *verb, int64_t t,
 	    const char *sid, char *out, size_t size);
+/* The definition (body) of kind ("programs", ...) and id, or NULL when
+ * there is none or it was deleted.  Belongs to f. */
+const json *fold_def(struct fold *f, const char *kind, const char *id);
+/* Time t as 16 hex digits whose byte order is time order (the sign bit
+ * flipped), as in fact keys. */
+void	fold_time_key(int64_t t, char out[17]);
 /* Call fn for every fact of owner (kind 'F' or 'G') with verb (NULL: any
  * verb), in time order per verb.  LMDB code (also kept in f->rc). */
 int	fold_each_fact(struct fold *f, int kind, const char *owner,
