@@ -109,6 +109,22 @@ find(tstate *ts, const char *key)
 	return NULL;
 }
 
+/* find() for (kind, id) without making the key. */
+static struct ent *
+find_id(tstate *ts, int kind, const char *id)
+{
+	unsigned h = (2166136261u ^ (unsigned char)kind) * 16777619u;
+	const char *p;
+	struct ent *e;
+
+	for (p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (e = table(ts, kind)[h % NBUCKET]; e; e = e->next)
+		if (strcmp(e->key + 1, id) == 0)
+			return e;
+	return NULL;
+}
+
 static struct ent *
 add(tstate *ts, char *key, json *j)
 {
@@ -125,38 +141,38 @@ add(tstate *ts, char *key, json *j)
 json *
 tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, int *rc)
 {
-	char *key = make_key(kind, id);
-	MDB_val k = { strlen(key), key }, d;
+	char stack[256], *key = strlen(id) + 2 <= sizeof(stack) ? stack :
+	    xmalloc(strlen(id) + 2);
+	MDB_val k = { strlen(id) + 1, key }, d;
 	json *j = NULL;
 
+	key[0] = (char)kind;
+	memcpy(key + 1, id, strlen(id) + 1);
 	*rc = mdb_get(txn, dbi, &k, &d);
 	if (*rc == MDB_NOTFOUND)
 		*rc = 0;
 	else if (*rc == 0 && json_parse(d.mv_data, d.mv_size, 1000, &j, NULL,
 	    0) != 0)
 		*rc = MDB_CORRUPTED;
-	free(key);
+	if (key != stack)
+		free(key);
 	return j;
 }
 
 json *
 tstate_get(tstate *ts, int kind, const char *id, int create, int *rc)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
+	struct ent *e = find_id(ts, kind, id);
 	json *j = NULL;
 
 	*rc = 0;
 	if (e == NULL) {
 		if (ts->txn)
 			j = tstate_read(ts->txn, ts->dbi, kind, id, rc);
-		if (*rc != 0) {
-			free(key);
+		if (*rc != 0)
 			return NULL;
-		}
-		e = add(ts, key, j);
-	} else
-		free(key);
+		e = add(ts, make_key(kind, id), j);
+	}
 	if (e->j == NULL && create) {
 		e->j = json_new(JSON_OBJECT);
 		e->dirty = 1;
@@ -167,15 +183,10 @@ tstate_get(tstate *ts, int kind, const char *id, int create, int *rc)
 void
 tstate_dirty(tstate *ts, int kind, const char *id)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
+	struct ent *e = find_id(ts, kind, id);
 
-	if (e) {
-		e->dirty = 1;
-		free(key);
-	}
-	else
-		free(key);	/* never read: nothing to write */
+	if (e)
+		e->dirty = 1;	/* never read: nothing to write */
 }
 
 int
@@ -494,17 +505,14 @@ write_now(tstate *ts, const char *key, const json *j)
 int
 tstate_put(tstate *ts, int kind, const char *id, json *j)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
+	struct ent *e = find_id(ts, kind, id);
 	int through = ts->through[(unsigned char)kind] && ts->txn, rc = 0;
 
-	if (through)
-		rc = write_now(ts, key, j);
-	/* Written through, the cached copy (or deletion) is clean. */
 	if (e == NULL)
-		e = add(ts, key, NULL);
-	else
-		free(key);
+		e = add(ts, make_key(kind, id), NULL);
+	if (through)
+		rc = write_now(ts, e->key, j);
+	/* Written through, the cached copy (or deletion) is clean. */
 	json_free(e->j);
 	e->j = j;
 	e->dirty = !through;
