@@ -181,11 +181,11 @@ utf8_strerror(int rc)
 	case UTF8_EBYTE:
 		return "invalid UTF-8 (a byte F8..FF, which UTF-8 never uses)";
 	case UTF8_EHIGH:
-		return "a \\u escape of a high surrogate (D800..DBFF) not "
-		    "followed by a \\u escape of a low surrogate (DC00..DFFF)";
+		return "an unpaired high surrogate escape (\\uD800..\\uDBFF "
+		    "not followed by \\uDC00..\\uDFFF)";
 	case UTF8_ELOW:
-		return "a \\u escape of a low surrogate (DC00..DFFF) without "
-		    "a high surrogate (D800..DBFF) before it";
+		return "an unpaired low surrogate escape (\\uDC00..\\uDFFF "
+		    "not preceded by \\uD800..\\uDBFF)";
 	case UTF8_ECTRL:
 		return "a control character";
 	default:
