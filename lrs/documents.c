@@ -26,6 +26,7 @@
 #include "iso8601.h"
 #include "resource.h"
 #include "stmt.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -402,19 +403,20 @@ check_body(struct http_req *req, const char *type, struct http_resp *resp)
 {
 	json *j = NULL;
 	char err[200];
-	const char *p;
-	int post = strcmp(req->method, "POST") == 0;
+	size_t off;
+	int post = strcmp(req->method, "POST") == 0, rc;
 
 	if (req->len > req->cfg->max_doc) {
 		http_error(resp, 413, "document of %zu bytes is over the limit of %zu bytes",
 		    req->len, req->cfg->max_doc);
 		return -1;
 	}
-	for (p = type; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
-			http_error(resp, 400, "Content-Type holds control characters");
-			return -1;
-		}
+	/* The type is stored and sent back as a header. */
+	if ((rc = utf8_check_line(type, strlen(type), &off)) != UTF8_OK) {
+		http_error(resp, 400, "Content-Type holds %s at byte %zu",
+		    utf8_strerror(rc), off);
+		return -1;
+	}
 	if (!http_is_type(type, "application/json"))
 		return 0;
 	if (json_parse(req->body, req->len, 512, &j, err, sizeof(err)) != 0) {

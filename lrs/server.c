@@ -9,6 +9,7 @@
 #include "iso8601.h"
 #include "log.h"
 #include "resource.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -291,6 +292,32 @@ write_reply(struct mg_connection *conn, struct http_req *req,
 	buf_free(&h);
 }
 
+/* 400 unless every request header is UTF-8 text without control
+ * characters but HTAB: handlers parse them and some are stored. */
+static int
+check_headers(const struct mg_request_info *ri, struct http_resp *resp)
+{
+	const char *name, *v;
+	size_t off;
+	int i, rc;
+
+	for (i = 0; i < ri->num_headers; i++) {
+		name = ri->http_headers[i].name;
+		v = ri->http_headers[i].value;
+		if ((rc = utf8_check_line(name, strlen(name), &off)) != 0) {
+			http_error(resp, 400, "a header name holds %s at byte "
+			    "%zu", utf8_strerror(rc), off);
+			return -1;
+		}
+		if ((rc = utf8_check_line(v, strlen(v), &off)) != 0) {
+			http_error(resp, 400, "header %s holds %s at byte %zu "
+			    "of its value", name, utf8_strerror(rc), off);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Fill req from the connection: path, headers, query, body, and the
  * alternate request syntax resolved.  -1 with resp set on a bad request. */
 static int
@@ -312,6 +339,8 @@ read_request(struct mg_connection *conn, server *sv, const char *root,
 		add_req_header(req, ri->http_headers[i].name,
 		    ri->http_headers[i].value);
 	request_version(req);
+	if (check_headers(ri, resp) != 0)
+		return -1;
 	if (strcmp(req->method, "OPTIONS") == 0)
 		return 0;
 	if (params_parse(&req->q, ri->query_string, ri->query_string ?
