@@ -292,8 +292,29 @@ write_reply(struct mg_connection *conn, struct http_req *req,
 	buf_free(&h);
 }
 
-/* 400 unless every request header is UTF-8 text without control
- * characters but HTAB: handlers parse them and some are stored. */
+/* The request headers lrsd reads (handlers parse them, some are stored
+ * or echoed).  Others pass as opaque bytes, as RFC 9110 lets a recipient
+ * treat them: a Latin-1 User-Agent is no reason to refuse a request. */
+static const char *const read_headers[] = {
+	"Accept-Language", "Authorization", "Content-Type", "Host",
+	"If-Match", "If-None-Match", "Origin", "X-Experience-API-Version",
+	"Access-Control-Request-Headers", "Access-Control-Request-Method",
+	NULL
+};
+
+static int
+is_read_header(const char *name)
+{
+	size_t i;
+
+	for (i = 0; read_headers[i]; i++)
+		if (strcasecmp(name, read_headers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 400 unless every request header lrsd reads is UTF-8 text without
+ * control characters but HTAB. */
 static int
 check_headers(const struct mg_request_info *ri, struct http_resp *resp)
 {
@@ -304,11 +325,8 @@ check_headers(const struct mg_request_info *ri, struct http_resp *resp)
 	for (i = 0; i < ri->num_headers; i++) {
 		name = ri->http_headers[i].name;
 		v = ri->http_headers[i].value;
-		if ((rc = utf8_check_line(name, strlen(name), &off)) != 0) {
-			http_error(resp, 400, "a header name holds %s at byte "
-			    "%zu", utf8_strerror(rc), off);
-			return -1;
-		}
+		if (!is_read_header(name))
+			continue;
 		if ((rc = utf8_check_line(v, strlen(v), &off)) != 0) {
 			http_error(resp, 400, "header %s holds %s at byte %zu "
 			    "of its value", name, utf8_strerror(rc), off);
