@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <uuid/uuid.h>
 
 static void
 hash_parts(int tag, const char *a, size_t alen, const char *b, size_t blen,
@@ -40,6 +41,25 @@ void
 index_hash(int tag, const char *s, size_t len, uint8_t out[INDEX_HASH_LEN])
 {
 	hash_parts(tag, s, len, NULL, 0, out);
+}
+
+void
+index_registration_hash(const char *s, size_t len,
+    uint8_t out[INDEX_HASH_LEN])
+{
+	char text[37];
+	uuid_t u;
+
+	/* The canonical text of a UUID is lower case (RFC 4122 3). */
+	if (len == 36) {
+		memcpy(text, s, 36);
+		text[36] = '\0';
+		if (uuid_parse(text, u) == 0) {
+			uuid_unparse_lower(u, text);
+			s = text;
+		}
+	}
+	hash_parts(INDEX_REGISTRATION, s, len, NULL, 0, out);
 }
 
 void
@@ -181,7 +201,7 @@ add_context(const json *ctx, struct index_keys *ks, int top)
 		}
 	if (top && (reg = json_get(ctx, "registration")) &&
 	    reg->type == JSON_STRING) {
-		index_hash(INDEX_REGISTRATION, reg->str, reg->len, h);
+		index_registration_hash(reg->str, reg->len, h);
 		index_add(ks, INDEX_REGISTRATION, h);
 	}
 }

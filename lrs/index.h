@@ -51,6 +51,11 @@ int	index_agent_hash(const json *agent, uint8_t out[INDEX_HASH_LEN]);
 /* The hash of an IRI, UUID or other identifying string, with the tag as
  * domain separator so equal strings of different roles do not collide. */
 void	index_hash(int tag, const char *s, size_t len, uint8_t out[INDEX_HASH_LEN]);
+/* The hash of a registration (context.registration, the registration
+ * parameter): a UUID is hashed in its canonical lower-case text, so its
+ * case never matters; anything else as it is. */
+void	index_registration_hash(const char *s, size_t len,
+	    uint8_t out[INDEX_HASH_LEN]);
 /* The hash of a credential key for INDEX_AUTHORITY. */
 void	index_authority_hash(const char *key, uint8_t out[INDEX_HASH_LEN]);
 

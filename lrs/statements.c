@@ -787,18 +787,11 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 	} else if (parse_bool(req, "related_activities", &related, resp) != 0)
 		return -1;
 	if ((v = params_get(&req->q, "registration")) != NULL) {
-		char lower[37];
-		size_t i;
-
 		if (parse_uuid(v, id) != 0) {
 			http_error(resp, 400, "registration '%s' is not a UUID", v);
 			return -1;
 		}
-		/* Registrations are stored as sent; compare them lower-case. */
-		for (i = 0; i < 36; i++)
-			lower[i] = (char)((v[i] >= 'A' && v[i] <= 'F') ? v[i] + 32 : v[i]);
-		lower[36] = '\0';
-		index_hash(INDEX_REGISTRATION, lower, 36, h);
+		index_registration_hash(v, strlen(v), h);
 		add_filter(q, INDEX_REGISTRATION, h);
 	}
 	if ((v = params_get(&req->q, "since")) != NULL &&

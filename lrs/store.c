@@ -4,7 +4,7 @@
  *
  *   meta   "seq"    -> u64   last sequence number given out
  *          "stored" -> i64   last stored time given out (microseconds)
- *          "layout" -> u32   version of this layout (1)
+ *          "layout" -> u64   version of this layout (2)
  *   st     seq u64  -> flags u8 | stored i64 | statement JSON text
  *                      flags: 1 voided, 2 a voiding statement
  *   id     uuid 16  -> seq u64
@@ -21,6 +21,11 @@
  * that the filters of GET /statements match it as the spec requires.
  * Whichever of the two is stored first, "ref" lets the later one hand the
  * keys over.
+ *
+ * Layout 1 hashed context.registration as it was sent, while queries hash
+ * it lower-case, so a statement sent with an upper-case registration was
+ * never found by it.  Layout 2 hashes the lower-case form (see index.h);
+ * store_open moves the keys of a layout 1 store once (migrate_v1).
  */
 #include "be.h"
 #include "store.h"
@@ -43,6 +48,7 @@
 #define REC_VOIDING	2
 #define REC_HDR		9
 #define REF_DEPTH	8
+#define LAYOUT		2
 
 struct job {
 	struct store_write	*w;	/* statements, or */
@@ -710,6 +716,100 @@ store_consistent_through(store *s)
 	return busy ? busy - 1000 : now;
 }
 
+/* Index every statement under key prefix from (INDEX_KEY_LEN bytes) under
+ * prefix to instead. */
+static int
+move_keys(MDB_txn *txn, store *s, const uint8_t *from, const uint8_t *to)
+{
+	uint8_t kb[INDEX_KEY_LEN + 8], (*seqs)[8] = NULL;
+	MDB_val k = { sizeof(kb), kb }, d = { 0, "" };
+	MDB_cursor *c = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	memcpy(kb, from, INDEX_KEY_LEN);
+	memset(kb + INDEX_KEY_LEN, 0, 8);
+	if ((rc = mdb_cursor_open(txn, s->ix, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != sizeof(kb) ||
+		    memcmp(k.mv_data, from, INDEX_KEY_LEN) != 0)
+			break;
+		seqs = xrealloc(seqs, (n + 1) * sizeof(*seqs));
+		memcpy(seqs[n++], (uint8_t *)k.mv_data + INDEX_KEY_LEN, 8);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		d.mv_size = 0;
+		d.mv_data = "";
+		memcpy(kb, from, INDEX_KEY_LEN);
+		memcpy(kb + INDEX_KEY_LEN, seqs[i], 8);
+		if ((rc = mdb_del(txn, s->ix, &k, NULL)) != 0)
+			break;
+		memcpy(kb, to, INDEX_KEY_LEN);
+		rc = mdb_put(txn, s->ix, &k, &d, 0);
+	}
+out:
+	free(seqs);
+	return rc;
+}
+
+/* The keys of statement text under its registration as layout 1 hashed
+ * it move to where layout 2 hashes it, with those that statements
+ * referring to it inherited (they share the key).  Nothing to do when the
+ * registration is lower-case already. */
+static int
+migrate_one(MDB_txn *txn, store *s, const char *text, size_t len)
+{
+	uint8_t from[INDEX_KEY_LEN], to[INDEX_KEY_LEN];
+	const json *reg;
+	json *st = NULL;
+	int rc = 0;
+
+	if (json_parse(text, len, 64, &st, NULL, 0) != 0)
+		return MDB_CORRUPTED;
+	reg = json_get(json_get(st, "context"), "registration");
+	if (reg && reg->type == JSON_STRING &&
+	    strcspn(reg->str, "ABCDEF") < reg->len) {
+		from[0] = to[0] = INDEX_REGISTRATION;
+		index_hash(INDEX_REGISTRATION, reg->str, reg->len, from + 1);
+		index_registration_hash(reg->str, reg->len, to + 1);
+		rc = move_keys(txn, s, from, to);
+	}
+	json_free(st);
+	return rc;
+}
+
+/* Bring a layout 1 store to layout 2: one pass over the statements. */
+static int
+migrate_v1(MDB_txn *txn, store *s)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->st, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (d.mv_size < REC_HDR) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = migrate_one(txn, s, (char *)d.mv_data + REC_HDR,
+		    d.mv_size - REC_HDR)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int
 store_open(const char *dir, size_t mapsize, store **out)
 {
@@ -748,10 +848,12 @@ store_open(const char *dir, size_t mapsize, store **out)
 	if ((rc = meta_get(txn, s, "layout", &layout)) != 0 ||
 	    (rc = meta_get(txn, s, "seq", &s->committed)) != 0)
 		goto out;
-	if (layout == 0)
-		rc = meta_put(txn, s, "layout", 1);
-	else if (layout != 1)
+	if (layout == 1)
+		rc = migrate_v1(txn, s);
+	else if (layout != 0 && layout != LAYOUT)
 		rc = MDB_INCOMPATIBLE;
+	if (rc == 0 && layout != LAYOUT)
+		rc = meta_put(txn, s, "layout", LAYOUT);
 	if (rc != 0)
 		goto out;
 	rc = mdb_txn_commit(txn);

@@ -138,6 +138,122 @@ writer(void *p)
 	return NULL;
 }
 
+static void
+reg_filter(struct store_query *q, const char *reg)
+{
+	uint8_t h[INDEX_HASH_LEN];
+
+	index_registration_hash(reg, strlen(reg), h);
+	q->filters[q->nfilters][0] = INDEX_REGISTRATION;
+	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
+}
+
+/* Make the closed store in d look as layout 1 wrote it: registration keys
+ * hashed as sent (upper-case reg) and "layout" 1.  Returns how many keys
+ * it moved. */
+static int
+make_layout1(const char *d, const char *reg)
+{
+	uint8_t from[INDEX_KEY_LEN], to[INDEX_KEY_LEN], kb[INDEX_KEY_LEN + 8];
+	uint8_t seqs[16][8], one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi ix, meta;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int n = 0, i, rc;
+
+	from[0] = to[0] = INDEX_REGISTRATION;
+	index_registration_hash(reg, strlen(reg), from + 1);
+	index_hash(INDEX_REGISTRATION, reg, strlen(reg), to + 1);
+	if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 64) != 0 ||
+	    mdb_env_set_mapsize(env, 64 << 20) != 0 ||
+	    mdb_env_open(env, d, 0, 0600) != 0)
+		return -1;
+	rc = mdb_txn_begin(env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "ix", 0, &ix);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "meta", 0, &meta);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, ix, &c);
+	k.mv_size = INDEX_KEY_LEN;
+	k.mv_data = from;
+	for (rc = rc ? rc : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && n < 16 && memcmp(k.mv_data, from, INDEX_KEY_LEN) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		memcpy(seqs[n++], (uint8_t *)k.mv_data + INDEX_KEY_LEN, 8);
+	for (i = 0; i < n; i++) {
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		v.mv_size = 0;
+		v.mv_data = "";
+		memcpy(kb, from, INDEX_KEY_LEN);
+		memcpy(kb + INDEX_KEY_LEN, seqs[i], 8);
+		if (mdb_del(txn, ix, &k, NULL) != 0)
+			n = -1;
+		memcpy(kb, to, INDEX_KEY_LEN);
+		if (n >= 0 && mdb_put(txn, ix, &k, &v, 0) != 0)
+			n = -1;
+	}
+	k.mv_size = 6;
+	k.mv_data = "layout";
+	v.mv_size = 8;
+	v.mv_data = one;
+	if (mdb_put(txn, meta, &k, &v, 0) != 0 || mdb_txn_commit(txn) != 0)
+		n = -1;
+	mdb_env_close(env);
+	return n;
+}
+
+/* A statement sent with an upper-case registration is found by it in
+ * any case, also in a store written by layout 1 (which hashed it as
+ * sent): store_open moves its keys, and those a referrer inherited. */
+static void
+test_registration_case(void)
+{
+	static const char up[] = "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE";
+	static const char low[] = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+	char d[64], cmd[128];
+	struct store_query q;
+	store *s;
+
+	snprintf(d, sizeof(d), "/tmp/lrs-unit-reg-XXXXXX");
+	ok(mkdtemp(d) != NULL, "temp dir");
+	ok(store_open(d, 64 << 20, &s) == STORE_OK, "store opens");
+	ok(put_text(s, "77777777-7777-4777-8777-777777777777",
+	    "{\"actor\":{\"mbox\":\"mailto:r@x.y\"},\"verb\":{\"id\":"
+	    "\"http://v/reg\"},\"object\":{\"id\":\"http://a/r\"},"
+	    "\"context\":{\"registration\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}}")
+	    == 0, "statement with an upper-case registration stored");
+	ok(put_text(s, "88888888-8888-4888-8888-888888888888",
+	    ST("r@x.y", "http://v/refers", "{\"objectType\":\"StatementRef\","
+	    "\"id\":\"77777777-7777-4777-8777-777777777777\"}")) == 0,
+	    "a statement referring to it stored");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, low);
+	ok(query_count(s, &q, NULL) == 2, "found by the lower-case registration");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, up);
+	ok(query_count(s, &q, NULL) == 2, "found by the upper-case registration");
+	store_close(s);
+
+	ok(make_layout1(d, up) == 2, "store rewritten as layout 1 wrote it");
+	ok(store_open(d, 64 << 20, &s) == STORE_OK, "layout 1 store opens");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, low);
+	ok(query_count(s, &q, NULL) == 2,
+	    "after the upgrade both are found by the registration");
+	store_close(s);
+	ok(store_open(d, 64 << 20, &s) == STORE_OK, "and it opens again");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, up);
+	ok(query_count(s, &q, NULL) == 2, "still found, in any case");
+	store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	ok(system(cmd) == 0, "cleanup");
+}
+
 int
 main(void)
 {
@@ -321,5 +437,6 @@ main(void)
 	store_close(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "cleanup");
+	test_registration_case();
 	return test_done();
 }
