@@ -34,6 +34,7 @@
 #include "iso8601.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ struct rec {
 	size_t		 len;
 };
 
+/* An LMDB or system code as a DOCSTORE_* code; DOCSTORE_* codes stay. */
 static int
 map_rc(int rc)
 {
@@ -73,6 +75,25 @@ map_rc(int rc)
 	case 0: return DOCSTORE_OK;
 	case MDB_NOTFOUND: return DOCSTORE_ENOTFOUND;
 	case MDB_MAP_FULL: return DOCSTORE_EFULL;
+	case ENOSPC: case EDQUOT: return DOCSTORE_ENOSPC;
+	case MDB_READERS_FULL: return DOCSTORE_EBUSY;
+	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return DOCSTORE_ECORRUPT;
+	default:
+		return rc < 0 && rc >= DOCSTORE_ECORRUPT ? rc : DOCSTORE_EIO;
+	}
+}
+
+/* A STORE_* code as a DOCSTORE_* code. */
+static int
+from_store(int rc)
+{
+	switch (rc) {
+	case STORE_OK: return DOCSTORE_OK;
+	case STORE_ENOTFOUND: return DOCSTORE_ENOTFOUND;
+	case STORE_EFULL: return DOCSTORE_EFULL;
+	case STORE_ENOSPC: return DOCSTORE_ENOSPC;
+	case STORE_EBUSY: return DOCSTORE_EBUSY;
+	case STORE_ECORRUPT: return DOCSTORE_ECORRUPT;
 	default: return DOCSTORE_EIO;
 	}
 }
@@ -84,9 +105,12 @@ docstore_strerror(int rc)
 	case DOCSTORE_OK: return "success";
 	case DOCSTORE_ENOTFOUND: return "not found";
 	case DOCSTORE_ENOTJSON: return "both documents must be JSON objects to merge";
-	case DOCSTORE_EFULL: return "the store is full (raise the map size)";
-	case DOCSTORE_EIO: return "storage failure";
+	case DOCSTORE_EFULL: return "the store is full: its LMDB map is at its largest size";
+	case DOCSTORE_EIO: return "storage failure (I/O error or LMDB failure)";
 	case DOCSTORE_EINVALID: return "invalid document key";
+	case DOCSTORE_ENOSPC: return "the disk is full (ENOSPC)";
+	case DOCSTORE_EBUSY: return "the store is busy (every LMDB reader slot is taken); retry";
+	case DOCSTORE_ECORRUPT: return "stored data is corrupt";
 	default: return "unknown document store error";
 	}
 }
@@ -610,14 +634,15 @@ meta_seq(MDB_txn *txn, docstore *ds, uint64_t *seq, int set)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* The store's subscriber: learn from each statement as it is stored. */
+/* The store's subscriber: learn from each statement as it is stored.
+ * Returns LMDB's codes, which the store tells apart. */
 static int
 subscriber(void *arg, MDB_txn *txn, uint64_t seq, const json *st)
 {
 	docstore *ds = arg;
 	int rc;
 
-	if ((rc = docstore_learn(ds, txn, st)) != 0)
+	if (st->type == JSON_OBJECT && (rc = learn_body(ds, txn, st, 0)) != 0)
 		return rc;
 	return meta_seq(txn, ds, &seq, 1);
 }
@@ -639,11 +664,12 @@ replay(docstore *ds, MDB_txn *txn)
 		if (rc == STORE_ENOTFOUND)
 			return 0;
 		if (rc != STORE_OK)
-			return MDB_PANIC;
+			return from_store(rc);
 		seq++;
 		st = NULL;
-		if (json_parse(text, len, MAX_DEPTH, &st, NULL, 0) == 0)
-			rc = docstore_learn(ds, txn, st);
+		if (json_parse(text, len, MAX_DEPTH, &st, NULL, 0) != 0)
+			return MDB_CORRUPTED;
+		rc = docstore_learn(ds, txn, st);
 		json_free(st);
 		if (rc != 0 || (rc = meta_seq(txn, ds, &seq, 1)) != 0)
 			return rc;
@@ -674,7 +700,7 @@ docstore_open(store *st, docstore **out)
 	if (rc != 0)
 		goto out;
 	if ((rc = store_subscribe(st, subscriber, ds)) != STORE_OK) {
-		rc = MDB_PANIC;
+		rc = from_store(rc);
 		goto out;
 	}
 	*out = ds;
@@ -736,8 +762,8 @@ docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
 	if ((k.mv_size = doc_key(sc, id, kb)) == 0)
 		return DOCSTORE_EINVALID;
 	k.mv_data = kb;
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	rc = mdb_get(store_read_txn(r), ds->doc, &k, &v);
 	if (rc == 0 && rec_decode(&v, &rec) != 0)
 		rc = MDB_CORRUPTED;
@@ -777,8 +803,8 @@ docstore_list(docstore *ds, const struct docstore_scope *sc, int64_t since,
 	    sc->has_registration, prefix);
 	if (plen == 0)
 		return DOCSTORE_EINVALID;
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	if ((rc = mdb_cursor_open(store_read_txn(r), ds->doc, &cur)) != 0)
 		goto out;
 	k.mv_size = plen;
@@ -926,13 +952,6 @@ out:
 	return ret ? ret : map_rc(rc);
 }
 
-/* A STORE_* failure of the group commit as a DOCSTORE_* code. */
-static int
-from_store(int rc)
-{
-	return rc == STORE_EFULL ? DOCSTORE_EFULL : DOCSTORE_EIO;
-}
-
 int
 docstore_write(docstore *ds, const struct docstore_scope *sc,
     struct docstore_write *w)
@@ -1045,8 +1064,8 @@ canonical_get(docstore *ds, int tag, const char *id, json **out)
 
 	*out = NULL;
 	index_hash(tag, id, strlen(id), k);
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	rc = get_json(store_read_txn(r), ds->act, k, out);
 	store_read_end(r);
 	if (rc == 0 && !json_is_str(json_get(*out, "id"), id)) {
@@ -1081,8 +1100,8 @@ docstore_person(docstore *ds, const json *agent, json **out)
 	*out = NULL;
 	if (index_agent_hash(agent, ifi) != 0)
 		return DOCSTORE_EINVALID;
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	rc = get_json(store_read_txn(r), ds->agt, ifi, out);
 	store_read_end(r);
 	if (rc == MDB_NOTFOUND || (rc == 0 && (*out)->type != JSON_OBJECT)) {

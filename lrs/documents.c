@@ -301,15 +301,24 @@ check(void *arg, const struct docstore_doc *cur)
 	return 0;
 }
 
+/* Answer a failure of the document store: 507 when space ran out (the
+ * map at its largest size, or the disk), 503 when trying again may help,
+ * 500 otherwise. */
 static void
 store_error(int rc, struct http_resp *resp)
 {
 	switch (rc) {
 	case DOCSTORE_EFULL:
+	case DOCSTORE_ENOSPC:
 		http_error(resp, 507, "%s", docstore_strerror(rc));
 		break;
 	case DOCSTORE_EINVALID:
 		http_error(resp, 400, "%s", docstore_strerror(rc));
+		break;
+	case DOCSTORE_EBUSY:
+	case DOCSTORE_EIO:
+		http_error(resp, 503, "%s", docstore_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
 		break;
 	default:
 		http_error(resp, 500, "%s", docstore_strerror(rc));

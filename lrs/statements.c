@@ -8,6 +8,7 @@
  */
 #include "base64.h"
 #include "config.h"
+#include "fault.h"
 #include "index.h"
 #include "iso8601.h"
 #include "jws.h"
@@ -39,6 +40,23 @@ struct batch {
 	struct store_blob	 *blobs;
 	size_t			  nblobs;
 };
+
+/* Answer a failure of the store: 507 when space ran out (the map at its
+ * largest size, or the disk), 503 when trying again may help, else 500. */
+static void
+store_failed(struct http_resp *resp, int rc, const char *doing)
+{
+	int status = 500;
+
+	if (rc == STORE_EFULL || rc == STORE_ENOSPC)
+		status = 507;
+	else if (rc == STORE_EBUSY || rc == STORE_EIO ||
+	    rc == STORE_ECLOSED || rc == STORE_ETIMEDOUT)
+		status = 503;
+	http_error(resp, status, "%s: %s", doing, store_strerror(rc));
+	if (status == 503)
+		http_add_header(resp, "Retry-After", "1");
+}
 
 static void
 batch_free(struct batch *b)
@@ -371,8 +389,7 @@ write_statements(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	if (rc != STORE_OK) {
-		http_error(resp, rc == STORE_EFULL ? 507 : 503, "%s",
-		    store_strerror(rc));
+		store_failed(resp, rc, "nothing was stored");
 		goto out;
 	}
 	if (put_id) {
@@ -399,6 +416,8 @@ enum format { FMT_EXACT, FMT_IDS, FMT_CANONICAL };
 
 struct render {
 	struct http_req	*req;
+	struct http_resp *resp;		/* where a failure is answered */
+	int		 failed;	/* then nothing more is rendered */
 	enum format	 fmt;
 	int		 attachments;
 	struct buf	*out;
@@ -432,84 +451,115 @@ note_attachments(struct render *r, const json *st)
 	}
 }
 
-/* Give Activity a the LRS's canonical definition, if it knows one. */
+/* Answer a failure of the document store while rendering: 503 when
+ * trying again may help, else 500; nothing more is rendered. */
 static void
+docstore_failed(struct render *r, int rc)
+{
+	int status = rc == DOCSTORE_EBUSY || rc == DOCSTORE_EIO ? 503 : 500;
+
+	http_error(r->resp, status, "cannot read the canonical Activities and Verbs: %s",
+	    docstore_strerror(rc));
+	if (status == 503)
+		http_add_header(r->resp, "Retry-After", "1");
+	r->failed = 1;
+}
+
+/* Give Activity a the LRS's canonical definition, if it knows one. */
+static int
 canonical_activity(docstore *ds, json *a)
 {
 	const char *id = json_get_str(a, "id");
 	json *canon = NULL, *def;
+	int rc;
 
-	if (id == NULL || docstore_activity(ds, id, &canon) != DOCSTORE_OK)
-		return;
+	if (id == NULL)
+		return DOCSTORE_OK;
+	if ((rc = docstore_activity(ds, id, &canon)) != DOCSTORE_OK)
+		return rc == DOCSTORE_ENOTFOUND ? DOCSTORE_OK : rc;
 	if ((def = json_take(canon, "definition")) != NULL)
 		json_set(a, "definition", def);
 	json_free(canon);
+	return DOCSTORE_OK;
 }
 
 /* Give verb v the LRS's canonical display, if it knows one. */
-static void
+static int
 canonical_verb(docstore *ds, json *v)
 {
 	const char *id = json_get_str(v, "id");
 	json *canon = NULL, *display;
+	int rc;
 
-	if (id == NULL || docstore_verb(ds, id, &canon) != DOCSTORE_OK)
-		return;
+	if (id == NULL)
+		return DOCSTORE_OK;
+	if ((rc = docstore_verb(ds, id, &canon)) != DOCSTORE_OK)
+		return rc == DOCSTORE_ENOTFOUND ? DOCSTORE_OK : rc;
 	if ((display = json_take(canon, "display")) != NULL)
 		json_set(v, "display", display);
 	json_free(canon);
+	return DOCSTORE_OK;
 }
 
 /* The "canonical" format shows every Activity and Verb as the LRS holds
  * it (learned from all statements), not as this statement happened to
  * carry it. */
-static void
+static int
 canonical_activities(docstore *ds, json *st)
 {
 	static const char *kinds[] = { "parent", "grouping", "category", "other" };
 	json *obj = json_get(st, "object"), *ca, *list;
 	const char *ot = json_get_str(obj, "objectType");
 	size_t k, i;
+	int rc = DOCSTORE_OK;
 
 	if (json_get(st, "verb"))
-		canonical_verb(ds, json_get(st, "verb"));
-	if (obj && (ot == NULL || strcmp(ot, "Activity") == 0))
-		canonical_activity(ds, obj);
-	else if (ot && strcmp(ot, "SubStatement") == 0)
-		canonical_activities(ds, obj);
+		rc = canonical_verb(ds, json_get(st, "verb"));
+	if (rc == DOCSTORE_OK && obj && (ot == NULL || strcmp(ot, "Activity") == 0))
+		rc = canonical_activity(ds, obj);
+	else if (rc == DOCSTORE_OK && ot && strcmp(ot, "SubStatement") == 0)
+		rc = canonical_activities(ds, obj);
 	ca = json_get(json_get(st, "context"), "contextActivities");
-	for (k = 0; ca && k < 4; k++) {
+	for (k = 0; ca && k < 4 && rc == DOCSTORE_OK; k++) {
 		if ((list = json_get(ca, kinds[k])) == NULL)
 			continue;
-		if (list->type == JSON_ARRAY)
-			for (i = 0; i < list->n; i++)
-				canonical_activity(ds, list->vals[i]);
-		else
-			canonical_activity(ds, list);
+		if (list->type != JSON_ARRAY)
+			rc = canonical_activity(ds, list);
+		for (i = 0; list->type == JSON_ARRAY && i < list->n &&
+		    rc == DOCSTORE_OK; i++)
+			rc = canonical_activity(ds, list->vals[i]);
 	}
+	return rc;
 }
 
-/* Append one stored statement in the wanted format. */
+/* Append one stored statement in the wanted format.  A failure is
+ * answered (r->failed). */
 static void
 render_one(struct render *r, const char *text, size_t len)
 {
 	json *st = NULL, *view;
+	int rc;
 
 	if (r->fmt == FMT_EXACT && !r->attachments) {
 		buf_add(r->out, text, len);
 		return;
 	}
 	if (json_parse(text, len, MAX_DEPTH + 8, &st, NULL, 0) != 0) {
-		buf_add(r->out, text, len);
+		store_failed(r->resp, STORE_ECORRUPT, "cannot read a stored statement");
+		r->failed = 1;
 		return;
 	}
 	if (r->attachments)
 		note_attachments(r, st);
+	if (r->fmt == FMT_CANONICAL && r->req->ds &&
+	    (rc = canonical_activities(r->req->ds, st)) != DOCSTORE_OK) {
+		docstore_failed(r, rc);
+		json_free(st);
+		return;
+	}
 	if (r->fmt == FMT_EXACT)
 		buf_add(r->out, text, len);
 	else {
-		if (r->fmt == FMT_CANONICAL && r->req->ds)
-			canonical_activities(r->req->ds, st);
 		view = r->fmt == FMT_IDS ? stmtfmt_ids(st) :
 		    stmtfmt_canonical(st, http_header(r->req, "Accept-Language"));
 		json_dump(view, r->out);
@@ -523,13 +573,17 @@ visit(void *arg, uint64_t seq, const char *text, size_t len)
 {
 	struct render *r = arg;
 
+	if (r->failed)
+		return;
 	if (r->count++)
 		buf_putc(r->out, ',');
 	render_one(r, text, len);
 }
 
-/* Wrap the JSON in r->out into a multipart reply with the attachments. */
-static void
+/* Wrap the JSON in r->out into a multipart reply with the attachments
+ * (those stored: one sent only by fileUrl has no payload here).  -1 when
+ * it answered a failure instead. */
+static int
 finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
 {
 	struct buf mp = BUF_INIT;
@@ -537,21 +591,34 @@ finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
 	char boundary[40], ctype[80];
 	const void *data;
 	size_t i, len;
+	int rc;
 
-	RAND_bytes(rnd, sizeof(rnd));
+	if (FAULT("rand") != 0 || RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		http_error(resp, 500, "cannot draw a multipart boundary: the random generator (libcrypto RAND_bytes) failed");
+		return -1;
+	}
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(boundary + 2 * i, 3, "%02x", rnd[i]);
 	multipart_write_part(&mp, boundary, "application/json", NULL,
 	    r->out->p, r->out->len);
-	for (i = 0; i < r->nsha2; i++)
-		if (store_blob_get(rd, r->sha2s[i], &data, &len) == STORE_OK)
-			multipart_write_part(&mp, boundary, r->types[i],
-			    r->sha2s[i], data, len);
+	for (i = 0; i < r->nsha2; i++) {
+		rc = store_blob_get(rd, r->sha2s[i], &data, &len);
+		if (rc == STORE_ENOTFOUND)
+			continue;
+		if (rc != STORE_OK) {
+			buf_free(&mp);
+			store_failed(resp, rc, "cannot read an attachment");
+			return -1;
+		}
+		multipart_write_part(&mp, boundary, r->types[i], r->sha2s[i],
+		    data, len);
+	}
 	multipart_close(&mp, boundary);
 	buf_free(r->out);
 	*r->out = mp;
 	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%s", boundary);
 	http_set_type(resp, ctype);
+	return 0;
 }
 
 static int
@@ -591,7 +658,8 @@ parse_format(struct http_req *req, enum format *fmt, struct http_resp *resp)
 	return 0;
 }
 
-/* Does the stored statement carry the authority of this credential? */
+/* Does the stored statement carry the authority of this credential?
+ * -1 when it cannot be read. */
 static int
 is_mine(const struct http_req *req, const char *text, size_t len)
 {
@@ -599,7 +667,7 @@ is_mine(const struct http_req *req, const char *text, size_t len)
 	int mine;
 
 	if (json_parse(text, len, MAX_DEPTH + 8, &st, NULL, 0) != 0)
-		return 0;
+		return -1;
 	mine = json_is_str(json_get(json_get(json_get(st, "authority"),
 	    "account"), "name"), req->cred.key);
 	json_free(st);
@@ -623,7 +691,7 @@ get_one(struct http_req *req, struct http_resp *resp, const char *name,
 	uint8_t id[16];
 	int64_t stored;
 	size_t len, i;
-	int voided, rc;
+	int voided, rc, mine = 0;
 	char date[40];
 
 	for (i = 0; i < req->q.n; i++)
@@ -638,22 +706,28 @@ get_one(struct http_req *req, struct http_resp *resp, const char *name,
 		return;
 	}
 	if ((rc = store_read_begin(req->st, &rd)) != STORE_OK) {
-		http_error(resp, 503, "%s", store_strerror(rc));
+		store_failed(resp, rc, "cannot read the store");
 		return;
 	}
 	rc = store_get(rd, id, &text, &len, &voided, &stored);
 	if (rc == STORE_OK && (voided != 0) != (strcmp(name, "voidedStatementId") == 0))
 		rc = STORE_ENOTFOUND;
-	if (rc == STORE_OK && read_mine_only(req) && !is_mine(req, text, len))
-		rc = STORE_ENOTFOUND;
-	if (rc != STORE_OK) {
+	if (rc == STORE_OK && read_mine_only(req) &&
+	    (mine = is_mine(req, text, len)) <= 0)
+		rc = mine < 0 ? STORE_ECORRUPT : STORE_ENOTFOUND;
+	if (rc == STORE_ENOTFOUND) {
 		http_error(resp, 404, "no %sstatement with id %s",
 		    strcmp(name, "voidedStatementId") == 0 ? "voided " : "", idtext);
 		goto out;
 	}
+	if (rc != STORE_OK) {
+		store_failed(resp, rc, "cannot read the statement");
+		goto out;
+	}
 	render_one(r, text, len);
-	if (r->attachments)
-		finish_attachments(r, rd, resp);
+	if (r->failed || (r->attachments &&
+	    finish_attachments(r, rd, resp) != 0))
+		goto out;
 	resp->status = 200;
 	http_add_header(resp, "Last-Modified", "%s", http_date(stored, date));
 out:
@@ -843,7 +917,7 @@ get_query(struct http_req *req, struct http_resp *resp, struct render *r)
 	    parse_bool(req, "attachments", &r->attachments, resp) != 0)
 		return;
 	if ((rc = store_read_begin(req->st, &rd)) != STORE_OK) {
-		http_error(resp, 503, "%s", store_strerror(rc));
+		store_failed(resp, rc, "cannot read the store");
 		return;
 	}
 	/* Pin the result set to what is stored now, so that paging stays
@@ -854,9 +928,12 @@ get_query(struct http_req *req, struct http_resp *resp, struct render *r)
 	rc = store_query(rd, &q, visit, r, &next);
 	r->out = out;
 	if (rc != STORE_OK) {
-		http_error(resp, 503, "%s", store_strerror(rc));
+		/* Never a short page: what was rendered is no answer. */
+		store_failed(resp, rc, "the query failed");
 		goto out;
 	}
+	if (r->failed)
+		goto out;
 	buf_puts(out, "{\"statements\":[");
 	if (page.len)
 		buf_add(out, page.p, page.len);
@@ -865,8 +942,8 @@ get_query(struct http_req *req, struct http_resp *resp, struct render *r)
 		encode_more(req, q.ascending ? next : q.from,
 		    q.ascending ? q.to : next, out);
 	buf_puts(out, "\"}");
-	if (r->attachments)
-		finish_attachments(r, rd, resp);
+	if (r->attachments && finish_attachments(r, rd, resp) != 0)
+		goto out;
 	resp->status = 200;
 out:
 	buf_free(&page);
@@ -882,6 +959,7 @@ read_statements(struct http_req *req, struct http_resp *resp)
 
 	memset(&r, 0, sizeof(r));
 	r.req = req;
+	r.resp = resp;
 	r.out = &resp->body;
 	if (parse_format(req, &r.fmt, resp) != 0 ||
 	    parse_bool(req, "attachments", &r.attachments, resp) != 0)

@@ -28,6 +28,7 @@
  * store_open moves the keys of a layout 1 store once (migrate_v1).
  */
 #include "be.h"
+#include "fault.h"
 #include "store.h"
 #include "iso8601.h"
 #include "stmtfmt.h"
@@ -97,8 +98,9 @@ struct store_follower {
 };
 
 struct store_read {
-	store	*s;
-	MDB_txn	*txn;
+	store		*s;
+	MDB_txn		*txn;
+	uint64_t	 last;	/* "seq" in this snapshot */
 };
 
 /* Stored times are after 1970, so the signed value orders as unsigned. */
@@ -108,6 +110,7 @@ put_i64(uint8_t *p, int64_t v)
 	be64_put(p, (uint64_t)v);
 }
 
+/* An LMDB or system code as a STORE_* code; STORE_* codes stay. */
 static int
 map_rc(int rc)
 {
@@ -115,7 +118,11 @@ map_rc(int rc)
 	case 0: return STORE_OK;
 	case MDB_NOTFOUND: return STORE_ENOTFOUND;
 	case MDB_MAP_FULL: return STORE_EFULL;
-	default: return STORE_EIO;
+	case ENOSPC: case EDQUOT: return STORE_ENOSPC;
+	case MDB_READERS_FULL: return STORE_EBUSY;
+	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return STORE_ECORRUPT;
+	default:
+		return rc < 0 && rc >= STORE_ECORRUPT ? rc : STORE_EIO;
 	}
 }
 
@@ -126,12 +133,15 @@ store_strerror(int rc)
 	case STORE_OK: return "success";
 	case STORE_ENOTFOUND: return "not found";
 	case STORE_ECONFLICT: return "a statement with that id exists and differs";
-	case STORE_EFULL: return "the store is full (raise the map size)";
-	case STORE_EIO: return "storage failure";
+	case STORE_EFULL: return "the store is full: its LMDB map is at its largest size";
+	case STORE_EIO: return "storage failure (I/O error or LMDB failure)";
 	case STORE_ECLOSED: return "the store is shutting down";
 	case STORE_ELIMIT: return "too many subscribers or followers";
 	case STORE_EINVALID: return "invalid argument";
 	case STORE_ETIMEDOUT: return "timed out";
+	case STORE_ENOSPC: return "the disk is full (ENOSPC)";
+	case STORE_EBUSY: return "the store is busy (every LMDB reader slot is taken); retry";
+	case STORE_ECORRUPT: return "stored data is corrupt";
 	default: return "unknown store error";
 	}
 }
@@ -162,7 +172,9 @@ meta_get(MDB_txn *txn, store *s, const char *name, uint64_t *v)
 	rc = mdb_get(txn, s->meta, &k, &d);
 	if (rc == MDB_NOTFOUND)
 		return 0;
-	if (rc == 0 && d.mv_size == 8)
+	if (rc == 0 && d.mv_size != 8)
+		return MDB_CORRUPTED;
+	if (rc == 0)
 		*v = be64_get(d.mv_data);
 	return rc;
 }
@@ -201,8 +213,10 @@ id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 	int rc;
 
 	rc = mdb_get(txn, s->id, &k, &d);
+	if (rc == 0 && d.mv_size != 8)
+		return MDB_CORRUPTED;
 	if (rc == 0)
-		*seq = d.mv_size == 8 ? be64_get(d.mv_data) : 0;
+		*seq = be64_get(d.mv_data);
 	return rc;
 }
 
@@ -240,8 +254,9 @@ is_voiding(const json *st)
 }
 
 /* Add the keys of the statement that st targets, and of what that one
- * targets, so filters find referring statements. */
-static void
+ * targets, so filters find referring statements.  A target not stored
+ * (yet) adds none. */
+static int
 inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
     int depth)
 {
@@ -251,21 +266,25 @@ inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
 	json *t = NULL;
 	struct index_keys tk = { 0 };
 	size_t i;
+	int rc;
 
 	if (depth >= REF_DEPTH || ref_target(st, target) != 0)
-		return;
-	if (id_get(txn, s, target, &seq) != 0 || rec_get(txn, s, seq, &rec) != 0)
-		return;
+		return 0;
+	if ((rc = id_get(txn, s, target, &seq)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		return rc;
 	if (json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
 	    64, &t, NULL, 0) != 0)
-		return;
+		return MDB_CORRUPTED;
 	index_statement(t, &tk);
-	inherit_keys(txn, s, t, &tk, depth + 1);
-	for (i = 0; i < tk.n; i++)
-		if (tk.k[i][0] != INDEX_AUTHORITY)
-			index_add(ks, tk.k[i][0], tk.k[i] + 1);
+	if ((rc = inherit_keys(txn, s, t, &tk, depth + 1)) == 0)
+		for (i = 0; i < tk.n; i++)
+			if (tk.k[i][0] != INDEX_AUTHORITY)
+				index_add(ks, tk.k[i][0], tk.k[i] + 1);
 	index_keys_free(&tk);
 	json_free(t);
+	return rc;
 }
 
 /* Index statement seq under keys ks; inherited keys leave out the
@@ -357,15 +376,40 @@ rec_set_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t bits)
 	return rc;
 }
 
-/* Is statement seq a voiding statement? */
+/* The flags of statement seq (REC_VOIDED, REC_VOIDING). */
 static int
-rec_flags(MDB_txn *txn, store *s, uint64_t seq)
+rec_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t *flags)
 {
 	MDB_val rec;
+	int rc;
 
-	if (rec_get(txn, s, seq, &rec) != 0)
-		return 0;
-	return ((uint8_t *)rec.mv_data)[0];
+	if ((rc = rec_get(txn, s, seq, &rec)) == 0)
+		*flags = ((uint8_t *)rec.mv_data)[0];
+	return rc;
+}
+
+/* Record that the statement voiding target is statement seqb and flag the
+ * target voided, unless it is a voiding statement itself (those cannot be
+ * voided) or not stored yet (it is voided when it arrives). */
+static int
+void_target(MDB_txn *txn, store *s, const uint8_t target[16],
+    const uint8_t seqb[8])
+{
+	MDB_val k = { 16, (void *)target }, d = { 8, (void *)seqb };
+	uint64_t tseq;
+	uint8_t tflags;
+	int rc;
+
+	/* The first voiding statement is the one that counts. */
+	rc = mdb_put(txn, s->voids, &k, &d, MDB_NOOVERWRITE);
+	if (rc != 0 && rc != MDB_KEYEXIST)
+		return rc;
+	if ((rc = id_get(txn, s, target, &tseq)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if ((rc = rec_flags(txn, s, tseq, &tflags)) != 0 ||
+	    (tflags & REC_VOIDING))
+		return rc;
+	return rec_set_flags(txn, s, tseq, REC_VOIDED);
 }
 
 /* Store one statement as number seq at time stored. */
@@ -379,7 +423,6 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	struct index_keys ks = { 0 };
 	MDB_val k, d;
 	size_t len;
-	uint64_t tseq;
 	int rc, sn;
 
 	json_set(st, "stored", json_new_str(iso8601_format(stored, when)));
@@ -390,25 +433,17 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 
 	if (is_voiding(st)) {
 		flags |= REC_VOIDING;
-		if (ref_target(st, target) == 0) {
-			k.mv_size = 16;
-			k.mv_data = target;
-			d.mv_size = 8;
-			d.mv_data = seqb;
-			/* The first voiding statement is the one that counts. */
-			rc = mdb_put(txn, s->voids, &k, &d, MDB_NOOVERWRITE);
-			if (rc != 0 && rc != MDB_KEYEXIST)
-				goto out;
-			if (id_get(txn, s, target, &tseq) == 0 &&
-			    !(rec_flags(txn, s, tseq) & REC_VOIDING) &&
-			    (rc = rec_set_flags(txn, s, tseq, REC_VOIDED)) != 0)
-				goto out;
-		}
+		if (ref_target(st, target) == 0 &&
+		    (rc = void_target(txn, s, target, seqb)) != 0)
+			goto out;
 	} else {
 		k.mv_size = 16;
 		k.mv_data = (void *)w->ids[i];
-		if (mdb_get(txn, s->voids, &k, &d) == 0)
+		rc = mdb_get(txn, s->voids, &k, &d);
+		if (rc == 0)
 			flags |= REC_VOIDED;
+		else if (rc != MDB_NOTFOUND)
+			goto out;
 	}
 
 	text = json_to_string(st, &len);
@@ -439,7 +474,8 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 		goto out;
 
 	index_statement(st, &ks);
-	inherit_keys(txn, s, st, &ks, 0);
+	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0)
+		goto out;
 	if (w->authority_key) {
 		uint8_t h[INDEX_HASH_LEN];
 
@@ -505,14 +541,19 @@ apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
 
 	skip = xcalloc(w->n ? w->n : 1, 1);
 	for (i = 0; i < w->n; i++) {
-		if (id_get(txn, s, w->ids[i], &old) != 0)
+		if ((rc = id_get(txn, s, w->ids[i], &old)) == MDB_NOTFOUND) {
+			rc = 0;
 			continue;
-		if ((rc = rec_get(txn, s, old, &rec)) != 0)
+		}
+		if (rc != 0 || (rc = rec_get(txn, s, old, &rec)) != 0)
 			goto out;
 		prev = NULL;
-		json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
-		    64, &prev, NULL, 0);
-		if (prev == NULL || !stmtfmt_equivalent(prev, w->stmts[i])) {
+		if (json_parse((char *)rec.mv_data + REC_HDR,
+		    rec.mv_size - REC_HDR, 64, &prev, NULL, 0) != 0) {
+			rc = MDB_CORRUPTED;
+			goto out;
+		}
+		if (!stmtfmt_equivalent(prev, w->stmts[i])) {
 			json_free(prev);
 			w->conflict = (int)i;
 			rc = STORE_ECONFLICT;
@@ -569,9 +610,8 @@ apply_group(store *s, struct job *jobs)
 				continue;
 			}
 		} else
-			j->rc = apply_one(child, s, j->w, &s->gseq, &s->gstored);
-		if (j->rc > 0 || j->rc < STORE_ETIMEDOUT)
-			j->rc = map_rc(j->rc);
+			j->rc = map_rc(apply_one(child, s, j->w, &s->gseq,
+			    &s->gstored));
 		if (j->rc == STORE_OK)
 			rc = mdb_txn_commit(child);
 		else {
@@ -611,9 +651,7 @@ store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
 	int rc;
 
 	w->conflict = -1;
-	rc = apply_one(txn, s, w, &s->gseq, &s->gstored);
-	if (rc > 0 || rc < STORE_ETIMEDOUT)
-		rc = map_rc(rc);
+	rc = map_rc(apply_one(txn, s, w, &s->gseq, &s->gstored));
 	if (rc != STORE_OK)
 		s->gseq = seq0;
 	return rc;
@@ -1290,9 +1328,15 @@ store_read_begin(store *s, store_read **out)
 	int rc;
 
 	r->s = s;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
+	*out = NULL;
+	if ((rc = FAULT("store.read")) != 0 ||
+	    (rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
 		free(r);
-		*out = NULL;
+		return map_rc(rc);
+	}
+	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0) {
+		mdb_txn_abort(r->txn);
+		free(r);
 		return map_rc(rc);
 	}
 	*out = r;
@@ -1367,13 +1411,15 @@ store_entry_at(MDB_txn *txn, store *s, uint64_t seq, struct store_entry *out)
 	if (json_parse(out->text, out->len, 64, &st, NULL, 0) != 0 ||
 	    uuid_of(json_get(st, "id"), id) != 0) {
 		json_free(st);
-		return STORE_EIO;
+		return STORE_ECORRUPT;
 	}
 	json_free(st);
 	k.mv_size = 16;
 	k.mv_data = id;
 	rc = mdb_get(txn, s->voids, &k, &d);
-	if (rc == 0 && d.mv_size == 8)
+	if (rc == 0 && d.mv_size != 8)
+		rc = MDB_CORRUPTED;
+	if (rc == 0)
 		out->voided_by = be64_get(d.mv_data);
 	return rc == MDB_NOTFOUND ? STORE_OK : map_rc(rc);
 }
@@ -1387,9 +1433,7 @@ store_seq_of(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 uint64_t
 store_last_seq(store_read *r)
 {
-	uint64_t v;
-
-	return meta_get(r->txn, r->s, "seq", &v) == 0 ? v : 0;
+	return r->last;
 }
 
 int
@@ -1414,83 +1458,120 @@ store_blob_get(store_read *r, const char *sha2, const void **data, size_t *len)
 	return STORE_OK;
 }
 
-/* The first sequence number stored after time t (exclusive), or 0. */
-static uint64_t
-seq_after_time(MDB_cursor *c, int64_t t)
+/* mdb_cursor_get, where test builds can make a query fail. */
+static int
+cursor_get(MDB_cursor *c, MDB_val *k, MDB_val *d, MDB_cursor_op op)
 {
-	uint8_t kb[16] = { 0 };
-	MDB_val k = { 16, kb }, d;
+	int rc;
 
-	put_i64(kb, t + 1);
-	if (mdb_cursor_get(c, &k, &d, MDB_SET_RANGE) != 0)
-		return 0;
-	return be64_get((uint8_t *)k.mv_data + 8);
+	if ((rc = FAULT("store.cursor")) != 0)
+		return rc;
+	return mdb_cursor_get(c, k, d, op);
 }
 
-/* The last sequence number stored at or before time t, or 0. */
-static uint64_t
-seq_until_time(MDB_cursor *c, int64_t t)
+/* The sequence number of the "tm" key at c into *seq. */
+static int
+tm_seq(const MDB_val *k, uint64_t *seq)
+{
+	if (k->mv_size != 16)
+		return MDB_CORRUPTED;
+	*seq = be64_get((uint8_t *)k->mv_data + 8);
+	return 0;
+}
+
+/* The first sequence number stored after time t (exclusive) into *seq,
+ * 0 when there is none. */
+static int
+seq_after_time(MDB_cursor *c, int64_t t, uint64_t *seq)
 {
 	uint8_t kb[16] = { 0 };
 	MDB_val k = { 16, kb }, d;
 	int rc;
 
+	*seq = 0;
 	put_i64(kb, t + 1);
-	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	if ((rc = cursor_get(c, &k, &d, MDB_SET_RANGE)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	return tm_seq(&k, seq);
+}
+
+/* The last sequence number stored at or before time t into *seq, 0 when
+ * there is none. */
+static int
+seq_until_time(MDB_cursor *c, int64_t t, uint64_t *seq)
+{
+	uint8_t kb[16] = { 0 };
+	MDB_val k = { 16, kb }, d;
+	int rc;
+
+	*seq = 0;
+	put_i64(kb, t + 1);
+	rc = cursor_get(c, &k, &d, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND)
-		rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+		rc = cursor_get(c, &k, &d, MDB_LAST);
 	else if (rc == 0)
-		rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
+		rc = cursor_get(c, &k, &d, MDB_PREV);
 	if (rc != 0)
-		return 0;
-	return be64_get((uint8_t *)k.mv_data + 8);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	return tm_seq(&k, seq);
 }
 
 /* In index key prefix f: the first seq >= at (ascending) or the last seq
- * <= at (descending), or 0 when there is none. */
-static uint64_t
-seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending)
+ * <= at (descending) into *got, 0 when there is none. */
+static int
+seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending,
+    uint64_t *got)
 {
 	uint8_t kb[INDEX_KEY_LEN + 8];
 	MDB_val k = { sizeof(kb), kb }, d;
 	int rc;
 
+	*got = 0;
 	memcpy(kb, f, INDEX_KEY_LEN);
 	be64_put(kb + INDEX_KEY_LEN, at);
-	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	rc = cursor_get(c, &k, &d, MDB_SET_RANGE);
 	if (!ascending) {
 		if (rc == MDB_NOTFOUND)
-			rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+			rc = cursor_get(c, &k, &d, MDB_LAST);
 		else if (rc == 0 && (k.mv_size != sizeof(kb) ||
 		    memcmp(k.mv_data, kb, sizeof(kb)) != 0))
-			rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
+			rc = cursor_get(c, &k, &d, MDB_PREV);
 	}
-	if (rc != 0 || k.mv_size != sizeof(kb) ||
-	    memcmp(k.mv_data, f, INDEX_KEY_LEN) != 0)
-		return 0;
-	return be64_get((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (k.mv_size == sizeof(kb) &&
+	    memcmp(k.mv_data, f, INDEX_KEY_LEN) == 0)
+		*got = be64_get((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+	return 0;
 }
 
-/* The next candidate at or beyond cur matching every filter, or 0. */
-static uint64_t
+/* The next candidate at or beyond cur matching every filter into *out,
+ * 0 when there is none. */
+static int
 next_match(MDB_cursor *c, const struct store_query *q, uint64_t cur,
-    uint64_t lo, uint64_t hi)
+    uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	uint64_t got = 0;
 	size_t i;
+	int rc;
 
+	*out = 0;
 	for (;;) {
 		if (cur < lo || cur > hi || cur == 0)
 			return 0;
 		for (i = 0; i < q->nfilters; i++) {
-			got = seek(c, q->filters[i], cur, q->ascending);
+			if ((rc = seek(c, q->filters[i], cur, q->ascending,
+			    &got)) != 0)
+				return rc;
 			if (got == 0)
 				return 0;
 			if (got != cur)
 				break;
 		}
-		if (i == q->nfilters)
-			return cur;
+		if (i == q->nfilters) {
+			*out = cur;
+			return 0;
+		}
 		cur = got;
 	}
 }
@@ -1506,7 +1587,7 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 	int rc;
 
 	*next = 0;
-	hi = store_last_seq(r);
+	hi = r->last;
 	if (q->from > lo)
 		lo = q->from;
 	if (q->to && q->to < hi)
@@ -1515,20 +1596,21 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    (rc = mdb_cursor_open(r->txn, r->s->tm, &tm)) != 0)
 		goto out;
 	if (q->since) {
-		t = seq_after_time(tm, q->since);
-		if (t == 0)
+		if ((rc = seq_after_time(tm, q->since, &t)) != 0 || t == 0)
 			goto out;
 		if (t > lo)
 			lo = t;
 	}
 	if (q->until) {
-		t = seq_until_time(tm, q->until);
+		if ((rc = seq_until_time(tm, q->until, &t)) != 0)
+			goto out;
 		if (t < hi)
 			hi = t;
 	}
 	cur = q->ascending ? lo : hi;
 	for (;;) {
-		cur = next_match(ix, q, cur, lo, hi);
+		if ((rc = next_match(ix, q, cur, lo, hi, &cur)) != 0)
+			goto out;
 		if (cur == 0)
 			break;
 		if ((rc = rec_get(r->txn, r->s, cur, &rec)) != 0) {

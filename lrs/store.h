@@ -25,16 +25,23 @@
 #include "index.h"
 #include "json.h"
 
+/* Every function returns STORE_OK or one of these; LMDB's and the
+ * system's failures are told apart as far as a caller can act on them. */
 enum {
 	STORE_OK = 0,
 	STORE_ENOTFOUND = -1,	/* no such statement / attachment */
 	STORE_ECONFLICT = -2,	/* an id is taken by a different statement */
 	STORE_EFULL = -3,	/* the LMDB map is full */
-	STORE_EIO = -4,		/* LMDB failed (see the log of the caller) */
+	STORE_EIO = -4,		/* an I/O error, or another LMDB failure */
 	STORE_ECLOSED = -5,	/* the store is shutting down */
 	STORE_ELIMIT = -6,	/* too many subscribers or followers */
 	STORE_EINVALID = -7,	/* a bad argument (name too long, used twice) */
-	STORE_ETIMEDOUT = -8	/* a wait ran out of time */
+	STORE_ETIMEDOUT = -8,	/* a wait ran out of time */
+	STORE_ENOSPC = -9,	/* the disk is full (ENOSPC, EDQUOT) */
+	STORE_EBUSY = -10,	/* every LMDB reader slot is taken: retry */
+	STORE_ECORRUPT = -11	/* stored data is not what the store wrote
+				 * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, a bad
+				 * record) */
 };
 
 #define STORE_MAX_SUBSCRIBERS	4
@@ -197,7 +204,8 @@ int	store_cursor_put(MDB_txn *txn, store *s, const char *name, uint64_t seq);
  * to reads (X-Experience-API-Consistent-Through), microseconds. */
 int64_t	store_consistent_through(store *s);
 
-/* Begin / end a read transaction. */
+/* Begin / end a read transaction.  STORE_EBUSY when no reader slot is
+ * free, STORE_EIO, STORE_ECORRUPT. */
 int	store_read_begin(store *s, store_read **out);
 void	store_read_end(store_read *r);
 /* The LMDB transaction of a read, for modules with their own databases. */
@@ -227,10 +235,11 @@ typedef void (*store_visit)(void *arg, uint64_t seq, const char *text,
 
 /* Run q: voided statements are left out.  *next is the sequence number
  * where the next page starts (for q->from or q->to), or 0 when there is no
- * more. */
+ * more.  When LMDB fails on the way the query stops with its code (what
+ * fn saw so far is no answer then: never a short page). */
 int	store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    void *arg, uint64_t *next);
-/* The newest sequence number (0 when empty). */
+/* The newest sequence number of the read's snapshot (0 when empty). */
 uint64_t store_last_seq(store_read *r);
 /* An attachment payload by SHA-2 hex (valid until store_read_end). */
 int	store_blob_get(store_read *r, const char *sha2, const void **data,

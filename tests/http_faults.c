@@ -1,0 +1,134 @@
+/* Failures injected into a running server (lrsd-faults, built with the
+ * seams of lrs/fault.h; the rule comes from LRSD_FAULT): each is answered
+ * with a 5xx and a JSON error naming it, never with a short page, a 401
+ * or a silent default, and nothing is stored partially. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "httpc.h"
+#include "srv.h"
+#include "test.h"
+
+TEST_MAIN_DEFS
+
+static struct srv s = SRV_INIT;
+
+/* Start lrsd-faults with fault rule "site,skip,count,code" (NULL: none). */
+static int
+start(const char *rule)
+{
+	if (rule)
+		setenv("LRSD_FAULT", rule, 1);
+	else
+		unsetenv("LRSD_FAULT");
+	if (srv_start(&s, NULL) != 0) {
+		ok(0, "lrsd-faults starts with rule %s", rule ? rule : "(none)");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+stop(void)
+{
+	ok(srv_stop(&s, 1) == 0, "server stops cleanly");
+}
+
+static const char *
+statement(char *buf, size_t size, const char *verb, int i)
+{
+	char id[37];
+
+	snprintf(buf, size, "{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:"
+	    "f@example.com\"},\"verb\":{\"id\":\"http://example.com/%s\"},"
+	    "\"object\":{\"id\":\"http://example.com/o/%d\"}}",
+	    httpc_uuid(id), verb, i);
+	return buf;
+}
+
+static int
+post(const char *body, struct httpc_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (httpc_xapi(s.port, "2.0.0", "POST", "/xapi/statements", NULL,
+	    body, (size_t)-1, r) != 0)
+		return -1;
+	return r->status;
+}
+
+static int
+get(const char *path, struct httpc_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (httpc_xapi(s.port, "2.0.0", "GET", path, NULL, NULL, 0, r) != 0)
+		return -1;
+	return r->status;
+}
+
+/* Nonzero when r is a JSON error whose message holds want. */
+static int
+says(struct httpc_resp *r, const char *want)
+{
+	const char *m = json_get_str(httpc_json(r), "message");
+
+	return httpc_error_body(r) && m && strstr(m, want) != NULL;
+}
+
+/* An index seek that fails after a few statements were read: the query
+ * is answered 500 (corrupt data) or 503 (I/O error, retry), not 200 with
+ * the statements read so far. */
+static void
+test_query(void)
+{
+	struct httpc_resp r;
+	char body[512], rule[64];
+	int i, fails = 0;
+
+	snprintf(rule, sizeof(rule), "store.cursor,3,-1,%d", MDB_PAGE_NOTFOUND);
+	if (start(rule) != 0)
+		return;
+	for (i = 0; i < 8; i++) {
+		fails += post(statement(body, sizeof(body), "q", i), &r) != 200;
+		httpc_resp_free(&r);
+	}
+	ok(fails == 0, "8 statements stored");
+	ok(get("/xapi/statements?verb=http%3A%2F%2Fexample.com%2Fq", &r) == 500,
+	    "a query whose index read fails is 500, not a short page (%d %s)",
+	    r.status, r.body);
+	ok(says(&r, "corrupt"), "and says the data is corrupt: %s", r.body);
+	httpc_resp_free(&r);
+	stop();
+
+	snprintf(rule, sizeof(rule), "store.cursor,0,-1,%d", EIO);
+	if (start(rule) != 0)
+		return;
+	ok(get("/xapi/statements?verb=http%3A%2F%2Fexample.com%2Fq", &r) == 503,
+	    "an I/O error of the query is 503 (%d %s)", r.status, r.body);
+	ok(httpc_header(&r, "Retry-After") != NULL, "with Retry-After");
+	httpc_resp_free(&r);
+	stop();
+}
+
+int
+main(void)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	/* lrsd-faults is built beside this test. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 32);
+	if (n <= 0 || (self[n] = '\0', slash = strrchr(self, '/')) == NULL) {
+		ok(0, "find lrsd-faults");
+		return test_done();
+	}
+	strcpy(slash + 1, "lrsd-faults");
+	setenv("LRSD", self, 1);
+	test_query();
+	return test_done();
+}
