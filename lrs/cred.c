@@ -38,6 +38,7 @@
 
 #include "cred.h"
 #include "base64.h"
+#include "fault.h"
 #include "xalloc.h"
 
 #define ALG_PBKDF2_SHA256	1
@@ -220,7 +221,8 @@ rec_fetch(cred_store *cs, const char *key, uint8_t *rec, size_t *reclen)
 	MDB_val k, v;
 	int rc;
 
-	if (mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (FAULT("cred.fetch") != 0 ||
+	    mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
 		return CRED_ESTORE;
 	k.mv_data = (void *)key;
 	k.mv_size = strlen(key);
@@ -600,15 +602,14 @@ cred_check(cred_store *cs, const char *authorization, struct cred *out)
 	hit = cache_get(cs, tag, key, cached, &cachedlen);
 	rc = rec_fetch(cs, key, cur, &curlen);
 	if (rc == CRED_ENOTFOUND) {
+		rc = CRED_EDENIED;
 		if (hit)
 			cache_drop(cs, tag, NULL);
-		else
-			/* Cost what a wrong secret costs, so that timing
-			 * does not tell which keys exist. */
-			pbkdf2(cs, secret, seclen, cs->dummysalt,
-			    sizeof(cs->dummysalt), PBKDF2_ITER, hash,
-			    HASH_LEN);
-		rc = CRED_EDENIED;
+		else if (pbkdf2(cs, secret, seclen, cs->dummysalt,
+		    sizeof(cs->dummysalt), PBKDF2_ITER, hash, HASH_LEN) != 0)
+			/* It costs what a wrong secret costs, so that
+			 * timing does not tell which keys exist. */
+			rc = CRED_ECRYPTO;
 		goto out;
 	}
 	if (rc)

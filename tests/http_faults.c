@@ -115,6 +115,33 @@ test_query(void)
 	stop();
 }
 
+/* A credential store that cannot be read answers 503 (try again), not
+ * 401: the credentials were not found wrong, they were not checked. */
+static void
+test_credentials(void)
+{
+	struct httpc_resp r;
+	char rule[64];
+
+	snprintf(rule, sizeof(rule), "cred.fetch,0,-1,%d", EIO);
+	if (start(rule) != 0)
+		return;
+	ok(get("/xapi/statements?limit=1", &r) == 503,
+	    "a failing credential store is 503, not 401 (%d %s)", r.status,
+	    r.body);
+	ok(says(&r, "credential store failed"), "and says so: %s", r.body);
+	ok(httpc_header(&r, "WWW-Authenticate") == NULL,
+	    "without asking for other credentials");
+	httpc_resp_free(&r);
+	memset(&r, 0, sizeof(r));
+	ok(httpc_request("127.0.0.1", s.port, "GET", "/tiering/status",
+	    "Authorization: Basic dGVzdDp0ZXN0c2VjcmV0MQ==\r\n", NULL, 0,
+	    &r) == 0 && r.status == 503,
+	    "the same under a mounted prefix (%d %s)", r.status, r.body);
+	httpc_resp_free(&r);
+	stop();
+}
+
 int
 main(void)
 {
@@ -130,5 +157,6 @@ main(void)
 	strcpy(slash + 1, "lrsd-faults");
 	setenv("LRSD", self, 1);
 	test_query();
+	test_credentials();
 	return test_done();
 }
