@@ -31,6 +31,7 @@
  */
 #include "be.h"
 #include "docstore.h"
+#include "fault.h"
 #include "iso8601.h"
 #include "xalloc.h"
 
@@ -79,7 +80,7 @@ map_rc(int rc)
 	case MDB_READERS_FULL: return DOCSTORE_EBUSY;
 	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return DOCSTORE_ECORRUPT;
 	default:
-		return rc < 0 && rc >= DOCSTORE_ECORRUPT ? rc : DOCSTORE_EIO;
+		return rc < 0 && rc >= DOCSTORE_ECRYPTO ? rc : DOCSTORE_EIO;
 	}
 }
 
@@ -94,6 +95,7 @@ from_store(int rc)
 	case STORE_ENOSPC: return DOCSTORE_ENOSPC;
 	case STORE_EBUSY: return DOCSTORE_EBUSY;
 	case STORE_ECORRUPT: return DOCSTORE_ECORRUPT;
+	case STORE_ECRYPTO: return DOCSTORE_ECRYPTO;
 	default: return DOCSTORE_EIO;
 	}
 }
@@ -111,28 +113,34 @@ docstore_strerror(int rc)
 	case DOCSTORE_ENOSPC: return "the disk is full (ENOSPC)";
 	case DOCSTORE_EBUSY: return "the store is busy (every LMDB reader slot is taken); retry";
 	case DOCSTORE_ECORRUPT: return "stored data is corrupt";
+	case DOCSTORE_ECRYPTO: return "hashing a key failed (libcrypto)";
 	default: return "unknown document store error";
 	}
 }
 
-static void
+static int
 sha256_16(const void *a, size_t alen, uint8_t out[16])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
 
-	EVP_Digest(a, alen, md, &mdlen, EVP_sha256(), NULL);
+	if (FAULT("docstore.hash") != 0 ||
+	    EVP_Digest(a, alen, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return DOCSTORE_ECRYPTO;
 	memcpy(out, md, 16);
+	return DOCSTORE_OK;
 }
 
-static void
+static int
 sha1_hex(const void *data, size_t len, char out[41], uint8_t raw[20])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen, i;
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL);
+	if (FAULT("docstore.hash") != 0 ||
+	    EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL) != 1)
+		return DOCSTORE_ECRYPTO;
 	for (i = 0; i < 20; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
@@ -140,6 +148,7 @@ sha1_hex(const void *data, size_t len, char out[41], uint8_t raw[20])
 	out[40] = '\0';
 	if (raw)
 		memcpy(raw, md, 20);
+	return DOCSTORE_OK;
 }
 
 static void
@@ -155,35 +164,39 @@ hex_of(const uint8_t raw[20], char out[41])
 	out[40] = '\0';
 }
 
-/* The key prefix of scope sc; with registration nonzero a State prefix
- * includes the registration part.  Returns its length, 0 when sc lacks a
- * part its kind needs. */
-static size_t
+/* The key prefix of scope sc into out and its length into *len; with
+ * registration nonzero a State prefix includes the registration part.
+ * DOCSTORE_EINVALID when sc lacks a part its kind needs,
+ * DOCSTORE_ECRYPTO. */
+static int
 scope_prefix(const struct docstore_scope *sc, int registration,
-    uint8_t out[PREFIX_MAX])
+    uint8_t out[PREFIX_MAX], size_t *len)
 {
 	EVP_MD_CTX *ctx;
 	unsigned char md[EVP_MAX_MD_SIZE], k = (unsigned char)sc->kind, z = 0;
 	unsigned int mdlen;
 	int act = sc->kind != DOCSTORE_AGENT_PROFILE;
 	int agent = sc->kind != DOCSTORE_ACTIVITY_PROFILE;
+	int ok;
 	size_t n;
 
 	if (sc->kind != DOCSTORE_STATE && sc->kind != DOCSTORE_ACTIVITY_PROFILE &&
 	    sc->kind != DOCSTORE_AGENT_PROFILE)
-		return 0;
+		return DOCSTORE_EINVALID;
 	if (act && sc->activity_id == NULL)
-		return 0;
-	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, &k, 1);
-	if (act)
-		EVP_DigestUpdate(ctx, sc->activity_id, strlen(sc->activity_id));
-	EVP_DigestUpdate(ctx, &z, 1);
-	if (agent)
-		EVP_DigestUpdate(ctx, sc->agent, INDEX_HASH_LEN);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
+		return DOCSTORE_EINVALID;
+	if (FAULT("docstore.hash") != 0 || (ctx = EVP_MD_CTX_new()) == NULL)
+		return DOCSTORE_ECRYPTO;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, &k, 1) == 1 &&
+	    (!act || EVP_DigestUpdate(ctx, sc->activity_id,
+	    strlen(sc->activity_id)) == 1) &&
+	    EVP_DigestUpdate(ctx, &z, 1) == 1 &&
+	    (!agent || EVP_DigestUpdate(ctx, sc->agent, INDEX_HASH_LEN) == 1) &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
 	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return DOCSTORE_ECRYPTO;
 	out[0] = k;
 	memcpy(out + 1, md, 16);
 	n = 17;
@@ -195,19 +208,26 @@ scope_prefix(const struct docstore_scope *sc, int registration,
 			memset(out + n, 0, 16);
 		n += 16;
 	}
-	return n;
+	*len = n;
+	return DOCSTORE_OK;
 }
 
-/* The key of document id of scope sc. */
-static size_t
-doc_key(const struct docstore_scope *sc, const char *id, uint8_t out[KEY_MAX])
+/* The key of document id of scope sc into out and its length into *len.
+ * DOCSTORE_EINVALID, DOCSTORE_ECRYPTO. */
+static int
+doc_key(const struct docstore_scope *sc, const char *id, uint8_t out[KEY_MAX],
+    size_t *len)
 {
 	size_t n;
+	int rc;
 
-	if (id == NULL || (n = scope_prefix(sc, 1, out)) == 0)
-		return 0;
-	sha256_16(id, strlen(id), out + n);
-	return n + 16;
+	if (id == NULL)
+		return DOCSTORE_EINVALID;
+	if ((rc = scope_prefix(sc, 1, out, &n)) != DOCSTORE_OK ||
+	    (rc = sha256_16(id, strlen(id), out + n)) != DOCSTORE_OK)
+		return rc;
+	*len = n + 16;
+	return DOCSTORE_OK;
 }
 
 static int
@@ -251,7 +271,10 @@ rec_put(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, const char *id,
 	p = xmalloc(v.mv_size);
 	p[0] = DOC_VERSION;
 	be64_put(p + 1, (uint64_t)updated);
-	sha1_hex(data, len, etag, p + 9);
+	if ((rc = sha1_hex(data, len, etag, p + 9)) != DOCSTORE_OK) {
+		free(p);
+		return rc;
+	}
 	p[29] = (uint8_t)(tl >> 8);
 	p[30] = (uint8_t)tl;
 	p[31] = (uint8_t)(il >> 24);
@@ -402,7 +425,8 @@ learn_activity(docstore *ds, MDB_txn *txn, const json *a)
 	if (id == NULL || id->type != JSON_STRING || def == NULL ||
 	    def->type != JSON_OBJECT || def->n == 0)
 		return 0;
-	index_hash(INDEX_ACTIVITY, id->str, id->len, k);
+	if (index_hash(INDEX_ACTIVITY, id->str, id->len, k) != INDEX_OK)
+		return DOCSTORE_ECRYPTO;
 	if ((rc = canonical_load(ds, txn, k, id, &cur, &changed)) != 0)
 		return rc;
 	if (changed) {
@@ -436,7 +460,8 @@ learn_verb(docstore *ds, MDB_txn *txn, const json *v)
 	if (id == NULL || id->type != JSON_STRING || display == NULL ||
 	    display->type != JSON_OBJECT || display->n == 0)
 		return 0;
-	index_hash(INDEX_VERB, id->str, id->len, k);
+	if (index_hash(INDEX_VERB, id->str, id->len, k) != INDEX_OK)
+		return DOCSTORE_ECRYPTO;
 	if ((rc = canonical_load(ds, txn, k, id, &cur, &changed)) != 0)
 		return rc;
 	have = json_get(cur, "display");
@@ -551,9 +576,10 @@ learn_agent(docstore *ds, MDB_txn *txn, const json *a)
 		return 0;
 	}
 	name = json_get(a, "name");
-	if (name == NULL || name->type != JSON_STRING ||
-	    index_agent_hash(a, k) != 0)
+	if (name == NULL || name->type != JSON_STRING)
 		return 0;
+	if ((rc = index_agent_hash(a, k)) != INDEX_OK)
+		return rc == INDEX_ENOIFI ? 0 : DOCSTORE_ECRYPTO;
 	rc = get_json(txn, ds->agt, k, &cur);
 	if (rc == MDB_NOTFOUND || (rc == 0 && cur->type != JSON_OBJECT)) {
 		json_free(cur);
@@ -643,7 +669,7 @@ subscriber(void *arg, MDB_txn *txn, uint64_t seq, const json *st)
 	int rc;
 
 	if (st->type == JSON_OBJECT && (rc = learn_body(ds, txn, st, 0)) != 0)
-		return rc;
+		return rc == DOCSTORE_ECRYPTO ? STORE_ECRYPTO : rc;
 	return meta_seq(txn, ds, &seq, 1);
 }
 
@@ -759,8 +785,8 @@ docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((k.mv_size = doc_key(sc, id, kb)) == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = doc_key(sc, id, kb, &k.mv_size)) != DOCSTORE_OK)
+		return rc;
 	k.mv_data = kb;
 	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
 		return from_store(rc);
@@ -799,10 +825,9 @@ docstore_list(docstore *ds, const struct docstore_scope *sc, int64_t since,
 	*ids = NULL;
 	*n = 0;
 	*newest = 0;
-	plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
-	    sc->has_registration, prefix);
-	if (plen == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, prefix, &plen)) != DOCSTORE_OK)
+		return rc;
 	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
 		return from_store(rc);
 	if ((rc = mdb_cursor_open(store_read_txn(r), ds->doc, &cur)) != 0)
@@ -963,8 +988,8 @@ docstore_write(docstore *ds, const struct docstore_scope *sc,
 	w->updated = 0;
 	job.ds = ds;
 	job.w = w;
-	if ((job.keylen = doc_key(sc, w->id, job.key)) == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = doc_key(sc, w->id, job.key, &job.keylen)) != DOCSTORE_OK)
+		return rc;
 	/* Document writes share the statements' group commits. */
 	rc = store_exec(ds->st, write_in, &job, &ret);
 	if (rc != STORE_OK)
@@ -1042,10 +1067,9 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 		*n = 0;
 	job.ds = ds;
 	job.count = 0;
-	job.plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
-	    sc->has_registration, job.prefix);
-	if (job.plen == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, job.prefix, &job.plen)) != DOCSTORE_OK)
+		return rc;
 	rc = store_exec(ds->st, delete_in, &job, &ret);
 	if (rc != STORE_OK)
 		return from_store(rc);
@@ -1063,7 +1087,8 @@ canonical_get(docstore *ds, int tag, const char *id, json **out)
 	int rc;
 
 	*out = NULL;
-	index_hash(tag, id, strlen(id), k);
+	if (index_hash(tag, id, strlen(id), k) != INDEX_OK)
+		return DOCSTORE_ECRYPTO;
 	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
 		return from_store(rc);
 	rc = get_json(store_read_txn(r), ds->act, k, out);
@@ -1098,8 +1123,8 @@ docstore_person(docstore *ds, const json *agent, json **out)
 	int rc;
 
 	*out = NULL;
-	if (index_agent_hash(agent, ifi) != 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = index_agent_hash(agent, ifi)) != INDEX_OK)
+		return rc == INDEX_ENOIFI ? DOCSTORE_EINVALID : DOCSTORE_ECRYPTO;
 	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
 		return from_store(rc);
 	rc = get_json(store_read_txn(r), ds->agt, ifi, out);

@@ -34,7 +34,8 @@ enum {
 	DOCSTORE_EINVALID = -5,		/* a key part is too long or missing */
 	DOCSTORE_ENOSPC = -6,		/* the disk is full */
 	DOCSTORE_EBUSY = -7,		/* no LMDB reader slot free: retry */
-	DOCSTORE_ECORRUPT = -8		/* stored data is corrupt */
+	DOCSTORE_ECORRUPT = -8,		/* stored data is corrupt */
+	DOCSTORE_ECRYPTO = -9		/* hashing a key failed (libcrypto) */
 };
 
 /* The three kinds of documents (the first byte of their keys). */

@@ -145,8 +145,15 @@ parse_agent(struct http_req *req, const char *text, int groups, json **out,
 		    *msg == '[' ? "" : ": ", msg);
 		goto fail;
 	}
-	if (index_agent_hash(agent, hash) != 0) {
+	switch (index_agent_hash(agent, hash)) {
+	case INDEX_OK:
+		break;
+	case INDEX_ENOIFI:
 		http_error(resp, 400, "agent must have an inverse functional identifier (mbox, mbox_sha1sum, openid or account)");
+		goto fail;
+	default:
+		http_error(resp, 500, "cannot look up the agent: %s",
+		    index_strerror(INDEX_ECRYPTO));
 		goto fail;
 	}
 	json_free(st);

@@ -70,7 +70,8 @@ batch_free(struct batch *b)
 }
 
 /* Hex SHA-2 of data, the variant chosen by the length of the hex that it
- * will be compared with (224, 256, 384 or 512 bits). */
+ * will be compared with (224, 256, 384 or 512 bits).  -1 for another
+ * length, -2 when libcrypto fails. */
 static int
 sha2_hex(const void *data, size_t len, size_t hexlen, char *out)
 {
@@ -86,8 +87,9 @@ sha2_hex(const void *data, size_t len, size_t hexlen, char *out)
 	case 128: md = EVP_sha512(); break;
 	default: return -1;
 	}
-	if (!EVP_Digest(data, len, d, &dlen, md, NULL))
-		return -1;
+	if (FAULT("statements.digest") != 0 ||
+	    EVP_Digest(data, len, d, &dlen, md, NULL) != 1)
+		return -2;
 	for (i = 0; i < dlen; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
@@ -116,80 +118,120 @@ find_part(const struct batch *b, const char *sha2)
 	return NULL;
 }
 
-/* Check the attachments of every statement against the parts sent, and
- * collect the payloads to store. */
+/* Every part after the first must be binary and carry a hash that
+ * matches it. */
 static int
-check_attachments(struct batch *b, struct http_resp *resp)
+check_parts(const struct batch *b, struct http_resp *resp)
 {
 	const struct multipart_part *part;
-	char computed[129], err[256];
-	size_t i, k, p, used = 0;
-	char *referenced;
-	int rc = -1;
+	char computed[129];
+	size_t p;
+	int rc;
 
-	referenced = xcalloc(b->have_mp ? b->mp.n : 1, 1);
-	/* Every part after the first must carry a hash that matches it. */
 	for (p = 1; b->have_mp && p < b->mp.n; p++) {
 		part = &b->mp.parts[p];
 		if (part->encoding && strcasecmp(part->encoding, "binary") != 0) {
 			http_error(resp, 400, "multipart part %zu: Content-Transfer-Encoding must be binary, not '%s'",
 			    p + 1, part->encoding);
-			goto out;
+			return -1;
 		}
 		if (part->hash == NULL) {
 			http_error(resp, 400, "multipart part %zu has no X-Experience-API-Hash header", p + 1);
-			goto out;
+			return -1;
 		}
-		if (sha2_hex(part->body, part->len, strlen(part->hash), computed) != 0 ||
-		    strcasecmp(computed, part->hash) != 0) {
+		rc = sha2_hex(part->body, part->len, strlen(part->hash), computed);
+		if (rc == -2) {
+			http_error(resp, 500, "multipart part %zu: cannot compute its SHA-2: libcrypto failed", p + 1);
+			return -1;
+		}
+		if (rc != 0 || strcasecmp(computed, part->hash) != 0) {
 			http_error(resp, 400, "multipart part %zu: X-Experience-API-Hash does not match its content", p + 1);
-			goto out;
+			return -1;
 		}
 	}
-	for (i = 0; i < b->n; i++) {
-		json *atts = json_get(b->stmts[i], "attachments");
+	return 0;
+}
 
-		for (k = 0; atts && atts->type == JSON_ARRAY && k < atts->n; k++) {
-			json *a = atts->vals[k];
-			const char *sha2 = json_get_str(a, "sha2");
-			const char *usage = json_get_str(a, "usageType");
-			int has_url = json_get(a, "fileUrl") != NULL;
+/* Attachment k of statement i, whose payload is part: a signature must be
+ * an octet stream with a JWS of the statement. */
+static int
+check_signature(const json *st, size_t i, const json *a,
+    const struct multipart_part *part, struct http_resp *resp)
+{
+	const char *ct = json_get_str(a, "contentType");
+	char err[256];
+	int rc;
 
-			if (sha2 == NULL)
+	if (ct == NULL || !http_is_type(ct, "application/octet-stream")) {
+		http_error(resp, 400, "statement %zu: a signature attachment must have contentType application/octet-stream", i);
+		return -1;
+	}
+	rc = jws_verify(part->body, part->len, st, err, sizeof(err));
+	if (rc == JWS_ECRYPTO) {
+		http_error(resp, 500, "statement %zu: cannot check the signature: %s", i, err);
+		return -1;
+	}
+	if (rc != JWS_OK) {
+		http_error(resp, 400, "statement %zu: signature: %s", i, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The attachments of statement i: each needs a part with its hash (or a
+ * fileUrl); the parts used are marked in referenced. */
+static int
+check_statement(const struct batch *b, size_t i, char *referenced,
+    struct http_resp *resp)
+{
+	const struct multipart_part *part;
+	json *atts = json_get(b->stmts[i], "attachments"), *a;
+	const char *sha2, *usage;
+	size_t k;
+
+	for (k = 0; atts && atts->type == JSON_ARRAY && k < atts->n; k++) {
+		a = atts->vals[k];
+		if ((sha2 = json_get_str(a, "sha2")) == NULL)
+			continue;
+		if ((part = find_part(b, sha2)) == NULL) {
+			if (json_get(a, "fileUrl") != NULL)
 				continue;
-			part = find_part(b, sha2);
-			if (part == NULL) {
-				if (has_url)
-					continue;
-				http_error(resp, 400, "statement %zu: attachments[%zu] has no fileUrl and no part with X-Experience-API-Hash %s was sent",
-				    i, k, sha2);
-				goto out;
-			}
-			referenced[part - b->mp.parts] = 1;
-			if (usage && strcmp(usage, XAPI_SIGNATURE_USAGE) == 0) {
-				const char *ct = json_get_str(a, "contentType");
-
-				if (ct == NULL || !http_is_type(ct, "application/octet-stream")) {
-					http_error(resp, 400, "statement %zu: a signature attachment must have contentType application/octet-stream", i);
-					goto out;
-				}
-				if (jws_verify(part->body, part->len, b->stmts[i], err,
-				    sizeof(err)) != JWS_OK) {
-					http_error(resp, 400, "statement %zu: signature: %s", i, err);
-					goto out;
-				}
-			}
+			http_error(resp, 400, "statement %zu: attachments[%zu] has no fileUrl and no part with X-Experience-API-Hash %s was sent",
+			    i, k, sha2);
+			return -1;
 		}
+		referenced[part - b->mp.parts] = 1;
+		usage = json_get_str(a, "usageType");
+		if (usage && strcmp(usage, XAPI_SIGNATURE_USAGE) == 0 &&
+		    check_signature(b->stmts[i], i, a, part, resp) != 0)
+			return -1;
 	}
-	for (p = 1; b->have_mp && p < b->mp.n; p++) {
+	return 0;
+}
+
+/* Check the attachments of every statement against the parts sent, and
+ * collect the payloads to store. */
+static int
+check_attachments(struct batch *b, struct http_resp *resp)
+{
+	size_t i, p;
+	char *referenced;
+	int rc = -1;
+
+	referenced = xcalloc(b->have_mp ? b->mp.n : 1, 1);
+	if (check_parts(b, resp) != 0)
+		goto out;
+	for (i = 0; i < b->n; i++)
+		if (check_statement(b, i, referenced, resp) != 0)
+			goto out;
+	for (p = 1; b->have_mp && p < b->mp.n; p++)
 		if (!referenced[p]) {
 			http_error(resp, 400, "multipart part %zu (hash %s) is not an attachment of any statement",
 			    p + 1, b->mp.parts[p].hash);
 			goto out;
 		}
-		used++;
-	}
-	b->blobs = xcalloc(used ? used : 1, sizeof(*b->blobs));
+	b->blobs = xcalloc(b->have_mp && b->mp.n > 1 ? b->mp.n - 1 : 1,
+	    sizeof(*b->blobs));
 	for (p = 1; b->have_mp && p < b->mp.n; p++) {
 		b->blobs[b->nblobs].sha2 = b->mp.parts[p].hash;
 		b->blobs[b->nblobs].data = b->mp.parts[p].body;
@@ -805,48 +847,72 @@ add_filter(struct store_query *q, int tag, const uint8_t hash[INDEX_HASH_LEN])
 	return 0;
 }
 
+/* Answer a failure of libcrypto hashing what the parameter name gives. */
 static int
-build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
+hash_failed(struct http_resp *resp, const char *name)
 {
-	static const char *const allowed[] = { "agent", "verb", "activity",
-	    "registration", "related_activities", "related_agents", "since",
-	    "until", "limit", "format", "attachments", "ascending", NULL };
+	http_error(resp, 500, "cannot look up %s: %s", name,
+	    index_strerror(INDEX_ECRYPTO));
+	return -1;
+}
+
+/* The agent and related_agents parameters into q. */
+static int
+query_agent(struct http_req *req, struct store_query *q,
+    struct http_resp *resp)
+{
+	const char *v = params_get(&req->q, "agent");
+	uint8_t h[INDEX_HASH_LEN];
+	json *agent = NULL;
+	char err[256];
+	int related, rc = -1;
+
+	if (parse_bool(req, "related_agents", &related, resp) != 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "agent: %s", err);
+		goto out;
+	}
+	if (stmt_validate_actor(agent, req->v, "agent", err, sizeof(err)) != STMT_OK) {
+		http_error(resp, 400, "%s", err);
+		goto out;
+	}
+	switch (index_agent_hash(agent, h)) {
+	case INDEX_OK:
+		add_filter(q, related ? INDEX_RELATED_AGENT : INDEX_AGENT, h);
+		rc = 0;
+		break;
+	case INDEX_ENOIFI:
+		http_error(resp, 400, "agent must be an Agent or an identified Group");
+		break;
+	default:
+		hash_failed(resp, "the agent");
+	}
+out:
+	json_free(agent);
+	return rc;
+}
+
+/* The verb, activity (related_activities) and registration parameters
+ * into q. */
+static int
+query_ids(struct http_req *req, struct store_query *q, struct http_resp *resp)
+{
 	uint8_t h[INDEX_HASH_LEN], id[16];
 	const char *v;
 	int related;
-	char err[256], *end;
-	json *agent = NULL;
-	long long lim;
 
-	if (http_only_params(req, allowed, resp) != 0)
-		return -1;
-	if ((v = params_get(&req->q, "agent")) != NULL) {
-		if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {
-			http_error(resp, 400, "agent: %s", err);
-			return -1;
-		}
-		if (stmt_validate_actor(agent, req->v, "agent", err, sizeof(err)) != STMT_OK) {
-			json_free(agent);
-			http_error(resp, 400, "%s", err);
-			return -1;
-		}
-		if (index_agent_hash(agent, h) != 0) {
-			json_free(agent);
-			http_error(resp, 400, "agent must be an Agent or an identified Group");
-			return -1;
-		}
-		json_free(agent);
-		if (parse_bool(req, "related_agents", &related, resp) != 0)
-			return -1;
-		add_filter(q, related ? INDEX_RELATED_AGENT : INDEX_AGENT, h);
-	} else if (parse_bool(req, "related_agents", &related, resp) != 0)
+	if (parse_bool(req, "related_activities", &related, resp) != 0)
 		return -1;
 	if ((v = params_get(&req->q, "verb")) != NULL) {
 		if (*v == '\0' || strchr(v, ':') == NULL) {
 			http_error(resp, 400, "verb must be an IRI");
 			return -1;
 		}
-		index_hash(INDEX_VERB, v, strlen(v), h);
+		if (index_hash(INDEX_VERB, v, strlen(v), h) != INDEX_OK)
+			return hash_failed(resp, "the verb");
 		add_filter(q, INDEX_VERB, h);
 	}
 	if ((v = params_get(&req->q, "activity")) != NULL) {
@@ -854,20 +920,31 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 			http_error(resp, 400, "activity must be an IRI");
 			return -1;
 		}
-		if (parse_bool(req, "related_activities", &related, resp) != 0)
-			return -1;
-		index_hash(INDEX_ACTIVITY, v, strlen(v), h);
+		if (index_hash(INDEX_ACTIVITY, v, strlen(v), h) != INDEX_OK)
+			return hash_failed(resp, "the activity");
 		add_filter(q, related ? INDEX_RELATED_ACTIVITY : INDEX_ACTIVITY, h);
-	} else if (parse_bool(req, "related_activities", &related, resp) != 0)
-		return -1;
+	}
 	if ((v = params_get(&req->q, "registration")) != NULL) {
 		if (parse_uuid(v, id) != 0) {
 			http_error(resp, 400, "registration '%s' is not a UUID", v);
 			return -1;
 		}
-		index_registration_hash(v, strlen(v), h);
+		if (index_registration_hash(v, strlen(v), h) != INDEX_OK)
+			return hash_failed(resp, "the registration");
 		add_filter(q, INDEX_REGISTRATION, h);
 	}
+	return 0;
+}
+
+/* The since, until, limit and ascending parameters into q. */
+static int
+query_bounds(struct http_req *req, struct store_query *q,
+    struct http_resp *resp)
+{
+	const char *v;
+	char *end;
+	long long lim;
+
 	if ((v = params_get(&req->q, "since")) != NULL &&
 	    iso8601_parse(v, strlen(v), 0, &q->since) != 0) {
 		http_error(resp, 400, "since '%s' is not an ISO 8601 timestamp", v);
@@ -890,10 +967,24 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 		if (lim > 0 && lim < req->cfg->page_size)
 			q->limit = (size_t)lim;
 	}
-	if (parse_bool(req, "ascending", &q->ascending, resp) != 0)
+	return parse_bool(req, "ascending", &q->ascending, resp);
+}
+
+static int
+build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
+{
+	static const char *const allowed[] = { "agent", "verb", "activity",
+	    "registration", "related_activities", "related_agents", "since",
+	    "until", "limit", "format", "attachments", "ascending", NULL };
+	uint8_t h[INDEX_HASH_LEN];
+
+	if (http_only_params(req, allowed, resp) != 0 ||
+	    query_agent(req, q, resp) != 0 || query_ids(req, q, resp) != 0 ||
+	    query_bounds(req, q, resp) != 0)
 		return -1;
 	if (read_mine_only(req)) {
-		index_authority_hash(req->cred.key, h);
+		if (index_authority_hash(req->cred.key, h) != INDEX_OK)
+			return hash_failed(resp, "the statements of this credential");
 		add_filter(q, INDEX_AUTHORITY, h);
 	}
 	return 0;

@@ -122,7 +122,7 @@ map_rc(int rc)
 	case MDB_READERS_FULL: return STORE_EBUSY;
 	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return STORE_ECORRUPT;
 	default:
-		return rc < 0 && rc >= STORE_ECORRUPT ? rc : STORE_EIO;
+		return rc < 0 && rc >= STORE_ECRYPTO ? rc : STORE_EIO;
 	}
 }
 
@@ -142,6 +142,7 @@ store_strerror(int rc)
 	case STORE_ENOSPC: return "the disk is full (ENOSPC)";
 	case STORE_EBUSY: return "the store is busy (every LMDB reader slot is taken); retry";
 	case STORE_ECORRUPT: return "stored data is corrupt";
+	case STORE_ECRYPTO: return "hashing an index key failed (libcrypto)";
 	default: return "unknown store error";
 	}
 }
@@ -277,8 +278,11 @@ inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
 	if (json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
 	    64, &t, NULL, 0) != 0)
 		return MDB_CORRUPTED;
-	index_statement(t, &tk);
-	if ((rc = inherit_keys(txn, s, t, &tk, depth + 1)) == 0)
+	if (index_statement(t, &tk) != INDEX_OK)
+		rc = STORE_ECRYPTO;
+	else
+		rc = inherit_keys(txn, s, t, &tk, depth + 1);
+	if (rc == 0)
 		for (i = 0; i < tk.n; i++)
 			if (tk.k[i][0] != INDEX_AUTHORITY)
 				index_add(ks, tk.k[i][0], tk.k[i] + 1);
@@ -473,13 +477,19 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	if ((rc = mdb_put(txn, s->tm, &k, &d, 0)) != 0)
 		goto out;
 
-	index_statement(st, &ks);
+	if (index_statement(st, &ks) != INDEX_OK) {
+		rc = STORE_ECRYPTO;
+		goto out;
+	}
 	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0)
 		goto out;
 	if (w->authority_key) {
 		uint8_t h[INDEX_HASH_LEN];
 
-		index_authority_hash(w->authority_key, h);
+		if (index_authority_hash(w->authority_key, h) != INDEX_OK) {
+			rc = STORE_ECRYPTO;
+			goto out;
+		}
 		index_add(&ks, INDEX_AUTHORITY, h);
 	}
 	if ((rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
@@ -816,9 +826,13 @@ migrate_one(MDB_txn *txn, store *s, const char *text, size_t len)
 	if (reg && reg->type == JSON_STRING &&
 	    strcspn(reg->str, "ABCDEF") < reg->len) {
 		from[0] = to[0] = INDEX_REGISTRATION;
-		index_hash(INDEX_REGISTRATION, reg->str, reg->len, from + 1);
-		index_registration_hash(reg->str, reg->len, to + 1);
-		rc = move_keys(txn, s, from, to);
+		if (index_hash(INDEX_REGISTRATION, reg->str, reg->len,
+		    from + 1) != INDEX_OK ||
+		    index_registration_hash(reg->str, reg->len, to + 1) !=
+		    INDEX_OK)
+			rc = STORE_ECRYPTO;
+		else
+			rc = move_keys(txn, s, from, to);
 	}
 	json_free(st);
 	return rc;

@@ -39,9 +39,10 @@ enum {
 	STORE_ETIMEDOUT = -8,	/* a wait ran out of time */
 	STORE_ENOSPC = -9,	/* the disk is full (ENOSPC, EDQUOT) */
 	STORE_EBUSY = -10,	/* every LMDB reader slot is taken: retry */
-	STORE_ECORRUPT = -11	/* stored data is not what the store wrote
+	STORE_ECORRUPT = -11,	/* stored data is not what the store wrote
 				 * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, a bad
 				 * record) */
+	STORE_ECRYPTO = -12	/* hashing an index key failed (libcrypto) */
 };
 
 #define STORE_MAX_SUBSCRIBERS	4

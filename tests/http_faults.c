@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <lmdb.h>
 
@@ -142,6 +143,78 @@ test_credentials(void)
 	stop();
 }
 
+#define BOUNDARY	"faults-boundary"
+#define ATT_TEXT	"Here is a simple text attachment.\n"
+#define ATT_SHA2	"7e482bbdd9eb7c38df117adb814b4d46363716c6102a0d8e946ab6e96acfb936"
+
+/* A statement with one attachment, as a multipart body. */
+static const char *
+with_attachment(char *buf, size_t size, const char *id)
+{
+	snprintf(buf, size, "--" BOUNDARY "\r\nContent-Type: application/json"
+	    "\r\n\r\n{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:a@example.com\"},"
+	    "\"verb\":{\"id\":\"http://example.com/att\"},\"object\":{\"id\":"
+	    "\"http://example.com/att\"},\"attachments\":[{\"usageType\":"
+	    "\"http://example.com/usage\",\"display\":{\"en-US\":\"A text\"},"
+	    "\"contentType\":\"text/plain\",\"length\":34,\"sha2\":\"" ATT_SHA2
+	    "\"}]}\r\n--" BOUNDARY "\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: "
+	    ATT_SHA2 "\r\n\r\n" ATT_TEXT "\r\n--" BOUNDARY "--\r\n", id);
+	return buf;
+}
+
+/* libcrypto failing: drawing a multipart boundary, hashing an attachment,
+ * making a secret for a new credential.  500 (or a failed command) that
+ * names it; nothing stored. */
+static void
+test_crypto(void)
+{
+	struct httpc_resp r;
+	char body[2048], id[37], path[128], cmd[1024];
+	int rc;
+
+	if (start("rand,0,-1,1") != 0)
+		return;
+	httpc_uuid(id);
+	memset(&r, 0, sizeof(r));
+	ok(httpc_xapi(s.port, "2.0.0", "POST", "/xapi/statements",
+	    "Content-Type: multipart/mixed; boundary=" BOUNDARY "\r\n",
+	    with_attachment(body, sizeof(body), id), (size_t)-1, &r) == 0 &&
+	    r.status == 200, "a statement with an attachment is stored (%d %s)",
+	    r.status, r.body);
+	httpc_resp_free(&r);
+	snprintf(path, sizeof(path),
+	    "/xapi/statements?statementId=%s&attachments=true", id);
+	ok(get(path, &r) == 500, "attachments=true without a random boundary "
+	    "is 500 (%d %s)", r.status, r.body);
+	ok(says(&r, "RAND_bytes"), "and names RAND_bytes: %s", r.body);
+	httpc_resp_free(&r);
+	/* The command line, on the same data directory. */
+	snprintf(cmd, sizeof(cmd), "LRSD_FAULT=rand,0,-1,1 %s credential add "
+	    "newkey --data %s > %s/cli.out 2>&1", getenv("LRSD"), s.data, s.tmp);
+	rc = system(cmd);
+	ok(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 1,
+	    "credential add without a random secret fails (status %d)", rc);
+	snprintf(cmd, sizeof(cmd), "grep -q 'RAND_bytes' %s/cli.out", s.tmp);
+	ok(system(cmd) == 0, "and says why");
+	stop();
+
+	if (start("statements.digest,0,-1,1") != 0)
+		return;
+	httpc_uuid(id);
+	memset(&r, 0, sizeof(r));
+	ok(httpc_xapi(s.port, "2.0.0", "POST", "/xapi/statements",
+	    "Content-Type: multipart/mixed; boundary=" BOUNDARY "\r\n",
+	    with_attachment(body, sizeof(body), id), (size_t)-1, &r) == 0 &&
+	    r.status == 500, "an attachment whose SHA-2 cannot be computed is "
+	    "500, not 400 (%d %s)", r.status, r.body);
+	httpc_resp_free(&r);
+	snprintf(path, sizeof(path), "/xapi/statements?statementId=%s", id);
+	ok(get(path, &r) == 404, "and nothing was stored (%d)", r.status);
+	httpc_resp_free(&r);
+	stop();
+}
+
 int
 main(void)
 {
@@ -158,5 +231,6 @@ main(void)
 	setenv("LRSD", self, 1);
 	test_query();
 	test_credentials();
+	test_crypto();
 	return test_done();
 }

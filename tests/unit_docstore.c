@@ -57,7 +57,8 @@ agent_scope(struct docstore_scope *sc, enum docstore_kind kind,
 
 	memset(sc, 0, sizeof(*sc));
 	sc->kind = kind;
-	index_agent_hash(a, sc->agent);
+	ok(index_agent_hash(a, sc->agent) == INDEX_OK, "hash agent %s",
+	    agent_text);
 	json_free(a);
 }
 

@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <uuid/uuid.h>
 
+#include "base64.h"
+#include "docstore.h"
 #include "fault_ctl.h"
 #include "index.h"
+#include "jws.h"
 #include "store.h"
 #include "test.h"
+#include "xalloc.h"
 
 TEST_MAIN_DEFS
 
@@ -61,7 +67,9 @@ query(store *s, int *visited)
 	*visited = 0;
 	memset(&q, 0, sizeof(q));
 	q.filters[0][0] = INDEX_VERB;
-	index_hash(INDEX_VERB, "http://v/f", 10, q.filters[0] + 1);
+	if (index_hash(INDEX_VERB, "http://v/f", 10, q.filters[0] + 1) !=
+	    INDEX_OK)
+		return -100;
 	q.nfilters = 1;
 	if ((rc = store_read_begin(s, &r)) != STORE_OK)
 		return rc;
@@ -105,12 +113,130 @@ test_store(void)
 	store_close(s);
 }
 
+/* Statements and documents while libcrypto's hashing fails: the error
+ * comes back and nothing is stored. */
+static void
+test_hashing(void)
+{
+	struct docstore_scope sc;
+	struct docstore_write w;
+	struct docstore_doc doc;
+	uint8_t h[INDEX_HASH_LEN];
+	docstore *ds;
+	store_read *r;
+	store *s;
+	uint64_t before = 0, after = 1;
+	int rc, n;
+
+	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store reopens");
+	ok(docstore_open(s, &ds) == DOCSTORE_OK, "docstore opens");
+	if (store_read_begin(s, &r) == STORE_OK) {
+		before = store_last_seq(r);
+		store_read_end(r);
+	}
+	fault_set("index.hash", 0, -1, 1);
+	ok(index_hash(INDEX_VERB, "http://v/f", 10, h) == INDEX_ECRYPTO,
+	    "index_hash says when SHA-256 fails");
+	rc = put_one(s, 99);
+	ok(rc == STORE_ECRYPTO, "a statement whose keys cannot be hashed is "
+	    "refused with STORE_ECRYPTO (got %d)", rc);
+	fault_set(NULL, 0, 0, 0);
+	if (store_read_begin(s, &r) == STORE_OK) {
+		after = store_last_seq(r);
+		store_read_end(r);
+	}
+	ok(after == before, "and nothing was stored (%llu, %llu)",
+	    (unsigned long long)before, (unsigned long long)after);
+	ok(query(s, &n) == STORE_OK && n == 10, "the query still finds 10");
+
+	memset(&sc, 0, sizeof(sc));
+	sc.kind = DOCSTORE_ACTIVITY_PROFILE;
+	sc.activity_id = "http://a/doc";
+	memset(&w, 0, sizeof(w));
+	w.op = DOCSTORE_PUT;
+	w.id = "p1";
+	w.type = "text/plain";
+	w.data = "x";
+	w.len = 1;
+	fault_set("docstore.hash", 0, -1, 1);
+	ok(docstore_write(ds, &sc, &w) == DOCSTORE_ECRYPTO,
+	    "a document whose key cannot be hashed is refused");
+	ok(docstore_get(ds, &sc, "p1", &doc) == DOCSTORE_ECRYPTO,
+	    "and cannot be looked up");
+	fault_set(NULL, 0, 0, 0);
+	ok(docstore_get(ds, &sc, "p1", &doc) == DOCSTORE_ENOTFOUND,
+	    "nothing was stored");
+	store_close(s);
+	docstore_close(ds);
+}
+
+/* A self-signed certificate of k as x5c text (caller frees). */
+static char *
+make_cert(EVP_PKEY *k)
+{
+	X509 *x = X509_new();
+	unsigned char *der = NULL;
+	char *b64 = NULL;
+	int len;
+
+	X509_set_version(x, 2);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	if (X509_sign(x, k, EVP_sha256()) != 0 &&
+	    (len = i2d_X509(x, &der)) > 0)
+		b64 = base64_encode(der, (size_t)len, 0);
+	OPENSSL_free(der);
+	X509_free(x);
+	return b64;
+}
+
+/* A JWS with an x5c certificate whose check cannot start because
+ * libcrypto fails: JWS_ECRYPTO, not a rejected signature. */
+static void
+test_jws(void)
+{
+	static const char st_text[] = "{\"actor\":{\"mbox\":\"mailto:j@x.y\"},"
+	    "\"verb\":{\"id\":\"http://v/j\"},\"object\":{\"id\":\"http://a/j\"}}";
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	char *cert = k ? make_cert(k) : NULL, *hdr, *h64, *p64, jws[8192];
+	char err[200] = "";
+	json *st = NULL;
+	int rc;
+
+	ok(cert != NULL, "a throwaway certificate");
+	if (cert == NULL)
+		goto out;
+	hdr = xmalloc(strlen(cert) + 64);
+	sprintf(hdr, "{\"alg\":\"RS256\",\"x5c\":[\"%s\"]}", cert);
+	h64 = base64_encode(hdr, strlen(hdr), BASE64_URL);
+	p64 = base64_encode(st_text, strlen(st_text), BASE64_URL);
+	snprintf(jws, sizeof(jws), "%s.%s.AAAA", h64, p64);
+	json_parse(st_text, strlen(st_text), 16, &st, NULL, 0);
+	ok(jws_verify(jws, strlen(jws), st, err, sizeof(err)) == JWS_EINVALID,
+	    "a bad signature is JWS_EINVALID: %s", err);
+	fault_set("jws.ctx", 0, -1, 1);
+	rc = jws_verify(jws, strlen(jws), st, err, sizeof(err));
+	ok(rc == JWS_ECRYPTO && strstr(err, "libcrypto") != NULL,
+	    "a failing libcrypto is JWS_ECRYPTO (%d: %s)", rc, err);
+	fault_set(NULL, 0, 0, 0);
+	json_free(st);
+	free(hdr);
+	free(h64);
+	free(p64);
+out:
+	free(cert);
+	EVP_PKEY_free(k);
+}
+
 int
 main(void)
 {
 	char cmd[128];
 
 	test_store();
+	test_hashing();
+	test_jws();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "cleanup");
 	return test_done();

@@ -64,7 +64,8 @@ verb_filter(struct store_query *q, const char *verb)
 {
 	uint8_t h[INDEX_HASH_LEN];
 
-	index_hash(INDEX_VERB, verb, strlen(verb), h);
+	ok(index_hash(INDEX_VERB, verb, strlen(verb), h) == INDEX_OK,
+	    "hash verb %s", verb);
 	q->filters[q->nfilters][0] = INDEX_VERB;
 	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
 }
@@ -77,8 +78,8 @@ agent_filter(struct store_query *q, int tag, const char *mbox)
 	uint8_t h[INDEX_HASH_LEN];
 
 	snprintf(text, sizeof(text), "{\"mbox\":\"%s\"}", mbox);
-	json_parse(text, strlen(text), 8, &a, NULL, 0);
-	index_agent_hash(a, h);
+	ok(json_parse(text, strlen(text), 8, &a, NULL, 0) == 0 &&
+	    index_agent_hash(a, h) == INDEX_OK, "hash agent %s", mbox);
 	json_free(a);
 	q->filters[q->nfilters][0] = (uint8_t)tag;
 	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
@@ -143,7 +144,8 @@ reg_filter(struct store_query *q, const char *reg)
 {
 	uint8_t h[INDEX_HASH_LEN];
 
-	index_registration_hash(reg, strlen(reg), h);
+	ok(index_registration_hash(reg, strlen(reg), h) == INDEX_OK,
+	    "hash registration %s", reg);
 	q->filters[q->nfilters][0] = INDEX_REGISTRATION;
 	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
 }
@@ -164,8 +166,9 @@ make_layout1(const char *d, const char *reg)
 	int n = 0, i, rc;
 
 	from[0] = to[0] = INDEX_REGISTRATION;
-	index_registration_hash(reg, strlen(reg), from + 1);
-	index_hash(INDEX_REGISTRATION, reg, strlen(reg), to + 1);
+	if (index_registration_hash(reg, strlen(reg), from + 1) != INDEX_OK ||
+	    index_hash(INDEX_REGISTRATION, reg, strlen(reg), to + 1) != INDEX_OK)
+		return -1;
 	if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 64) != 0 ||
 	    mdb_env_set_mapsize(env, 64 << 20) != 0 ||
 	    mdb_env_open(env, d, 0, 0600) != 0)
