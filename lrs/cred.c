@@ -88,7 +88,7 @@ struct slot {
 };
 
 struct cred_store {
-	MDB_env			*env;
+	store			*st;
 	MDB_dbi			 dbi;
 	uint8_t			 tagkey[32];	/* HMAC key of the cache */
 	uint8_t			 dummysalt[SALT_LEN];
@@ -217,16 +217,15 @@ now_us(void)
 static int
 rec_fetch(cred_store *cs, const char *key, uint8_t *rec, size_t *reclen)
 {
-	MDB_txn *txn;
+	store_read *r;
 	MDB_val k, v;
 	int rc;
 
-	if (FAULT("cred.fetch") != 0 ||
-	    mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (FAULT("cred.fetch") != 0 || store_read_begin(cs->st, &r) != 0)
 		return CRED_ESTORE;
 	k.mv_data = (void *)key;
 	k.mv_size = strlen(key);
-	rc = mdb_get(txn, cs->dbi, &k, &v);
+	rc = mdb_get(store_read_txn(r), cs->dbi, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		rc = CRED_ENOTFOUND;
 	else if (rc != 0 || v.mv_size > REC_MAX)
@@ -235,7 +234,7 @@ rec_fetch(cred_store *cs, const char *key, uint8_t *rec, size_t *reclen)
 		memcpy(rec, v.mv_data, v.mv_size);
 		*reclen = v.mv_size;
 	}
-	mdb_txn_abort(txn);
+	store_read_end(r);
 	return rc;
 }
 
@@ -357,14 +356,14 @@ cache_drop(cred_store *cs, const uint8_t *tag, const char *key)
 }
 
 int
-cred_open(MDB_env *env, cred_store **out)
+cred_open(store *st, cred_store **out)
 {
 	cred_store *cs;
 	MDB_txn *txn;
 	int rc;
 
 	cs = xcalloc(1, sizeof(*cs));
-	cs->env = env;
+	cs->st = st;
 	atomic_init(&cs->hashes, 0);
 	if (RAND_bytes(cs->tagkey, sizeof(cs->tagkey)) != 1 ||
 	    RAND_bytes(cs->dummysalt, sizeof(cs->dummysalt)) != 1) {
@@ -372,13 +371,13 @@ cred_open(MDB_env *env, cred_store **out)
 		goto out;
 	}
 	rc = CRED_ESTORE;
-	if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+	if (store_txn_begin(st, 0, &txn) != STORE_OK)
 		goto out;
 	if (mdb_dbi_open(txn, "cred", MDB_CREATE, &cs->dbi) != 0) {
-		mdb_txn_abort(txn);
+		store_txn_abort(st, txn);
 		goto out;
 	}
-	if (mdb_txn_commit(txn) != 0)
+	if (store_txn_commit(st, txn) != STORE_OK)
 		goto out;
 	pthread_mutex_init(&cs->lock, NULL);
 	pthread_cond_init(&cs->landed, NULL);
@@ -402,14 +401,52 @@ cred_close(cred_store *cs)
 	free(cs);
 }
 
+/* A write of the record of one key, for the store's writer. */
+struct rec_write {
+	cred_store	*cs;
+	const char	*key;
+	const uint8_t	*rec;		/* NULL: delete */
+	size_t		 reclen;
+};
+
+/* Runs in the writer: add the record unless the key is taken, or
+ * delete it.  LMDB's code. */
+static int
+write_in(void *arg, MDB_txn *txn)
+{
+	struct rec_write *wr = arg;
+	MDB_val k = { strlen(wr->key), (void *)wr->key };
+	MDB_val v = { wr->reclen, (void *)wr->rec };
+
+	if (wr->rec == NULL)
+		return mdb_del(txn, wr->cs->dbi, &k, NULL);
+	return mdb_put(txn, wr->cs->dbi, &k, &v, MDB_NOOVERWRITE);
+}
+
+/* Write through the store's writer (which grows the map when needed):
+ * 0, CRED_EEXIST, CRED_ENOTFOUND, CRED_ESTORE. */
+static int
+write_rec(struct rec_write *wr)
+{
+	int rc, fn_rc;
+
+	if ((rc = store_exec(wr->cs->st, write_in, wr, &fn_rc)) != STORE_OK)
+		return CRED_ESTORE;
+	switch (fn_rc) {
+	case 0: return CRED_OK;
+	case MDB_KEYEXIST: return CRED_EEXIST;
+	case MDB_NOTFOUND: return CRED_ENOTFOUND;
+	default: return CRED_ESTORE;
+	}
+}
+
 int
 cred_add(cred_store *cs, const char *key, const char *secret,
     unsigned scopes)
 {
 	uint8_t salt[SALT_LEN], hash[HASH_LEN], buf[REC_MAX];
+	struct rec_write wr;
 	struct rec r;
-	MDB_txn *txn;
-	MDB_val k, v;
 	size_t seclen;
 	int rc;
 
@@ -435,25 +472,11 @@ cred_add(cred_store *cs, const char *key, const char *secret,
 	r.saltlen = sizeof(salt);
 	r.hash = hash;
 	r.hashlen = sizeof(hash);
-	k.mv_data = (void *)key;
-	k.mv_size = strlen(key);
-	v.mv_data = buf;
-	v.mv_size = rec_encode(&r, buf);
-	rc = CRED_ESTORE;
-	if (mdb_txn_begin(cs->env, NULL, 0, &txn) != 0)
-		goto out;
-	switch (mdb_put(txn, cs->dbi, &k, &v, MDB_NOOVERWRITE)) {
-	case 0:
-		rc = mdb_txn_commit(txn) ? CRED_ESTORE : 0;
-		break;
-	case MDB_KEYEXIST:
-		rc = CRED_EEXIST;
-		mdb_txn_abort(txn);
-		break;
-	default:
-		mdb_txn_abort(txn);
-		break;
-	}
+	wr.cs = cs;
+	wr.key = key;
+	wr.rec = buf;
+	wr.reclen = rec_encode(&r, buf);
+	rc = write_rec(&wr);
 out:
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return rc;
@@ -462,23 +485,13 @@ out:
 int
 cred_revoke(cred_store *cs, const char *key)
 {
-	MDB_txn *txn;
-	MDB_val k;
+	struct rec_write wr = { cs, NULL, NULL, 0 };
 	int rc;
 
 	if (key == NULL || !key_valid(key, strlen(key)))
 		return CRED_EINVALID;
-	k.mv_data = (void *)key;
-	k.mv_size = strlen(key);
-	if (mdb_txn_begin(cs->env, NULL, 0, &txn) != 0)
-		return CRED_ESTORE;
-	rc = mdb_del(txn, cs->dbi, &k, NULL);
-	if (rc == 0)
-		rc = mdb_txn_commit(txn) ? CRED_ESTORE : 0;
-	else {
-		rc = rc == MDB_NOTFOUND ? CRED_ENOTFOUND : CRED_ESTORE;
-		mdb_txn_abort(txn);
-	}
+	wr.key = key;
+	rc = write_rec(&wr);
 	/* Even on failure: dropping a cache entry is always safe. */
 	cache_drop(cs, NULL, key);
 	return rc;
@@ -489,7 +502,7 @@ cred_list(cred_store *cs, struct cred **out, size_t *n)
 {
 	struct cred *v = NULL;
 	size_t len = 0, cap = 0;
-	MDB_txn *txn;
+	store_read *rd;
 	MDB_cursor *cur;
 	MDB_val k, d;
 	struct rec r;
@@ -497,10 +510,10 @@ cred_list(cred_store *cs, struct cred **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (store_read_begin(cs->st, &rd) != STORE_OK)
 		return CRED_ESTORE;
 	rc = CRED_ESTORE;
-	if (mdb_cursor_open(txn, cs->dbi, &cur) != 0)
+	if (mdb_cursor_open(store_read_txn(rd), cs->dbi, &cur) != 0)
 		goto out;
 	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0;
 	    mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
@@ -525,7 +538,7 @@ cred_list(cred_store *cs, struct cred **out, size_t *n)
 		v = NULL;
 	}
 out:
-	mdb_txn_abort(txn);
+	store_read_end(rd);
 	free(v);
 	return rc;
 }

@@ -52,7 +52,6 @@
 
 struct docstore {
 	store	*st;
-	MDB_env	*env;
 	MDB_dbi	 doc, act, agt, meta;
 };
 
@@ -711,9 +710,11 @@ docstore_open(store *st, docstore **out)
 
 	*out = NULL;
 	ds->st = st;
-	ds->env = store_env(st);
-	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
+	if ((rc = store_txn_begin(st, 0, &txn)) != STORE_OK) {
+		txn = NULL;
+		rc = from_store(rc);
 		goto out;
+	}
 	if ((rc = mdb_dbi_open(txn, "doc", MDB_CREATE, &ds->doc)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "docact", MDB_CREATE, &ds->act)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "docagt", MDB_CREATE, &ds->agt)) != 0 ||
@@ -721,10 +722,12 @@ docstore_open(store *st, docstore **out)
 		goto out;
 	if ((rc = replay(ds, txn)) != 0)
 		goto out;
-	rc = mdb_txn_commit(txn);
+	rc = store_txn_commit(st, txn);
 	txn = NULL;
-	if (rc != 0)
+	if (rc != STORE_OK) {
+		rc = from_store(rc);
 		goto out;
+	}
 	if ((rc = store_subscribe(st, subscriber, ds)) != STORE_OK) {
 		rc = from_store(rc);
 		goto out;
@@ -732,7 +735,7 @@ docstore_open(store *st, docstore **out)
 	*out = ds;
 out:
 	if (txn)
-		mdb_txn_abort(txn);
+		store_txn_abort(st, txn);
 	if (*out == NULL) {
 		free(ds);
 		return map_rc(rc);
@@ -974,7 +977,8 @@ write_in(void *arg, MDB_txn *txn)
 out:
 	free(type);
 	buf_free(&merged);
-	return ret ? ret : map_rc(rc);
+	/* A full map as LMDB said it: the store then grows the map. */
+	return ret ? ret : rc == MDB_MAP_FULL ? rc : map_rc(rc);
 }
 
 int
@@ -994,6 +998,8 @@ docstore_write(docstore *ds, const struct docstore_scope *sc,
 	rc = store_exec(ds->st, write_in, &job, &ret);
 	if (rc != STORE_OK)
 		ret = from_store(rc);
+	else if (ret == MDB_MAP_FULL)
+		ret = DOCSTORE_EFULL;
 	/* Anything that did not commit changes nothing. */
 	if (ret != 0)
 		w->etag[0] = '\0';
@@ -1054,7 +1060,7 @@ out:
 		mdb_cursor_close(cur);
 	free(keys);
 	free(lens);
-	return map_rc(rc);
+	return rc == MDB_MAP_FULL ? rc : map_rc(rc);
 }
 
 int
@@ -1073,6 +1079,8 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 	rc = store_exec(ds->st, delete_in, &job, &ret);
 	if (rc != STORE_OK)
 		return from_store(rc);
+	if (ret == MDB_MAP_FULL)
+		ret = DOCSTORE_EFULL;
 	if (ret == 0 && n)
 		*n = job.count;
 	return ret;

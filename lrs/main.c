@@ -115,28 +115,39 @@ parse_args(int argc, char **argv, int from, struct config *cfg, char **pos,
 static int
 open_all(const struct config *cfg, store **st, docstore **ds, cred_store **cs)
 {
+	/* A request may hold two reads at once (a query and the canonical
+	 * Activities it shows). */
+	struct store_limits lim = { cfg->map_size, cfg->map_max,
+	    2 * (unsigned)cfg->threads };
 	int rc;
 
-	if ((rc = store_open(cfg->data, cfg->map_size, st)) != STORE_OK) {
+	*st = NULL;
+	*ds = NULL;
+	*cs = NULL;
+	if ((rc = store_open(cfg->data, &lim, st)) != STORE_OK) {
 		fprintf(stderr, "lrsd: cannot open the store in %s: %s\n",
 		    cfg->data, store_strerror(rc));
-		return -1;
+		goto out;
 	}
 	/* Before the first write: the documents learn from every statement. */
 	if ((rc = docstore_open(*st, ds)) != DOCSTORE_OK) {
 		fprintf(stderr, "lrsd: cannot open the documents in %s: %s\n",
 		    cfg->data, docstore_strerror(rc));
-		store_close(*st);
-		return -1;
+		goto out;
 	}
-	if ((rc = cred_open(store_env(*st), cs)) != CRED_OK) {
+	if ((rc = cred_open(*st, cs)) != CRED_OK) {
 		fprintf(stderr, "lrsd: cannot open credentials: %s\n",
 		    cred_strerror(rc));
-		store_close(*st);
-		docstore_close(*ds);
-		return -1;
+		goto out;
 	}
 	return 0;
+out:
+	/* The store's writer calls into the documents until it stops. */
+	store_close(*st);
+	docstore_close(*ds);
+	*st = NULL;
+	*ds = NULL;
+	return -1;
 }
 
 /* On an empty store, create the first admin credential. */

@@ -53,7 +53,9 @@ store_failed(struct http_resp *resp, int rc, const char *doing)
 	else if (rc == STORE_EBUSY || rc == STORE_EIO ||
 	    rc == STORE_ECLOSED || rc == STORE_ETIMEDOUT)
 		status = 503;
-	http_error(resp, status, "%s: %s", doing, store_strerror(rc));
+	http_error(resp, status, "%s: %s%s", doing, store_strerror(rc),
+	    rc == STORE_EFULL ? " (--map-max)" : rc == STORE_ENOSPC ?
+	    "; writes resume by themselves once there is room" : "");
 	if (status == 503)
 		http_add_header(resp, "Retry-After", "1");
 }

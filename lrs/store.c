@@ -29,6 +29,7 @@
  */
 #include "be.h"
 #include "fault.h"
+#include "gate.h"
 #include "store.h"
 #include "iso8601.h"
 #include "stmtfmt.h"
@@ -41,6 +42,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <uuid/uuid.h>
@@ -51,10 +53,25 @@
 #define REF_DEPTH	8
 #define LAYOUT		2
 
+/* The map grows by doubling, by at most MAP_STEP_MAX at a time; a disk
+ * with room for less than MAP_ROOM_MIN more is full. */
+#define MAP_STEP_MAX	((size_t)1 << 30)
+#define MAP_ROOM_MIN	((size_t)1 << 20)
+/* How long growing the map waits for the transactions open to end. */
+#define MAP_WAIT_MS	5000
+/* Reader slots beyond what the caller asks for: followers (two each, with
+ * the read-ahead), the writer, what-ifs and tools on the same directory. */
+#define READERS_SPARE	(2 * STORE_MAX_FOLLOWERS + 32)
+
+/* A job's answer when it must be submitted again (a follower's batch that
+ * ran while the map was found full: see write_jobs). */
+#define JOB_RETRY	1
+
 struct job {
 	struct store_write	*w;	/* statements, or */
 	store_exec_fn		 fn;	/* other work */
 	void			*arg;
+	int			 once;	/* fn must not run twice in a row */
 	int			 fn_rc;
 	int			 rc;
 	int			 done;
@@ -64,6 +81,10 @@ struct job {
 struct store {
 	MDB_env		*env;
 	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref;
+	/* Every transaction of the process holds it; see map_grow. */
+	struct gate	 gate;
+	size_t		 map_size;	/* now (under mu) */
+	size_t		 map_max;	/* the most it may grow to */
 	pthread_t	 writer;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work, done;
@@ -140,7 +161,7 @@ store_strerror(int rc)
 	case STORE_EINVALID: return "invalid argument";
 	case STORE_ETIMEDOUT: return "timed out";
 	case STORE_ENOSPC: return "the disk is full (ENOSPC)";
-	case STORE_EBUSY: return "the store is busy (every LMDB reader slot is taken); retry";
+	case STORE_EBUSY: return "the store is busy (no LMDB reader slot free, or reads kept the map from growing); retry";
 	case STORE_ECORRUPT: return "stored data is corrupt";
 	case STORE_ECRYPTO: return "hashing an index key failed (libcrypto)";
 	default: return "unknown store error";
@@ -151,6 +172,94 @@ MDB_env *
 store_env(store *s)
 {
 	return s->env;
+}
+
+static size_t
+map_size(store *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->map_size;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* Another process grew the map beyond ours: take its size. */
+static int
+map_adopt(store *s)
+{
+	MDB_envinfo info;
+	int rc;
+
+	if (gate_close(&s->gate, MAP_WAIT_MS) != 0)
+		return MDB_READERS_FULL;	/* busy: try again */
+	if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0 &&
+	    (rc = mdb_env_info(s->env, &info)) == 0) {
+		pthread_mutex_lock(&s->mu);
+		s->map_size = info.me_mapsize;
+		pthread_mutex_unlock(&s->mu);
+	}
+	gate_open(&s->gate);
+	return rc;
+}
+
+/* Begin a top-level transaction through the gate. */
+static int
+txn_begin(store *s, unsigned flags, MDB_txn **txn)
+{
+	int rc, again;
+
+	for (again = 1;; again = 0) {
+		gate_enter(&s->gate);
+		if ((rc = FAULT(flags & MDB_RDONLY ? "store.read" :
+		    "store.write")) == 0 &&
+		    (rc = mdb_txn_begin(s->env, NULL, flags, txn)) == 0)
+			return 0;
+		gate_leave(&s->gate);
+		if (rc != MDB_MAP_RESIZED || !again)
+			return rc;
+		if ((rc = map_adopt(s)) != 0)
+			return rc;
+	}
+}
+
+static void
+txn_abort(store *s, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	gate_leave(&s->gate);
+}
+
+static int
+txn_commit(store *s, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = FAULT("store.commit")) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn);
+	gate_leave(&s->gate);
+	return rc;
+}
+
+int
+store_txn_begin(store *s, unsigned flags, MDB_txn **out)
+{
+	return map_rc(txn_begin(s, flags, out));
+}
+
+int
+store_txn_commit(store *s, MDB_txn *txn)
+{
+	return map_rc(txn_commit(s, txn));
+}
+
+void
+store_txn_abort(store *s, MDB_txn *txn)
+{
+	txn_abort(s, txn);
 }
 
 int
@@ -587,71 +696,183 @@ out:
 	return rc;
 }
 
-/* Apply a group of writes in one transaction and one commit. */
-static void
-apply_group(store *s, struct job *jobs)
+/* Run job j in a nested transaction of txn: its changes stay when it
+ * succeeds and go when it fails, and it gets its answer.  Returns 0, or
+ * what fails the whole group: MDB_MAP_FULL when j ran out of map and
+ * full_rc is 0 (the map may grow), or the nested transaction's failure.
+ * With full_rc set, a job that ran out of map is answered with it. */
+static int
+run_job(store *s, MDB_txn *txn, struct job *j, int full_rc)
 {
-	MDB_txn *txn = NULL, *child;
-	uint64_t seq0, st64;
-	int64_t now;
-	struct job *j;
-	int rc;
+	MDB_txn *child;
+	uint64_t seq0 = s->gseq;
+	int rc, full;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		goto fail;
-	if ((rc = meta_get(txn, s, "seq", &s->gseq)) != 0 ||
-	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
-		goto fail;
-	now = iso8601_now();
-	/* Whole milliseconds, as "stored" is shown; never backwards. */
-	now -= now % 1000;
-	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
-	for (j = jobs; j; j = j->next) {
-		seq0 = s->gseq;
-		if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
-			goto fail;
-		if (j->fn) {
-			/* Its own failure is its answer, not the store's. */
-			j->fn_rc = j->fn(j->arg, child);
-			j->rc = STORE_OK;
-			if (j->fn_rc != 0) {
-				mdb_txn_abort(child);
-				s->gseq = seq0;
-				continue;
-			}
-		} else
-			j->rc = map_rc(apply_one(child, s, j->w, &s->gseq,
-			    &s->gstored));
-		if (j->rc == STORE_OK)
-			rc = mdb_txn_commit(child);
-		else {
-			mdb_txn_abort(child);
-			s->gseq = seq0;
-			rc = 0;
-		}
-		if (rc != 0)
-			goto fail;
+	if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
+		return rc;
+	j->fn_rc = 0;
+	if (j->fn) {
+		/* Its own failure is its answer, not the store's. */
+		j->rc = STORE_OK;
+		rc = j->fn_rc = j->fn(j->arg, child);
+		full = rc == MDB_MAP_FULL || rc == STORE_EFULL;
+	} else {
+		rc = j->rc = map_rc(apply_one(child, s, j->w, &s->gseq,
+		    &s->gstored));
+		full = rc == STORE_EFULL;
 	}
-	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
-	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
-		goto fail;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0)
-		goto fail;
+	if (rc == 0)
+		return mdb_txn_commit(child);
+	mdb_txn_abort(child);
+	s->gseq = seq0;
+	if (full && full_rc == 0)
+		return MDB_MAP_FULL;
+	if (full)
+		j->rc = full_rc;
+	return 0;
+}
+
+/* A failed commit's code: a short write (EIO) on a disk without room
+ * left is the disk being full. */
+static int
+commit_rc(store *s, int rc)
+{
+	struct statvfs sv;
+	int fd;
+
+	if (rc == EIO && mdb_env_get_fd(s->env, &fd) == 0 &&
+	    fstatvfs(fd, &sv) == 0 &&
+	    (size_t)sv.f_bavail * sv.f_frsize < MAP_ROOM_MIN)
+		return ENOSPC;
+	return rc;
+}
+
+/* Tell followers and waiters that statements up to gseq are committed. */
+static void
+announce(store *s)
+{
 	pthread_mutex_lock(&s->mu);
 	if (s->gseq != s->committed) {
 		s->committed = s->gseq;
 		pthread_cond_broadcast(&s->grew);
 	}
 	pthread_mutex_unlock(&s->mu);
-	return;
+}
+
+/* Apply a group of writes in one transaction and one commit, stored at
+ * time now (or later: never backwards), skipping jobs handed back.
+ * Returns 0 when every job has its answer, or MDB_MAP_FULL when the map
+ * ran out and full_rc is 0: then nothing is committed and no job is
+ * answered. */
+static int
+apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
+{
+	MDB_txn *txn = NULL;
+	uint64_t st64;
+	struct job *j;
+	int rc;
+
+	if ((rc = txn_begin(s, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = meta_get(txn, s, "seq", &s->gseq)) != 0 ||
+	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
+		goto fail;
+	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
+	for (j = jobs; j; j = j->next)
+		if (j->rc != JOB_RETRY &&
+		    (rc = run_job(s, txn, j, full_rc)) != 0)
+			goto fail;
+	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
+	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
+		goto fail;
+	rc = txn_commit(s, txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	announce(s);
+	return 0;
 fail:
 	if (txn)
-		mdb_txn_abort(txn);
+		txn_abort(s, txn);
+	if (rc == MDB_MAP_FULL && full_rc == 0)
+		return MDB_MAP_FULL;
+	rc = rc == MDB_MAP_FULL ? full_rc : map_rc(commit_rc(s, rc));
 	for (j = jobs; j; j = j->next)
 		if (j->rc == STORE_OK)
-			j->rc = map_rc(rc);
+			j->rc = rc;
+	return 0;
+}
+
+/* The size to grow the map to from cur: double it, by at most
+ * MAP_STEP_MAX, within map_max and what the disk holds.  STORE_EFULL at
+ * map_max, STORE_ENOSPC when the disk has no room for MAP_ROOM_MIN more. */
+static int
+map_next(store *s, size_t cur, size_t *next)
+{
+	struct statvfs sv;
+	struct stat st;
+	size_t room;
+	int fd, rc;
+
+	if (cur >= s->map_max)
+		return STORE_EFULL;
+	*next = cur + (cur < MAP_STEP_MAX ? cur : MAP_STEP_MAX);
+	if (*next > s->map_max)
+		*next = s->map_max;
+	if ((rc = mdb_env_get_fd(s->env, &fd)) != 0)
+		return map_rc(rc);
+	if (fstat(fd, &st) != 0 || fstatvfs(fd, &sv) != 0)
+		return map_rc(errno);
+	/* What the data file can grow to: it is about cur long now. */
+	room = (size_t)st.st_size + (size_t)sv.f_bavail * sv.f_frsize;
+	if (room < cur + MAP_ROOM_MIN)
+		return STORE_ENOSPC;
+	if (*next > room)
+		*next = room - room % sv.f_frsize;
+	return STORE_OK;
+}
+
+/* Grow the map one step once no transaction is open: STORE_OK, or why
+ * not (STORE_EFULL, STORE_ENOSPC, STORE_EBUSY when transactions stay open
+ * longer than MAP_WAIT_MS). */
+static int
+map_grow(store *s)
+{
+	size_t next;
+	int rc;
+
+	if ((rc = map_next(s, map_size(s), &next)) != STORE_OK)
+		return rc;
+	if (gate_close(&s->gate, MAP_WAIT_MS) != 0)
+		return STORE_EBUSY;
+	if ((rc = mdb_env_set_mapsize(s->env, next)) == 0) {
+		pthread_mutex_lock(&s->mu);
+		s->map_size = next;
+		pthread_mutex_unlock(&s->mu);
+	}
+	gate_open(&s->gate);
+	return map_rc(rc);
+}
+
+/* Apply the jobs the writer took, growing the map as they need: a group
+ * that ran out of map is applied again once it grew, with the same stored
+ * time, or else once more to answer those that do not fit.  A follower's
+ * batch is handed back instead (JOB_RETRY): its apply must not run twice
+ * without the follower forgetting what the first run remembered. */
+static void
+write_jobs(store *s, struct job *jobs)
+{
+	/* Whole milliseconds, as "stored" is shown. */
+	int64_t now = iso8601_now() / 1000 * 1000;
+	struct job *j;
+	int full_rc = 0;
+
+	while (apply_group(s, jobs, now, full_rc) == MDB_MAP_FULL) {
+		for (j = jobs; j; j = j->next)
+			if (j->once)
+				j->rc = JOB_RETRY;
+		full_rc = map_grow(s);
+	}
 }
 
 int
@@ -683,7 +904,7 @@ writer_main(void *arg)
 		s->head = s->tail = NULL;
 		s->busy_since = iso8601_now();
 		pthread_mutex_unlock(&s->mu);
-		apply_group(s, jobs);
+		write_jobs(s, jobs);
 		pthread_mutex_lock(&s->mu);
 		for (j = jobs; j; j = j->next)
 			j->done = 1;
@@ -736,7 +957,7 @@ submit(store *s, struct job *job)
 int
 store_put(store *s, struct store_write *w)
 {
-	struct job job = { w, NULL, NULL, 0, 0, 0, NULL };
+	struct job job = { w, NULL, NULL, 0, 0, 0, 0, NULL };
 
 	w->conflict = -1;
 	return submit(s, &job);
@@ -745,7 +966,7 @@ store_put(store *s, struct store_write *w)
 int
 store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc)
 {
-	struct job job = { NULL, fn, arg, 0, 0, 0, NULL };
+	struct job job = { NULL, fn, arg, 0, 0, 0, 0, NULL };
 	int rc;
 
 	rc = submit(s, &job);
@@ -862,8 +1083,48 @@ migrate_v1(MDB_txn *txn, store *s)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-int
-store_open(const char *dir, size_t mapsize, store **out)
+/* Release what store_open made but LMDB's environment. */
+static void
+store_free(store *s)
+{
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->grew);
+	gate_cleanup(&s->gate);
+	free(s);
+}
+
+/* Create and open the LMDB environment in dir within lim. */
+static int
+env_open(store *s, const char *dir, const struct store_limits *lim)
+{
+	unsigned readers = lim->readers ? lim->readers : 126;
+	MDB_envinfo info;
+	int rc, dead;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return errno;
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		return rc;
+	if ((rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, readers + READERS_SPARE)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, lim->map_size)) != 0 ||
+	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+		return rc;
+	/* Free the reader slots of processes that died holding them. */
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0 ||
+	    (rc = mdb_env_info(s->env, &info)) != 0)
+		return rc;
+	/* LMDB makes the map at least as large as the data. */
+	s->map_size = info.me_mapsize;
+	s->map_max = lim->map_max > s->map_size ? lim->map_max : s->map_size;
+	return 0;
+}
+
+/* Open the store's databases and bring an older layout up to date. */
+static int
+dbs_open(store *s)
 {
 	static const struct { const char *name; size_t off; } dbs[] = {
 		{ "meta", offsetof(store, meta) }, { "st", offsetof(store, st) },
@@ -871,28 +1132,13 @@ store_open(const char *dir, size_t mapsize, store **out)
 		{ "tm", offsetof(store, tm) }, { "void", offsetof(store, voids) },
 		{ "att", offsetof(store, att) }, { "ref", offsetof(store, ref) },
 	};
-	store *s = xcalloc(1, sizeof(*s));
-	MDB_txn *txn = NULL;
+	MDB_txn *txn;
 	uint64_t layout;
 	size_t i;
-	int rc, dead;
+	int rc;
 
-	*out = NULL;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		free(s);
-		return STORE_EIO;
-	}
-	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 512)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
-	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
-		goto out;
-	/* Free the reader slots of processes that died holding them. */
-	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
-		goto out;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		goto out;
+	if ((rc = txn_begin(s, 0, &txn)) != 0)
+		return rc;
 	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
 		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
@@ -906,31 +1152,40 @@ store_open(const char *dir, size_t mapsize, store **out)
 		rc = MDB_INCOMPATIBLE;
 	if (rc == 0 && layout != LAYOUT)
 		rc = meta_put(txn, s, "layout", LAYOUT);
-	if (rc != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0)
-		goto out;
+out:
+	if (rc != 0) {
+		txn_abort(s, txn);
+		return rc;
+	}
+	return txn_commit(s, txn);
+}
+
+int
+store_open(const char *dir, const struct store_limits *lim, store **out)
+{
+	store *s = xcalloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
 	pthread_cond_init(&s->grew, NULL);
+	gate_init(&s->gate);
+	if ((rc = env_open(s, dir, lim)) != 0 || (rc = dbs_open(s)) != 0)
+		goto out;
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		rc = EAGAIN;
 		goto out;
 	}
 	*out = s;
 out:
-	if (txn)
-		mdb_txn_abort(txn);
 	if (*out == NULL) {
 		if (s->env)
 			mdb_env_close(s->env);
-		free(s);
-		return map_rc(rc);
+		store_free(s);
 	}
-	return STORE_OK;
+	return map_rc(rc);
 }
 
 static void follower_join(store_follower *f);
@@ -955,11 +1210,7 @@ store_close(store *s)
 		follower_join(s->followers[i]);
 	pthread_join(s->writer, NULL);
 	mdb_env_close(s->env);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->work);
-	pthread_cond_destroy(&s->done);
-	pthread_cond_destroy(&s->grew);
-	free(s);
+	store_free(s);
 }
 
 /* --- followers --- */
@@ -992,6 +1243,7 @@ struct fbatch {
 	void		**items;
 	size_t		  n;
 	uint64_t	  first;	/* seq of items[0] */
+	int		  applied;	/* apply returned 0 */
 };
 
 /* Runs in the writer: apply the batch unless someone moved the cursor. */
@@ -1003,12 +1255,14 @@ fbatch_apply(void *arg, MDB_txn *txn)
 	uint64_t cur;
 	int rc;
 
+	b->applied = 0;
 	if ((rc = store_cursor_get(txn, f->s, f->name + 7, &cur)) != 0)
 		return rc;
 	if (cur != b->first - 1)
 		return STORE_ECONFLICT;		/* rewound: read again */
 	if ((rc = f->ops->apply(f->arg, txn, b->items, b->n, b->first)) != 0)
 		return rc;
+	b->applied = 1;
 	return store_cursor_put(txn, f->s, f->name + 7, b->first + b->n - 1);
 }
 
@@ -1025,18 +1279,19 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 
 	b->f = f;
 	b->first = cursor + 1;
+	b->applied = 0;
 	b->n = 0;
 	if (last - cursor > f->batch_max)
 		last = cursor + f->batch_max;
 	b->items = xcalloc((size_t)(last - cursor), sizeof(void *));
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return map_rc(rc);
 	for (seq = cursor + 1; seq <= last; seq++) {
 		if ((rc = store_entry_at(txn, s, seq, &e)) != 0)
 			break;
 		b->items[b->n++] = f->ops->prepare(f->arg, &e);
 	}
-	mdb_txn_abort(txn);
+	txn_abort(s, txn);
 	return map_rc(rc);
 }
 
@@ -1087,10 +1342,10 @@ follower_reload(store_follower *f)
 	uint64_t cur;
 	int rc;
 
-	if ((rc = mdb_txn_begin(f->s->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = txn_begin(f->s, MDB_RDONLY, &txn)) != 0)
 		return map_rc(rc);
 	rc = store_cursor_get(txn, f->s, f->name + 7, &cur);
-	mdb_txn_abort(txn);
+	txn_abort(f->s, txn);
 	if (rc == 0) {
 		pthread_mutex_lock(&f->s->mu);
 		f->cursor = cur;
@@ -1146,10 +1401,11 @@ follower_main(void *arg)
 	struct job job;
 	uint64_t cursor, last;
 	unsigned gen;
-	int rc, cur = 0, ahead = 0, backoff = 50;
+	int rc, cur = 0, ahead = 0, backoff = 50, retry;
 
 	memset(b, 0, sizeof(b));
 	for (;;) {
+		retry = 0;
 		if (!ahead) {
 			if (follower_wait_work(f, &cursor, &last, &gen))
 				break;
@@ -1160,10 +1416,14 @@ follower_main(void *arg)
 		memset(&job, 0, sizeof(job));
 		job.fn = fbatch_apply;
 		job.arg = &b[cur];
+		job.once = 1;
 		if ((rc = submit_start(s, &job)) == 0) {
 			ahead = follower_read_ahead(f, &b[cur], &b[cur ^ 1]);
 			rc = submit_wait(s, &job);
-			if (rc != 0 && job.fn_rc == 0 && f->ops->abort)
+			retry = rc == JOB_RETRY;
+			/* apply's work did not commit after all. */
+			if ((rc != 0 || job.fn_rc != 0) && b[cur].applied &&
+			    f->ops->abort)
 				f->ops->abort(f->arg);
 			if (rc == 0)
 				rc = job.fn_rc;
@@ -1188,6 +1448,11 @@ done:
 			cur ^= 1;
 		if (rc == STORE_ECLOSED)
 			break;
+		if (retry) {
+			/* The map grew (or could not): read the batch again. */
+			follower_reload(f);
+			continue;
+		}
 		if (rc != 0) {
 			pthread_mutex_lock(&s->mu);
 			f->last_error = rc;
@@ -1343,13 +1608,12 @@ store_read_begin(store *s, store_read **out)
 
 	r->s = s;
 	*out = NULL;
-	if ((rc = FAULT("store.read")) != 0 ||
-	    (rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
+	if ((rc = txn_begin(s, MDB_RDONLY, &r->txn)) != 0) {
 		free(r);
 		return map_rc(rc);
 	}
 	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0) {
-		mdb_txn_abort(r->txn);
+		txn_abort(s, r->txn);
 		free(r);
 		return map_rc(rc);
 	}
@@ -1362,7 +1626,7 @@ store_read_end(store_read *r)
 {
 	if (r == NULL)
 		return;
-	mdb_txn_abort(r->txn);
+	txn_abort(r->s, r->txn);
 	free(r);
 }
 

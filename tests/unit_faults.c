@@ -21,6 +21,9 @@
 
 TEST_MAIN_DEFS
 
+/* A 64 MiB map that does not grow. */
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+
 static char dir[64];
 
 /* Store statement i (verb http://v/f) with a fresh id. */
@@ -87,7 +90,7 @@ test_store(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/lrs-unit-faults-XXXXXX");
 	ok(mkdtemp(dir) != NULL, "temp dir");
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store opens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store opens");
 	for (i = 0; i < 10; i++)
 		fails += put_one(s, i) != STORE_OK;
 	ok(fails == 0, "10 statements stored");
@@ -104,6 +107,18 @@ test_store(void)
 	ok(rc == STORE_EIO, "an I/O error of a seek is STORE_EIO (got %d)", rc);
 	fault_set(NULL, 0, 0, 0);
 	ok(query(s, &n) == STORE_OK && n == 10, "and it answers again");
+
+	/* A commit that fails: nothing stored, the next one goes through. */
+	fault_set("store.commit", 0, 1, EIO);
+	rc = put_one(s, 10);
+	ok(rc == STORE_EIO, "a commit's I/O error is STORE_EIO (%d)", rc);
+	ok(query(s, &n) == STORE_OK && n == 10, "nothing of it was stored");
+	fault_set("store.commit", 0, 1, ENOSPC);
+	rc = put_one(s, 10);
+	ok(rc == STORE_ENOSPC, "ENOSPC is told apart: STORE_ENOSPC (%d)", rc);
+	fault_set(NULL, 0, 0, 0);
+	ok(put_one(s, 10) == STORE_OK && query(s, &n) == STORE_OK && n == 11,
+	    "and the next write is stored");
 
 	fault_set("store.read", 0, 1, MDB_READERS_FULL);
 	rc = store_read_begin(s, &r);
@@ -128,7 +143,7 @@ test_hashing(void)
 	uint64_t before = 0, after = 1;
 	int rc, n;
 
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store reopens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store reopens");
 	ok(docstore_open(s, &ds) == DOCSTORE_OK, "docstore opens");
 	if (store_read_begin(s, &r) == STORE_OK) {
 		before = store_last_seq(r);
@@ -147,7 +162,7 @@ test_hashing(void)
 	}
 	ok(after == before, "and nothing was stored (%llu, %llu)",
 	    (unsigned long long)before, (unsigned long long)after);
-	ok(query(s, &n) == STORE_OK && n == 10, "the query still finds 10");
+	ok(query(s, &n) == STORE_OK && n == 11, "the query still finds 11");
 
 	memset(&sc, 0, sizeof(sc));
 	sc.kind = DOCSTORE_ACTIVITY_PROFILE;

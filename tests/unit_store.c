@@ -15,6 +15,9 @@
 
 TEST_MAIN_DEFS
 
+/* A 64 MiB map that does not grow. */
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+
 static char dir[64];
 
 /* Store one statement given as JSON text with id idtext. */
@@ -223,7 +226,7 @@ test_registration_case(void)
 
 	snprintf(d, sizeof(d), "/tmp/lrs-unit-reg-XXXXXX");
 	ok(mkdtemp(d) != NULL, "temp dir");
-	ok(store_open(d, 64 << 20, &s) == STORE_OK, "store opens");
+	ok(store_open(d, &lim64, &s) == STORE_OK, "store opens");
 	ok(put_text(s, "77777777-7777-4777-8777-777777777777",
 	    "{\"actor\":{\"mbox\":\"mailto:r@x.y\"},\"verb\":{\"id\":"
 	    "\"http://v/reg\"},\"object\":{\"id\":\"http://a/r\"},"
@@ -242,16 +245,48 @@ test_registration_case(void)
 	store_close(s);
 
 	ok(make_layout1(d, up) == 2, "store rewritten as layout 1 wrote it");
-	ok(store_open(d, 64 << 20, &s) == STORE_OK, "layout 1 store opens");
+	ok(store_open(d, &lim64, &s) == STORE_OK, "layout 1 store opens");
 	memset(&q, 0, sizeof(q));
 	reg_filter(&q, low);
 	ok(query_count(s, &q, NULL) == 2,
 	    "after the upgrade both are found by the registration");
 	store_close(s);
-	ok(store_open(d, 64 << 20, &s) == STORE_OK, "and it opens again");
+	ok(store_open(d, &lim64, &s) == STORE_OK, "and it opens again");
 	memset(&q, 0, sizeof(q));
 	reg_filter(&q, up);
 	ok(query_count(s, &q, NULL) == 2, "still found, in any case");
+	store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	ok(system(cmd) == 0, "cleanup");
+}
+
+/* Reader slots follow what the caller asks for (lrsd: two per HTTP
+ * thread) instead of a fixed 512; past them a read is STORE_EBUSY. */
+static void
+test_readers(void)
+{
+	static const struct store_limits lim = { 64 << 20, 64 << 20, 2000 };
+	static store_read *r[3000];
+	char d[64], cmd[128];
+	unsigned max = 0;
+	int n, rc = STORE_OK;
+	store *s;
+
+	snprintf(d, sizeof(d), "/tmp/lrs-unit-readers-XXXXXX");
+	ok(mkdtemp(d) != NULL, "temp dir");
+	ok(store_open(d, &lim, &s) == STORE_OK, "store opens for 2000 readers");
+	ok(mdb_env_get_maxreaders(store_env(s), &max) == 0 && max >= 2000,
+	    "LMDB has %u reader slots", max);
+	for (n = 0; n < 3000 && (rc = store_read_begin(s, &r[n])) == STORE_OK;
+	    n++)
+		;
+	ok(n >= 2000 && n < 3000, "%d reads open at once", n);
+	ok(rc == STORE_EBUSY, "the next is STORE_EBUSY, to retry (%s)",
+	    store_strerror(rc));
+	while (n > 0)
+		store_read_end(r[--n]);
+	ok(store_read_begin(s, &r[0]) == STORE_OK, "slots come back");
+	store_read_end(r[0]);
 	store_close(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
 	ok(system(cmd) == 0, "cleanup");
@@ -273,7 +308,7 @@ main(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/lrs-unit-store-XXXXXX");
 	ok(mkdtemp(dir) != NULL, "temp dir");
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store opens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store opens");
 
 	ok(put_text(s, "11111111-1111-4111-8111-111111111111",
 	    ST("a@x.y", "http://v/did", "{\"id\":\"http://a/1\"}")) == 0, "first statement stored");
@@ -433,7 +468,7 @@ main(void)
 
 	/* Restart: everything acknowledged is still there. */
 	store_close(s);
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store reopens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store reopens");
 	memset(&q, 0, sizeof(q));
 	verb_filter(&q, "http://v/bulk");
 	ok(query_count(s, &q, NULL) == 212, "all statements survive a restart");
@@ -441,5 +476,6 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "cleanup");
 	test_registration_case();
+	test_readers();
 	return test_done();
 }
