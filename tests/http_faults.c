@@ -30,6 +30,7 @@ start(const char *rule)
 		unsetenv("LRSD_FAULT");
 	if (srv_start(&s, NULL) != 0) {
 		ok(0, "lrsd-faults starts with rule %s", rule ? rule : "(none)");
+		srv_stop(&s, 1);
 		return -1;
 	}
 	return 0;

@@ -127,6 +127,7 @@ test_growth(void)
 	nacked = 0;
 	if (srv_start(&s, "--map-size 1M --map-max 64M") != 0) {
 		ok(0, "server starts with a 1 MiB map");
+		srv_stop(&s, 1);
 		return;
 	}
 	for (i = 0; i < 160; i++) {
