@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -39,6 +38,7 @@
 #include "cred.h"
 #include "base64.h"
 #include "fault.h"
+#include "iso8601.h"
 #include "xalloc.h"
 
 #define ALG_PBKDF2_SHA256	1
@@ -200,15 +200,6 @@ pbkdf2(cred_store *cs, const void *secret, size_t len, const uint8_t *salt,
 	    (int)iter, EVP_sha256(), (int)outlen, out) != 1)
 		return CRED_ECRYPTO;
 	return 0;
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Copy the record of key into rec (REC_MAX bytes) in a read transaction
@@ -467,7 +458,7 @@ cred_add(cred_store *cs, const char *key, const char *secret,
 	r.alg = ALG_PBKDF2_SHA256;
 	r.iter = PBKDF2_ITER;
 	r.scopes = scopes;
-	r.created = now_us();
+	r.created = iso8601_now();
 	r.salt = salt;
 	r.saltlen = sizeof(salt);
 	r.hash = hash;

@@ -767,16 +767,6 @@ docstore_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
-static char *
-dup_n(const char *s, size_t n)
-{
-	char *p = xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 int
 docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
     struct docstore_doc *out)
@@ -797,8 +787,8 @@ docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
 	if (rc == 0 && rec_decode(&v, &rec) != 0)
 		rc = MDB_CORRUPTED;
 	if (rc == 0) {
-		out->type = dup_n(rec.type, rec.typelen);
-		out->data = dup_n(rec.data, rec.len);
+		out->type = xstrndup(rec.type, rec.typelen);
+		out->data = xstrndup(rec.data, rec.len);
 		out->len = rec.len;
 		out->updated = rec.updated;
 		hex_of(rec.sha1, out->etag);
@@ -851,7 +841,7 @@ docstore_list(docstore *ds, const struct docstore_scope *sc, int64_t since,
 			cap = cap ? cap * 2 : 16;
 			*ids = xrealloc(*ids, cap * sizeof(**ids));
 		}
-		(*ids)[(*n)++] = dup_n(rec.id, rec.idlen);
+		(*ids)[(*n)++] = xstrndup(rec.id, rec.idlen);
 		if (rec.updated > *newest)
 			*newest = rec.updated;
 	}
@@ -939,7 +929,7 @@ write_in(void *arg, MDB_txn *txn)
 	if (w->check) {
 		if (exists) {
 			/* The data stays in the map: not NUL-terminated. */
-			type = dup_n(cur.type, cur.typelen);
+			type = xstrndup(cur.type, cur.typelen);
 			view.type = type;
 			view.data = (char *)cur.data;
 			view.len = cur.len;

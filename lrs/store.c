@@ -525,17 +525,108 @@ void_target(MDB_txn *txn, store *s, const uint8_t target[16],
 	return rec_set_flags(txn, s, tseq, REC_VOIDED);
 }
 
-/* Store one statement as number seq at time stored. */
+/* The flags of a new statement: voiding (and then its target is voided
+ * now or on arrival), or voided on arrival by a statement stored before
+ * it. */
+static int
+new_flags(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    const uint8_t seqb[8], uint8_t *flags)
+{
+	MDB_val k = { 16, (void *)id }, d;
+	uint8_t target[16];
+	int rc;
+
+	*flags = 0;
+	if (is_voiding(st)) {
+		*flags = REC_VOIDING;
+		if (ref_target(st, target) != 0)
+			return 0;
+		return void_target(txn, s, target, seqb);
+	}
+	if ((rc = mdb_get(txn, s->voids, &k, &d)) == 0)
+		*flags = REC_VOIDED;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The record of statement st (number seqb, with flags, stored at time
+ * stored, id id) and its entries in "id" and "tm". */
+static int
+put_record(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    const uint8_t seqb[8], uint8_t flags, int64_t stored)
+{
+	uint8_t tmb[16];
+	MDB_val k = { 8, (void *)seqb }, d;
+	size_t len;
+	char *text = json_to_string(st, &len);
+	int rc;
+
+	d.mv_size = REC_HDR + len;
+	d.mv_data = NULL;
+	rc = mdb_put(txn, s->st, &k, &d, MDB_APPEND | MDB_RESERVE);
+	if (rc == 0) {
+		((uint8_t *)d.mv_data)[0] = flags;
+		put_i64((uint8_t *)d.mv_data + 1, stored);
+		memcpy((uint8_t *)d.mv_data + REC_HDR, text, len);
+	}
+	free(text);
+	if (rc != 0)
+		return rc;
+	k.mv_size = 16;
+	k.mv_data = (void *)id;
+	d.mv_size = 8;
+	d.mv_data = (void *)seqb;
+	if ((rc = mdb_put(txn, s->id, &k, &d, MDB_NOOVERWRITE)) != 0)
+		return rc;
+	put_i64(tmb, stored);
+	memcpy(tmb + 8, seqb, 8);
+	k.mv_data = tmb;
+	d.mv_size = 0;
+	d.mv_data = "";
+	return mdb_put(txn, s->tm, &k, &d, 0);
+}
+
+/* The keys statement st (id, number seqb, stored with credential
+ * authority) is found by, its own and those it inherits or hands down
+ * along StatementRefs. */
+static int
+put_index(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    const uint8_t seqb[8], const char *authority)
+{
+	struct index_keys ks = { 0 };
+	uint8_t h[INDEX_HASH_LEN], refb[32];
+	MDB_val k = { sizeof(refb), refb }, d = { 8, (void *)seqb };
+	int rc;
+
+	if (index_statement(st, &ks) != INDEX_OK ||
+	    (authority && index_authority_hash(authority, h) != INDEX_OK)) {
+		rc = STORE_ECRYPTO;
+		goto out;
+	}
+	if (authority)
+		index_add(&ks, INDEX_AUTHORITY, h);
+	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0 ||
+	    (rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
+		goto out;
+	if (ref_target(st, refb) == 0) {
+		memcpy(refb + 16, id, 16);
+		if ((rc = mdb_put(txn, s->ref, &k, &d, 0)) != 0)
+			goto out;
+	}
+	rc = hand_down(txn, s, id, &ks, 0);
+out:
+	index_keys_free(&ks);
+	return rc;
+}
+
+/* Store statement i of w as number seq at time stored, and tell the
+ * subscribers. */
 static int
 put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
     uint64_t seq, int64_t stored)
 {
 	json *st = w->stmts[i];
-	char when[32], *text = NULL;
-	uint8_t seqb[8], tmb[16], target[16], refb[32], flags = 0;
-	struct index_keys ks = { 0 };
-	MDB_val k, d;
-	size_t len;
+	char when[32];
+	uint8_t seqb[8], flags;
 	int rc, sn;
 
 	json_set(st, "stored", json_new_str(iso8601_format(stored, when)));
@@ -543,105 +634,41 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	if (json_get(st, "timestamp") == NULL)
 		json_set(st, "timestamp", json_new_str(when));
 	be64_put(seqb, seq);
-
-	if (is_voiding(st)) {
-		flags |= REC_VOIDING;
-		if (ref_target(st, target) == 0 &&
-		    (rc = void_target(txn, s, target, seqb)) != 0)
-			goto out;
-	} else {
-		k.mv_size = 16;
-		k.mv_data = (void *)w->ids[i];
-		rc = mdb_get(txn, s->voids, &k, &d);
-		if (rc == 0)
-			flags |= REC_VOIDED;
-		else if (rc != MDB_NOTFOUND)
-			goto out;
-	}
-
-	text = json_to_string(st, &len);
-	k.mv_size = 8;
-	k.mv_data = seqb;
-	d.mv_size = REC_HDR + len;
-	d.mv_data = NULL;
-	if ((rc = mdb_put(txn, s->st, &k, &d, MDB_APPEND | MDB_RESERVE)) != 0)
-		goto out;
-	((uint8_t *)d.mv_data)[0] = flags;
-	put_i64((uint8_t *)d.mv_data + 1, stored);
-	memcpy((uint8_t *)d.mv_data + REC_HDR, text, len);
-
-	k.mv_size = 16;
-	k.mv_data = (void *)w->ids[i];
-	d.mv_size = 8;
-	d.mv_data = seqb;
-	if ((rc = mdb_put(txn, s->id, &k, &d, MDB_NOOVERWRITE)) != 0)
-		goto out;
-
-	put_i64(tmb, stored);
-	memcpy(tmb + 8, seqb, 8);
-	k.mv_size = 16;
-	k.mv_data = tmb;
-	d.mv_size = 0;
-	d.mv_data = "";
-	if ((rc = mdb_put(txn, s->tm, &k, &d, 0)) != 0)
-		goto out;
-
-	if (index_statement(st, &ks) != INDEX_OK) {
-		rc = STORE_ECRYPTO;
-		goto out;
-	}
-	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0)
-		goto out;
-	if (w->authority_key) {
-		uint8_t h[INDEX_HASH_LEN];
-
-		if (index_authority_hash(w->authority_key, h) != INDEX_OK) {
-			rc = STORE_ECRYPTO;
-			goto out;
-		}
-		index_add(&ks, INDEX_AUTHORITY, h);
-	}
-	if ((rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
-		goto out;
-	if (ref_target(st, target) == 0) {
-		memcpy(refb, target, 16);
-		memcpy(refb + 16, w->ids[i], 16);
-		k.mv_size = sizeof(refb);
-		k.mv_data = refb;
-		d.mv_size = 8;
-		d.mv_data = seqb;
-		if ((rc = mdb_put(txn, s->ref, &k, &d, 0)) != 0)
-			goto out;
-	}
-	if ((rc = hand_down(txn, s, w->ids[i], &ks, 0)) != 0)
-		goto out;
+	if ((rc = new_flags(txn, s, st, w->ids[i], seqb, &flags)) != 0 ||
+	    (rc = put_record(txn, s, st, w->ids[i], seqb, flags, stored)) != 0 ||
+	    (rc = put_index(txn, s, st, w->ids[i], seqb, w->authority_key)) != 0)
+		return rc;
 	for (sn = 0; sn < s->nsub; sn++)
 		if ((rc = s->sub_fn[sn](s->sub_arg[sn], txn, seq, st)) != 0)
-			goto out;
-	rc = 0;
-out:
-	index_keys_free(&ks);
-	free(text);
-	return rc;
+			return rc;
+	return 0;
+}
+
+/* The "att" key of an attachment: its SHA-2 hex in lower case, into key
+ * (129 bytes); its length, 0 when sha2 is too long to be one. */
+static size_t
+blob_key(const char *sha2, char key[129])
+{
+	size_t i, n = strlen(sha2);
+
+	if (n >= 129)
+		return 0;
+	for (i = 0; i < n; i++)
+		key[i] = (char)((sha2[i] >= 'A' && sha2[i] <= 'F') ?
+		    sha2[i] + 32 : sha2[i]);
+	return n;
 }
 
 static int
 put_blob(MDB_txn *txn, store *s, const struct store_blob *b)
 {
 	char key[129];
-	size_t i, n = strlen(b->sha2);
-	MDB_val k, d;
+	MDB_val k = { blob_key(b->sha2, key), key };
+	MDB_val d = { b->len, (void *)b->data };
 	int rc;
 
-	if (n >= sizeof(key))
+	if (k.mv_size == 0)
 		return MDB_BAD_VALSIZE;
-	for (i = 0; i < n; i++)
-		key[i] = (char)((b->sha2[i] >= 'A' && b->sha2[i] <= 'F') ?
-		    b->sha2[i] + 32 : b->sha2[i]);
-	k.mv_size = n;
-	k.mv_data = key;
-	d.mv_size = b->len;
-	d.mv_data = (void *)b->data;
 	rc = mdb_put(txn, s->att, &k, &d, MDB_NOOVERWRITE);
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
@@ -1718,17 +1745,11 @@ int
 store_blob_get(store_read *r, const char *sha2, const void **data, size_t *len)
 {
 	char key[129];
-	size_t i, n = strlen(sha2);
-	MDB_val k, d;
+	MDB_val k = { blob_key(sha2, key), key }, d;
 	int rc;
 
-	if (n >= sizeof(key))
+	if (k.mv_size == 0)
 		return STORE_ENOTFOUND;
-	for (i = 0; i < n; i++)
-		key[i] = (char)((sha2[i] >= 'A' && sha2[i] <= 'F') ?
-		    sha2[i] + 32 : sha2[i]);
-	k.mv_size = n;
-	k.mv_data = key;
 	if ((rc = mdb_get(r->txn, r->s->att, &k, &d)) != 0)
 		return map_rc(rc);
 	*data = d.mv_data;
