@@ -571,84 +571,122 @@ out:
 	return rc;
 }
 
+/* What a Basic Authorization header carries. */
+struct basic {
+	uint8_t		 pair[PAIR_MAX];	/* the decoded "key:secret" */
+	size_t		 pairlen;
+	char		 key[CRED_KEY_MAX + 1];
+	const uint8_t	*secret;		/* in pair */
+	size_t		 seclen;
+	uint8_t		 tag[TAG_LEN];		/* its cache tag */
+};
+
+/* Decode authorization into b.  CRED_EDENIED when it is no Basic header
+ * or no stored credential can match it (no hash needed), CRED_ECRYPTO. */
+static int
+basic_parse(cred_store *cs, const char *authorization, struct basic *b)
+{
+	const uint8_t *colon;
+	size_t keylen;
+
+	if (authorization == NULL ||
+	    basic_decode(authorization, b->pair, &b->pairlen) != 0 ||
+	    (colon = memchr(b->pair, ':', b->pairlen)) == NULL)
+		return CRED_EDENIED;
+	keylen = colon - b->pair;
+	b->secret = colon + 1;
+	b->seclen = b->pairlen - keylen - 1;
+	if (!key_valid((const char *)b->pair, keylen) ||
+	    b->seclen < CRED_SECRET_MIN || b->seclen > CRED_SECRET_MAX)
+		return CRED_EDENIED;
+	memcpy(b->key, b->pair, keylen);
+	b->key[keylen] = '\0';
+	if (HMAC(EVP_sha256(), cs->tagkey, sizeof(cs->tagkey), b->pair,
+	    b->pairlen, b->tag, NULL) == NULL)
+		return CRED_ECRYPTO;
+	return CRED_OK;
+}
+
+/* b names no stored key: denied, after costing what a wrong secret
+ * costs, so that timing does not tell which keys exist (a cached header
+ * loses its entry instead).  CRED_EDENIED, CRED_ECRYPTO. */
+static int
+unknown_key(cred_store *cs, const struct basic *b, int hit)
+{
+	uint8_t hash[HASH_LEN];
+	int rc = CRED_EDENIED;
+
+	if (hit)
+		cache_drop(cs, b->tag, NULL);
+	else if (pbkdf2(cs, b->secret, b->seclen, cs->dummysalt,
+	    sizeof(cs->dummysalt), PBKDF2_ITER, hash, HASH_LEN) != 0)
+		rc = CRED_ECRYPTO;
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
+/* Hash b's secret against record cur (curlen bytes, decoded as r) and
+ * cache the header when it matches; a request verifying the same header
+ * meanwhile is waited for instead.  0, CRED_EDENIED, CRED_ECRYPTO. */
+static int
+verify(cred_store *cs, const struct basic *b, const uint8_t *cur,
+    size_t curlen, const struct rec *r)
+{
+	uint8_t cached[REC_MAX], hash[HASH_MAX];
+	size_t cachedlen = 0;
+	int rc, slot;
+
+	slot = flight_enter(cs, b->tag);
+	/* Another request may have verified this header while we waited. */
+	if (cache_get(cs, b->tag, b->key, cached, &cachedlen) &&
+	    cachedlen == curlen && memcmp(cached, cur, curlen) == 0) {
+		flight_leave(cs, slot);
+		return 0;
+	}
+	rc = pbkdf2(cs, b->secret, b->seclen, r->salt, r->saltlen, r->iter,
+	    hash, r->hashlen);
+	if (rc == 0 && CRYPTO_memcmp(hash, r->hash, r->hashlen) != 0)
+		rc = CRED_EDENIED;
+	if (rc == 0)
+		cache_put(cs, b->tag, b->key, cur, curlen);
+	flight_leave(cs, slot);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
 int
 cred_check(cred_store *cs, const char *authorization, struct cred *out)
 {
-	uint8_t pair[PAIR_MAX], tag[TAG_LEN], cached[REC_MAX], cur[REC_MAX];
-	uint8_t hash[HASH_MAX];
-	char key[CRED_KEY_MAX + 1];
-	const uint8_t *colon, *secret;
-	size_t pairlen = 0, keylen, seclen, cachedlen = 0, curlen = 0;
+	struct basic b;
+	uint8_t cached[REC_MAX], cur[REC_MAX];
+	size_t cachedlen = 0, curlen = 0;
 	struct rec r;
-	int rc = CRED_EDENIED, hit, slot;
+	int rc, hit;
 
-	if (authorization == NULL ||
-	    basic_decode(authorization, pair, &pairlen) != 0)
+	if ((rc = basic_parse(cs, authorization, &b)) != CRED_OK)
 		goto out;
-	colon = memchr(pair, ':', pairlen);
-	if (colon == NULL)
-		goto out;
-	keylen = colon - pair;
-	secret = colon + 1;
-	seclen = pairlen - keylen - 1;
-	/* No stored credential can match these: no hash needed. */
-	if (!key_valid((const char *)pair, keylen) ||
-	    seclen < CRED_SECRET_MIN || seclen > CRED_SECRET_MAX)
-		goto out;
-	memcpy(key, pair, keylen);
-	key[keylen] = '\0';
-
-	if (HMAC(EVP_sha256(), cs->tagkey, sizeof(cs->tagkey), pair, pairlen,
-	    tag, NULL) == NULL) {
-		rc = CRED_ECRYPTO;
-		goto out;
-	}
-	hit = cache_get(cs, tag, key, cached, &cachedlen);
-	rc = rec_fetch(cs, key, cur, &curlen);
+	hit = cache_get(cs, b.tag, b.key, cached, &cachedlen);
+	rc = rec_fetch(cs, b.key, cur, &curlen);
 	if (rc == CRED_ENOTFOUND) {
-		rc = CRED_EDENIED;
+		rc = unknown_key(cs, &b, hit);
+		goto out;
+	}
+	if (rc == CRED_OK && rec_decode(cur, curlen, &r) != 0)
+		rc = CRED_ESTORE;
+	if (rc != CRED_OK)
+		goto out;
+	/* A hit counts only while the record is the one verified. */
+	if (!hit || cachedlen != curlen || memcmp(cached, cur, curlen) != 0) {
 		if (hit)
-			cache_drop(cs, tag, NULL);
-		else if (pbkdf2(cs, secret, seclen, cs->dummysalt,
-		    sizeof(cs->dummysalt), PBKDF2_ITER, hash, HASH_LEN) != 0)
-			/* It costs what a wrong secret costs, so that
-			 * timing does not tell which keys exist. */
-			rc = CRED_ECRYPTO;
-		goto out;
+			cache_drop(cs, b.tag, NULL);
+		if ((rc = verify(cs, &b, cur, curlen, &r)) != CRED_OK)
+			goto out;
 	}
-	if (rc)
-		goto out;
-	rc = CRED_ESTORE;
-	if (rec_decode(cur, curlen, &r) != 0)
-		goto out;
-	if (hit && cachedlen == curlen && memcmp(cached, cur, curlen) == 0)
-		goto found;
-	if (hit)
-		cache_drop(cs, tag, NULL);
-	slot = flight_enter(cs, tag);
-	/* Another request may have verified this header while we waited. */
-	if (cache_get(cs, tag, key, cached, &cachedlen) && cachedlen == curlen &&
-	    memcmp(cached, cur, curlen) == 0) {
-		flight_leave(cs, slot);
-		goto found;
-	}
-	rc = pbkdf2(cs, secret, seclen, r.salt, r.saltlen, r.iter, hash,
-	    r.hashlen);
-	if (rc == 0 && CRYPTO_memcmp(hash, r.hash, r.hashlen) != 0)
-		rc = CRED_EDENIED;
-	if (rc == 0)
-		cache_put(cs, tag, key, cur, curlen);
-	flight_leave(cs, slot);
-	if (rc)
-		goto out;
-found:
-	memcpy(out->key, key, keylen + 1);
+	memcpy(out->key, b.key, strlen(b.key) + 1);
 	out->scopes = r.scopes;
 	out->created = r.created;
-	rc = 0;
 out:
-	OPENSSL_cleanse(pair, sizeof(pair));
-	OPENSSL_cleanse(hash, sizeof(hash));
+	OPENSSL_cleanse(&b, sizeof(b));
 	return rc;
 }
 
