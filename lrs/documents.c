@@ -146,8 +146,15 @@ parse_agent(struct http_req *req, const char *text, int groups, json **out,
 		    *msg == '[' ? "" : ": ", msg);
 		goto fail;
 	}
-	if (index_agent_hash(agent, hash) != 0) {
+	switch (index_agent_hash(agent, hash)) {
+	case INDEX_OK:
+		break;
+	case INDEX_ENOIFI:
 		http_error(resp, 400, "agent must have an inverse functional identifier (mbox, mbox_sha1sum, openid or account)");
+		goto fail;
+	default:
+		http_error(resp, 500, "cannot look up the agent: %s",
+		    index_strerror(INDEX_ECRYPTO));
 		goto fail;
 	}
 	json_free(st);
@@ -302,15 +309,24 @@ check(void *arg, const struct docstore_doc *cur)
 	return 0;
 }
 
+/* Answer a failure of the document store: 507 when space ran out (the
+ * map at its largest size, or the disk), 503 when trying again may help,
+ * 500 otherwise. */
 static void
 store_error(int rc, struct http_resp *resp)
 {
 	switch (rc) {
 	case DOCSTORE_EFULL:
+	case DOCSTORE_ENOSPC:
 		http_error(resp, 507, "%s", docstore_strerror(rc));
 		break;
 	case DOCSTORE_EINVALID:
 		http_error(resp, 400, "%s", docstore_strerror(rc));
+		break;
+	case DOCSTORE_EBUSY:
+	case DOCSTORE_EIO:
+		http_error(resp, 503, "%s", docstore_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
 		break;
 	default:
 		http_error(resp, 500, "%s", docstore_strerror(rc));

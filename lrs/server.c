@@ -384,16 +384,35 @@ read_request(struct mg_connection *conn, server *sv, const char *root,
 	return 0;
 }
 
+/* The credential of the request into req->cred: 0, or -1 with resp set
+ * (401 for missing or wrong credentials, 503 when they cannot be checked
+ * now: that is no answer about them). */
+static int
+authenticate(server *sv, struct http_req *req, struct http_resp *resp)
+{
+	int rc;
+
+	rc = cred_check(sv->cs, http_header(req, "Authorization"), &req->cred);
+	if (rc == CRED_OK)
+		return 0;
+	if (rc == CRED_EDENIED)
+		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
+	else {
+		http_error(resp, 503, "cannot check credentials: %s",
+		    cred_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
+	}
+	return -1;
+}
+
 /* Version, credential and scope: 0 when the request may go on. */
 static int
 check_access(server *sv, struct http_req *req, struct http_resp *resp)
 {
 	const char *vh;
 
-	if (cred_check(sv->cs, http_header(req, "Authorization"), &req->cred) != 0) {
-		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
+	if (authenticate(sv, req, resp) != 0)
 		return -1;
-	}
 	if (request_version(req) != 0) {
 		if ((vh = http_header(req, "X-Experience-API-Version")) != NULL)
 			http_error(resp, 400, "X-Experience-API-Version '%s' is not supported (1.0.0-1.0.3, 2.0.x)", vh);
@@ -523,11 +542,8 @@ handle_mount(struct mg_connection *conn, void *cbdata)
 		preflight(&resp);
 		goto reply;
 	}
-	if (cred_check(sv->cs, http_header(&req, "Authorization"),
-	    &req.cred) != 0) {
-		http_error(&resp, 401, "missing or wrong credentials (HTTP Basic)");
+	if (authenticate(sv, &req, &resp) != 0)
 		goto reply;
-	}
 	m->fn(m->arg, &req, &resp);
 reply:
 	req.v = XAPI_V2;
