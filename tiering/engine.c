@@ -398,14 +398,17 @@ tier_open(store *st, const char *home, const char *simulated,
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_mutex_init(&e->ticks, NULL);
 	pthread_cond_init(&e->stop_cv, NULL);
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e->dbi)) != 0 ||
-	    (rc = format_check(e, txn)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0) {
-		if (txn && rc != 0)
-			mdb_txn_abort(txn);
+	if ((rc = store_txn_begin(st, 0, &txn)) == 0) {
+		if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e->dbi)) != 0 ||
+		    (rc = format_check(e, txn)) != 0)
+			store_txn_abort(st, txn);
+		else
+			rc = store_txn_commit(st, txn);
+	}
+	if (rc != 0) {
+		/* STORE_* codes are small negatives; LMDB's are below -30000. */
 		snprintf(err, errlen, "tiering: cannot open its database: %s",
-		    mdb_strerror(rc));
+		    rc > -1000 ? store_strerror(rc) : mdb_strerror(rc));
 		goto fail;
 	}
 	e->ts = tstate_new(e->dbi);
