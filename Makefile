@@ -56,7 +56,27 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_OBJ) $(BUILD)/liblrs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd
+# Failure injection (lrs/fault.h): the files with FAULT() seams are built
+# once more with -DLRS_FAULTS and linked ahead of liblrs.a (whose copies
+# are then never pulled in) into the tests named *_faults and into
+# lrsd-faults, the server those tests run.  Nothing else has the seams.
+FAULT_SRC := $(filter-out lrs/main.c,$(shell grep -l '"fault.h"' lrs/*.c))
+FAULT_OBJ := $(FAULT_SRC:%.c=$(BUILD)/fault/%.o)
+FAULT_TESTS := $(filter %_faults,$(UNIT_BIN) $(HTTP_BIN))
+
+$(BUILD)/fault/%.o: %.c $(wildcard lrs/*.h tiering/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	@echo "CC $< (faults)"
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -DLRS_FAULTS -c -o $@ $<
+
+$(FAULT_TESTS): %: %.o $(TEST_OBJ) $(FAULT_OBJ) $(BUILD)/liblrs.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/lrsd-faults: $(BUILD)/fault/lrs/main.o $(FAULT_OBJ) \
+    $(BUILD)/tests/fault.o $(BUILD)/liblrs.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd $(BUILD)/tests/lrsd-faults
 
 test: tests check-deps
 	@SCENARIO_SCALE=$(SCENARIO_SCALE) sh tests/run.sh $(BUILD)/tests $(BIN)/lrsd

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,10 @@ static const struct setting {
 	    "directory of the LMDB store (default ./data)" },
 	{ "map-size", "LRSD_MAP_SIZE", K_SIZE, offsetof(struct config, map_size),
 	    0, 1 << 20, (long long)1 << 46,
-	    "LMDB map size: the most the store may grow to; only address space is reserved, the file grows with the data (suffix K/M/G/T; default 1T)" },
+	    "LMDB map size to begin with; only address space is reserved, the file grows with the data (suffix K/M/G/T; default 1T)" },
+	{ "map-max", "LRSD_MAP_MAX", K_SIZE, offsetof(struct config, map_max),
+	    0, 1 << 20, (long long)1 << 46,
+	    "the most the LMDB map grows to by itself when full, within the free disk space (never below --map-size; default 16T)" },
 	{ "max-body", "LRSD_MAX_BODY", K_SIZE, offsetof(struct config, max_body),
 	    0, 1024, (long long)1 << 32,
 	    "largest request body in bytes; larger gets 413 (default 64M)" },
@@ -92,6 +96,7 @@ config_defaults(struct config *c)
 	snprintf(c->listen, sizeof(c->listen), "127.0.0.1:8080");
 	snprintf(c->data, sizeof(c->data), "./data");
 	c->map_size = (size_t)1 << 40;
+	c->map_max = (size_t)1 << 44;
 	c->max_body = (size_t)64 << 20;
 	c->max_doc = (size_t)16 << 20;
 	c->threads = 64;
@@ -115,6 +120,7 @@ set(struct config *c, const struct setting *s, const char *value, char *err,
 {
 	char *p = (char *)c + s->off, *end;
 	long long v;
+	int shift = 0;
 
 	switch (s->kind) {
 	case K_STR:
@@ -136,12 +142,16 @@ set(struct config *c, const struct setting *s, const char *value, char *err,
 			goto bad;
 		if (s->kind == K_SIZE && *end) {
 			switch (*end++) {
-			case 'k': case 'K': v <<= 10; break;
-			case 'm': case 'M': v <<= 20; break;
-			case 'g': case 'G': v <<= 30; break;
-			case 't': case 'T': v <<= 40; break;
+			case 'k': case 'K': shift = 10; break;
+			case 'm': case 'M': shift = 20; break;
+			case 'g': case 'G': shift = 30; break;
+			case 't': case 'T': shift = 40; break;
 			default: goto bad;
 			}
+			/* 16777217T must not wrap around to 1T. */
+			if (v < 0 || v > LLONG_MAX >> shift)
+				goto bad;
+			v <<= shift;
 		}
 		if (*end || v < s->min || v > s->max)
 			goto bad;

@@ -13,6 +13,7 @@ struct config {
 	char	listen[128];		/* --listen / LRSD_LISTEN: host:port */
 	char	data[512];		/* --data / LRSD_DATA: LMDB directory */
 	size_t	map_size;		/* --map-size / LRSD_MAP_SIZE: bytes */
+	size_t	map_max;		/* --map-max / LRSD_MAP_MAX: bytes */
 	size_t	max_body;		/* --max-body / LRSD_MAX_BODY: bytes */
 	size_t	max_doc;		/* --max-doc / LRSD_MAX_DOC: bytes */
 	int	threads;		/* --threads / LRSD_THREADS */

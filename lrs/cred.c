@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -38,6 +37,8 @@
 
 #include "cred.h"
 #include "base64.h"
+#include "fault.h"
+#include "iso8601.h"
 #include "xalloc.h"
 
 #define ALG_PBKDF2_SHA256	1
@@ -87,7 +88,7 @@ struct slot {
 };
 
 struct cred_store {
-	MDB_env			*env;
+	store			*st;
 	MDB_dbi			 dbi;
 	uint8_t			 tagkey[32];	/* HMAC key of the cache */
 	uint8_t			 dummysalt[SALT_LEN];
@@ -201,30 +202,21 @@ pbkdf2(cred_store *cs, const void *secret, size_t len, const uint8_t *salt,
 	return 0;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Copy the record of key into rec (REC_MAX bytes) in a read transaction
  * of its own.  0, CRED_ENOTFOUND, CRED_ESTORE (also for a record too long
  * to be valid). */
 static int
 rec_fetch(cred_store *cs, const char *key, uint8_t *rec, size_t *reclen)
 {
-	MDB_txn *txn;
+	store_read *r;
 	MDB_val k, v;
 	int rc;
 
-	if (mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (FAULT("cred.fetch") != 0 || store_read_begin(cs->st, &r) != 0)
 		return CRED_ESTORE;
 	k.mv_data = (void *)key;
 	k.mv_size = strlen(key);
-	rc = mdb_get(txn, cs->dbi, &k, &v);
+	rc = mdb_get(store_read_txn(r), cs->dbi, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		rc = CRED_ENOTFOUND;
 	else if (rc != 0 || v.mv_size > REC_MAX)
@@ -233,7 +225,7 @@ rec_fetch(cred_store *cs, const char *key, uint8_t *rec, size_t *reclen)
 		memcpy(rec, v.mv_data, v.mv_size);
 		*reclen = v.mv_size;
 	}
-	mdb_txn_abort(txn);
+	store_read_end(r);
 	return rc;
 }
 
@@ -355,14 +347,14 @@ cache_drop(cred_store *cs, const uint8_t *tag, const char *key)
 }
 
 int
-cred_open(MDB_env *env, cred_store **out)
+cred_open(store *st, cred_store **out)
 {
 	cred_store *cs;
 	MDB_txn *txn;
 	int rc;
 
 	cs = xcalloc(1, sizeof(*cs));
-	cs->env = env;
+	cs->st = st;
 	atomic_init(&cs->hashes, 0);
 	if (RAND_bytes(cs->tagkey, sizeof(cs->tagkey)) != 1 ||
 	    RAND_bytes(cs->dummysalt, sizeof(cs->dummysalt)) != 1) {
@@ -370,13 +362,13 @@ cred_open(MDB_env *env, cred_store **out)
 		goto out;
 	}
 	rc = CRED_ESTORE;
-	if (mdb_txn_begin(env, NULL, 0, &txn) != 0)
+	if (store_txn_begin(st, 0, &txn) != STORE_OK)
 		goto out;
 	if (mdb_dbi_open(txn, "cred", MDB_CREATE, &cs->dbi) != 0) {
-		mdb_txn_abort(txn);
+		store_txn_abort(st, txn);
 		goto out;
 	}
-	if (mdb_txn_commit(txn) != 0)
+	if (store_txn_commit(st, txn) != STORE_OK)
 		goto out;
 	pthread_mutex_init(&cs->lock, NULL);
 	pthread_cond_init(&cs->landed, NULL);
@@ -400,14 +392,52 @@ cred_close(cred_store *cs)
 	free(cs);
 }
 
+/* A write of the record of one key, for the store's writer. */
+struct rec_write {
+	cred_store	*cs;
+	const char	*key;
+	const uint8_t	*rec;		/* NULL: delete */
+	size_t		 reclen;
+};
+
+/* Runs in the writer: add the record unless the key is taken, or
+ * delete it.  LMDB's code. */
+static int
+write_in(void *arg, MDB_txn *txn)
+{
+	struct rec_write *wr = arg;
+	MDB_val k = { strlen(wr->key), (void *)wr->key };
+	MDB_val v = { wr->reclen, (void *)wr->rec };
+
+	if (wr->rec == NULL)
+		return mdb_del(txn, wr->cs->dbi, &k, NULL);
+	return mdb_put(txn, wr->cs->dbi, &k, &v, MDB_NOOVERWRITE);
+}
+
+/* Write through the store's writer (which grows the map when needed):
+ * 0, CRED_EEXIST, CRED_ENOTFOUND, CRED_ESTORE. */
+static int
+write_rec(struct rec_write *wr)
+{
+	int rc, fn_rc;
+
+	if ((rc = store_exec(wr->cs->st, write_in, wr, &fn_rc)) != STORE_OK)
+		return CRED_ESTORE;
+	switch (fn_rc) {
+	case 0: return CRED_OK;
+	case MDB_KEYEXIST: return CRED_EEXIST;
+	case MDB_NOTFOUND: return CRED_ENOTFOUND;
+	default: return CRED_ESTORE;
+	}
+}
+
 int
 cred_add(cred_store *cs, const char *key, const char *secret,
     unsigned scopes)
 {
 	uint8_t salt[SALT_LEN], hash[HASH_LEN], buf[REC_MAX];
+	struct rec_write wr;
 	struct rec r;
-	MDB_txn *txn;
-	MDB_val k, v;
 	size_t seclen;
 	int rc;
 
@@ -428,30 +458,16 @@ cred_add(cred_store *cs, const char *key, const char *secret,
 	r.alg = ALG_PBKDF2_SHA256;
 	r.iter = PBKDF2_ITER;
 	r.scopes = scopes;
-	r.created = now_us();
+	r.created = iso8601_now();
 	r.salt = salt;
 	r.saltlen = sizeof(salt);
 	r.hash = hash;
 	r.hashlen = sizeof(hash);
-	k.mv_data = (void *)key;
-	k.mv_size = strlen(key);
-	v.mv_data = buf;
-	v.mv_size = rec_encode(&r, buf);
-	rc = CRED_ESTORE;
-	if (mdb_txn_begin(cs->env, NULL, 0, &txn) != 0)
-		goto out;
-	switch (mdb_put(txn, cs->dbi, &k, &v, MDB_NOOVERWRITE)) {
-	case 0:
-		rc = mdb_txn_commit(txn) ? CRED_ESTORE : 0;
-		break;
-	case MDB_KEYEXIST:
-		rc = CRED_EEXIST;
-		mdb_txn_abort(txn);
-		break;
-	default:
-		mdb_txn_abort(txn);
-		break;
-	}
+	wr.cs = cs;
+	wr.key = key;
+	wr.rec = buf;
+	wr.reclen = rec_encode(&r, buf);
+	rc = write_rec(&wr);
 out:
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return rc;
@@ -460,23 +476,13 @@ out:
 int
 cred_revoke(cred_store *cs, const char *key)
 {
-	MDB_txn *txn;
-	MDB_val k;
+	struct rec_write wr = { cs, NULL, NULL, 0 };
 	int rc;
 
 	if (key == NULL || !key_valid(key, strlen(key)))
 		return CRED_EINVALID;
-	k.mv_data = (void *)key;
-	k.mv_size = strlen(key);
-	if (mdb_txn_begin(cs->env, NULL, 0, &txn) != 0)
-		return CRED_ESTORE;
-	rc = mdb_del(txn, cs->dbi, &k, NULL);
-	if (rc == 0)
-		rc = mdb_txn_commit(txn) ? CRED_ESTORE : 0;
-	else {
-		rc = rc == MDB_NOTFOUND ? CRED_ENOTFOUND : CRED_ESTORE;
-		mdb_txn_abort(txn);
-	}
+	wr.key = key;
+	rc = write_rec(&wr);
 	/* Even on failure: dropping a cache entry is always safe. */
 	cache_drop(cs, NULL, key);
 	return rc;
@@ -487,7 +493,7 @@ cred_list(cred_store *cs, struct cred **out, size_t *n)
 {
 	struct cred *v = NULL;
 	size_t len = 0, cap = 0;
-	MDB_txn *txn;
+	store_read *rd;
 	MDB_cursor *cur;
 	MDB_val k, d;
 	struct rec r;
@@ -495,10 +501,10 @@ cred_list(cred_store *cs, struct cred **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if (mdb_txn_begin(cs->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (store_read_begin(cs->st, &rd) != STORE_OK)
 		return CRED_ESTORE;
 	rc = CRED_ESTORE;
-	if (mdb_cursor_open(txn, cs->dbi, &cur) != 0)
+	if (mdb_cursor_open(store_read_txn(rd), cs->dbi, &cur) != 0)
 		goto out;
 	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0;
 	    mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
@@ -523,7 +529,7 @@ cred_list(cred_store *cs, struct cred **out, size_t *n)
 		v = NULL;
 	}
 out:
-	mdb_txn_abort(txn);
+	store_read_end(rd);
 	free(v);
 	return rc;
 }
@@ -565,90 +571,125 @@ out:
 	return rc;
 }
 
+/* What a Basic Authorization header carries. */
+struct basic {
+	uint8_t		 pair[PAIR_MAX];	/* the decoded "key:secret" */
+	size_t		 pairlen;
+	char		 key[CRED_KEY_MAX + 1];
+	const uint8_t	*secret;		/* in pair */
+	size_t		 seclen;
+	uint8_t		 tag[TAG_LEN];		/* its cache tag */
+};
+
+/* Decode authorization into b.  CRED_EDENIED when it is no Basic header
+ * or no stored credential can match it (no hash needed), CRED_ECRYPTO. */
+static int
+basic_parse(cred_store *cs, const char *authorization, struct basic *b)
+{
+	const uint8_t *colon;
+	size_t keylen;
+
+	if (authorization == NULL ||
+	    basic_decode(authorization, b->pair, &b->pairlen) != 0 ||
+	    (colon = memchr(b->pair, ':', b->pairlen)) == NULL)
+		return CRED_EDENIED;
+	keylen = colon - b->pair;
+	b->secret = colon + 1;
+	b->seclen = b->pairlen - keylen - 1;
+	if (!key_valid((const char *)b->pair, keylen) ||
+	    b->seclen < CRED_SECRET_MIN || b->seclen > CRED_SECRET_MAX)
+		return CRED_EDENIED;
+	memcpy(b->key, b->pair, keylen);
+	b->key[keylen] = '\0';
+	if (HMAC(EVP_sha256(), cs->tagkey, sizeof(cs->tagkey), b->pair,
+	    b->pairlen, b->tag, NULL) == NULL)
+		return CRED_ECRYPTO;
+	return CRED_OK;
+}
+
+/* b names no stored key: denied, after costing what a wrong secret
+ * costs, so that timing does not tell which keys exist (a cached header
+ * loses its entry instead).  CRED_EDENIED, CRED_ECRYPTO. */
+static int
+unknown_key(cred_store *cs, const struct basic *b, int hit)
+{
+	uint8_t hash[HASH_LEN];
+	int rc = CRED_EDENIED;
+
+	if (hit)
+		cache_drop(cs, b->tag, NULL);
+	else if (pbkdf2(cs, b->secret, b->seclen, cs->dummysalt,
+	    sizeof(cs->dummysalt), PBKDF2_ITER, hash, HASH_LEN) != 0)
+		rc = CRED_ECRYPTO;
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
+/* Hash b's secret against record cur (curlen bytes, decoded as r) and
+ * cache the header when it matches; a request verifying the same header
+ * meanwhile is waited for instead.  0, CRED_EDENIED, CRED_ECRYPTO. */
+static int
+verify(cred_store *cs, const struct basic *b, const uint8_t *cur,
+    size_t curlen, const struct rec *r)
+{
+	uint8_t cached[REC_MAX], hash[HASH_MAX];
+	size_t cachedlen = 0;
+	int rc, slot;
+
+	slot = flight_enter(cs, b->tag);
+	/* Another request may have verified this header while we waited. */
+	if (cache_get(cs, b->tag, b->key, cached, &cachedlen) &&
+	    cachedlen == curlen && memcmp(cached, cur, curlen) == 0) {
+		flight_leave(cs, slot);
+		return 0;
+	}
+	rc = pbkdf2(cs, b->secret, b->seclen, r->salt, r->saltlen, r->iter,
+	    hash, r->hashlen);
+	if (rc == 0 && CRYPTO_memcmp(hash, r->hash, r->hashlen) != 0)
+		rc = CRED_EDENIED;
+	if (rc == 0)
+		cache_put(cs, b->tag, b->key, cur, curlen);
+	flight_leave(cs, slot);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
 /* cred_check, or with may_hash 0 cred_check_known. */
 static int
 check_header(cred_store *cs, const char *authorization, int may_hash,
     struct cred *out)
 {
-	uint8_t pair[PAIR_MAX], tag[TAG_LEN], cached[REC_MAX], cur[REC_MAX];
-	uint8_t hash[HASH_MAX];
-	char key[CRED_KEY_MAX + 1];
-	const uint8_t *colon, *secret;
-	size_t pairlen = 0, keylen, seclen, cachedlen = 0, curlen = 0;
+	struct basic b;
+	uint8_t cached[REC_MAX], cur[REC_MAX];
+	size_t cachedlen = 0, curlen = 0;
 	struct rec r;
-	int rc = CRED_EDENIED, hit, slot;
+	int rc, hit;
 
-	if (authorization == NULL ||
-	    basic_decode(authorization, pair, &pairlen) != 0)
+	if ((rc = basic_parse(cs, authorization, &b)) != CRED_OK)
 		goto out;
-	colon = memchr(pair, ':', pairlen);
-	if (colon == NULL)
-		goto out;
-	keylen = colon - pair;
-	secret = colon + 1;
-	seclen = pairlen - keylen - 1;
-	/* No stored credential can match these: no hash needed. */
-	if (!key_valid((const char *)pair, keylen) ||
-	    seclen < CRED_SECRET_MIN || seclen > CRED_SECRET_MAX)
-		goto out;
-	memcpy(key, pair, keylen);
-	key[keylen] = '\0';
-
-	if (HMAC(EVP_sha256(), cs->tagkey, sizeof(cs->tagkey), pair, pairlen,
-	    tag, NULL) == NULL) {
-		rc = CRED_ECRYPTO;
-		goto out;
-	}
-	hit = cache_get(cs, tag, key, cached, &cachedlen);
-	rc = rec_fetch(cs, key, cur, &curlen);
+	hit = cache_get(cs, b.tag, b.key, cached, &cachedlen);
+	rc = rec_fetch(cs, b.key, cur, &curlen);
 	if (rc == CRED_ENOTFOUND) {
+		rc = may_hash || hit ? unknown_key(cs, &b, hit) : CRED_EDENIED;
+		goto out;
+	}
+	if (rc == CRED_OK && rec_decode(cur, curlen, &r) != 0)
+		rc = CRED_ESTORE;
+	if (rc != CRED_OK)
+		goto out;
+	/* A hit counts only while the record is the one verified. */
+	if (!hit || cachedlen != curlen || memcmp(cached, cur, curlen) != 0) {
 		if (hit)
-			cache_drop(cs, tag, NULL);
-		else if (may_hash)
-			/* Cost what a wrong secret costs, so that timing
-			 * does not tell which keys exist. */
-			pbkdf2(cs, secret, seclen, cs->dummysalt,
-			    sizeof(cs->dummysalt), PBKDF2_ITER, hash,
-			    HASH_LEN);
-		rc = CRED_EDENIED;
-		goto out;
+			cache_drop(cs, b.tag, NULL);
+		rc = may_hash ? verify(cs, &b, cur, curlen, &r) : CRED_EDENIED;
+		if (rc != CRED_OK)
+			goto out;
 	}
-	if (rc)
-		goto out;
-	rc = CRED_ESTORE;
-	if (rec_decode(cur, curlen, &r) != 0)
-		goto out;
-	if (hit && cachedlen == curlen && memcmp(cached, cur, curlen) == 0)
-		goto found;
-	if (hit)
-		cache_drop(cs, tag, NULL);
-	rc = CRED_EDENIED;
-	if (!may_hash)
-		goto out;
-	slot = flight_enter(cs, tag);
-	/* Another request may have verified this header while we waited. */
-	if (cache_get(cs, tag, key, cached, &cachedlen) && cachedlen == curlen &&
-	    memcmp(cached, cur, curlen) == 0) {
-		flight_leave(cs, slot);
-		goto found;
-	}
-	rc = pbkdf2(cs, secret, seclen, r.salt, r.saltlen, r.iter, hash,
-	    r.hashlen);
-	if (rc == 0 && CRYPTO_memcmp(hash, r.hash, r.hashlen) != 0)
-		rc = CRED_EDENIED;
-	if (rc == 0)
-		cache_put(cs, tag, key, cur, curlen);
-	flight_leave(cs, slot);
-	if (rc)
-		goto out;
-found:
-	memcpy(out->key, key, keylen + 1);
+	memcpy(out->key, b.key, strlen(b.key) + 1);
 	out->scopes = r.scopes;
 	out->created = r.created;
-	rc = 0;
 out:
-	OPENSSL_cleanse(pair, sizeof(pair));
-	OPENSSL_cleanse(hash, sizeof(hash));
+	OPENSSL_cleanse(&b, sizeof(b));
 	return rc;
 }
 

@@ -20,6 +20,8 @@
 
 #include <lmdb.h>
 
+#include "store.h"
+
 enum {
 	CRED_OK = 0,
 	CRED_EDENIED = -1,	/* no, malformed or wrong Authorization */
@@ -60,13 +62,12 @@ struct cred {
 
 typedef struct cred_store cred_store;
 
-/* Open (creating when missing) the "cred" database in env, which must have
- * room for it (mdb_env_set_maxdbs) and be opened with MDB_NOTLS so that
- * worker threads can read.  Runs its own short write transaction, so the
- * calling thread must not hold one.  Several stores may share one env.
- * *out is freed with cred_close (which leaves env and the database open).
- * CRED_ESTORE, CRED_ECRYPTO. */
-int	cred_open(MDB_env *env, cred_store **out);
+/* Open (creating when missing) the "cred" database in st's environment.
+ * Runs its own short write transaction, so the calling thread must not
+ * hold one; later writes go through st's writer (store_exec).  Several
+ * cred_stores may share one store.  *out is freed with cred_close (which
+ * leaves st and the database open).  CRED_ESTORE, CRED_ECRYPTO. */
+int	cred_open(store *st, cred_store **out);
 void	cred_close(cred_store *cs);
 
 /* Add a credential.  key: 1..CRED_KEY_MAX visible ASCII characters

@@ -31,9 +31,11 @@
  */
 #include "be.h"
 #include "docstore.h"
+#include "fault.h"
 #include "iso8601.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,6 @@
 
 struct docstore {
 	store	*st;
-	MDB_env	*env;
 	MDB_dbi	 doc, act, agt, meta;
 };
 
@@ -66,6 +67,7 @@ struct rec {
 	size_t		 len;
 };
 
+/* An LMDB or system code as a DOCSTORE_* code; DOCSTORE_* codes stay. */
 static int
 map_rc(int rc)
 {
@@ -73,6 +75,26 @@ map_rc(int rc)
 	case 0: return DOCSTORE_OK;
 	case MDB_NOTFOUND: return DOCSTORE_ENOTFOUND;
 	case MDB_MAP_FULL: return DOCSTORE_EFULL;
+	case ENOSPC: case EDQUOT: return DOCSTORE_ENOSPC;
+	case MDB_READERS_FULL: return DOCSTORE_EBUSY;
+	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return DOCSTORE_ECORRUPT;
+	default:
+		return rc < 0 && rc >= DOCSTORE_ECRYPTO ? rc : DOCSTORE_EIO;
+	}
+}
+
+/* A STORE_* code as a DOCSTORE_* code. */
+static int
+from_store(int rc)
+{
+	switch (rc) {
+	case STORE_OK: return DOCSTORE_OK;
+	case STORE_ENOTFOUND: return DOCSTORE_ENOTFOUND;
+	case STORE_EFULL: return DOCSTORE_EFULL;
+	case STORE_ENOSPC: return DOCSTORE_ENOSPC;
+	case STORE_EBUSY: return DOCSTORE_EBUSY;
+	case STORE_ECORRUPT: return DOCSTORE_ECORRUPT;
+	case STORE_ECRYPTO: return DOCSTORE_ECRYPTO;
 	default: return DOCSTORE_EIO;
 	}
 }
@@ -84,31 +106,40 @@ docstore_strerror(int rc)
 	case DOCSTORE_OK: return "success";
 	case DOCSTORE_ENOTFOUND: return "not found";
 	case DOCSTORE_ENOTJSON: return "both documents must be JSON objects to merge";
-	case DOCSTORE_EFULL: return "the store is full (raise the map size)";
-	case DOCSTORE_EIO: return "storage failure";
+	case DOCSTORE_EFULL: return "the store is full: its LMDB map is at its largest size";
+	case DOCSTORE_EIO: return "storage failure (I/O error or LMDB failure)";
 	case DOCSTORE_EINVALID: return "invalid document key";
+	case DOCSTORE_ENOSPC: return "the disk is full (ENOSPC)";
+	case DOCSTORE_EBUSY: return "the store is busy (every LMDB reader slot is taken); retry";
+	case DOCSTORE_ECORRUPT: return "stored data is corrupt";
+	case DOCSTORE_ECRYPTO: return "hashing a key failed (libcrypto)";
 	default: return "unknown document store error";
 	}
 }
 
-static void
+static int
 sha256_16(const void *a, size_t alen, uint8_t out[16])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
 
-	EVP_Digest(a, alen, md, &mdlen, EVP_sha256(), NULL);
+	if (FAULT("docstore.hash") != 0 ||
+	    EVP_Digest(a, alen, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return DOCSTORE_ECRYPTO;
 	memcpy(out, md, 16);
+	return DOCSTORE_OK;
 }
 
-static void
+static int
 sha1_hex(const void *data, size_t len, char out[41], uint8_t raw[20])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen, i;
 
-	EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL);
+	if (FAULT("docstore.hash") != 0 ||
+	    EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL) != 1)
+		return DOCSTORE_ECRYPTO;
 	for (i = 0; i < 20; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
@@ -116,6 +147,7 @@ sha1_hex(const void *data, size_t len, char out[41], uint8_t raw[20])
 	out[40] = '\0';
 	if (raw)
 		memcpy(raw, md, 20);
+	return DOCSTORE_OK;
 }
 
 static void
@@ -131,35 +163,39 @@ hex_of(const uint8_t raw[20], char out[41])
 	out[40] = '\0';
 }
 
-/* The key prefix of scope sc; with registration nonzero a State prefix
- * includes the registration part.  Returns its length, 0 when sc lacks a
- * part its kind needs. */
-static size_t
+/* The key prefix of scope sc into out and its length into *len; with
+ * registration nonzero a State prefix includes the registration part.
+ * DOCSTORE_EINVALID when sc lacks a part its kind needs,
+ * DOCSTORE_ECRYPTO. */
+static int
 scope_prefix(const struct docstore_scope *sc, int registration,
-    uint8_t out[PREFIX_MAX])
+    uint8_t out[PREFIX_MAX], size_t *len)
 {
 	EVP_MD_CTX *ctx;
 	unsigned char md[EVP_MAX_MD_SIZE], k = (unsigned char)sc->kind, z = 0;
 	unsigned int mdlen;
 	int act = sc->kind != DOCSTORE_AGENT_PROFILE;
 	int agent = sc->kind != DOCSTORE_ACTIVITY_PROFILE;
+	int ok;
 	size_t n;
 
 	if (sc->kind != DOCSTORE_STATE && sc->kind != DOCSTORE_ACTIVITY_PROFILE &&
 	    sc->kind != DOCSTORE_AGENT_PROFILE)
-		return 0;
+		return DOCSTORE_EINVALID;
 	if (act && sc->activity_id == NULL)
-		return 0;
-	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, &k, 1);
-	if (act)
-		EVP_DigestUpdate(ctx, sc->activity_id, strlen(sc->activity_id));
-	EVP_DigestUpdate(ctx, &z, 1);
-	if (agent)
-		EVP_DigestUpdate(ctx, sc->agent, INDEX_HASH_LEN);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
+		return DOCSTORE_EINVALID;
+	if (FAULT("docstore.hash") != 0 || (ctx = EVP_MD_CTX_new()) == NULL)
+		return DOCSTORE_ECRYPTO;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, &k, 1) == 1 &&
+	    (!act || EVP_DigestUpdate(ctx, sc->activity_id,
+	    strlen(sc->activity_id)) == 1) &&
+	    EVP_DigestUpdate(ctx, &z, 1) == 1 &&
+	    (!agent || EVP_DigestUpdate(ctx, sc->agent, INDEX_HASH_LEN) == 1) &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
 	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return DOCSTORE_ECRYPTO;
 	out[0] = k;
 	memcpy(out + 1, md, 16);
 	n = 17;
@@ -171,19 +207,26 @@ scope_prefix(const struct docstore_scope *sc, int registration,
 			memset(out + n, 0, 16);
 		n += 16;
 	}
-	return n;
+	*len = n;
+	return DOCSTORE_OK;
 }
 
-/* The key of document id of scope sc. */
-static size_t
-doc_key(const struct docstore_scope *sc, const char *id, uint8_t out[KEY_MAX])
+/* The key of document id of scope sc into out and its length into *len.
+ * DOCSTORE_EINVALID, DOCSTORE_ECRYPTO. */
+static int
+doc_key(const struct docstore_scope *sc, const char *id, uint8_t out[KEY_MAX],
+    size_t *len)
 {
 	size_t n;
+	int rc;
 
-	if (id == NULL || (n = scope_prefix(sc, 1, out)) == 0)
-		return 0;
-	sha256_16(id, strlen(id), out + n);
-	return n + 16;
+	if (id == NULL)
+		return DOCSTORE_EINVALID;
+	if ((rc = scope_prefix(sc, 1, out, &n)) != DOCSTORE_OK ||
+	    (rc = sha256_16(id, strlen(id), out + n)) != DOCSTORE_OK)
+		return rc;
+	*len = n + 16;
+	return DOCSTORE_OK;
 }
 
 static int
@@ -227,7 +270,10 @@ rec_put(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, const char *id,
 	p = xmalloc(v.mv_size);
 	p[0] = DOC_VERSION;
 	be64_put(p + 1, (uint64_t)updated);
-	sha1_hex(data, len, etag, p + 9);
+	if ((rc = sha1_hex(data, len, etag, p + 9)) != DOCSTORE_OK) {
+		free(p);
+		return rc;
+	}
 	p[29] = (uint8_t)(tl >> 8);
 	p[30] = (uint8_t)tl;
 	p[31] = (uint8_t)(il >> 24);
@@ -378,7 +424,8 @@ learn_activity(docstore *ds, MDB_txn *txn, const json *a)
 	if (id == NULL || id->type != JSON_STRING || def == NULL ||
 	    def->type != JSON_OBJECT || def->n == 0)
 		return 0;
-	index_hash(INDEX_ACTIVITY, id->str, id->len, k);
+	if (index_hash(INDEX_ACTIVITY, id->str, id->len, k) != INDEX_OK)
+		return DOCSTORE_ECRYPTO;
 	if ((rc = canonical_load(ds, txn, k, id, &cur, &changed)) != 0)
 		return rc;
 	if (changed) {
@@ -412,7 +459,8 @@ learn_verb(docstore *ds, MDB_txn *txn, const json *v)
 	if (id == NULL || id->type != JSON_STRING || display == NULL ||
 	    display->type != JSON_OBJECT || display->n == 0)
 		return 0;
-	index_hash(INDEX_VERB, id->str, id->len, k);
+	if (index_hash(INDEX_VERB, id->str, id->len, k) != INDEX_OK)
+		return DOCSTORE_ECRYPTO;
 	if ((rc = canonical_load(ds, txn, k, id, &cur, &changed)) != 0)
 		return rc;
 	have = json_get(cur, "display");
@@ -527,9 +575,10 @@ learn_agent(docstore *ds, MDB_txn *txn, const json *a)
 		return 0;
 	}
 	name = json_get(a, "name");
-	if (name == NULL || name->type != JSON_STRING ||
-	    index_agent_hash(a, k) != 0)
+	if (name == NULL || name->type != JSON_STRING)
 		return 0;
+	if ((rc = index_agent_hash(a, k)) != INDEX_OK)
+		return rc == INDEX_ENOIFI ? 0 : DOCSTORE_ECRYPTO;
 	rc = get_json(txn, ds->agt, k, &cur);
 	if (rc == MDB_NOTFOUND || (rc == 0 && cur->type != JSON_OBJECT)) {
 		json_free(cur);
@@ -610,15 +659,16 @@ meta_seq(MDB_txn *txn, docstore *ds, uint64_t *seq, int set)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* The store's subscriber: learn from each statement as it is stored. */
+/* The store's subscriber: learn from each statement as it is stored.
+ * Returns LMDB's codes, which the store tells apart. */
 static int
 subscriber(void *arg, MDB_txn *txn, uint64_t seq, const json *st)
 {
 	docstore *ds = arg;
 	int rc;
 
-	if ((rc = docstore_learn(ds, txn, st)) != 0)
-		return rc;
+	if (st->type == JSON_OBJECT && (rc = learn_body(ds, txn, st, 0)) != 0)
+		return rc == DOCSTORE_ECRYPTO ? STORE_ECRYPTO : rc;
 	return meta_seq(txn, ds, &seq, 1);
 }
 
@@ -639,11 +689,12 @@ replay(docstore *ds, MDB_txn *txn)
 		if (rc == STORE_ENOTFOUND)
 			return 0;
 		if (rc != STORE_OK)
-			return MDB_PANIC;
+			return from_store(rc);
 		seq++;
 		st = NULL;
-		if (json_parse(text, len, MAX_DEPTH, &st, NULL, 0) == 0)
-			rc = docstore_learn(ds, txn, st);
+		if (json_parse(text, len, MAX_DEPTH, &st, NULL, 0) != 0)
+			return MDB_CORRUPTED;
+		rc = docstore_learn(ds, txn, st);
 		json_free(st);
 		if (rc != 0 || (rc = meta_seq(txn, ds, &seq, 1)) != 0)
 			return rc;
@@ -659,9 +710,11 @@ docstore_open(store *st, docstore **out)
 
 	*out = NULL;
 	ds->st = st;
-	ds->env = store_env(st);
-	if ((rc = mdb_txn_begin(ds->env, NULL, 0, &txn)) != 0)
+	if ((rc = store_txn_begin(st, 0, &txn)) != STORE_OK) {
+		txn = NULL;
+		rc = from_store(rc);
 		goto out;
+	}
 	if ((rc = mdb_dbi_open(txn, "doc", MDB_CREATE, &ds->doc)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "docact", MDB_CREATE, &ds->act)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "docagt", MDB_CREATE, &ds->agt)) != 0 ||
@@ -669,18 +722,20 @@ docstore_open(store *st, docstore **out)
 		goto out;
 	if ((rc = replay(ds, txn)) != 0)
 		goto out;
-	rc = mdb_txn_commit(txn);
+	rc = store_txn_commit(st, txn);
 	txn = NULL;
-	if (rc != 0)
+	if (rc != STORE_OK) {
+		rc = from_store(rc);
 		goto out;
+	}
 	if ((rc = store_subscribe(st, subscriber, ds)) != STORE_OK) {
-		rc = MDB_PANIC;
+		rc = from_store(rc);
 		goto out;
 	}
 	*out = ds;
 out:
 	if (txn)
-		mdb_txn_abort(txn);
+		store_txn_abort(st, txn);
 	if (*out == NULL) {
 		free(ds);
 		return map_rc(rc);
@@ -712,16 +767,6 @@ docstore_ids_free(char **ids, size_t n)
 	free(ids);
 }
 
-static char *
-dup_n(const char *s, size_t n)
-{
-	char *p = xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 int
 docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
     struct docstore_doc *out)
@@ -733,17 +778,17 @@ docstore_get(docstore *ds, const struct docstore_scope *sc, const char *id,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((k.mv_size = doc_key(sc, id, kb)) == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = doc_key(sc, id, kb, &k.mv_size)) != DOCSTORE_OK)
+		return rc;
 	k.mv_data = kb;
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	rc = mdb_get(store_read_txn(r), ds->doc, &k, &v);
 	if (rc == 0 && rec_decode(&v, &rec) != 0)
 		rc = MDB_CORRUPTED;
 	if (rc == 0) {
-		out->type = dup_n(rec.type, rec.typelen);
-		out->data = dup_n(rec.data, rec.len);
+		out->type = xstrndup(rec.type, rec.typelen);
+		out->data = xstrndup(rec.data, rec.len);
 		out->len = rec.len;
 		out->updated = rec.updated;
 		hex_of(rec.sha1, out->etag);
@@ -773,12 +818,11 @@ docstore_list(docstore *ds, const struct docstore_scope *sc, int64_t since,
 	*ids = NULL;
 	*n = 0;
 	*newest = 0;
-	plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
-	    sc->has_registration, prefix);
-	if (plen == 0)
-		return DOCSTORE_EINVALID;
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, prefix, &plen)) != DOCSTORE_OK)
+		return rc;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	if ((rc = mdb_cursor_open(store_read_txn(r), ds->doc, &cur)) != 0)
 		goto out;
 	k.mv_size = plen;
@@ -797,7 +841,7 @@ docstore_list(docstore *ds, const struct docstore_scope *sc, int64_t since,
 			cap = cap ? cap * 2 : 16;
 			*ids = xrealloc(*ids, cap * sizeof(**ids));
 		}
-		(*ids)[(*n)++] = dup_n(rec.id, rec.idlen);
+		(*ids)[(*n)++] = xstrndup(rec.id, rec.idlen);
 		if (rec.updated > *newest)
 			*newest = rec.updated;
 	}
@@ -885,7 +929,7 @@ write_in(void *arg, MDB_txn *txn)
 	if (w->check) {
 		if (exists) {
 			/* The data stays in the map: not NUL-terminated. */
-			type = dup_n(cur.type, cur.typelen);
+			type = xstrndup(cur.type, cur.typelen);
 			view.type = type;
 			view.data = (char *)cur.data;
 			view.len = cur.len;
@@ -923,14 +967,8 @@ write_in(void *arg, MDB_txn *txn)
 out:
 	free(type);
 	buf_free(&merged);
-	return ret ? ret : map_rc(rc);
-}
-
-/* A STORE_* failure of the group commit as a DOCSTORE_* code. */
-static int
-from_store(int rc)
-{
-	return rc == STORE_EFULL ? DOCSTORE_EFULL : DOCSTORE_EIO;
+	/* A full map as LMDB said it: the store then grows the map. */
+	return ret ? ret : rc == MDB_MAP_FULL ? rc : map_rc(rc);
 }
 
 int
@@ -944,12 +982,14 @@ docstore_write(docstore *ds, const struct docstore_scope *sc,
 	w->updated = 0;
 	job.ds = ds;
 	job.w = w;
-	if ((job.keylen = doc_key(sc, w->id, job.key)) == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = doc_key(sc, w->id, job.key, &job.keylen)) != DOCSTORE_OK)
+		return rc;
 	/* Document writes share the statements' group commits. */
 	rc = store_exec(ds->st, write_in, &job, &ret);
 	if (rc != STORE_OK)
 		ret = from_store(rc);
+	else if (ret == MDB_MAP_FULL)
+		ret = DOCSTORE_EFULL;
 	/* Anything that did not commit changes nothing. */
 	if (ret != 0)
 		w->etag[0] = '\0';
@@ -1010,7 +1050,7 @@ out:
 		mdb_cursor_close(cur);
 	free(keys);
 	free(lens);
-	return map_rc(rc);
+	return rc == MDB_MAP_FULL ? rc : map_rc(rc);
 }
 
 int
@@ -1023,13 +1063,14 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 		*n = 0;
 	job.ds = ds;
 	job.count = 0;
-	job.plen = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
-	    sc->has_registration, job.prefix);
-	if (job.plen == 0)
-		return DOCSTORE_EINVALID;
+	if ((rc = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
+	    sc->has_registration, job.prefix, &job.plen)) != DOCSTORE_OK)
+		return rc;
 	rc = store_exec(ds->st, delete_in, &job, &ret);
 	if (rc != STORE_OK)
 		return from_store(rc);
+	if (ret == MDB_MAP_FULL)
+		ret = DOCSTORE_EFULL;
 	if (ret == 0 && n)
 		*n = job.count;
 	return ret;
@@ -1044,9 +1085,10 @@ canonical_get(docstore *ds, int tag, const char *id, json **out)
 	int rc;
 
 	*out = NULL;
-	index_hash(tag, id, strlen(id), k);
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if (index_hash(tag, id, strlen(id), k) != INDEX_OK)
+		return DOCSTORE_ECRYPTO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	rc = get_json(store_read_txn(r), ds->act, k, out);
 	store_read_end(r);
 	if (rc == 0 && !json_is_str(json_get(*out, "id"), id)) {
@@ -1079,10 +1121,10 @@ docstore_person(docstore *ds, const json *agent, json **out)
 	int rc;
 
 	*out = NULL;
-	if (index_agent_hash(agent, ifi) != 0)
-		return DOCSTORE_EINVALID;
-	if (store_read_begin(ds->st, &r) != STORE_OK)
-		return DOCSTORE_EIO;
+	if ((rc = index_agent_hash(agent, ifi)) != INDEX_OK)
+		return rc == INDEX_ENOIFI ? DOCSTORE_EINVALID : DOCSTORE_ECRYPTO;
+	if ((rc = store_read_begin(ds->st, &r)) != STORE_OK)
+		return from_store(rc);
 	rc = get_json(store_read_txn(r), ds->agt, ifi, out);
 	store_read_end(r);
 	if (rc == MDB_NOTFOUND || (rc == 0 && (*out)->type != JSON_OBJECT)) {

@@ -30,8 +30,12 @@ enum {
 	DOCSTORE_ENOTFOUND = -1,	/* no such document / activity / agent */
 	DOCSTORE_ENOTJSON = -2,		/* POST: a merge needs two JSON objects */
 	DOCSTORE_EFULL = -3,		/* the LMDB map is full */
-	DOCSTORE_EIO = -4,		/* LMDB failed */
-	DOCSTORE_EINVALID = -5		/* a key part is too long or missing */
+	DOCSTORE_EIO = -4,		/* an I/O error, or another LMDB failure */
+	DOCSTORE_EINVALID = -5,		/* a key part is too long or missing */
+	DOCSTORE_ENOSPC = -6,		/* the disk is full */
+	DOCSTORE_EBUSY = -7,		/* no LMDB reader slot free: retry */
+	DOCSTORE_ECORRUPT = -8,		/* stored data is corrupt */
+	DOCSTORE_ECRYPTO = -9		/* hashing a key failed (libcrypto) */
 };
 
 /* The three kinds of documents (the first byte of their keys). */

@@ -26,6 +26,7 @@
 #include "iso8601.h"
 #include "resource.h"
 #include "stmt.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -145,8 +146,15 @@ parse_agent(struct http_req *req, const char *text, int groups, json **out,
 		    *msg == '[' ? "" : ": ", msg);
 		goto fail;
 	}
-	if (index_agent_hash(agent, hash) != 0) {
+	switch (index_agent_hash(agent, hash)) {
+	case INDEX_OK:
+		break;
+	case INDEX_ENOIFI:
 		http_error(resp, 400, "agent must have an inverse functional identifier (mbox, mbox_sha1sum, openid or account)");
+		goto fail;
+	default:
+		http_error(resp, 500, "cannot look up the agent: %s",
+		    index_strerror(INDEX_ECRYPTO));
 		goto fail;
 	}
 	json_free(st);
@@ -301,15 +309,24 @@ check(void *arg, const struct docstore_doc *cur)
 	return 0;
 }
 
+/* Answer a failure of the document store: 507 when space ran out (the
+ * map at its largest size, or the disk), 503 when trying again may help,
+ * 500 otherwise. */
 static void
 store_error(int rc, struct http_resp *resp)
 {
 	switch (rc) {
 	case DOCSTORE_EFULL:
+	case DOCSTORE_ENOSPC:
 		http_error(resp, 507, "%s", docstore_strerror(rc));
 		break;
 	case DOCSTORE_EINVALID:
 		http_error(resp, 400, "%s", docstore_strerror(rc));
+		break;
+	case DOCSTORE_EBUSY:
+	case DOCSTORE_EIO:
+		http_error(resp, 503, "%s", docstore_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
 		break;
 	default:
 		http_error(resp, 500, "%s", docstore_strerror(rc));
@@ -402,19 +419,20 @@ check_body(struct http_req *req, const char *type, struct http_resp *resp)
 {
 	json *j = NULL;
 	char err[200];
-	const char *p;
-	int post = strcmp(req->method, "POST") == 0;
+	size_t off;
+	int post = strcmp(req->method, "POST") == 0, rc;
 
 	if (req->len > req->cfg->max_doc) {
 		http_error(resp, 413, "document of %zu bytes is over the limit of %zu bytes",
 		    req->len, req->cfg->max_doc);
 		return -1;
 	}
-	for (p = type; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
-			http_error(resp, 400, "Content-Type holds control characters");
-			return -1;
-		}
+	/* The type is stored and sent back as a header. */
+	if ((rc = utf8_check_line(type, strlen(type), &off)) != UTF8_OK) {
+		http_error(resp, 400, "Content-Type holds %s at byte %zu",
+		    utf8_strerror(rc), off);
+		return -1;
+	}
 	if (!http_is_type(type, "application/json"))
 		return 0;
 	if (json_parse(req->body, req->len, 512, &j, err, sizeof(err)) != 0) {

@@ -7,6 +7,7 @@
  * related_activities widens it to context activities and SubStatement
  * parts.  Registration is the context's.
  */
+#include "fault.h"
 #include "index.h"
 #include "xalloc.h"
 
@@ -14,38 +15,74 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <uuid/uuid.h>
 
-static void
+const char *
+index_strerror(int rc)
+{
+	switch (rc) {
+	case INDEX_OK: return "success";
+	case INDEX_ENOIFI: return "no inverse functional identifier";
+	case INDEX_ECRYPTO: return "hashing failed (libcrypto SHA-256)";
+	default: return "unknown index error";
+	}
+}
+
+/* SHA-256 of tag | a [| 0 | b], cut to INDEX_HASH_LEN. */
+static int
 hash_parts(int tag, const char *a, size_t alen, const char *b, size_t blen,
     uint8_t out[INDEX_HASH_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	unsigned char t = (unsigned char)tag, sep = 0;
+	int ok;
 
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	EVP_DigestUpdate(ctx, &t, 1);
-	EVP_DigestUpdate(ctx, a, alen);
-	if (b) {
-		EVP_DigestUpdate(ctx, &sep, 1);
-		EVP_DigestUpdate(ctx, b, blen);
-	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	if (FAULT("index.hash") != 0 || (ctx = EVP_MD_CTX_new()) == NULL)
+		return INDEX_ECRYPTO;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, &t, 1) == 1 &&
+	    EVP_DigestUpdate(ctx, a, alen) == 1 &&
+	    (b == NULL || (EVP_DigestUpdate(ctx, &sep, 1) == 1 &&
+	    EVP_DigestUpdate(ctx, b, blen) == 1)) &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= INDEX_HASH_LEN;
 	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return INDEX_ECRYPTO;
 	memcpy(out, md, INDEX_HASH_LEN);
+	return INDEX_OK;
 }
 
-void
+int
 index_hash(int tag, const char *s, size_t len, uint8_t out[INDEX_HASH_LEN])
 {
-	hash_parts(tag, s, len, NULL, 0, out);
+	return hash_parts(tag, s, len, NULL, 0, out);
 }
 
-void
+int
+index_registration_hash(const char *s, size_t len,
+    uint8_t out[INDEX_HASH_LEN])
+{
+	char text[37];
+	uuid_t u;
+
+	/* The canonical text of a UUID is lower case (RFC 4122 3). */
+	if (len == 36) {
+		memcpy(text, s, 36);
+		text[36] = '\0';
+		if (uuid_parse(text, u) == 0) {
+			uuid_unparse_lower(u, text);
+			s = text;
+		}
+	}
+	return hash_parts(INDEX_REGISTRATION, s, len, NULL, 0, out);
+}
+
+int
 index_authority_hash(const char *key, uint8_t out[INDEX_HASH_LEN])
 {
-	hash_parts(INDEX_AUTHORITY, key, strlen(key), NULL, 0, out);
+	return hash_parts(INDEX_AUTHORITY, key, strlen(key), NULL, 0, out);
 }
 
 int
@@ -56,34 +93,29 @@ index_agent_hash(const json *agent, uint8_t out[INDEX_HASH_LEN])
 	size_t i;
 
 	if (agent == NULL || agent->type != JSON_OBJECT)
-		return -1;
-	if ((v = json_get(agent, "mbox")) && v->type == JSON_STRING) {
-		hash_parts('m', v->str, v->len, NULL, 0, out);
-		return 0;
-	}
+		return INDEX_ENOIFI;
+	if ((v = json_get(agent, "mbox")) && v->type == JSON_STRING)
+		return hash_parts('m', v->str, v->len, NULL, 0, out);
 	if ((v = json_get(agent, "mbox_sha1sum")) && v->type == JSON_STRING &&
 	    v->len < sizeof(lower)) {
 		/* Hex digits compare without regard to case. */
 		for (i = 0; i < v->len; i++)
 			lower[i] = (char)((v->str[i] >= 'A' && v->str[i] <= 'F') ?
 			    v->str[i] + 32 : v->str[i]);
-		hash_parts('s', lower, v->len, NULL, 0, out);
-		return 0;
+		return hash_parts('s', lower, v->len, NULL, 0, out);
 	}
-	if ((v = json_get(agent, "openid")) && v->type == JSON_STRING) {
-		hash_parts('i', v->str, v->len, NULL, 0, out);
-		return 0;
-	}
+	if ((v = json_get(agent, "openid")) && v->type == JSON_STRING)
+		return hash_parts('i', v->str, v->len, NULL, 0, out);
 	acct = json_get(agent, "account");
 	if (acct && (v = json_get(acct, "homePage")) && v->type == JSON_STRING) {
 		const json *name = json_get(acct, "name");
 
 		if (name == NULL || name->type != JSON_STRING)
-			return -1;
-		hash_parts('c', v->str, v->len, name->str, name->len, out);
-		return 0;
+			return INDEX_ENOIFI;
+		return hash_parts('c', v->str, v->len, name->str, name->len,
+		    out);
 	}
-	return -1;
+	return INDEX_ENOIFI;
 }
 
 void
@@ -112,106 +144,158 @@ index_keys_free(struct index_keys *ks)
 	ks->n = ks->cap = 0;
 }
 
-/* An Agent or Group: its own IFI, and for a Group each member's. */
-static void
-add_actor(const json *a, int direct, struct index_keys *ks)
+/* Add the key of agent a's IFI under tag (and INDEX_RELATED_AGENT),
+ * none when it has none. */
+static int
+add_agent(const json *a, int direct, struct index_keys *ks)
 {
 	uint8_t h[INDEX_HASH_LEN];
-	const json *members;
-	size_t i;
+	int rc;
 
-	if (a == NULL || a->type != JSON_OBJECT)
-		return;
-	if (index_agent_hash(a, h) == 0) {
-		if (direct)
-			index_add(ks, INDEX_AGENT, h);
-		index_add(ks, INDEX_RELATED_AGENT, h);
-	}
-	members = json_get(a, "member");
-	if (members && members->type == JSON_ARRAY)
-		for (i = 0; i < members->n; i++)
-			if (index_agent_hash(members->vals[i], h) == 0)
-				index_add(ks, INDEX_RELATED_AGENT, h);
+	if ((rc = index_agent_hash(a, h)) != INDEX_OK)
+		return rc == INDEX_ENOIFI ? INDEX_OK : rc;
+	if (direct)
+		index_add(ks, INDEX_AGENT, h);
+	index_add(ks, INDEX_RELATED_AGENT, h);
+	return INDEX_OK;
 }
 
-static void
+/* An Agent or Group: its own IFI, and for a Group each member's. */
+static int
+add_actor(const json *a, int direct, struct index_keys *ks)
+{
+	const json *members;
+	size_t i;
+	int rc;
+
+	if (a == NULL || a->type != JSON_OBJECT)
+		return INDEX_OK;
+	if ((rc = add_agent(a, direct, ks)) != INDEX_OK)
+		return rc;
+	members = json_get(a, "member");
+	for (i = 0; members && members->type == JSON_ARRAY &&
+	    i < members->n && rc == INDEX_OK; i++)
+		rc = add_agent(members->vals[i], 0, ks);
+	return rc;
+}
+
+static int
 add_activity(const json *a, int direct, struct index_keys *ks)
 {
 	uint8_t h[INDEX_HASH_LEN];
 	const json *id;
+	int rc;
 
 	if (a == NULL || a->type != JSON_OBJECT)
-		return;
+		return INDEX_OK;
 	if ((id = json_get(a, "id")) == NULL || id->type != JSON_STRING)
-		return;
+		return INDEX_OK;
 	/* Activity ids share one hash space for both tags. */
-	index_hash(INDEX_ACTIVITY, id->str, id->len, h);
+	if ((rc = index_hash(INDEX_ACTIVITY, id->str, id->len, h)) != INDEX_OK)
+		return rc;
 	if (direct)
 		index_add(ks, INDEX_ACTIVITY, h);
 	index_add(ks, INDEX_RELATED_ACTIVITY, h);
+	return INDEX_OK;
 }
 
-static void
-add_context(const json *ctx, struct index_keys *ks, int top)
+/* The context's agents of 2.0 (contextAgents[].agent,
+ * contextGroups[].group). */
+static int
+add_context_agents(const json *ctx, struct index_keys *ks)
+{
+	const json *cag;
+	size_t i;
+	int rc = INDEX_OK;
+
+	if ((cag = json_get(ctx, "contextAgents")) && cag->type == JSON_ARRAY)
+		for (i = 0; i < cag->n && rc == INDEX_OK; i++)
+			rc = add_actor(json_get(cag->vals[i], "agent"), 0, ks);
+	if ((cag = json_get(ctx, "contextGroups")) && cag->type == JSON_ARRAY)
+		for (i = 0; i < cag->n && rc == INDEX_OK; i++)
+			rc = add_actor(json_get(cag->vals[i], "group"), 0, ks);
+	return rc;
+}
+
+static int
+add_context_activities(const json *ca, struct index_keys *ks)
 {
 	static const char *kinds[] = { "parent", "grouping", "category", "other" };
-	const json *ca, *list, *reg, *cag;
-	uint8_t h[INDEX_HASH_LEN];
+	const json *list;
 	size_t i, k;
+	int rc = INDEX_OK;
 
-	if (ctx == NULL || ctx->type != JSON_OBJECT)
-		return;
-	add_actor(json_get(ctx, "instructor"), 0, ks);
-	add_actor(json_get(ctx, "team"), 0, ks);
-	if ((cag = json_get(ctx, "contextAgents")) && cag->type == JSON_ARRAY)
-		for (i = 0; i < cag->n; i++)
-			add_actor(json_get(cag->vals[i], "agent"), 0, ks);
-	if ((cag = json_get(ctx, "contextGroups")) && cag->type == JSON_ARRAY)
-		for (i = 0; i < cag->n; i++)
-			add_actor(json_get(cag->vals[i], "group"), 0, ks);
-	if ((ca = json_get(ctx, "contextActivities")) && ca->type == JSON_OBJECT)
-		for (k = 0; k < 4; k++) {
-			if ((list = json_get(ca, kinds[k])) == NULL)
-				continue;
-			if (list->type == JSON_ARRAY)
-				for (i = 0; i < list->n; i++)
-					add_activity(list->vals[i], 0, ks);
-			else
-				add_activity(list, 0, ks);
-		}
-	if (top && (reg = json_get(ctx, "registration")) &&
-	    reg->type == JSON_STRING) {
-		index_hash(INDEX_REGISTRATION, reg->str, reg->len, h);
-		index_add(ks, INDEX_REGISTRATION, h);
+	if (ca == NULL || ca->type != JSON_OBJECT)
+		return INDEX_OK;
+	for (k = 0; k < 4 && rc == INDEX_OK; k++) {
+		if ((list = json_get(ca, kinds[k])) == NULL)
+			continue;
+		if (list->type != JSON_ARRAY)
+			rc = add_activity(list, 0, ks);
+		for (i = 0; list->type == JSON_ARRAY && i < list->n &&
+		    rc == INDEX_OK; i++)
+			rc = add_activity(list->vals[i], 0, ks);
 	}
+	return rc;
 }
 
-static void
+static int
+add_context(const json *ctx, struct index_keys *ks, int top)
+{
+	const json *reg;
+	uint8_t h[INDEX_HASH_LEN];
+	int rc;
+
+	if (ctx == NULL || ctx->type != JSON_OBJECT)
+		return INDEX_OK;
+	if ((rc = add_actor(json_get(ctx, "instructor"), 0, ks)) != INDEX_OK ||
+	    (rc = add_actor(json_get(ctx, "team"), 0, ks)) != INDEX_OK ||
+	    (rc = add_context_agents(ctx, ks)) != INDEX_OK ||
+	    (rc = add_context_activities(json_get(ctx, "contextActivities"),
+	    ks)) != INDEX_OK)
+		return rc;
+	if (top && (reg = json_get(ctx, "registration")) &&
+	    reg->type == JSON_STRING) {
+		if ((rc = index_registration_hash(reg->str, reg->len, h)) !=
+		    INDEX_OK)
+			return rc;
+		index_add(ks, INDEX_REGISTRATION, h);
+	}
+	return INDEX_OK;
+}
+
+static int
 add_parts(const json *st, int top, struct index_keys *ks)
 {
 	const json *obj = json_get(st, "object"), *verb, *id;
 	const char *ot = json_get_str(obj, "objectType");
 	uint8_t h[INDEX_HASH_LEN];
+	int rc;
 
-	add_actor(json_get(st, "actor"), top, ks);
+	if ((rc = add_actor(json_get(st, "actor"), top, ks)) != INDEX_OK)
+		return rc;
 	if (top && (verb = json_get(st, "verb")) &&
 	    (id = json_get(verb, "id")) && id->type == JSON_STRING) {
-		index_hash(INDEX_VERB, id->str, id->len, h);
+		if ((rc = index_hash(INDEX_VERB, id->str, id->len, h)) !=
+		    INDEX_OK)
+			return rc;
 		index_add(ks, INDEX_VERB, h);
 	}
 	if (ot == NULL || strcmp(ot, "Activity") == 0)
-		add_activity(obj, top, ks);
+		rc = add_activity(obj, top, ks);
 	else if (strcmp(ot, "Agent") == 0 || strcmp(ot, "Group") == 0)
-		add_actor(obj, top, ks);
+		rc = add_actor(obj, top, ks);
 	else if (strcmp(ot, "SubStatement") == 0)
-		add_parts(obj, 0, ks);
-	add_context(json_get(st, "context"), ks, top);
-	if (top)
-		add_actor(json_get(st, "authority"), 0, ks);
+		rc = add_parts(obj, 0, ks);
+	if (rc == INDEX_OK)
+		rc = add_context(json_get(st, "context"), ks, top);
+	if (rc == INDEX_OK && top)
+		rc = add_actor(json_get(st, "authority"), 0, ks);
+	return rc;
 }
 
-void
+int
 index_statement(const json *st, struct index_keys *ks)
 {
-	add_parts(st, 1, ks);
+	return add_parts(st, 1, ks);
 }

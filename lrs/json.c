@@ -1,5 +1,6 @@
 /* json: a document tree built from yajl's callbacks. */
 #include "json.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -16,6 +17,8 @@ struct parse {
 	json	 *root;
 	char	 *dupkey;	/* the repeated member name, for the message */
 	int	  rc;
+	int	  bad;		/* the UTF8_E* code of a JSON_EUTF8 */
+	size_t	  off;		/* where the JSON_EUTF8 problem starts */
 };
 
 json *
@@ -177,6 +180,12 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	json *c = ps->stack[ps->depth - 1];
 	size_t i;
 
+	/* Names are C strings here: one holding U+0000 would be cut short
+	 * and could then repeat another. */
+	if (memchr(s, '\0', len) != NULL) {
+		ps->rc = JSON_ENULNAME;
+		return 0;
+	}
 	for (i = 0; i < c->n; i++)
 		if (strlen(c->keys[i]) == len && memcmp(c->keys[i], s, len) == 0) {
 			ps->rc = JSON_EDUPKEY;
@@ -207,6 +216,44 @@ static const yajl_callbacks callbacks = {
 	cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end
 };
 
+/* The message of a failed parse into err (errlen bytes, may be NULL). */
+static void
+describe(const struct parse *ps, yajl_handle h, const char *text, size_t len,
+    char *err, size_t errlen)
+{
+	unsigned char *m;
+	char *nl;
+
+	if (err == NULL || errlen == 0)
+		return;
+	switch (ps->rc) {
+	case JSON_EUTF8:
+		snprintf(err, errlen, "malformed JSON at byte %zu: %s",
+		    ps->off, utf8_strerror(ps->bad));
+		break;
+	case JSON_EDEPTH:
+		snprintf(err, errlen, "JSON nested deeper than %d levels",
+		    ps->maxdepth);
+		break;
+	case JSON_EDUPKEY:
+		snprintf(err, errlen, "JSON object names member '%s' twice",
+		    ps->dupkey ? ps->dupkey : "");
+		break;
+	case JSON_ENULNAME:
+		/* yajl stops just past the name's closing quote. */
+		snprintf(err, errlen, "JSON member name ending at byte %zu "
+		    "holds \\u0000 (U+0000), which no member name may",
+		    yajl_get_bytes_consumed(h) - 1);
+		break;
+	default:
+		m = yajl_get_error(h, 0, (const unsigned char *)text, len);
+		snprintf(err, errlen, "malformed JSON: %s", (char *)m);
+		if ((nl = strchr(err, '\n')) != NULL)
+			*nl = '\0';
+		yajl_free_error(h, m);
+	}
+}
+
 int
 json_parse(const char *text, size_t len, int maxdepth, json **out,
     char *err, size_t errlen)
@@ -216,9 +263,15 @@ json_parse(const char *text, size_t len, int maxdepth, json **out,
 	yajl_status st;
 
 	memset(&ps, 0, sizeof(ps));
+	*out = NULL;
+	/* yajl's own UTF-8 and escape checks are lax: check first. */
+	if ((ps.bad = utf8_check_json(text, len, &ps.off)) != UTF8_OK) {
+		ps.rc = JSON_EUTF8;
+		describe(&ps, NULL, text, len, err, errlen);
+		return ps.rc;
+	}
 	ps.maxdepth = maxdepth > 0 ? maxdepth : 1;
 	ps.stack = xcalloc((size_t)ps.maxdepth, sizeof(*ps.stack));
-	*out = NULL;
 	h = yajl_alloc(&callbacks, NULL, &ps);
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	if (st == yajl_status_ok)
@@ -226,23 +279,7 @@ json_parse(const char *text, size_t len, int maxdepth, json **out,
 	if (st != yajl_status_ok) {
 		if (ps.rc == 0)
 			ps.rc = JSON_ESYNTAX;
-		if (err && errlen) {
-			if (ps.rc == JSON_EDEPTH)
-				snprintf(err, errlen, "JSON nested deeper than %d levels", ps.maxdepth);
-			else if (ps.rc == JSON_EDUPKEY)
-				snprintf(err, errlen, "JSON object names member '%s' twice",
-				    ps.dupkey ? ps.dupkey : "");
-			else {
-				unsigned char *m = yajl_get_error(h, 0,
-				    (const unsigned char *)text, len);
-				char *nl;
-
-				snprintf(err, errlen, "malformed JSON: %s", (char *)m);
-				if ((nl = strchr(err, '\n')) != NULL)
-					*nl = '\0';
-				yajl_free_error(h, m);
-			}
-		}
+		describe(&ps, h, text, len, err, errlen);
 		free(ps.key);
 		/* A partially built tree hangs off the root. */
 		json_free(ps.root);
@@ -389,35 +426,53 @@ json_equal(const json *a, const json *b)
 	}
 }
 
+/* The JSON escape of an ASCII control character, '"' or '\\'. */
+static void
+put_escape(struct buf *out, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_putc(out, '\\');
+	switch (c) {
+	case '"': buf_putc(out, '"'); break;
+	case '\\': buf_putc(out, '\\'); break;
+	case '\n': buf_putc(out, 'n'); break;
+	case '\r': buf_putc(out, 'r'); break;
+	case '\t': buf_putc(out, 't'); break;
+	case '\b': buf_putc(out, 'b'); break;
+	case '\f': buf_putc(out, 'f'); break;
+	default:
+		buf_puts(out, "u00");
+		buf_putc(out, hex[c >> 4]);
+		buf_putc(out, hex[c & 15]);
+	}
+}
+
 void
 json_dump_str(const char *s, size_t len, struct buf *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t i = 0, run = 0;
 	unsigned char c;
+	int n;
 
 	buf_grow(out, len + 2);
 	buf_putc(out, '"');
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x80 && (n = utf8_next(s + i, len - i)) > 0) {
+			i += (size_t)n;
 			continue;
-		buf_add(out, s + run, i - run);
-		run = i + 1;
-		buf_putc(out, '\\');
-		switch (c) {
-		case '"': buf_putc(out, '"'); break;
-		case '\\': buf_putc(out, '\\'); break;
-		case '\n': buf_putc(out, 'n'); break;
-		case '\r': buf_putc(out, 'r'); break;
-		case '\t': buf_putc(out, 't'); break;
-		case '\b': buf_putc(out, 'b'); break;
-		case '\f': buf_putc(out, 'f'); break;
-		default:
-			buf_puts(out, "u00");
-			buf_putc(out, hex[c >> 4]);
-			buf_putc(out, hex[c & 15]);
 		}
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		buf_add(out, s + run, i - run);
+		if (c >= 0x80)
+			buf_puts(out, "\\ufffd");
+		else
+			put_escape(out, c);
+		run = ++i;
 	}
 	buf_add(out, s + run, len - run);
 	buf_putc(out, '"');

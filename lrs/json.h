@@ -4,8 +4,18 @@
  * whole tree is released with json_free() on the root.  Numbers keep the
  * literal text they were written with (so a statement is returned with the
  * numbers it was sent with) as well as a double.  Object members keep their
- * order.  Strings are valid UTF-8 (the parser rejects anything else) and may
- * contain NUL bytes, so use the len field, not strlen().
+ * order.
+ *
+ * Text is strict UTF-8 (RFC 3629; see utf8.h): json_parse() refuses
+ * overlong forms, encoded surrogates, code points above U+10FFFF and \u
+ * escapes of unpaired surrogates, so every string of a tree it built is
+ * well-formed UTF-8.
+ *
+ * U+0000: RFC 8259 allows "\u0000" in strings, and a string value may hold
+ * it: str then holds a NUL byte, so use the len field, not strlen(), and
+ * json_dump() writes it back as \u0000.  Member names are NUL-terminated C
+ * strings, so a name holding \u0000 is refused (JSON_ENULNAME) rather than
+ * cut short, where it could repeat another name.
  */
 #ifndef LRS_JSON_H
 #define LRS_JSON_H
@@ -34,15 +44,18 @@ struct json {
 /* Error codes of json_parse(). */
 enum {
 	JSON_OK = 0,
-	JSON_ESYNTAX = -1,	/* not JSON, or not valid UTF-8 */
+	JSON_ESYNTAX = -1,	/* not JSON */
 	JSON_EDEPTH = -2,	/* nested deeper than allowed */
-	JSON_EDUPKEY = -3	/* an object names a member twice */
+	JSON_EDUPKEY = -3,	/* an object names a member twice */
+	JSON_EUTF8 = -4,	/* not strict UTF-8, or an unpaired \u surrogate */
+	JSON_ENULNAME = -5	/* a member name holds \u0000 */
 };
 
 /* Parse len bytes of text into a new tree (*out; caller frees it with
  * json_free).  Nesting deeper than maxdepth arrays/objects is refused.
  * On error returns a JSON_E* code, *out is NULL, and err (errlen bytes,
- * may be NULL) says what and where. */
+ * may be NULL) says what and where ("malformed JSON at byte 12: invalid
+ * UTF-8 (an overlong encoding)"). */
 int	json_parse(const char *text, size_t len, int maxdepth, json **out,
 	    char *err, size_t errlen);
 /* Release a tree (NULL is fine). */
@@ -83,7 +96,11 @@ int	json_equal(const json *a, const json *b);
 
 /* Append compact JSON text of j to out. */
 void	json_dump(const json *j, struct buf *out);
-/* Append s (len bytes) as a quoted, escaped JSON string to out. */
+/* Append s (len bytes) as a quoted, escaped JSON string to out.  The
+ * output is always well-formed UTF-8: a byte of s that starts no
+ * well-formed sequence (json_parse() never makes one, but a record stored
+ * before it was strict, or a message cut short mid-character, can hold
+ * one) is written as U+FFFD. */
 void	json_dump_str(const char *s, size_t len, struct buf *out);
 /* Compact JSON text of j as a new NUL-terminated string. Caller frees. */
 char	*json_to_string(const json *j, size_t *len);

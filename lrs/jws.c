@@ -10,6 +10,7 @@
 #include "json.h"
 #include "jws.h"
 #include "base64.h"
+#include "fault.h"
 #include "stmtfmt.h"
 #include "xalloc.h"
 #include "xapi.h"
@@ -131,9 +132,12 @@ verify_x5c(const json *x5c, const EVP_MD *md, const char *input,
 		    "public key");
 		goto out;
 	}
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL ||
-	    EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) != 1 ||
+	if (FAULT("jws.ctx") != 0 || (ctx = EVP_MD_CTX_new()) == NULL) {
+		seterr(err, errlen, "libcrypto cannot make a digest context");
+		rc = JWS_ECRYPTO;
+		goto out;
+	}
+	if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) != 1 ||
 	    EVP_DigestVerify(ctx, sig, siglen, (const unsigned char *)input,
 	    inputlen) != 1) {
 		seterr(err, errlen, "does not verify with the x5c "
@@ -172,38 +176,17 @@ without_signature(const json *st)
 	return c;
 }
 
-int
-jws_verify(const char *jws, size_t len, const json *st, char *err,
-    size_t errlen)
+/* The digest of the header's "alg", or NULL (with err) when the header
+ * names none this LRS checks, or extensions it does not understand. */
+static const EVP_MD *
+header_md(const json *hdr, char *err, size_t errlen)
 {
-	const char *d1, *d2, *alg;
+	const char *alg = json_get_str(hdr, "alg");
 	const EVP_MD *md;
-	json *hdr = NULL, *payload = NULL, *x5c, *a = NULL, *b = NULL;
-	unsigned char *sig = NULL;
-	size_t siglen;
-	int rc = JWS_EINVALID;
 
-	while (len > 0 && is_space(*jws)) {
-		jws++;
-		len--;
-	}
-	while (len > 0 && is_space(jws[len - 1]))
-		len--;
-	if (len == 0 || (d1 = memchr(jws, '.', len)) == NULL ||
-	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jws))) == NULL ||
-	    memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - jws)) != NULL) {
-		seterr(err, errlen, "not a JWS in compact "
-		    "serialization (header.payload.signature)");
-		return JWS_EINVALID;
-	}
-
-	if ((hdr = b64_json(jws, (size_t)(d1 - jws), "header", err,
-	    errlen)) == NULL)
-		goto out;
-	alg = json_get_str(hdr, "alg");
 	if (alg == NULL) {
 		seterr(err, errlen, "JWS header has no \"alg\"");
-		goto out;
+		return NULL;
 	}
 	if (strcmp(alg, "RS256") == 0)
 		md = EVP_sha256();
@@ -214,14 +197,60 @@ jws_verify(const char *jws, size_t len, const json *st, char *err,
 	else {
 		seterr(err, errlen, "JWS algorithm \"%.20s\" is not "
 		    "RS256, RS384 or RS512", alg);
-		goto out;
+		return NULL;
 	}
 	if (json_get(hdr, "crit") != NULL) {
 		seterr(err, errlen, "JWS header has \"crit\" "
 		    "extensions this LRS does not understand");
-		goto out;
+		return NULL;
 	}
+	return md;
+}
 
+/* Split jws (len bytes, blanks around it ignored) at its two dots:
+ * *start, *d1 and *d2 (the dots), and its trimmed length into *len. */
+static int
+split_compact(const char **jws, size_t *len, const char **d1,
+    const char **d2, char *err, size_t errlen)
+{
+	const char *p = *jws;
+	size_t n = *len;
+
+	while (n > 0 && is_space(*p)) {
+		p++;
+		n--;
+	}
+	while (n > 0 && is_space(p[n - 1]))
+		n--;
+	if (n == 0 || (*d1 = memchr(p, '.', n)) == NULL ||
+	    (*d2 = memchr(*d1 + 1, '.', n - (size_t)(*d1 + 1 - p))) == NULL ||
+	    memchr(*d2 + 1, '.', n - (size_t)(*d2 + 1 - p)) != NULL) {
+		seterr(err, errlen, "not a JWS in compact "
+		    "serialization (header.payload.signature)");
+		return JWS_EINVALID;
+	}
+	*jws = p;
+	*len = n;
+	return JWS_OK;
+}
+
+int
+jws_verify(const char *jws, size_t len, const json *st, char *err,
+    size_t errlen)
+{
+	const char *d1, *d2;
+	const EVP_MD *md;
+	json *hdr = NULL, *payload = NULL, *x5c, *a = NULL, *b = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen;
+	int rc;
+
+	if ((rc = split_compact(&jws, &len, &d1, &d2, err, errlen)) != JWS_OK)
+		return rc;
+	rc = JWS_EINVALID;
+	if ((hdr = b64_json(jws, (size_t)(d1 - jws), "header", err,
+	    errlen)) == NULL || (md = header_md(hdr, err, errlen)) == NULL)
+		goto out;
 	sig = b64_decode(d2 + 1, len - (size_t)(d2 + 1 - jws), 1, &siglen);
 	if (sig == NULL || siglen == 0) {
 		seterr(err, errlen, "JWS signature is %s",
@@ -231,20 +260,18 @@ jws_verify(const char *jws, size_t len, const json *st, char *err,
 	if ((payload = b64_json(d1 + 1, (size_t)(d2 - d1 - 1), "payload", err,
 	    errlen)) == NULL)
 		goto out;
-
 	if ((x5c = json_get(hdr, "x5c")) != NULL &&
-	    verify_x5c(x5c, md, jws, (size_t)(d2 - jws), sig, siglen, err,
-	    errlen) != JWS_OK)
+	    (rc = verify_x5c(x5c, md, jws, (size_t)(d2 - jws), sig, siglen,
+	    err, errlen)) != JWS_OK)
 		goto out;
-
 	a = without_signature(payload);
 	b = without_signature(st);
+	rc = JWS_OK;
 	if (!stmtfmt_equivalent(a, b)) {
 		seterr(err, errlen, "the signed payload is not the "
 		    "statement");
-		goto out;
+		rc = JWS_EINVALID;
 	}
-	rc = JWS_OK;
 out:
 	json_free(hdr);
 	json_free(payload);

@@ -10,8 +10,9 @@
 
 enum {
 	JWS_OK = 0,
-	JWS_EINVALID = -1	/* not a JWS, bad algorithm, bad signature, or
+	JWS_EINVALID = -1,	/* not a JWS, bad algorithm, bad signature, or
 				 * the payload is not the statement */
+	JWS_ECRYPTO = -2	/* libcrypto failed (not the JWS's fault) */
 };
 
 /* Check the JWS (compact serialization, len bytes; surrounding white
@@ -33,7 +34,8 @@ enum {
  * for the X.509 check only "if the JWS header includes an X.509
  * certificate"), so such a JWS is accepted once everything else holds;
  * this is what the conformance suite sends.
- * Returns JWS_OK or JWS_EINVALID with a message in err (errlen bytes). */
+ * Returns JWS_OK, or JWS_EINVALID or JWS_ECRYPTO with a message in err
+ * (errlen bytes). */
 int	jws_verify(const char *jws, size_t len, const json *st, char *err,
 	    size_t errlen);
 

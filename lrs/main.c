@@ -8,6 +8,7 @@
 #include "config.h"
 #include "cred.h"
 #include "docstore.h"
+#include "fault.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -22,6 +23,21 @@
 #include <openssl/rand.h>
 
 static volatile sig_atomic_t stopping;
+
+/* n random bytes as 2n hex digits into out (2n + 1 bytes); -1 when the
+ * random generator fails. */
+static int
+random_hex(char *out, size_t n)
+{
+	unsigned char rnd[64];
+	size_t i;
+
+	if (n > sizeof(rnd) || FAULT("rand") != 0 || RAND_bytes(rnd, (int)n) != 1)
+		return -1;
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
 
 static void
 on_signal(int sig)
@@ -99,28 +115,39 @@ parse_args(int argc, char **argv, int from, struct config *cfg, char **pos,
 static int
 open_all(const struct config *cfg, store **st, docstore **ds, cred_store **cs)
 {
+	/* A request may hold two reads at once (a query and the canonical
+	 * Activities it shows). */
+	struct store_limits lim = { cfg->map_size, cfg->map_max,
+	    2 * (unsigned)cfg->threads };
 	int rc;
 
-	if ((rc = store_open(cfg->data, cfg->map_size, st)) != STORE_OK) {
+	*st = NULL;
+	*ds = NULL;
+	*cs = NULL;
+	if ((rc = store_open(cfg->data, &lim, st)) != STORE_OK) {
 		fprintf(stderr, "lrsd: cannot open the store in %s: %s\n",
 		    cfg->data, store_strerror(rc));
-		return -1;
+		goto out;
 	}
 	/* Before the first write: the documents learn from every statement. */
 	if ((rc = docstore_open(*st, ds)) != DOCSTORE_OK) {
 		fprintf(stderr, "lrsd: cannot open the documents in %s: %s\n",
 		    cfg->data, docstore_strerror(rc));
-		store_close(*st);
-		return -1;
+		goto out;
 	}
-	if ((rc = cred_open(store_env(*st), cs)) != CRED_OK) {
+	if ((rc = cred_open(*st, cs)) != CRED_OK) {
 		fprintf(stderr, "lrsd: cannot open credentials: %s\n",
 		    cred_strerror(rc));
-		store_close(*st);
-		docstore_close(*ds);
-		return -1;
+		goto out;
 	}
 	return 0;
+out:
+	/* The store's writer calls into the documents until it stops. */
+	store_close(*st);
+	docstore_close(*ds);
+	*st = NULL;
+	*ds = NULL;
+	return -1;
 }
 
 /* On an empty store, create the first admin credential. */
@@ -129,8 +156,7 @@ first_admin(const struct config *cfg, cred_store *cs)
 {
 	struct cred *list = NULL;
 	char key[32], secret[48], akey[CRED_KEY_MAX + 1], *colon;
-	unsigned char rnd[24];
-	size_t n, i;
+	size_t n;
 	int rc;
 
 	if ((rc = cred_list(cs, &list, &n)) != CRED_OK) {
@@ -156,11 +182,10 @@ first_admin(const struct config *cfg, cred_store *cs)
 		log_msg(LOG_INFO, "created admin credential '%s'", akey);
 		return 0;
 	}
-	RAND_bytes(rnd, sizeof(rnd));
-	for (i = 0; i < 8; i++)
-		snprintf(key + 2 * i, 3, "%02x", rnd[i]);
-	for (i = 0; i < 16; i++)
-		snprintf(secret + 2 * i, 3, "%02x", rnd[8 + i]);
+	if (random_hex(key, 8) != 0 || random_hex(secret, 16) != 0) {
+		log_msg(LOG_ERR, "cannot create an admin credential: the random generator (libcrypto RAND_bytes) failed");
+		return -1;
+	}
 	if ((rc = cred_add(cs, key, secret, CRED_ALL)) != CRED_OK) {
 		log_msg(LOG_ERR, "cannot create admin credential: %s", cred_strerror(rc));
 		return -1;
@@ -239,7 +264,6 @@ cmd_credential(int argc, char **argv)
 	struct cred *list = NULL;
 	char *pos[3], *scopes_text = NULL, names[256];
 	unsigned scopes = CRED_ALL;
-	unsigned char rnd[16];
 	char secret[40];
 	size_t n, i;
 	int npos, rc = 1;
@@ -259,9 +283,11 @@ cmd_credential(int argc, char **argv)
 		return 1;
 	if (strcmp(argv[2], "add") == 0 && npos >= 1) {
 		if (npos < 2) {
-			RAND_bytes(rnd, sizeof(rnd));
-			for (i = 0; i < sizeof(rnd); i++)
-				snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
+			if (random_hex(secret, 16) != 0) {
+				fprintf(stderr, "lrsd: cannot make a secret: the random generator (libcrypto RAND_bytes) failed\n");
+				rc = 1;
+				goto out;
+			}
 			pos[1] = secret;
 		}
 		if ((rc = cred_add(cs, pos[0], pos[1], scopes)) != CRED_OK) {

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "multipart.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 /* RFC 2046 5.1.1: a boundary is 1 to 70 characters. */
@@ -212,14 +213,41 @@ line_end(const char *s, const char *end)
 	return NULL;
 }
 
+/* The end of the header line starting at s, as line_end(), and checked:
+ * UTF-8 text without control characters but HTAB (RFC 5322 field bodies
+ * hold no CTL; RFC 6532 allows UTF-8).  NULL with err set otherwise,
+ * the offset counted from base, the start of the body. */
+static const char *
+header_line(const char *s, const char *end, const char *base, size_t partno,
+    char *err, size_t errlen)
+{
+	const char *le = line_end(s, end);
+	size_t off;
+	int rc;
+
+	if (le == NULL) {
+		seterr(err, errlen, "part %zu: header line not ended by CRLF",
+		    partno);
+		return NULL;
+	}
+	if ((rc = utf8_check_line(s, (size_t)(le - s), &off)) != UTF8_OK) {
+		seterr(err, errlen, "part %zu: header line holds %s at byte "
+		    "%zu of the body", partno, utf8_strerror(rc),
+		    (size_t)(s - base) + off);
+		return NULL;
+	}
+	return le;
+}
+
 /* Parse the headers of the part in [s, end).  Header lines end in CRLF; an
  * empty line ends them and the rest is the body.  The region may also end
  * right after the last header line: a part with headers and no body.
  * Values of the three headers xAPI uses go into pool; *body, *blen get the
  * body.  Returns 0 or -1 with err set. */
 static int
-parse_headers(const char *s, const char *end, size_t partno, struct buf *pool,
-    struct hdrs *h, const char **body, size_t *blen, char *err, size_t errlen)
+parse_headers(const char *s, const char *end, const char *base, size_t partno,
+    struct buf *pool, struct hdrs *h, const char **body, size_t *blen,
+    char *err, size_t errlen)
 {
 	const char *le, *colon, *v, *ve;
 	size_t *slot;
@@ -230,11 +258,9 @@ parse_headers(const char *s, const char *end, size_t partno, struct buf *pool,
 			s += 2;
 			break;
 		}
-		if ((le = line_end(s, end)) == NULL) {
-			seterr(err, errlen, "part %zu: header line not ended "
-			    "by CRLF", partno);
+		if ((le = header_line(s, end, base, partno, err,
+		    errlen)) == NULL)
 			return -1;
-		}
 		for (colon = s; colon < le && is_token((unsigned char)*colon);
 		    colon++)
 			;
@@ -273,11 +299,9 @@ parse_headers(const char *s, const char *end, size_t partno, struct buf *pool,
 			s = le + 2;
 			if (s >= end || !is_ows((unsigned char)*s))
 				break;
-			if ((le = line_end(s, end)) == NULL) {
-				seterr(err, errlen, "part %zu: header line not "
-				    "ended by CRLF", partno);
+			if ((le = header_line(s, end, base, partno, err,
+			    errlen)) == NULL)
 				return -1;
-			}
 			if (slot != NULL)
 				buf_putc(pool, ' ');
 			v = s;
@@ -338,7 +362,7 @@ multipart_parse(const char *content_type, const char *body, size_t len,
 			hs = xrealloc(hs, cap * sizeof(*hs));
 		}
 		memset(&parts[n], 0, sizeof(parts[n]));
-		if (parse_headers(body + start, body + crlf, n + 1, &pool,
+		if (parse_headers(body + start, body + crlf, body, n + 1, &pool,
 		    &hs[n], &parts[n].body, &parts[n].len, err, errlen) != 0)
 			goto out;
 		n++;
@@ -381,6 +405,12 @@ void
 multipart_write_part(struct buf *out, const char *boundary,
     const char *content_type, const char *hash, const void *body, size_t len)
 {
+	size_t off;
+
+	/* A stored value with a CR or LF would forge headers or parts. */
+	if (content_type == NULL || utf8_check_line(content_type,
+	    strlen(content_type), &off) != UTF8_OK)
+		content_type = "application/octet-stream";
 	buf_printf(out, "--%s\r\nContent-Type: %s\r\n", boundary,
 	    content_type);
 	if (hash != NULL)

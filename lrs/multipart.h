@@ -41,8 +41,10 @@ struct multipart {
  * characters, token or quoted-string).  Requires at least one part; the
  * delimiter and header lines end in CRLF; the closing delimiter must be
  * present.  A preamble before the first delimiter and an epilogue after
- * the closing one are ignored, as RFC 2046 says.  Header values are
- * trimmed of surrounding white space; a part naming Content-Type,
+ * the closing one are ignored, as RFC 2046 says.  Header lines must be
+ * well-formed UTF-8 without control characters but HTAB (the message
+ * gives the byte offset in the body).  Header values are trimmed of
+ * surrounding white space; a part naming Content-Type,
  * Content-Transfer-Encoding or X-Experience-API-Hash twice is refused.
  * On success fills *mp (release with multipart_free) and returns
  * MULTIPART_OK; else MULTIPART_EINVALID with a message in err (errlen
@@ -61,7 +63,10 @@ int	multipart_type_is(const char *content_type, const char *type);
 /* Write one part into out: delimiter line, Content-Type, and when hash is
  * not NULL Content-Transfer-Encoding: binary and X-Experience-API-Hash
  * headers, a blank line and the bytes.  Call multipart_close() after the
- * last part. */
+ * last part.  A content_type that is NULL or could break the header line
+ * (control characters such as CR or LF, or bytes that are not UTF-8:
+ * statement validation refuses them, so only a record stored before it
+ * did can hold one) is written as application/octet-stream. */
 void	multipart_write_part(struct buf *out, const char *boundary,
 	    const char *content_type, const char *hash, const void *body,
 	    size_t len);

@@ -1,6 +1,7 @@
 /* params: decoded name=value pairs. */
 #include "params.h"
 #include "buf.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -98,39 +99,71 @@ params_del(struct params *p, const char *name)
 		}
 }
 
+/* What is wrong with decoded text s (len bytes), or NULL: it must be
+ * UTF-8 and hold no NUL (%00), which the C strings here would cut short
+ * without a word. */
+static const char *
+bad_text(const char *s, size_t len, size_t *off)
+{
+	const char *nul;
+	int rc;
+
+	if ((rc = utf8_check(s, len, off)) != UTF8_OK)
+		return utf8_strerror(rc);
+	if ((nul = memchr(s, '\0', len)) != NULL) {
+		*off = (size_t)(nul - s);
+		return "a NUL byte (%00)";
+	}
+	return NULL;
+}
+
+/* Decode the pair name[=value] in [s, end) and append it to p. */
+static int
+add_pair(struct params *p, const char *s, const char *end, char *err,
+    size_t errlen)
+{
+	const char *eq = memchr(s, '=', (size_t)(end - s)), *why;
+	char *name, *value;
+	size_t nlen = 0, vlen = 0, off;
+	int rc = PARAMS_EINVALID;
+
+	name = params_decode(s, (size_t)((eq ? eq : end) - s), 1, &nlen);
+	value = eq ? params_decode(eq + 1, (size_t)(end - eq - 1), 1, &vlen) :
+	    xstrdup("");
+	if (name == NULL || value == NULL)
+		snprintf(err, errlen, "malformed percent-encoding in query or form");
+	else if ((why = bad_text(name, nlen, &off)) != NULL)
+		snprintf(err, errlen, "a parameter name: %s at byte %zu of the "
+		    "percent-decoded name", why, off);
+	else if ((why = bad_text(value, vlen, &off)) != NULL)
+		snprintf(err, errlen, "parameter '%s': %s at byte %zu of its "
+		    "percent-decoded value", name, why, off);
+	else if (params_get(p, name) != NULL)
+		snprintf(err, errlen, "parameter '%s' given more than once", name);
+	else {
+		append(p, name, value);
+		name = value = NULL;
+		rc = PARAMS_OK;
+	}
+	free(name);
+	free(value);
+	return rc;
+}
+
 int
 params_parse(struct params *p, const char *s, size_t len, char *err,
     size_t errlen)
 {
-	const char *end = s ? s + len : NULL, *amp, *eq;
-	char *name, *value;
+	const char *end = s ? s + len : NULL, *amp;
+	int rc;
 
 	while (s && s < end) {
 		amp = memchr(s, '&', (size_t)(end - s));
 		if (amp == NULL)
 			amp = end;
-		if (amp == s) {
-			s++;
-			continue;
-		}
-		eq = memchr(s, '=', (size_t)(amp - s));
-		name = params_decode(s, (size_t)((eq ? eq : amp) - s), 1, NULL);
-		value = eq ? params_decode(eq + 1, (size_t)(amp - eq - 1), 1,
-		    NULL) : xstrdup("");
-		if (name == NULL || value == NULL) {
-			snprintf(err, errlen, "malformed percent-encoding in query or form");
-			free(name);
-			free(value);
-			return PARAMS_EINVALID;
-		}
-		if (params_get(p, name) != NULL) {
-			snprintf(err, errlen, "parameter '%s' given more than once", name);
-			free(name);
-			free(value);
-			return PARAMS_EINVALID;
-		}
-		append(p, name, value);
-		s = amp;
+		if (amp > s && (rc = add_pair(p, s, amp, err, errlen)) != 0)
+			return rc;
+		s = amp < end ? amp + 1 : end;
 	}
 	return PARAMS_OK;
 }

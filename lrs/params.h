@@ -8,7 +8,7 @@
 
 enum {
 	PARAMS_OK = 0,
-	PARAMS_EINVALID = -1	/* bad percent escape, or a name given twice */
+	PARAMS_EINVALID = -1	/* bad percent escape or text, a name given twice */
 };
 
 struct params {
@@ -18,9 +18,11 @@ struct params {
 };
 
 /* Parse s (len bytes; may be NULL) into p, appending to what p holds.
- * Values are decoded ('+' is a space, %XX a byte).  A name that appears
- * twice is an error; err (errlen bytes) names it.  Release with
- * params_free. */
+ * Names and values are decoded ('+' is a space, %XX a byte) and must then
+ * be well-formed UTF-8 (RFC 3629) without NUL (%00).  A bad escape, bad
+ * text or a name that appears twice is PARAMS_EINVALID, with err (errlen
+ * bytes) saying what and where; p may then hold the pairs before it.
+ * Release with params_free. */
 int	params_parse(struct params *p, const char *s, size_t len, char *err,
 	    size_t errlen);
 /* The value of name, or NULL.  Owned by p. */

@@ -13,6 +13,7 @@
 #include "iso8601.h"
 #include "log.h"
 #include "resource.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -294,6 +295,50 @@ write_reply(const server *sv, struct http_req *req, struct http_resp *resp,
 		buf_add(out, resp->body.p, resp->body.len);
 }
 
+/* The request headers lrsd reads (handlers parse them, some are stored
+ * or echoed).  Others pass as opaque bytes, as RFC 9110 lets a recipient
+ * treat them: a Latin-1 User-Agent is no reason to refuse a request. */
+static const char *const read_headers[] = {
+	"Accept-Language", "Authorization", "Content-Type", "Host",
+	"If-Match", "If-None-Match", "Origin", "X-Experience-API-Version",
+	"Access-Control-Request-Headers", "Access-Control-Request-Method",
+	NULL
+};
+
+static int
+is_read_header(const char *name)
+{
+	size_t i;
+
+	for (i = 0; read_headers[i]; i++)
+		if (strcasecmp(name, read_headers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 400 unless every request header lrsd reads is UTF-8 text without
+ * control characters but HTAB. */
+static int
+check_headers(const struct reqhead *h, struct http_resp *resp)
+{
+	const char *name, *v;
+	size_t i, off;
+	int rc;
+
+	for (i = 0; i < h->nfields; i++) {
+		name = h->fields[i].name;
+		v = h->fields[i].value;
+		if (!is_read_header(name))
+			continue;
+		if ((rc = utf8_check_line(v, strlen(v), &off)) != 0) {
+			http_error(resp, 400, "header %s holds %s at byte %zu "
+			    "of its value", name, utf8_strerror(rc), off);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void
 copy_headers(const struct reqhead *h, struct http_req *req)
 {
@@ -323,6 +368,8 @@ read_request(const struct httpd_req *hreq, const char *root,
 	req->path = p;
 	copy_headers(hreq->head, req);
 	request_version(req);
+	if (check_headers(hreq->head, resp) != 0)
+		return -1;
 	if (strcmp(req->method, "OPTIONS") == 0)
 		return 0;
 	if (params_parse(&req->q, query ? query + 1 : NULL, query ?
@@ -397,7 +444,8 @@ client_of(const server *sv, const struct httpd_req *hreq,
 }
 
 /* The credential into req->cred: 401 when wrong, 429 (before any password
- * hash is computed) while its client has failed too often. */
+ * hash is computed) while its client has failed too often, 503 when it
+ * cannot be checked now (that is no answer about it). */
 static int
 authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
     struct http_resp *resp)
@@ -428,8 +476,9 @@ authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
 		return -1;
 	}
 	if (rc != CRED_OK) {
-		http_error(resp, 500, "cannot check the credential: %s",
+		http_error(resp, 503, "cannot check credentials: %s",
 		    cred_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
 		return -1;
 	}
 	return 0;

@@ -8,6 +8,7 @@
  */
 #include "base64.h"
 #include "config.h"
+#include "fault.h"
 #include "index.h"
 #include "iso8601.h"
 #include "jws.h"
@@ -40,6 +41,25 @@ struct batch {
 	size_t			  nblobs;
 };
 
+/* Answer a failure of the store: 507 when space ran out (the map at its
+ * largest size, or the disk), 503 when trying again may help, else 500. */
+static void
+store_failed(struct http_resp *resp, int rc, const char *doing)
+{
+	int status = 500;
+
+	if (rc == STORE_EFULL || rc == STORE_ENOSPC)
+		status = 507;
+	else if (rc == STORE_EBUSY || rc == STORE_EIO ||
+	    rc == STORE_ECLOSED || rc == STORE_ETIMEDOUT)
+		status = 503;
+	http_error(resp, status, "%s: %s%s", doing, store_strerror(rc),
+	    rc == STORE_EFULL ? " (--map-max)" : rc == STORE_ENOSPC ?
+	    "; writes resume by themselves once there is room" : "");
+	if (status == 503)
+		http_add_header(resp, "Retry-After", "1");
+}
+
 static void
 batch_free(struct batch *b)
 {
@@ -52,7 +72,8 @@ batch_free(struct batch *b)
 }
 
 /* Hex SHA-2 of data, the variant chosen by the length of the hex that it
- * will be compared with (224, 256, 384 or 512 bits). */
+ * will be compared with (224, 256, 384 or 512 bits).  -1 for another
+ * length, -2 when libcrypto fails. */
 static int
 sha2_hex(const void *data, size_t len, size_t hexlen, char *out)
 {
@@ -68,8 +89,9 @@ sha2_hex(const void *data, size_t len, size_t hexlen, char *out)
 	case 128: md = EVP_sha512(); break;
 	default: return -1;
 	}
-	if (!EVP_Digest(data, len, d, &dlen, md, NULL))
-		return -1;
+	if (FAULT("statements.digest") != 0 ||
+	    EVP_Digest(data, len, d, &dlen, md, NULL) != 1)
+		return -2;
 	for (i = 0; i < dlen; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
@@ -98,80 +120,120 @@ find_part(const struct batch *b, const char *sha2)
 	return NULL;
 }
 
-/* Check the attachments of every statement against the parts sent, and
- * collect the payloads to store. */
+/* Every part after the first must be binary and carry a hash that
+ * matches it. */
 static int
-check_attachments(struct batch *b, struct http_resp *resp)
+check_parts(const struct batch *b, struct http_resp *resp)
 {
 	const struct multipart_part *part;
-	char computed[129], err[256];
-	size_t i, k, p, used = 0;
-	char *referenced;
-	int rc = -1;
+	char computed[129];
+	size_t p;
+	int rc;
 
-	referenced = xcalloc(b->have_mp ? b->mp.n : 1, 1);
-	/* Every part after the first must carry a hash that matches it. */
 	for (p = 1; b->have_mp && p < b->mp.n; p++) {
 		part = &b->mp.parts[p];
 		if (part->encoding && strcasecmp(part->encoding, "binary") != 0) {
 			http_error(resp, 400, "multipart part %zu: Content-Transfer-Encoding must be binary, not '%s'",
 			    p + 1, part->encoding);
-			goto out;
+			return -1;
 		}
 		if (part->hash == NULL) {
 			http_error(resp, 400, "multipart part %zu has no X-Experience-API-Hash header", p + 1);
-			goto out;
+			return -1;
 		}
-		if (sha2_hex(part->body, part->len, strlen(part->hash), computed) != 0 ||
-		    strcasecmp(computed, part->hash) != 0) {
+		rc = sha2_hex(part->body, part->len, strlen(part->hash), computed);
+		if (rc == -2) {
+			http_error(resp, 500, "multipart part %zu: cannot compute its SHA-2: libcrypto failed", p + 1);
+			return -1;
+		}
+		if (rc != 0 || strcasecmp(computed, part->hash) != 0) {
 			http_error(resp, 400, "multipart part %zu: X-Experience-API-Hash does not match its content", p + 1);
-			goto out;
+			return -1;
 		}
 	}
-	for (i = 0; i < b->n; i++) {
-		json *atts = json_get(b->stmts[i], "attachments");
+	return 0;
+}
 
-		for (k = 0; atts && atts->type == JSON_ARRAY && k < atts->n; k++) {
-			json *a = atts->vals[k];
-			const char *sha2 = json_get_str(a, "sha2");
-			const char *usage = json_get_str(a, "usageType");
-			int has_url = json_get(a, "fileUrl") != NULL;
+/* Attachment k of statement i, whose payload is part: a signature must be
+ * an octet stream with a JWS of the statement. */
+static int
+check_signature(const json *st, size_t i, const json *a,
+    const struct multipart_part *part, struct http_resp *resp)
+{
+	const char *ct = json_get_str(a, "contentType");
+	char err[256];
+	int rc;
 
-			if (sha2 == NULL)
+	if (ct == NULL || !http_is_type(ct, "application/octet-stream")) {
+		http_error(resp, 400, "statement %zu: a signature attachment must have contentType application/octet-stream", i);
+		return -1;
+	}
+	rc = jws_verify(part->body, part->len, st, err, sizeof(err));
+	if (rc == JWS_ECRYPTO) {
+		http_error(resp, 500, "statement %zu: cannot check the signature: %s", i, err);
+		return -1;
+	}
+	if (rc != JWS_OK) {
+		http_error(resp, 400, "statement %zu: signature: %s", i, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The attachments of statement i: each needs a part with its hash (or a
+ * fileUrl); the parts used are marked in referenced. */
+static int
+check_statement(const struct batch *b, size_t i, char *referenced,
+    struct http_resp *resp)
+{
+	const struct multipart_part *part;
+	json *atts = json_get(b->stmts[i], "attachments"), *a;
+	const char *sha2, *usage;
+	size_t k;
+
+	for (k = 0; atts && atts->type == JSON_ARRAY && k < atts->n; k++) {
+		a = atts->vals[k];
+		if ((sha2 = json_get_str(a, "sha2")) == NULL)
+			continue;
+		if ((part = find_part(b, sha2)) == NULL) {
+			if (json_get(a, "fileUrl") != NULL)
 				continue;
-			part = find_part(b, sha2);
-			if (part == NULL) {
-				if (has_url)
-					continue;
-				http_error(resp, 400, "statement %zu: attachments[%zu] has no fileUrl and no part with X-Experience-API-Hash %s was sent",
-				    i, k, sha2);
-				goto out;
-			}
-			referenced[part - b->mp.parts] = 1;
-			if (usage && strcmp(usage, XAPI_SIGNATURE_USAGE) == 0) {
-				const char *ct = json_get_str(a, "contentType");
-
-				if (ct == NULL || !http_is_type(ct, "application/octet-stream")) {
-					http_error(resp, 400, "statement %zu: a signature attachment must have contentType application/octet-stream", i);
-					goto out;
-				}
-				if (jws_verify(part->body, part->len, b->stmts[i], err,
-				    sizeof(err)) != JWS_OK) {
-					http_error(resp, 400, "statement %zu: signature: %s", i, err);
-					goto out;
-				}
-			}
+			http_error(resp, 400, "statement %zu: attachments[%zu] has no fileUrl and no part with X-Experience-API-Hash %s was sent",
+			    i, k, sha2);
+			return -1;
 		}
+		referenced[part - b->mp.parts] = 1;
+		usage = json_get_str(a, "usageType");
+		if (usage && strcmp(usage, XAPI_SIGNATURE_USAGE) == 0 &&
+		    check_signature(b->stmts[i], i, a, part, resp) != 0)
+			return -1;
 	}
-	for (p = 1; b->have_mp && p < b->mp.n; p++) {
+	return 0;
+}
+
+/* Check the attachments of every statement against the parts sent, and
+ * collect the payloads to store. */
+static int
+check_attachments(struct batch *b, struct http_resp *resp)
+{
+	size_t i, p;
+	char *referenced;
+	int rc = -1;
+
+	referenced = xcalloc(b->have_mp ? b->mp.n : 1, 1);
+	if (check_parts(b, resp) != 0)
+		goto out;
+	for (i = 0; i < b->n; i++)
+		if (check_statement(b, i, referenced, resp) != 0)
+			goto out;
+	for (p = 1; b->have_mp && p < b->mp.n; p++)
 		if (!referenced[p]) {
 			http_error(resp, 400, "multipart part %zu (hash %s) is not an attachment of any statement",
 			    p + 1, b->mp.parts[p].hash);
 			goto out;
 		}
-		used++;
-	}
-	b->blobs = xcalloc(used ? used : 1, sizeof(*b->blobs));
+	b->blobs = xcalloc(b->have_mp && b->mp.n > 1 ? b->mp.n - 1 : 1,
+	    sizeof(*b->blobs));
 	for (p = 1; b->have_mp && p < b->mp.n; p++) {
 		b->blobs[b->nblobs].sha2 = b->mp.parts[p].hash;
 		b->blobs[b->nblobs].data = b->mp.parts[p].body;
@@ -371,8 +433,7 @@ write_statements(struct http_req *req, struct http_resp *resp)
 		goto out;
 	}
 	if (rc != STORE_OK) {
-		http_error(resp, rc == STORE_EFULL ? 507 : 503, "%s",
-		    store_strerror(rc));
+		store_failed(resp, rc, "nothing was stored");
 		goto out;
 	}
 	if (put_id) {
@@ -399,6 +460,8 @@ enum format { FMT_EXACT, FMT_IDS, FMT_CANONICAL };
 
 struct render {
 	struct http_req	*req;
+	struct http_resp *resp;		/* where a failure is answered */
+	int		 failed;	/* then nothing more is rendered */
 	enum format	 fmt;
 	int		 attachments;
 	struct buf	*out;
@@ -432,84 +495,115 @@ note_attachments(struct render *r, const json *st)
 	}
 }
 
-/* Give Activity a the LRS's canonical definition, if it knows one. */
+/* Answer a failure of the document store while rendering: 503 when
+ * trying again may help, else 500; nothing more is rendered. */
 static void
+docstore_failed(struct render *r, int rc)
+{
+	int status = rc == DOCSTORE_EBUSY || rc == DOCSTORE_EIO ? 503 : 500;
+
+	http_error(r->resp, status, "cannot read the canonical Activities and Verbs: %s",
+	    docstore_strerror(rc));
+	if (status == 503)
+		http_add_header(r->resp, "Retry-After", "1");
+	r->failed = 1;
+}
+
+/* Give Activity a the LRS's canonical definition, if it knows one. */
+static int
 canonical_activity(docstore *ds, json *a)
 {
 	const char *id = json_get_str(a, "id");
 	json *canon = NULL, *def;
+	int rc;
 
-	if (id == NULL || docstore_activity(ds, id, &canon) != DOCSTORE_OK)
-		return;
+	if (id == NULL)
+		return DOCSTORE_OK;
+	if ((rc = docstore_activity(ds, id, &canon)) != DOCSTORE_OK)
+		return rc == DOCSTORE_ENOTFOUND ? DOCSTORE_OK : rc;
 	if ((def = json_take(canon, "definition")) != NULL)
 		json_set(a, "definition", def);
 	json_free(canon);
+	return DOCSTORE_OK;
 }
 
 /* Give verb v the LRS's canonical display, if it knows one. */
-static void
+static int
 canonical_verb(docstore *ds, json *v)
 {
 	const char *id = json_get_str(v, "id");
 	json *canon = NULL, *display;
+	int rc;
 
-	if (id == NULL || docstore_verb(ds, id, &canon) != DOCSTORE_OK)
-		return;
+	if (id == NULL)
+		return DOCSTORE_OK;
+	if ((rc = docstore_verb(ds, id, &canon)) != DOCSTORE_OK)
+		return rc == DOCSTORE_ENOTFOUND ? DOCSTORE_OK : rc;
 	if ((display = json_take(canon, "display")) != NULL)
 		json_set(v, "display", display);
 	json_free(canon);
+	return DOCSTORE_OK;
 }
 
 /* The "canonical" format shows every Activity and Verb as the LRS holds
  * it (learned from all statements), not as this statement happened to
  * carry it. */
-static void
+static int
 canonical_activities(docstore *ds, json *st)
 {
 	static const char *kinds[] = { "parent", "grouping", "category", "other" };
 	json *obj = json_get(st, "object"), *ca, *list;
 	const char *ot = json_get_str(obj, "objectType");
 	size_t k, i;
+	int rc = DOCSTORE_OK;
 
 	if (json_get(st, "verb"))
-		canonical_verb(ds, json_get(st, "verb"));
-	if (obj && (ot == NULL || strcmp(ot, "Activity") == 0))
-		canonical_activity(ds, obj);
-	else if (ot && strcmp(ot, "SubStatement") == 0)
-		canonical_activities(ds, obj);
+		rc = canonical_verb(ds, json_get(st, "verb"));
+	if (rc == DOCSTORE_OK && obj && (ot == NULL || strcmp(ot, "Activity") == 0))
+		rc = canonical_activity(ds, obj);
+	else if (rc == DOCSTORE_OK && ot && strcmp(ot, "SubStatement") == 0)
+		rc = canonical_activities(ds, obj);
 	ca = json_get(json_get(st, "context"), "contextActivities");
-	for (k = 0; ca && k < 4; k++) {
+	for (k = 0; ca && k < 4 && rc == DOCSTORE_OK; k++) {
 		if ((list = json_get(ca, kinds[k])) == NULL)
 			continue;
-		if (list->type == JSON_ARRAY)
-			for (i = 0; i < list->n; i++)
-				canonical_activity(ds, list->vals[i]);
-		else
-			canonical_activity(ds, list);
+		if (list->type != JSON_ARRAY)
+			rc = canonical_activity(ds, list);
+		for (i = 0; list->type == JSON_ARRAY && i < list->n &&
+		    rc == DOCSTORE_OK; i++)
+			rc = canonical_activity(ds, list->vals[i]);
 	}
+	return rc;
 }
 
-/* Append one stored statement in the wanted format. */
+/* Append one stored statement in the wanted format.  A failure is
+ * answered (r->failed). */
 static void
 render_one(struct render *r, const char *text, size_t len)
 {
 	json *st = NULL, *view;
+	int rc;
 
 	if (r->fmt == FMT_EXACT && !r->attachments) {
 		buf_add(r->out, text, len);
 		return;
 	}
 	if (json_parse(text, len, MAX_DEPTH + 8, &st, NULL, 0) != 0) {
-		buf_add(r->out, text, len);
+		store_failed(r->resp, STORE_ECORRUPT, "cannot read a stored statement");
+		r->failed = 1;
 		return;
 	}
 	if (r->attachments)
 		note_attachments(r, st);
+	if (r->fmt == FMT_CANONICAL && r->req->ds &&
+	    (rc = canonical_activities(r->req->ds, st)) != DOCSTORE_OK) {
+		docstore_failed(r, rc);
+		json_free(st);
+		return;
+	}
 	if (r->fmt == FMT_EXACT)
 		buf_add(r->out, text, len);
 	else {
-		if (r->fmt == FMT_CANONICAL && r->req->ds)
-			canonical_activities(r->req->ds, st);
 		view = r->fmt == FMT_IDS ? stmtfmt_ids(st) :
 		    stmtfmt_canonical(st, http_header(r->req, "Accept-Language"));
 		json_dump(view, r->out);
@@ -523,13 +617,17 @@ visit(void *arg, uint64_t seq, const char *text, size_t len)
 {
 	struct render *r = arg;
 
+	if (r->failed)
+		return;
 	if (r->count++)
 		buf_putc(r->out, ',');
 	render_one(r, text, len);
 }
 
-/* Wrap the JSON in r->out into a multipart reply with the attachments. */
-static void
+/* Wrap the JSON in r->out into a multipart reply with the attachments
+ * (those stored: one sent only by fileUrl has no payload here).  -1 when
+ * it answered a failure instead. */
+static int
 finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
 {
 	struct buf mp = BUF_INIT;
@@ -537,21 +635,34 @@ finish_attachments(struct render *r, store_read *rd, struct http_resp *resp)
 	char boundary[40], ctype[80];
 	const void *data;
 	size_t i, len;
+	int rc;
 
-	RAND_bytes(rnd, sizeof(rnd));
+	if (FAULT("rand") != 0 || RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		http_error(resp, 500, "cannot draw a multipart boundary: the random generator (libcrypto RAND_bytes) failed");
+		return -1;
+	}
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(boundary + 2 * i, 3, "%02x", rnd[i]);
 	multipart_write_part(&mp, boundary, "application/json", NULL,
 	    r->out->p, r->out->len);
-	for (i = 0; i < r->nsha2; i++)
-		if (store_blob_get(rd, r->sha2s[i], &data, &len) == STORE_OK)
-			multipart_write_part(&mp, boundary, r->types[i],
-			    r->sha2s[i], data, len);
+	for (i = 0; i < r->nsha2; i++) {
+		rc = store_blob_get(rd, r->sha2s[i], &data, &len);
+		if (rc == STORE_ENOTFOUND)
+			continue;
+		if (rc != STORE_OK) {
+			buf_free(&mp);
+			store_failed(resp, rc, "cannot read an attachment");
+			return -1;
+		}
+		multipart_write_part(&mp, boundary, r->types[i], r->sha2s[i],
+		    data, len);
+	}
 	multipart_close(&mp, boundary);
 	buf_free(r->out);
 	*r->out = mp;
 	snprintf(ctype, sizeof(ctype), "multipart/mixed; boundary=%s", boundary);
 	http_set_type(resp, ctype);
+	return 0;
 }
 
 static int
@@ -591,7 +702,8 @@ parse_format(struct http_req *req, enum format *fmt, struct http_resp *resp)
 	return 0;
 }
 
-/* Does the stored statement carry the authority of this credential? */
+/* Does the stored statement carry the authority of this credential?
+ * -1 when it cannot be read. */
 static int
 is_mine(const struct http_req *req, const char *text, size_t len)
 {
@@ -599,7 +711,7 @@ is_mine(const struct http_req *req, const char *text, size_t len)
 	int mine;
 
 	if (json_parse(text, len, MAX_DEPTH + 8, &st, NULL, 0) != 0)
-		return 0;
+		return -1;
 	mine = json_is_str(json_get(json_get(json_get(st, "authority"),
 	    "account"), "name"), req->cred.key);
 	json_free(st);
@@ -623,7 +735,7 @@ get_one(struct http_req *req, struct http_resp *resp, const char *name,
 	uint8_t id[16];
 	int64_t stored;
 	size_t len, i;
-	int voided, rc;
+	int voided, rc, mine = 0;
 	char date[40];
 
 	for (i = 0; i < req->q.n; i++)
@@ -638,22 +750,28 @@ get_one(struct http_req *req, struct http_resp *resp, const char *name,
 		return;
 	}
 	if ((rc = store_read_begin(req->st, &rd)) != STORE_OK) {
-		http_error(resp, 503, "%s", store_strerror(rc));
+		store_failed(resp, rc, "cannot read the store");
 		return;
 	}
 	rc = store_get(rd, id, &text, &len, &voided, &stored);
 	if (rc == STORE_OK && (voided != 0) != (strcmp(name, "voidedStatementId") == 0))
 		rc = STORE_ENOTFOUND;
-	if (rc == STORE_OK && read_mine_only(req) && !is_mine(req, text, len))
-		rc = STORE_ENOTFOUND;
-	if (rc != STORE_OK) {
+	if (rc == STORE_OK && read_mine_only(req) &&
+	    (mine = is_mine(req, text, len)) <= 0)
+		rc = mine < 0 ? STORE_ECORRUPT : STORE_ENOTFOUND;
+	if (rc == STORE_ENOTFOUND) {
 		http_error(resp, 404, "no %sstatement with id %s",
 		    strcmp(name, "voidedStatementId") == 0 ? "voided " : "", idtext);
 		goto out;
 	}
+	if (rc != STORE_OK) {
+		store_failed(resp, rc, "cannot read the statement");
+		goto out;
+	}
 	render_one(r, text, len);
-	if (r->attachments)
-		finish_attachments(r, rd, resp);
+	if (r->failed || (r->attachments &&
+	    finish_attachments(r, rd, resp) != 0))
+		goto out;
 	resp->status = 200;
 	http_add_header(resp, "Last-Modified", "%s", http_date(stored, date));
 out:
@@ -731,48 +849,72 @@ add_filter(struct store_query *q, int tag, const uint8_t hash[INDEX_HASH_LEN])
 	return 0;
 }
 
+/* Answer a failure of libcrypto hashing what the parameter name gives. */
 static int
-build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
+hash_failed(struct http_resp *resp, const char *name)
 {
-	static const char *const allowed[] = { "agent", "verb", "activity",
-	    "registration", "related_activities", "related_agents", "since",
-	    "until", "limit", "format", "attachments", "ascending", NULL };
+	http_error(resp, 500, "cannot look up %s: %s", name,
+	    index_strerror(INDEX_ECRYPTO));
+	return -1;
+}
+
+/* The agent and related_agents parameters into q. */
+static int
+query_agent(struct http_req *req, struct store_query *q,
+    struct http_resp *resp)
+{
+	const char *v = params_get(&req->q, "agent");
+	uint8_t h[INDEX_HASH_LEN];
+	json *agent = NULL;
+	char err[256];
+	int related, rc = -1;
+
+	if (parse_bool(req, "related_agents", &related, resp) != 0)
+		return -1;
+	if (v == NULL)
+		return 0;
+	if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {
+		http_error(resp, 400, "agent: %s", err);
+		goto out;
+	}
+	if (stmt_validate_actor(agent, req->v, "agent", err, sizeof(err)) != STMT_OK) {
+		http_error(resp, 400, "%s", err);
+		goto out;
+	}
+	switch (index_agent_hash(agent, h)) {
+	case INDEX_OK:
+		add_filter(q, related ? INDEX_RELATED_AGENT : INDEX_AGENT, h);
+		rc = 0;
+		break;
+	case INDEX_ENOIFI:
+		http_error(resp, 400, "agent must be an Agent or an identified Group");
+		break;
+	default:
+		hash_failed(resp, "the agent");
+	}
+out:
+	json_free(agent);
+	return rc;
+}
+
+/* The verb, activity (related_activities) and registration parameters
+ * into q. */
+static int
+query_ids(struct http_req *req, struct store_query *q, struct http_resp *resp)
+{
 	uint8_t h[INDEX_HASH_LEN], id[16];
 	const char *v;
 	int related;
-	char err[256], *end;
-	json *agent = NULL;
-	long long lim;
 
-	if (http_only_params(req, allowed, resp) != 0)
-		return -1;
-	if ((v = params_get(&req->q, "agent")) != NULL) {
-		if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {
-			http_error(resp, 400, "agent: %s", err);
-			return -1;
-		}
-		if (stmt_validate_actor(agent, req->v, "agent", err, sizeof(err)) != STMT_OK) {
-			json_free(agent);
-			http_error(resp, 400, "%s", err);
-			return -1;
-		}
-		if (index_agent_hash(agent, h) != 0) {
-			json_free(agent);
-			http_error(resp, 400, "agent must be an Agent or an identified Group");
-			return -1;
-		}
-		json_free(agent);
-		if (parse_bool(req, "related_agents", &related, resp) != 0)
-			return -1;
-		add_filter(q, related ? INDEX_RELATED_AGENT : INDEX_AGENT, h);
-	} else if (parse_bool(req, "related_agents", &related, resp) != 0)
+	if (parse_bool(req, "related_activities", &related, resp) != 0)
 		return -1;
 	if ((v = params_get(&req->q, "verb")) != NULL) {
 		if (*v == '\0' || strchr(v, ':') == NULL) {
 			http_error(resp, 400, "verb must be an IRI");
 			return -1;
 		}
-		index_hash(INDEX_VERB, v, strlen(v), h);
+		if (index_hash(INDEX_VERB, v, strlen(v), h) != INDEX_OK)
+			return hash_failed(resp, "the verb");
 		add_filter(q, INDEX_VERB, h);
 	}
 	if ((v = params_get(&req->q, "activity")) != NULL) {
@@ -780,27 +922,31 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 			http_error(resp, 400, "activity must be an IRI");
 			return -1;
 		}
-		if (parse_bool(req, "related_activities", &related, resp) != 0)
-			return -1;
-		index_hash(INDEX_ACTIVITY, v, strlen(v), h);
+		if (index_hash(INDEX_ACTIVITY, v, strlen(v), h) != INDEX_OK)
+			return hash_failed(resp, "the activity");
 		add_filter(q, related ? INDEX_RELATED_ACTIVITY : INDEX_ACTIVITY, h);
-	} else if (parse_bool(req, "related_activities", &related, resp) != 0)
-		return -1;
+	}
 	if ((v = params_get(&req->q, "registration")) != NULL) {
-		char lower[37];
-		size_t i;
-
 		if (parse_uuid(v, id) != 0) {
 			http_error(resp, 400, "registration '%s' is not a UUID", v);
 			return -1;
 		}
-		/* Registrations are stored as sent; compare them lower-case. */
-		for (i = 0; i < 36; i++)
-			lower[i] = (char)((v[i] >= 'A' && v[i] <= 'F') ? v[i] + 32 : v[i]);
-		lower[36] = '\0';
-		index_hash(INDEX_REGISTRATION, lower, 36, h);
+		if (index_registration_hash(v, strlen(v), h) != INDEX_OK)
+			return hash_failed(resp, "the registration");
 		add_filter(q, INDEX_REGISTRATION, h);
 	}
+	return 0;
+}
+
+/* The since, until, limit and ascending parameters into q. */
+static int
+query_bounds(struct http_req *req, struct store_query *q,
+    struct http_resp *resp)
+{
+	const char *v;
+	char *end;
+	long long lim;
+
 	if ((v = params_get(&req->q, "since")) != NULL &&
 	    iso8601_parse(v, strlen(v), 0, &q->since) != 0) {
 		http_error(resp, 400, "since '%s' is not an ISO 8601 timestamp", v);
@@ -823,10 +969,24 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 		if (lim > 0 && lim < req->cfg->page_size)
 			q->limit = (size_t)lim;
 	}
-	if (parse_bool(req, "ascending", &q->ascending, resp) != 0)
+	return parse_bool(req, "ascending", &q->ascending, resp);
+}
+
+static int
+build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
+{
+	static const char *const allowed[] = { "agent", "verb", "activity",
+	    "registration", "related_activities", "related_agents", "since",
+	    "until", "limit", "format", "attachments", "ascending", NULL };
+	uint8_t h[INDEX_HASH_LEN];
+
+	if (http_only_params(req, allowed, resp) != 0 ||
+	    query_agent(req, q, resp) != 0 || query_ids(req, q, resp) != 0 ||
+	    query_bounds(req, q, resp) != 0)
 		return -1;
 	if (read_mine_only(req)) {
-		index_authority_hash(req->cred.key, h);
+		if (index_authority_hash(req->cred.key, h) != INDEX_OK)
+			return hash_failed(resp, "the statements of this credential");
 		add_filter(q, INDEX_AUTHORITY, h);
 	}
 	return 0;
@@ -850,7 +1010,7 @@ get_query(struct http_req *req, struct http_resp *resp, struct render *r)
 	    parse_bool(req, "attachments", &r->attachments, resp) != 0)
 		return;
 	if ((rc = store_read_begin(req->st, &rd)) != STORE_OK) {
-		http_error(resp, 503, "%s", store_strerror(rc));
+		store_failed(resp, rc, "cannot read the store");
 		return;
 	}
 	/* Pin the result set to what is stored now, so that paging stays
@@ -861,9 +1021,12 @@ get_query(struct http_req *req, struct http_resp *resp, struct render *r)
 	rc = store_query(rd, &q, visit, r, &next);
 	r->out = out;
 	if (rc != STORE_OK) {
-		http_error(resp, 503, "%s", store_strerror(rc));
+		/* Never a short page: what was rendered is no answer. */
+		store_failed(resp, rc, "the query failed");
 		goto out;
 	}
+	if (r->failed)
+		goto out;
 	buf_puts(out, "{\"statements\":[");
 	if (page.len)
 		buf_add(out, page.p, page.len);
@@ -872,8 +1035,8 @@ get_query(struct http_req *req, struct http_resp *resp, struct render *r)
 		encode_more(req, q.ascending ? next : q.from,
 		    q.ascending ? q.to : next, out);
 	buf_puts(out, "\"}");
-	if (r->attachments)
-		finish_attachments(r, rd, resp);
+	if (r->attachments && finish_attachments(r, rd, resp) != 0)
+		goto out;
 	resp->status = 200;
 out:
 	buf_free(&page);
@@ -889,6 +1052,7 @@ read_statements(struct http_req *req, struct http_resp *resp)
 
 	memset(&r, 0, sizeof(r));
 	r.req = req;
+	r.resp = resp;
 	r.out = &resp->body;
 	if (parse_format(req, &r.fmt, resp) != 0 ||
 	    parse_bool(req, "attachments", &r.attachments, resp) != 0)

@@ -13,6 +13,7 @@
 #include "iso8601.h"
 #include "json.h"
 #include "stmt.h"
+#include "utf8.h"
 #include "xapi.h"
 
 struct ctx {
@@ -656,7 +657,7 @@ chk_interaction_type(struct ctx *c, const json *j)
 
 	if (j->type == JSON_STRING)
 		for (i = 0; i < sizeof(itypes) / sizeof(itypes[0]); i++)
-			if (strcmp(j->str, itypes[i].name) == 0)
+			if (json_is_str(j, itypes[i].name))
 				return STMT_OK;
 	return fail(c, "must be one of true-false, choice, fill-in, "
 	    "long-fill-in, matching, performance, sequencing, likert, "
@@ -758,7 +759,7 @@ chk_definition(struct ctx *c, const json *j)
 	it = json_get(j, "interactionType");
 	if (it != NULL)
 		for (i = 0; i < sizeof(itypes) / sizeof(itypes[0]); i++)
-			if (strcmp(it->str, itypes[i].name) == 0)
+			if (json_is_str(it, itypes[i].name))
 				t = &itypes[i];
 	if (t == NULL && json_get(j, "correctResponsesPattern") != NULL) {
 		old = push_key(c, "correctResponsesPattern");
@@ -1097,16 +1098,19 @@ chk_context(struct ctx *c, const json *j)
 /* Attachments. */
 
 /* type "/" subtype, each a run of RFC 6838 name characters, then
- * anything (parameters). */
+ * parameters.  The value becomes a header line of multipart replies, so
+ * it may hold no control character: a CR or LF would forge headers. */
 static int
 chk_media_type(struct ctx *c, const json *j)
 {
 	static const char tchars[] = "!#$&-^_.+";
 	size_t i, n;
-	int part;
+	int part, rc;
 
 	if (j->type != JSON_STRING)
 		return fail(c, "must be an Internet media type string");
+	if ((rc = utf8_check_line(j->str, j->len, &i)) != UTF8_OK)
+		return fail(c, "holds %s at byte %zu", utf8_strerror(rc), i);
 	for (i = 0, part = 0; part < 2; part++) {
 		for (n = 0; i < j->len; i++, n++) {
 			unsigned char ch = (unsigned char)j->str[i];
@@ -1199,11 +1203,14 @@ chk_version(struct ctx *c, const json *j)
 	if (j->type != JSON_STRING)
 		return fail(c, "must be a version string");
 	s = j->str;
-	if ((strncmp(s, "1.0", 3) != 0 &&
-	    (c->v != XAPI_V2 || strncmp(s, "2.0", 3) != 0)) ||
-	    (s[3] != '\0' && s[3] != '.') || (s[3] == '.' && s[4] == '\0'))
+	if (j->len < 3 || (memcmp(s, "1.0", 3) != 0 &&
+	    (c->v != XAPI_V2 || memcmp(s, "2.0", 3) != 0)))
 		goto bad;
-	for (i = 4; s[3] == '.' && i < j->len; i++)
+	if (j->len == 3)
+		return STMT_OK;
+	if (s[3] != '.' || j->len == 4)
+		goto bad;
+	for (i = 4; i < j->len; i++)
 		if (!is_digit((unsigned char)s[i]))
 			goto bad;
 	return STMT_OK;

@@ -4,7 +4,7 @@
  *
  *   meta   "seq"    -> u64   last sequence number given out
  *          "stored" -> i64   last stored time given out (microseconds)
- *          "layout" -> u32   version of this layout (1)
+ *          "layout" -> u64   version of this layout (2)
  *   st     seq u64  -> flags u8 | stored i64 | statement JSON text
  *                      flags: 1 voided, 2 a voiding statement
  *   id     uuid 16  -> seq u64
@@ -21,8 +21,15 @@
  * that the filters of GET /statements match it as the spec requires.
  * Whichever of the two is stored first, "ref" lets the later one hand the
  * keys over.
+ *
+ * Layout 1 hashed context.registration as it was sent, while queries hash
+ * it lower-case, so a statement sent with an upper-case registration was
+ * never found by it.  Layout 2 hashes the lower-case form (see index.h);
+ * store_open moves the keys of a layout 1 store once (migrate_v1).
  */
 #include "be.h"
+#include "fault.h"
+#include "gate.h"
 #include "store.h"
 #include "iso8601.h"
 #include "stmtfmt.h"
@@ -35,6 +42,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <uuid/uuid.h>
@@ -43,11 +51,27 @@
 #define REC_VOIDING	2
 #define REC_HDR		9
 #define REF_DEPTH	8
+#define LAYOUT		2
+
+/* The map grows by doubling, by at most MAP_STEP_MAX at a time; a disk
+ * with room for less than MAP_ROOM_MIN more is full. */
+#define MAP_STEP_MAX	((size_t)1 << 30)
+#define MAP_ROOM_MIN	((size_t)1 << 20)
+/* How long growing the map waits for the transactions open to end. */
+#define MAP_WAIT_MS	5000
+/* Reader slots beyond what the caller asks for: followers (two each, with
+ * the read-ahead), the writer, what-ifs and tools on the same directory. */
+#define READERS_SPARE	(2 * STORE_MAX_FOLLOWERS + 32)
+
+/* A job's answer when it must be submitted again (a follower's batch that
+ * ran while the map was found full: see write_jobs). */
+#define JOB_RETRY	1
 
 struct job {
 	struct store_write	*w;	/* statements, or */
 	store_exec_fn		 fn;	/* other work */
 	void			*arg;
+	int			 once;	/* fn must not run twice in a row */
 	int			 fn_rc;
 	int			 rc;
 	int			 done;
@@ -57,6 +81,10 @@ struct job {
 struct store {
 	MDB_env		*env;
 	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref;
+	/* Every transaction of the process holds it; see map_grow. */
+	struct gate	 gate;
+	size_t		 map_size;	/* now (under mu) */
+	size_t		 map_max;	/* the most it may grow to */
 	pthread_t	 writer;
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work, done;
@@ -91,8 +119,9 @@ struct store_follower {
 };
 
 struct store_read {
-	store	*s;
-	MDB_txn	*txn;
+	store		*s;
+	MDB_txn		*txn;
+	uint64_t	 last;	/* "seq" in this snapshot */
 };
 
 /* Stored times are after 1970, so the signed value orders as unsigned. */
@@ -102,6 +131,7 @@ put_i64(uint8_t *p, int64_t v)
 	be64_put(p, (uint64_t)v);
 }
 
+/* An LMDB or system code as a STORE_* code; STORE_* codes stay. */
 static int
 map_rc(int rc)
 {
@@ -109,7 +139,11 @@ map_rc(int rc)
 	case 0: return STORE_OK;
 	case MDB_NOTFOUND: return STORE_ENOTFOUND;
 	case MDB_MAP_FULL: return STORE_EFULL;
-	default: return STORE_EIO;
+	case ENOSPC: case EDQUOT: return STORE_ENOSPC;
+	case MDB_READERS_FULL: return STORE_EBUSY;
+	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return STORE_ECORRUPT;
+	default:
+		return rc < 0 && rc >= STORE_ECRYPTO ? rc : STORE_EIO;
 	}
 }
 
@@ -120,12 +154,16 @@ store_strerror(int rc)
 	case STORE_OK: return "success";
 	case STORE_ENOTFOUND: return "not found";
 	case STORE_ECONFLICT: return "a statement with that id exists and differs";
-	case STORE_EFULL: return "the store is full (raise the map size)";
-	case STORE_EIO: return "storage failure";
+	case STORE_EFULL: return "the store is full: its LMDB map is at its largest size";
+	case STORE_EIO: return "storage failure (I/O error or LMDB failure)";
 	case STORE_ECLOSED: return "the store is shutting down";
 	case STORE_ELIMIT: return "too many subscribers or followers";
 	case STORE_EINVALID: return "invalid argument";
 	case STORE_ETIMEDOUT: return "timed out";
+	case STORE_ENOSPC: return "the disk is full (ENOSPC)";
+	case STORE_EBUSY: return "the store is busy (no LMDB reader slot free, or reads kept the map from growing); retry";
+	case STORE_ECORRUPT: return "stored data is corrupt";
+	case STORE_ECRYPTO: return "hashing an index key failed (libcrypto)";
 	default: return "unknown store error";
 	}
 }
@@ -134,6 +172,94 @@ MDB_env *
 store_env(store *s)
 {
 	return s->env;
+}
+
+static size_t
+map_size(store *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->map_size;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* Another process grew the map beyond ours: take its size. */
+static int
+map_adopt(store *s)
+{
+	MDB_envinfo info;
+	int rc;
+
+	if (gate_close(&s->gate, MAP_WAIT_MS) != 0)
+		return MDB_READERS_FULL;	/* busy: try again */
+	if ((rc = mdb_env_set_mapsize(s->env, 0)) == 0 &&
+	    (rc = mdb_env_info(s->env, &info)) == 0) {
+		pthread_mutex_lock(&s->mu);
+		s->map_size = info.me_mapsize;
+		pthread_mutex_unlock(&s->mu);
+	}
+	gate_open(&s->gate);
+	return rc;
+}
+
+/* Begin a top-level transaction through the gate. */
+static int
+txn_begin(store *s, unsigned flags, MDB_txn **txn)
+{
+	int rc, again;
+
+	for (again = 1;; again = 0) {
+		gate_enter(&s->gate);
+		if ((rc = FAULT(flags & MDB_RDONLY ? "store.read" :
+		    "store.write")) == 0 &&
+		    (rc = mdb_txn_begin(s->env, NULL, flags, txn)) == 0)
+			return 0;
+		gate_leave(&s->gate);
+		if (rc != MDB_MAP_RESIZED || !again)
+			return rc;
+		if ((rc = map_adopt(s)) != 0)
+			return rc;
+	}
+}
+
+static void
+txn_abort(store *s, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	gate_leave(&s->gate);
+}
+
+static int
+txn_commit(store *s, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = FAULT("store.commit")) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn);
+	gate_leave(&s->gate);
+	return rc;
+}
+
+int
+store_txn_begin(store *s, unsigned flags, MDB_txn **out)
+{
+	return map_rc(txn_begin(s, flags, out));
+}
+
+int
+store_txn_commit(store *s, MDB_txn *txn)
+{
+	return map_rc(txn_commit(s, txn));
+}
+
+void
+store_txn_abort(store *s, MDB_txn *txn)
+{
+	txn_abort(s, txn);
 }
 
 int
@@ -156,7 +282,9 @@ meta_get(MDB_txn *txn, store *s, const char *name, uint64_t *v)
 	rc = mdb_get(txn, s->meta, &k, &d);
 	if (rc == MDB_NOTFOUND)
 		return 0;
-	if (rc == 0 && d.mv_size == 8)
+	if (rc == 0 && d.mv_size != 8)
+		return MDB_CORRUPTED;
+	if (rc == 0)
 		*v = be64_get(d.mv_data);
 	return rc;
 }
@@ -195,8 +323,10 @@ id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 	int rc;
 
 	rc = mdb_get(txn, s->id, &k, &d);
+	if (rc == 0 && d.mv_size != 8)
+		return MDB_CORRUPTED;
 	if (rc == 0)
-		*seq = d.mv_size == 8 ? be64_get(d.mv_data) : 0;
+		*seq = be64_get(d.mv_data);
 	return rc;
 }
 
@@ -234,8 +364,9 @@ is_voiding(const json *st)
 }
 
 /* Add the keys of the statement that st targets, and of what that one
- * targets, so filters find referring statements. */
-static void
+ * targets, so filters find referring statements.  A target not stored
+ * (yet) adds none. */
+static int
 inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
     int depth)
 {
@@ -245,21 +376,28 @@ inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
 	json *t = NULL;
 	struct index_keys tk = { 0 };
 	size_t i;
+	int rc;
 
 	if (depth >= REF_DEPTH || ref_target(st, target) != 0)
-		return;
-	if (id_get(txn, s, target, &seq) != 0 || rec_get(txn, s, seq, &rec) != 0)
-		return;
+		return 0;
+	if ((rc = id_get(txn, s, target, &seq)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		return rc;
 	if (json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
 	    64, &t, NULL, 0) != 0)
-		return;
-	index_statement(t, &tk);
-	inherit_keys(txn, s, t, &tk, depth + 1);
-	for (i = 0; i < tk.n; i++)
-		if (tk.k[i][0] != INDEX_AUTHORITY)
-			index_add(ks, tk.k[i][0], tk.k[i] + 1);
+		return MDB_CORRUPTED;
+	if (index_statement(t, &tk) != INDEX_OK)
+		rc = STORE_ECRYPTO;
+	else
+		rc = inherit_keys(txn, s, t, &tk, depth + 1);
+	if (rc == 0)
+		for (i = 0; i < tk.n; i++)
+			if (tk.k[i][0] != INDEX_AUTHORITY)
+				index_add(ks, tk.k[i][0], tk.k[i] + 1);
 	index_keys_free(&tk);
 	json_free(t);
+	return rc;
 }
 
 /* Index statement seq under keys ks; inherited keys leave out the
@@ -351,29 +489,144 @@ rec_set_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t bits)
 	return rc;
 }
 
-/* Is statement seq a voiding statement? */
+/* The flags of statement seq (REC_VOIDED, REC_VOIDING). */
 static int
-rec_flags(MDB_txn *txn, store *s, uint64_t seq)
+rec_flags(MDB_txn *txn, store *s, uint64_t seq, uint8_t *flags)
 {
 	MDB_val rec;
+	int rc;
 
-	if (rec_get(txn, s, seq, &rec) != 0)
-		return 0;
-	return ((uint8_t *)rec.mv_data)[0];
+	if ((rc = rec_get(txn, s, seq, &rec)) == 0)
+		*flags = ((uint8_t *)rec.mv_data)[0];
+	return rc;
 }
 
-/* Store one statement as number seq at time stored. */
+/* Record that the statement voiding target is statement seqb and flag the
+ * target voided, unless it is a voiding statement itself (those cannot be
+ * voided) or not stored yet (it is voided when it arrives). */
+static int
+void_target(MDB_txn *txn, store *s, const uint8_t target[16],
+    const uint8_t seqb[8])
+{
+	MDB_val k = { 16, (void *)target }, d = { 8, (void *)seqb };
+	uint64_t tseq;
+	uint8_t tflags;
+	int rc;
+
+	/* The first voiding statement is the one that counts. */
+	rc = mdb_put(txn, s->voids, &k, &d, MDB_NOOVERWRITE);
+	if (rc != 0 && rc != MDB_KEYEXIST)
+		return rc;
+	if ((rc = id_get(txn, s, target, &tseq)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if ((rc = rec_flags(txn, s, tseq, &tflags)) != 0 ||
+	    (tflags & REC_VOIDING))
+		return rc;
+	return rec_set_flags(txn, s, tseq, REC_VOIDED);
+}
+
+/* The flags of a new statement: voiding (and then its target is voided
+ * now or on arrival), or voided on arrival by a statement stored before
+ * it. */
+static int
+new_flags(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    const uint8_t seqb[8], uint8_t *flags)
+{
+	MDB_val k = { 16, (void *)id }, d;
+	uint8_t target[16];
+	int rc;
+
+	*flags = 0;
+	if (is_voiding(st)) {
+		*flags = REC_VOIDING;
+		if (ref_target(st, target) != 0)
+			return 0;
+		return void_target(txn, s, target, seqb);
+	}
+	if ((rc = mdb_get(txn, s->voids, &k, &d)) == 0)
+		*flags = REC_VOIDED;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The record of statement st (number seqb, with flags, stored at time
+ * stored, id id) and its entries in "id" and "tm". */
+static int
+put_record(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    const uint8_t seqb[8], uint8_t flags, int64_t stored)
+{
+	uint8_t tmb[16];
+	MDB_val k = { 8, (void *)seqb }, d;
+	size_t len;
+	char *text = json_to_string(st, &len);
+	int rc;
+
+	d.mv_size = REC_HDR + len;
+	d.mv_data = NULL;
+	rc = mdb_put(txn, s->st, &k, &d, MDB_APPEND | MDB_RESERVE);
+	if (rc == 0) {
+		((uint8_t *)d.mv_data)[0] = flags;
+		put_i64((uint8_t *)d.mv_data + 1, stored);
+		memcpy((uint8_t *)d.mv_data + REC_HDR, text, len);
+	}
+	free(text);
+	if (rc != 0)
+		return rc;
+	k.mv_size = 16;
+	k.mv_data = (void *)id;
+	d.mv_size = 8;
+	d.mv_data = (void *)seqb;
+	if ((rc = mdb_put(txn, s->id, &k, &d, MDB_NOOVERWRITE)) != 0)
+		return rc;
+	put_i64(tmb, stored);
+	memcpy(tmb + 8, seqb, 8);
+	k.mv_data = tmb;
+	d.mv_size = 0;
+	d.mv_data = "";
+	return mdb_put(txn, s->tm, &k, &d, 0);
+}
+
+/* The keys statement st (id, number seqb, stored with credential
+ * authority) is found by, its own and those it inherits or hands down
+ * along StatementRefs. */
+static int
+put_index(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    const uint8_t seqb[8], const char *authority)
+{
+	struct index_keys ks = { 0 };
+	uint8_t h[INDEX_HASH_LEN], refb[32];
+	MDB_val k = { sizeof(refb), refb }, d = { 8, (void *)seqb };
+	int rc;
+
+	if (index_statement(st, &ks) != INDEX_OK ||
+	    (authority && index_authority_hash(authority, h) != INDEX_OK)) {
+		rc = STORE_ECRYPTO;
+		goto out;
+	}
+	if (authority)
+		index_add(&ks, INDEX_AUTHORITY, h);
+	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0 ||
+	    (rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
+		goto out;
+	if (ref_target(st, refb) == 0) {
+		memcpy(refb + 16, id, 16);
+		if ((rc = mdb_put(txn, s->ref, &k, &d, 0)) != 0)
+			goto out;
+	}
+	rc = hand_down(txn, s, id, &ks, 0);
+out:
+	index_keys_free(&ks);
+	return rc;
+}
+
+/* Store statement i of w as number seq at time stored, and tell the
+ * subscribers. */
 static int
 put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
     uint64_t seq, int64_t stored)
 {
 	json *st = w->stmts[i];
-	char when[32], *text = NULL;
-	uint8_t seqb[8], tmb[16], target[16], refb[32], flags = 0;
-	struct index_keys ks = { 0 };
-	MDB_val k, d;
-	size_t len;
-	uint64_t tseq;
+	char when[32];
+	uint8_t seqb[8], flags;
 	int rc, sn;
 
 	json_set(st, "stored", json_new_str(iso8601_format(stored, when)));
@@ -381,106 +634,41 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	if (json_get(st, "timestamp") == NULL)
 		json_set(st, "timestamp", json_new_str(when));
 	be64_put(seqb, seq);
-
-	if (is_voiding(st)) {
-		flags |= REC_VOIDING;
-		if (ref_target(st, target) == 0) {
-			k.mv_size = 16;
-			k.mv_data = target;
-			d.mv_size = 8;
-			d.mv_data = seqb;
-			/* The first voiding statement is the one that counts. */
-			rc = mdb_put(txn, s->voids, &k, &d, MDB_NOOVERWRITE);
-			if (rc != 0 && rc != MDB_KEYEXIST)
-				goto out;
-			if (id_get(txn, s, target, &tseq) == 0 &&
-			    !(rec_flags(txn, s, tseq) & REC_VOIDING) &&
-			    (rc = rec_set_flags(txn, s, tseq, REC_VOIDED)) != 0)
-				goto out;
-		}
-	} else {
-		k.mv_size = 16;
-		k.mv_data = (void *)w->ids[i];
-		if (mdb_get(txn, s->voids, &k, &d) == 0)
-			flags |= REC_VOIDED;
-	}
-
-	text = json_to_string(st, &len);
-	k.mv_size = 8;
-	k.mv_data = seqb;
-	d.mv_size = REC_HDR + len;
-	d.mv_data = NULL;
-	if ((rc = mdb_put(txn, s->st, &k, &d, MDB_APPEND | MDB_RESERVE)) != 0)
-		goto out;
-	((uint8_t *)d.mv_data)[0] = flags;
-	put_i64((uint8_t *)d.mv_data + 1, stored);
-	memcpy((uint8_t *)d.mv_data + REC_HDR, text, len);
-
-	k.mv_size = 16;
-	k.mv_data = (void *)w->ids[i];
-	d.mv_size = 8;
-	d.mv_data = seqb;
-	if ((rc = mdb_put(txn, s->id, &k, &d, MDB_NOOVERWRITE)) != 0)
-		goto out;
-
-	put_i64(tmb, stored);
-	memcpy(tmb + 8, seqb, 8);
-	k.mv_size = 16;
-	k.mv_data = tmb;
-	d.mv_size = 0;
-	d.mv_data = "";
-	if ((rc = mdb_put(txn, s->tm, &k, &d, 0)) != 0)
-		goto out;
-
-	index_statement(st, &ks);
-	inherit_keys(txn, s, st, &ks, 0);
-	if (w->authority_key) {
-		uint8_t h[INDEX_HASH_LEN];
-
-		index_authority_hash(w->authority_key, h);
-		index_add(&ks, INDEX_AUTHORITY, h);
-	}
-	if ((rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
-		goto out;
-	if (ref_target(st, target) == 0) {
-		memcpy(refb, target, 16);
-		memcpy(refb + 16, w->ids[i], 16);
-		k.mv_size = sizeof(refb);
-		k.mv_data = refb;
-		d.mv_size = 8;
-		d.mv_data = seqb;
-		if ((rc = mdb_put(txn, s->ref, &k, &d, 0)) != 0)
-			goto out;
-	}
-	if ((rc = hand_down(txn, s, w->ids[i], &ks, 0)) != 0)
-		goto out;
+	if ((rc = new_flags(txn, s, st, w->ids[i], seqb, &flags)) != 0 ||
+	    (rc = put_record(txn, s, st, w->ids[i], seqb, flags, stored)) != 0 ||
+	    (rc = put_index(txn, s, st, w->ids[i], seqb, w->authority_key)) != 0)
+		return rc;
 	for (sn = 0; sn < s->nsub; sn++)
 		if ((rc = s->sub_fn[sn](s->sub_arg[sn], txn, seq, st)) != 0)
-			goto out;
-	rc = 0;
-out:
-	index_keys_free(&ks);
-	free(text);
-	return rc;
+			return rc;
+	return 0;
+}
+
+/* The "att" key of an attachment: its SHA-2 hex in lower case, into key
+ * (129 bytes); its length, 0 when sha2 is too long to be one. */
+static size_t
+blob_key(const char *sha2, char key[129])
+{
+	size_t i, n = strlen(sha2);
+
+	if (n >= 129)
+		return 0;
+	for (i = 0; i < n; i++)
+		key[i] = (char)((sha2[i] >= 'A' && sha2[i] <= 'F') ?
+		    sha2[i] + 32 : sha2[i]);
+	return n;
 }
 
 static int
 put_blob(MDB_txn *txn, store *s, const struct store_blob *b)
 {
 	char key[129];
-	size_t i, n = strlen(b->sha2);
-	MDB_val k, d;
+	MDB_val k = { blob_key(b->sha2, key), key };
+	MDB_val d = { b->len, (void *)b->data };
 	int rc;
 
-	if (n >= sizeof(key))
+	if (k.mv_size == 0)
 		return MDB_BAD_VALSIZE;
-	for (i = 0; i < n; i++)
-		key[i] = (char)((b->sha2[i] >= 'A' && b->sha2[i] <= 'F') ?
-		    b->sha2[i] + 32 : b->sha2[i]);
-	k.mv_size = n;
-	k.mv_data = key;
-	d.mv_size = b->len;
-	d.mv_data = (void *)b->data;
 	rc = mdb_put(txn, s->att, &k, &d, MDB_NOOVERWRITE);
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
@@ -499,14 +687,19 @@ apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
 
 	skip = xcalloc(w->n ? w->n : 1, 1);
 	for (i = 0; i < w->n; i++) {
-		if (id_get(txn, s, w->ids[i], &old) != 0)
+		if ((rc = id_get(txn, s, w->ids[i], &old)) == MDB_NOTFOUND) {
+			rc = 0;
 			continue;
-		if ((rc = rec_get(txn, s, old, &rec)) != 0)
+		}
+		if (rc != 0 || (rc = rec_get(txn, s, old, &rec)) != 0)
 			goto out;
 		prev = NULL;
-		json_parse((char *)rec.mv_data + REC_HDR, rec.mv_size - REC_HDR,
-		    64, &prev, NULL, 0);
-		if (prev == NULL || !stmtfmt_equivalent(prev, w->stmts[i])) {
+		if (json_parse((char *)rec.mv_data + REC_HDR,
+		    rec.mv_size - REC_HDR, 64, &prev, NULL, 0) != 0) {
+			rc = MDB_CORRUPTED;
+			goto out;
+		}
+		if (!stmtfmt_equivalent(prev, w->stmts[i])) {
 			json_free(prev);
 			w->conflict = (int)i;
 			rc = STORE_ECONFLICT;
@@ -530,72 +723,183 @@ out:
 	return rc;
 }
 
-/* Apply a group of writes in one transaction and one commit. */
-static void
-apply_group(store *s, struct job *jobs)
+/* Run job j in a nested transaction of txn: its changes stay when it
+ * succeeds and go when it fails, and it gets its answer.  Returns 0, or
+ * what fails the whole group: MDB_MAP_FULL when j ran out of map and
+ * full_rc is 0 (the map may grow), or the nested transaction's failure.
+ * With full_rc set, a job that ran out of map is answered with it. */
+static int
+run_job(store *s, MDB_txn *txn, struct job *j, int full_rc)
 {
-	MDB_txn *txn = NULL, *child;
-	uint64_t seq0, st64;
-	int64_t now;
-	struct job *j;
-	int rc;
+	MDB_txn *child;
+	uint64_t seq0 = s->gseq;
+	int rc, full;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		goto fail;
-	if ((rc = meta_get(txn, s, "seq", &s->gseq)) != 0 ||
-	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
-		goto fail;
-	now = iso8601_now();
-	/* Whole milliseconds, as "stored" is shown; never backwards. */
-	now -= now % 1000;
-	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
-	for (j = jobs; j; j = j->next) {
-		seq0 = s->gseq;
-		if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
-			goto fail;
-		if (j->fn) {
-			/* Its own failure is its answer, not the store's. */
-			j->fn_rc = j->fn(j->arg, child);
-			j->rc = STORE_OK;
-			if (j->fn_rc != 0) {
-				mdb_txn_abort(child);
-				s->gseq = seq0;
-				continue;
-			}
-		} else
-			j->rc = apply_one(child, s, j->w, &s->gseq, &s->gstored);
-		if (j->rc > 0 || j->rc < STORE_ETIMEDOUT)
-			j->rc = map_rc(j->rc);
-		if (j->rc == STORE_OK)
-			rc = mdb_txn_commit(child);
-		else {
-			mdb_txn_abort(child);
-			s->gseq = seq0;
-			rc = 0;
-		}
-		if (rc != 0)
-			goto fail;
+	if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
+		return rc;
+	j->fn_rc = 0;
+	if (j->fn) {
+		/* Its own failure is its answer, not the store's. */
+		j->rc = STORE_OK;
+		rc = j->fn_rc = j->fn(j->arg, child);
+		full = rc == MDB_MAP_FULL || rc == STORE_EFULL;
+	} else {
+		rc = j->rc = map_rc(apply_one(child, s, j->w, &s->gseq,
+		    &s->gstored));
+		full = rc == STORE_EFULL;
 	}
-	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
-	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
-		goto fail;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0)
-		goto fail;
+	if (rc == 0)
+		return mdb_txn_commit(child);
+	mdb_txn_abort(child);
+	s->gseq = seq0;
+	if (full && full_rc == 0)
+		return MDB_MAP_FULL;
+	if (full)
+		j->rc = full_rc;
+	return 0;
+}
+
+/* A failed commit's code: a short write (EIO) on a disk without room
+ * left is the disk being full. */
+static int
+commit_rc(store *s, int rc)
+{
+	struct statvfs sv;
+	int fd;
+
+	if (rc == EIO && mdb_env_get_fd(s->env, &fd) == 0 &&
+	    fstatvfs(fd, &sv) == 0 &&
+	    (size_t)sv.f_bavail * sv.f_frsize < MAP_ROOM_MIN)
+		return ENOSPC;
+	return rc;
+}
+
+/* Tell followers and waiters that statements up to gseq are committed. */
+static void
+announce(store *s)
+{
 	pthread_mutex_lock(&s->mu);
 	if (s->gseq != s->committed) {
 		s->committed = s->gseq;
 		pthread_cond_broadcast(&s->grew);
 	}
 	pthread_mutex_unlock(&s->mu);
-	return;
+}
+
+/* Apply a group of writes in one transaction and one commit, stored at
+ * time now (or later: never backwards), skipping jobs handed back.
+ * Returns 0 when every job has its answer, or MDB_MAP_FULL when the map
+ * ran out and full_rc is 0: then nothing is committed and no job is
+ * answered. */
+static int
+apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
+{
+	MDB_txn *txn = NULL;
+	uint64_t st64;
+	struct job *j;
+	int rc;
+
+	if ((rc = txn_begin(s, 0, &txn)) != 0)
+		goto fail;
+	if ((rc = meta_get(txn, s, "seq", &s->gseq)) != 0 ||
+	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
+		goto fail;
+	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
+	for (j = jobs; j; j = j->next)
+		if (j->rc != JOB_RETRY &&
+		    (rc = run_job(s, txn, j, full_rc)) != 0)
+			goto fail;
+	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
+	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
+		goto fail;
+	rc = txn_commit(s, txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	announce(s);
+	return 0;
 fail:
 	if (txn)
-		mdb_txn_abort(txn);
+		txn_abort(s, txn);
+	if (rc == MDB_MAP_FULL && full_rc == 0)
+		return MDB_MAP_FULL;
+	rc = rc == MDB_MAP_FULL ? full_rc : map_rc(commit_rc(s, rc));
 	for (j = jobs; j; j = j->next)
 		if (j->rc == STORE_OK)
-			j->rc = map_rc(rc);
+			j->rc = rc;
+	return 0;
+}
+
+/* The size to grow the map to from cur: double it, by at most
+ * MAP_STEP_MAX, within map_max and what the disk holds.  STORE_EFULL at
+ * map_max, STORE_ENOSPC when the disk has no room for MAP_ROOM_MIN more. */
+static int
+map_next(store *s, size_t cur, size_t *next)
+{
+	struct statvfs sv;
+	struct stat st;
+	size_t room;
+	int fd, rc;
+
+	if (cur >= s->map_max)
+		return STORE_EFULL;
+	*next = cur + (cur < MAP_STEP_MAX ? cur : MAP_STEP_MAX);
+	if (*next > s->map_max)
+		*next = s->map_max;
+	if ((rc = mdb_env_get_fd(s->env, &fd)) != 0)
+		return map_rc(rc);
+	if (fstat(fd, &st) != 0 || fstatvfs(fd, &sv) != 0)
+		return map_rc(errno);
+	/* What the data file can grow to: it is about cur long now. */
+	room = (size_t)st.st_size + (size_t)sv.f_bavail * sv.f_frsize;
+	if (room < cur + MAP_ROOM_MIN)
+		return STORE_ENOSPC;
+	if (*next > room)
+		*next = room - room % sv.f_frsize;
+	return STORE_OK;
+}
+
+/* Grow the map one step once no transaction is open: STORE_OK, or why
+ * not (STORE_EFULL, STORE_ENOSPC, STORE_EBUSY when transactions stay open
+ * longer than MAP_WAIT_MS). */
+static int
+map_grow(store *s)
+{
+	size_t next;
+	int rc;
+
+	if ((rc = map_next(s, map_size(s), &next)) != STORE_OK)
+		return rc;
+	if (gate_close(&s->gate, MAP_WAIT_MS) != 0)
+		return STORE_EBUSY;
+	if ((rc = mdb_env_set_mapsize(s->env, next)) == 0) {
+		pthread_mutex_lock(&s->mu);
+		s->map_size = next;
+		pthread_mutex_unlock(&s->mu);
+	}
+	gate_open(&s->gate);
+	return map_rc(rc);
+}
+
+/* Apply the jobs the writer took, growing the map as they need: a group
+ * that ran out of map is applied again once it grew, with the same stored
+ * time, or else once more to answer those that do not fit.  A follower's
+ * batch is handed back instead (JOB_RETRY): its apply must not run twice
+ * without the follower forgetting what the first run remembered. */
+static void
+write_jobs(store *s, struct job *jobs)
+{
+	/* Whole milliseconds, as "stored" is shown. */
+	int64_t now = iso8601_now() / 1000 * 1000;
+	struct job *j;
+	int full_rc = 0;
+
+	while (apply_group(s, jobs, now, full_rc) == MDB_MAP_FULL) {
+		for (j = jobs; j; j = j->next)
+			if (j->once)
+				j->rc = JOB_RETRY;
+		full_rc = map_grow(s);
+	}
 }
 
 int
@@ -605,9 +909,7 @@ store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
 	int rc;
 
 	w->conflict = -1;
-	rc = apply_one(txn, s, w, &s->gseq, &s->gstored);
-	if (rc > 0 || rc < STORE_ETIMEDOUT)
-		rc = map_rc(rc);
+	rc = map_rc(apply_one(txn, s, w, &s->gseq, &s->gstored));
 	if (rc != STORE_OK)
 		s->gseq = seq0;
 	return rc;
@@ -629,7 +931,7 @@ writer_main(void *arg)
 		s->head = s->tail = NULL;
 		s->busy_since = iso8601_now();
 		pthread_mutex_unlock(&s->mu);
-		apply_group(s, jobs);
+		write_jobs(s, jobs);
 		pthread_mutex_lock(&s->mu);
 		for (j = jobs; j; j = j->next)
 			j->done = 1;
@@ -682,7 +984,7 @@ submit(store *s, struct job *job)
 int
 store_put(store *s, struct store_write *w)
 {
-	struct job job = { w, NULL, NULL, 0, 0, 0, NULL };
+	struct job job = { w, NULL, NULL, 0, 0, 0, 0, NULL };
 
 	w->conflict = -1;
 	return submit(s, &job);
@@ -691,7 +993,7 @@ store_put(store *s, struct store_write *w)
 int
 store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc)
 {
-	struct job job = { NULL, fn, arg, 0, 0, 0, NULL };
+	struct job job = { NULL, fn, arg, 0, 0, 0, 0, NULL };
 	int rc;
 
 	rc = submit(s, &job);
@@ -710,8 +1012,146 @@ store_consistent_through(store *s)
 	return busy ? busy - 1000 : now;
 }
 
-int
-store_open(const char *dir, size_t mapsize, store **out)
+/* Index every statement under key prefix from (INDEX_KEY_LEN bytes) under
+ * prefix to instead. */
+static int
+move_keys(MDB_txn *txn, store *s, const uint8_t *from, const uint8_t *to)
+{
+	uint8_t kb[INDEX_KEY_LEN + 8], (*seqs)[8] = NULL;
+	MDB_val k = { sizeof(kb), kb }, d = { 0, "" };
+	MDB_cursor *c = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	memcpy(kb, from, INDEX_KEY_LEN);
+	memset(kb + INDEX_KEY_LEN, 0, 8);
+	if ((rc = mdb_cursor_open(txn, s->ix, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != sizeof(kb) ||
+		    memcmp(k.mv_data, from, INDEX_KEY_LEN) != 0)
+			break;
+		seqs = xrealloc(seqs, (n + 1) * sizeof(*seqs));
+		memcpy(seqs[n++], (uint8_t *)k.mv_data + INDEX_KEY_LEN, 8);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	rc = 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		d.mv_size = 0;
+		d.mv_data = "";
+		memcpy(kb, from, INDEX_KEY_LEN);
+		memcpy(kb + INDEX_KEY_LEN, seqs[i], 8);
+		if ((rc = mdb_del(txn, s->ix, &k, NULL)) != 0)
+			break;
+		memcpy(kb, to, INDEX_KEY_LEN);
+		rc = mdb_put(txn, s->ix, &k, &d, 0);
+	}
+out:
+	free(seqs);
+	return rc;
+}
+
+/* The keys of statement text under its registration as layout 1 hashed
+ * it move to where layout 2 hashes it, with those that statements
+ * referring to it inherited (they share the key).  Nothing to do when the
+ * registration is lower-case already. */
+static int
+migrate_one(MDB_txn *txn, store *s, const char *text, size_t len)
+{
+	uint8_t from[INDEX_KEY_LEN], to[INDEX_KEY_LEN];
+	const json *reg;
+	json *st = NULL;
+	int rc = 0;
+
+	if (json_parse(text, len, 64, &st, NULL, 0) != 0)
+		return MDB_CORRUPTED;
+	reg = json_get(json_get(st, "context"), "registration");
+	if (reg && reg->type == JSON_STRING &&
+	    strcspn(reg->str, "ABCDEF") < reg->len) {
+		from[0] = to[0] = INDEX_REGISTRATION;
+		if (index_hash(INDEX_REGISTRATION, reg->str, reg->len,
+		    from + 1) != INDEX_OK ||
+		    index_registration_hash(reg->str, reg->len, to + 1) !=
+		    INDEX_OK)
+			rc = STORE_ECRYPTO;
+		else
+			rc = move_keys(txn, s, from, to);
+	}
+	json_free(st);
+	return rc;
+}
+
+/* Bring a layout 1 store to layout 2: one pass over the statements. */
+static int
+migrate_v1(MDB_txn *txn, store *s)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->st, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (d.mv_size < REC_HDR) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = migrate_one(txn, s, (char *)d.mv_data + REC_HDR,
+		    d.mv_size - REC_HDR)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Release what store_open made but LMDB's environment. */
+static void
+store_free(store *s)
+{
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->grew);
+	gate_cleanup(&s->gate);
+	free(s);
+}
+
+/* Create and open the LMDB environment in dir within lim. */
+static int
+env_open(store *s, const char *dir, const struct store_limits *lim)
+{
+	unsigned readers = lim->readers ? lim->readers : 126;
+	MDB_envinfo info;
+	int rc, dead;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return errno;
+	if ((rc = mdb_env_create(&s->env)) != 0)
+		return rc;
+	if ((rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, readers + READERS_SPARE)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, lim->map_size)) != 0 ||
+	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+		return rc;
+	/* Free the reader slots of processes that died holding them. */
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0 ||
+	    (rc = mdb_env_info(s->env, &info)) != 0)
+		return rc;
+	/* LMDB makes the map at least as large as the data. */
+	s->map_size = info.me_mapsize;
+	s->map_max = lim->map_max > s->map_size ? lim->map_max : s->map_size;
+	return 0;
+}
+
+/* Open the store's databases and bring an older layout up to date. */
+static int
+dbs_open(store *s)
 {
 	static const struct { const char *name; size_t off; } dbs[] = {
 		{ "meta", offsetof(store, meta) }, { "st", offsetof(store, st) },
@@ -719,28 +1159,13 @@ store_open(const char *dir, size_t mapsize, store **out)
 		{ "tm", offsetof(store, tm) }, { "void", offsetof(store, voids) },
 		{ "att", offsetof(store, att) }, { "ref", offsetof(store, ref) },
 	};
-	store *s = xcalloc(1, sizeof(*s));
-	MDB_txn *txn = NULL;
+	MDB_txn *txn;
 	uint64_t layout;
 	size_t i;
-	int rc, dead;
+	int rc;
 
-	*out = NULL;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		free(s);
-		return STORE_EIO;
-	}
-	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 512)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, mapsize)) != 0 ||
-	    (rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
-		goto out;
-	/* Free the reader slots of processes that died holding them. */
-	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
-		goto out;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		goto out;
+	if ((rc = txn_begin(s, 0, &txn)) != 0)
+		return rc;
 	for (i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++)
 		if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE,
 		    (MDB_dbi *)((char *)s + dbs[i].off))) != 0)
@@ -748,35 +1173,46 @@ store_open(const char *dir, size_t mapsize, store **out)
 	if ((rc = meta_get(txn, s, "layout", &layout)) != 0 ||
 	    (rc = meta_get(txn, s, "seq", &s->committed)) != 0)
 		goto out;
-	if (layout == 0)
-		rc = meta_put(txn, s, "layout", 1);
-	else if (layout != 1)
+	if (layout == 1)
+		rc = migrate_v1(txn, s);
+	else if (layout != 0 && layout != LAYOUT)
 		rc = MDB_INCOMPATIBLE;
-	if (rc != 0)
-		goto out;
-	rc = mdb_txn_commit(txn);
-	txn = NULL;
-	if (rc != 0)
-		goto out;
+	if (rc == 0 && layout != LAYOUT)
+		rc = meta_put(txn, s, "layout", LAYOUT);
+out:
+	if (rc != 0) {
+		txn_abort(s, txn);
+		return rc;
+	}
+	return txn_commit(s, txn);
+}
+
+int
+store_open(const char *dir, const struct store_limits *lim, store **out)
+{
+	store *s = xcalloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->done, NULL);
 	pthread_cond_init(&s->grew, NULL);
+	gate_init(&s->gate);
+	if ((rc = env_open(s, dir, lim)) != 0 || (rc = dbs_open(s)) != 0)
+		goto out;
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		rc = EAGAIN;
 		goto out;
 	}
 	*out = s;
 out:
-	if (txn)
-		mdb_txn_abort(txn);
 	if (*out == NULL) {
 		if (s->env)
 			mdb_env_close(s->env);
-		free(s);
-		return map_rc(rc);
+		store_free(s);
 	}
-	return STORE_OK;
+	return map_rc(rc);
 }
 
 static void follower_join(store_follower *f);
@@ -801,11 +1237,7 @@ store_close(store *s)
 		follower_join(s->followers[i]);
 	pthread_join(s->writer, NULL);
 	mdb_env_close(s->env);
-	pthread_mutex_destroy(&s->mu);
-	pthread_cond_destroy(&s->work);
-	pthread_cond_destroy(&s->done);
-	pthread_cond_destroy(&s->grew);
-	free(s);
+	store_free(s);
 }
 
 /* --- followers --- */
@@ -838,6 +1270,7 @@ struct fbatch {
 	void		**items;
 	size_t		  n;
 	uint64_t	  first;	/* seq of items[0] */
+	int		  applied;	/* apply returned 0 */
 };
 
 /* Runs in the writer: apply the batch unless someone moved the cursor. */
@@ -849,12 +1282,14 @@ fbatch_apply(void *arg, MDB_txn *txn)
 	uint64_t cur;
 	int rc;
 
+	b->applied = 0;
 	if ((rc = store_cursor_get(txn, f->s, f->name + 7, &cur)) != 0)
 		return rc;
 	if (cur != b->first - 1)
 		return STORE_ECONFLICT;		/* rewound: read again */
 	if ((rc = f->ops->apply(f->arg, txn, b->items, b->n, b->first)) != 0)
 		return rc;
+	b->applied = 1;
 	return store_cursor_put(txn, f->s, f->name + 7, b->first + b->n - 1);
 }
 
@@ -871,18 +1306,19 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 
 	b->f = f;
 	b->first = cursor + 1;
+	b->applied = 0;
 	b->n = 0;
 	if (last - cursor > f->batch_max)
 		last = cursor + f->batch_max;
 	b->items = xcalloc((size_t)(last - cursor), sizeof(void *));
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return map_rc(rc);
 	for (seq = cursor + 1; seq <= last; seq++) {
 		if ((rc = store_entry_at(txn, s, seq, &e)) != 0)
 			break;
 		b->items[b->n++] = f->ops->prepare(f->arg, &e);
 	}
-	mdb_txn_abort(txn);
+	txn_abort(s, txn);
 	return map_rc(rc);
 }
 
@@ -933,10 +1369,10 @@ follower_reload(store_follower *f)
 	uint64_t cur;
 	int rc;
 
-	if ((rc = mdb_txn_begin(f->s->env, NULL, MDB_RDONLY, &txn)) != 0)
+	if ((rc = txn_begin(f->s, MDB_RDONLY, &txn)) != 0)
 		return map_rc(rc);
 	rc = store_cursor_get(txn, f->s, f->name + 7, &cur);
-	mdb_txn_abort(txn);
+	txn_abort(f->s, txn);
 	if (rc == 0) {
 		pthread_mutex_lock(&f->s->mu);
 		f->cursor = cur;
@@ -992,10 +1428,11 @@ follower_main(void *arg)
 	struct job job;
 	uint64_t cursor, last;
 	unsigned gen;
-	int rc, cur = 0, ahead = 0, backoff = 50;
+	int rc, cur = 0, ahead = 0, backoff = 50, retry;
 
 	memset(b, 0, sizeof(b));
 	for (;;) {
+		retry = 0;
 		if (!ahead) {
 			if (follower_wait_work(f, &cursor, &last, &gen))
 				break;
@@ -1006,10 +1443,14 @@ follower_main(void *arg)
 		memset(&job, 0, sizeof(job));
 		job.fn = fbatch_apply;
 		job.arg = &b[cur];
+		job.once = 1;
 		if ((rc = submit_start(s, &job)) == 0) {
 			ahead = follower_read_ahead(f, &b[cur], &b[cur ^ 1]);
 			rc = submit_wait(s, &job);
-			if (rc != 0 && job.fn_rc == 0 && f->ops->abort)
+			retry = rc == JOB_RETRY;
+			/* apply's work did not commit after all. */
+			if ((rc != 0 || job.fn_rc != 0) && b[cur].applied &&
+			    f->ops->abort)
 				f->ops->abort(f->arg);
 			if (rc == 0)
 				rc = job.fn_rc;
@@ -1034,6 +1475,11 @@ done:
 			cur ^= 1;
 		if (rc == STORE_ECLOSED)
 			break;
+		if (retry) {
+			/* The map grew (or could not): read the batch again. */
+			follower_reload(f);
+			continue;
+		}
 		if (rc != 0) {
 			pthread_mutex_lock(&s->mu);
 			f->last_error = rc;
@@ -1188,9 +1634,14 @@ store_read_begin(store *s, store_read **out)
 	int rc;
 
 	r->s = s;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn)) != 0) {
+	*out = NULL;
+	if ((rc = txn_begin(s, MDB_RDONLY, &r->txn)) != 0) {
 		free(r);
-		*out = NULL;
+		return map_rc(rc);
+	}
+	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0) {
+		txn_abort(s, r->txn);
+		free(r);
 		return map_rc(rc);
 	}
 	*out = r;
@@ -1202,7 +1653,7 @@ store_read_end(store_read *r)
 {
 	if (r == NULL)
 		return;
-	mdb_txn_abort(r->txn);
+	txn_abort(r->s, r->txn);
 	free(r);
 }
 
@@ -1265,13 +1716,15 @@ store_entry_at(MDB_txn *txn, store *s, uint64_t seq, struct store_entry *out)
 	if (json_parse(out->text, out->len, 64, &st, NULL, 0) != 0 ||
 	    uuid_of(json_get(st, "id"), id) != 0) {
 		json_free(st);
-		return STORE_EIO;
+		return STORE_ECORRUPT;
 	}
 	json_free(st);
 	k.mv_size = 16;
 	k.mv_data = id;
 	rc = mdb_get(txn, s->voids, &k, &d);
-	if (rc == 0 && d.mv_size == 8)
+	if (rc == 0 && d.mv_size != 8)
+		rc = MDB_CORRUPTED;
+	if (rc == 0)
 		out->voided_by = be64_get(d.mv_data);
 	return rc == MDB_NOTFOUND ? STORE_OK : map_rc(rc);
 }
@@ -1285,26 +1738,18 @@ store_seq_of(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 uint64_t
 store_last_seq(store_read *r)
 {
-	uint64_t v;
-
-	return meta_get(r->txn, r->s, "seq", &v) == 0 ? v : 0;
+	return r->last;
 }
 
 int
 store_blob_get(store_read *r, const char *sha2, const void **data, size_t *len)
 {
 	char key[129];
-	size_t i, n = strlen(sha2);
-	MDB_val k, d;
+	MDB_val k = { blob_key(sha2, key), key }, d;
 	int rc;
 
-	if (n >= sizeof(key))
+	if (k.mv_size == 0)
 		return STORE_ENOTFOUND;
-	for (i = 0; i < n; i++)
-		key[i] = (char)((sha2[i] >= 'A' && sha2[i] <= 'F') ?
-		    sha2[i] + 32 : sha2[i]);
-	k.mv_size = n;
-	k.mv_data = key;
 	if ((rc = mdb_get(r->txn, r->s->att, &k, &d)) != 0)
 		return map_rc(rc);
 	*data = d.mv_data;
@@ -1312,83 +1757,120 @@ store_blob_get(store_read *r, const char *sha2, const void **data, size_t *len)
 	return STORE_OK;
 }
 
-/* The first sequence number stored after time t (exclusive), or 0. */
-static uint64_t
-seq_after_time(MDB_cursor *c, int64_t t)
+/* mdb_cursor_get, where test builds can make a query fail. */
+static int
+cursor_get(MDB_cursor *c, MDB_val *k, MDB_val *d, MDB_cursor_op op)
 {
-	uint8_t kb[16] = { 0 };
-	MDB_val k = { 16, kb }, d;
+	int rc;
 
-	put_i64(kb, t + 1);
-	if (mdb_cursor_get(c, &k, &d, MDB_SET_RANGE) != 0)
-		return 0;
-	return be64_get((uint8_t *)k.mv_data + 8);
+	if ((rc = FAULT("store.cursor")) != 0)
+		return rc;
+	return mdb_cursor_get(c, k, d, op);
 }
 
-/* The last sequence number stored at or before time t, or 0. */
-static uint64_t
-seq_until_time(MDB_cursor *c, int64_t t)
+/* The sequence number of the "tm" key at c into *seq. */
+static int
+tm_seq(const MDB_val *k, uint64_t *seq)
+{
+	if (k->mv_size != 16)
+		return MDB_CORRUPTED;
+	*seq = be64_get((uint8_t *)k->mv_data + 8);
+	return 0;
+}
+
+/* The first sequence number stored after time t (exclusive) into *seq,
+ * 0 when there is none. */
+static int
+seq_after_time(MDB_cursor *c, int64_t t, uint64_t *seq)
 {
 	uint8_t kb[16] = { 0 };
 	MDB_val k = { 16, kb }, d;
 	int rc;
 
+	*seq = 0;
 	put_i64(kb, t + 1);
-	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	if ((rc = cursor_get(c, &k, &d, MDB_SET_RANGE)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	return tm_seq(&k, seq);
+}
+
+/* The last sequence number stored at or before time t into *seq, 0 when
+ * there is none. */
+static int
+seq_until_time(MDB_cursor *c, int64_t t, uint64_t *seq)
+{
+	uint8_t kb[16] = { 0 };
+	MDB_val k = { 16, kb }, d;
+	int rc;
+
+	*seq = 0;
+	put_i64(kb, t + 1);
+	rc = cursor_get(c, &k, &d, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND)
-		rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+		rc = cursor_get(c, &k, &d, MDB_LAST);
 	else if (rc == 0)
-		rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
+		rc = cursor_get(c, &k, &d, MDB_PREV);
 	if (rc != 0)
-		return 0;
-	return be64_get((uint8_t *)k.mv_data + 8);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	return tm_seq(&k, seq);
 }
 
 /* In index key prefix f: the first seq >= at (ascending) or the last seq
- * <= at (descending), or 0 when there is none. */
-static uint64_t
-seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending)
+ * <= at (descending) into *got, 0 when there is none. */
+static int
+seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending,
+    uint64_t *got)
 {
 	uint8_t kb[INDEX_KEY_LEN + 8];
 	MDB_val k = { sizeof(kb), kb }, d;
 	int rc;
 
+	*got = 0;
 	memcpy(kb, f, INDEX_KEY_LEN);
 	be64_put(kb + INDEX_KEY_LEN, at);
-	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	rc = cursor_get(c, &k, &d, MDB_SET_RANGE);
 	if (!ascending) {
 		if (rc == MDB_NOTFOUND)
-			rc = mdb_cursor_get(c, &k, &d, MDB_LAST);
+			rc = cursor_get(c, &k, &d, MDB_LAST);
 		else if (rc == 0 && (k.mv_size != sizeof(kb) ||
 		    memcmp(k.mv_data, kb, sizeof(kb)) != 0))
-			rc = mdb_cursor_get(c, &k, &d, MDB_PREV);
+			rc = cursor_get(c, &k, &d, MDB_PREV);
 	}
-	if (rc != 0 || k.mv_size != sizeof(kb) ||
-	    memcmp(k.mv_data, f, INDEX_KEY_LEN) != 0)
-		return 0;
-	return be64_get((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (k.mv_size == sizeof(kb) &&
+	    memcmp(k.mv_data, f, INDEX_KEY_LEN) == 0)
+		*got = be64_get((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+	return 0;
 }
 
-/* The next candidate at or beyond cur matching every filter, or 0. */
-static uint64_t
+/* The next candidate at or beyond cur matching every filter into *out,
+ * 0 when there is none. */
+static int
 next_match(MDB_cursor *c, const struct store_query *q, uint64_t cur,
-    uint64_t lo, uint64_t hi)
+    uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	uint64_t got = 0;
 	size_t i;
+	int rc;
 
+	*out = 0;
 	for (;;) {
 		if (cur < lo || cur > hi || cur == 0)
 			return 0;
 		for (i = 0; i < q->nfilters; i++) {
-			got = seek(c, q->filters[i], cur, q->ascending);
+			if ((rc = seek(c, q->filters[i], cur, q->ascending,
+			    &got)) != 0)
+				return rc;
 			if (got == 0)
 				return 0;
 			if (got != cur)
 				break;
 		}
-		if (i == q->nfilters)
-			return cur;
+		if (i == q->nfilters) {
+			*out = cur;
+			return 0;
+		}
 		cur = got;
 	}
 }
@@ -1404,7 +1886,7 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 	int rc;
 
 	*next = 0;
-	hi = store_last_seq(r);
+	hi = r->last;
 	if (q->from > lo)
 		lo = q->from;
 	if (q->to && q->to < hi)
@@ -1413,20 +1895,21 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    (rc = mdb_cursor_open(r->txn, r->s->tm, &tm)) != 0)
 		goto out;
 	if (q->since) {
-		t = seq_after_time(tm, q->since);
-		if (t == 0)
+		if ((rc = seq_after_time(tm, q->since, &t)) != 0 || t == 0)
 			goto out;
 		if (t > lo)
 			lo = t;
 	}
 	if (q->until) {
-		t = seq_until_time(tm, q->until);
+		if ((rc = seq_until_time(tm, q->until, &t)) != 0)
+			goto out;
 		if (t < hi)
 			hi = t;
 	}
 	cur = q->ascending ? lo : hi;
 	for (;;) {
-		cur = next_match(ix, q, cur, lo, hi);
+		if ((rc = next_match(ix, q, cur, lo, hi, &cur)) != 0)
+			goto out;
 		if (cur == 0)
 			break;
 		if ((rc = rec_get(r->txn, r->s, cur, &rec)) != 0) {

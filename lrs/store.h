@@ -13,6 +13,17 @@
  * Reads use short read transactions (store_read_begin/end) that must not
  * be held across network I/O.  Everything a read returns points into the
  * LMDB map and is valid only until store_read_end.
+ *
+ * The map grows by itself: when a write needs more than the map holds, the
+ * writer waits until no transaction of the process is open (new ones wait
+ * meanwhile; those open get 5 s to end, else STORE_EBUSY), grows the map (by
+ * doubling, at most 1 GiB a step, within map_max and the room left on the
+ * disk) and applies the write again.  So every transaction of the process
+ * must begin through the store (store_read_begin, store_txn_begin, or the
+ * writer's store_exec) and must not wait for the writer while it is open.
+ * A write that cannot fit gets STORE_EFULL (the map is at map_max) or
+ * STORE_ENOSPC (the disk is full); nothing of it is stored, reads go on,
+ * and later writes succeed as soon as there is room again.
  */
 #ifndef LRS_STORE_H
 #define LRS_STORE_H
@@ -25,16 +36,25 @@
 #include "index.h"
 #include "json.h"
 
+/* Every function returns STORE_OK or one of these; LMDB's and the
+ * system's failures are told apart as far as a caller can act on them. */
 enum {
 	STORE_OK = 0,
 	STORE_ENOTFOUND = -1,	/* no such statement / attachment */
 	STORE_ECONFLICT = -2,	/* an id is taken by a different statement */
 	STORE_EFULL = -3,	/* the LMDB map is full */
-	STORE_EIO = -4,		/* LMDB failed (see the log of the caller) */
+	STORE_EIO = -4,		/* an I/O error, or another LMDB failure */
 	STORE_ECLOSED = -5,	/* the store is shutting down */
 	STORE_ELIMIT = -6,	/* too many subscribers or followers */
 	STORE_EINVALID = -7,	/* a bad argument (name too long, used twice) */
-	STORE_ETIMEDOUT = -8	/* a wait ran out of time */
+	STORE_ETIMEDOUT = -8,	/* a wait ran out of time */
+	STORE_ENOSPC = -9,	/* the disk is full (ENOSPC, EDQUOT) */
+	STORE_EBUSY = -10,	/* no LMDB reader slot is free, or the map
+				 * must grow but reads stay open: retry */
+	STORE_ECORRUPT = -11,	/* stored data is not what the store wrote
+				 * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, a bad
+				 * record) */
+	STORE_ECRYPTO = -12	/* hashing an index key failed (libcrypto) */
 };
 
 #define STORE_MAX_SUBSCRIBERS	4
@@ -64,19 +84,42 @@ struct store_write {
 };
 
 /* Called in the writer thread, inside the write transaction, once per
- * statement newly stored, in sequence order; a nonzero return aborts the
- * write it belongs to.  st is the statement as stored. */
+ * statement newly stored, in sequence order; a nonzero return (an LMDB
+ * code, e.g. MDB_MAP_FULL to have the map grow, or a STORE_* code)
+ * aborts the write it belongs to.  st is the statement as stored. */
 typedef int (*store_subscriber)(void *arg, MDB_txn *txn, uint64_t seq,
     const json *st);
 
-/* Open (creating) the store in directory dir with an LMDB map of mapsize
- * bytes, and start its writer thread.  *out is released with store_close. */
-int	store_open(const char *dir, size_t mapsize, store **out);
+/* How large the LMDB environment may be. */
+struct store_limits {
+	size_t		map_size;	/* the map to begin with, bytes (LMDB
+					 * takes at least the data's size) */
+	size_t		map_max;	/* the most it may grow to */
+	unsigned	readers;	/* read transactions this process holds
+					 * at once at most, beside the store's
+					 * own (0: 126) */
+};
+
+/* Open (creating) the store in directory dir within lim and start its
+ * writer thread.  *out is released with store_close.  STORE_ECORRUPT,
+ * STORE_EIO (also for an incompatible layout), STORE_ENOSPC. */
+int	store_open(const char *dir, const struct store_limits *lim,
+	    store **out);
 /* Finish pending writes, stop the writer, close LMDB. */
 void	store_close(store *s);
 /* The LMDB environment, for modules that keep their own databases in it
- * (credentials, documents).  Owned by the store. */
+ * (credentials, documents).  Owned by the store.  Begin its transactions
+ * with store_txn_begin (or store_read_begin, store_exec), never with
+ * mdb_txn_begin: see the map's growth above. */
 MDB_env	*store_env(store *s);
+/* Begin a transaction of the environment outside the writer (flags 0 or
+ * MDB_RDONLY), e.g. to open a module's databases or read them; end it with
+ * store_txn_commit or store_txn_abort (both end it, whatever happens).
+ * Writes here do not make the map grow: prefer store_exec.  STORE_EBUSY
+ * when no reader slot is free, STORE_EIO, ... */
+int	store_txn_begin(store *s, unsigned flags, MDB_txn **out);
+int	store_txn_commit(store *s, MDB_txn *txn);
+void	store_txn_abort(store *s, MDB_txn *txn);
 /* Text for a STORE_* code. */
 const char *store_strerror(int rc);
 /* Register a subscriber before the first write.  STORE_ELIMIT when
@@ -84,7 +127,8 @@ const char *store_strerror(int rc);
 int	store_subscribe(store *s, store_subscriber fn, void *arg);
 
 /* Store a batch durably; returns once it is committed (STORE_OK), or
- * STORE_ECONFLICT (w->conflict says which statement), STORE_EFULL, ...
+ * STORE_ECONFLICT (w->conflict says which statement), STORE_EFULL,
+ * STORE_ENOSPC, STORE_EBUSY (the map must grow but reads stay open), ...
  * A statement whose id is stored already with an equivalent statement is
  * skipped silently; the rest of the batch is stored. */
 int	store_put(store *s, struct store_write *w);
@@ -92,13 +136,17 @@ int	store_put(store *s, struct store_write *w);
 /* Work for the writer: fn runs in a nested transaction of the next group
  * commit (so its changes share that commit's single fsync) and returns 0
  * to keep its changes or nonzero to drop them.  fn runs on the writer
- * thread, must not block, and must not call store_put or store_exec. */
+ * thread, must not block, and must not call store_put or store_exec.
+ * When fn runs out of map it returns MDB_MAP_FULL (as LMDB gave it) or
+ * STORE_EFULL (from store_put_txn): the map then grows and fn runs again,
+ * so fn may run more than once; only the last run's changes commit. */
 typedef int (*store_exec_fn)(void *arg, MDB_txn *txn);
 
 /* Run fn as part of a group commit; returns once that commit is durable.
- * *fn_rc gets fn's return.  STORE_OK, or STORE_EFULL / STORE_EIO /
- * STORE_ECLOSED when the transaction failed (then nothing fn did stays,
- * whatever *fn_rc says). */
+ * *fn_rc gets fn's return.  STORE_OK, or STORE_EFULL / STORE_ENOSPC /
+ * STORE_EBUSY / STORE_EIO / STORE_ECLOSED when the transaction failed or
+ * the map could not grow for fn (then nothing fn did stays, whatever
+ * *fn_rc says). */
 int	store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc);
 
 /* Store the statements of w inside the transaction of a running
@@ -126,7 +174,9 @@ int	store_put_txn(store *s, MDB_txn *txn, struct store_write *w);
  * are committed together, or none of them).  When apply returns nonzero,
  * or the commit fails, nothing of the batch stays and the batch is tried
  * again after a pause (growing up to 5 s); the code is kept for
- * store_follower_status. */
+ * store_follower_status.  When the map must grow first, the batch is read
+ * and prepared again at once (abort is called when apply had returned 0);
+ * apply never runs twice on one preparation. */
 typedef struct store_follower store_follower;
 
 /* One statement handed to a follower: valid during prepare only. */
@@ -197,7 +247,8 @@ int	store_cursor_put(MDB_txn *txn, store *s, const char *name, uint64_t seq);
  * to reads (X-Experience-API-Consistent-Through), microseconds. */
 int64_t	store_consistent_through(store *s);
 
-/* Begin / end a read transaction. */
+/* Begin / end a read transaction.  STORE_EBUSY when no reader slot is
+ * free, STORE_EIO, STORE_ECORRUPT. */
 int	store_read_begin(store *s, store_read **out);
 void	store_read_end(store_read *r);
 /* The LMDB transaction of a read, for modules with their own databases. */
@@ -227,10 +278,11 @@ typedef void (*store_visit)(void *arg, uint64_t seq, const char *text,
 
 /* Run q: voided statements are left out.  *next is the sequence number
  * where the next page starts (for q->from or q->to), or 0 when there is no
- * more. */
+ * more.  When LMDB fails on the way the query stops with its code (what
+ * fn saw so far is no answer then: never a short page). */
 int	store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    void *arg, uint64_t *next);
-/* The newest sequence number (0 when empty). */
+/* The newest sequence number of the read's snapshot (0 when empty). */
 uint64_t store_last_seq(store_read *r);
 /* An attachment payload by SHA-2 hex (valid until store_read_end). */
 int	store_blob_get(store_read *r, const char *sha2, const void **data,

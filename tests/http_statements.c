@@ -85,6 +85,18 @@ uuid(void)
 	return keep(xstrdup(httpc_uuid(u)));
 }
 
+/* s in upper case (a UUID as some clients send it). */
+static const char *
+upcase(const char *s)
+{
+	char *u = keep(xstrdup(s)), *p;
+
+	for (p = u; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 32);
+	return u;
+}
+
 /* A token unique in this process, for IRIs and mailboxes. */
 static const char *
 uniq(void)
@@ -676,8 +688,9 @@ test_query(void)
 	    "\"contextActivities\":{\"parent\":[{\"id\":\"%s\"}]}}", R1,
 	    agent(C), act_id(X2)));
 	st[1] = stmt(id[1], agent(A), verb(V2), activity(X2), NULL);
+	/* Sent upper-case: a UUID's case never matters. */
 	st[2] = stmt(id[2], agent(B), verb(V1), activity(X1),
-	    fmt("\"context\":{\"registration\":\"%s\"}", R2));
+	    fmt("\"context\":{\"registration\":\"%s\"}", upcase(R2)));
 	st[3] = stmt(id[3], agent(B), verb(V2), agent(A), NULL);
 	st[4] = stmt(id[4], agent(B), verb(V1),
 	    fmt("{\"objectType\":\"SubStatement\",\"actor\":%s,\"verb\":%s,"
@@ -719,7 +732,12 @@ test_query(void)
 	Q(fmt("activity=%s&related_activities=true", enc(act_id(X3))), 0x10L,
 	    "related_activities reaches a SubStatement's object");
 	Q(fmt("registration=%s", R1), 0x01L, "registration");
-	Q(fmt("registration=%s", R2), 0x04L, "registration");
+	Q(fmt("registration=%s", R2), 0x04L,
+	    "registration sent upper-case, asked lower-case");
+	Q(fmt("registration=%s", upcase(R2)), 0x04L,
+	    "registration sent and asked upper-case");
+	Q(fmt("registration=%s", upcase(R1)), 0x01L,
+	    "registration sent lower-case, asked upper-case");
 	Q(fmt("agent=%s&verb=%s", agent_q(A), enc(verb_id(V1))), 0x01L,
 	    "agent and verb");
 	Q(fmt("agent=%s&activity=%s", agent_q(B), enc(act_id(X1))), 0x04L,

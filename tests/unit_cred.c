@@ -227,13 +227,13 @@ test_check(cred_store *cs)
 }
 
 static void
-test_revoke(MDB_env *env, cred_store *cs)
+test_revoke(store *st, cred_store *cs)
 {
 	cred_store *other;
 	struct cred c;
 	uint64_t h0;
 
-	ok(cred_open(env, &other) == 0, "second handle on the env");
+	ok(cred_open(st, &other) == 0, "second handle on the store");
 
 	/* alice is cached in cs; "another process" revokes her. */
 	ok(check(cs, "alice", "correct horse", &c) == 0, "alice cached");
@@ -311,7 +311,7 @@ worker_run(void *arg)
 }
 
 static void
-test_threads(MDB_env *env)
+test_threads(store *st)
 {
 	pthread_t t[WORKERS];
 	struct worker w[WORKERS];
@@ -320,7 +320,7 @@ test_threads(MDB_env *env)
 	uint64_t hashes;
 
 	/* A fresh handle: empty cache, so threads race to fill it. */
-	ok(cred_open(env, &cs) == 0, "handle for threads");
+	ok(cred_open(st, &cs) == 0, "handle for threads");
 	for (i = 0; i < WORKERS; i++) {
 		w[i].cs = cs;
 		w[i].id = i;
@@ -345,8 +345,9 @@ test_threads(MDB_env *env)
 int
 main(void)
 {
+	static const struct store_limits lim = { 64 << 20, 64 << 20, 0 };
 	char dir[] = "/tmp/unit_cred.XXXXXX", path[300];
-	MDB_env *env;
+	store *st = NULL;
 	cred_store *cs;
 
 	test_scopes();
@@ -357,16 +358,16 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	ok(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0 &&
-	    mdb_env_set_mapsize(env, 64 << 20) == 0 &&
-	    mdb_env_open(env, dir, MDB_NOTLS, 0600) == 0, "env opens");
-	ok(cred_open(env, &cs) == 0, "cred_open");
+	if (store_open(dir, &lim, &st) != STORE_OK || cred_open(st, &cs) != 0) {
+		ok(0, "store and cred_open");
+		return test_done();
+	}
 	test_add_list(cs);
 	test_check(cs);
-	test_revoke(env, cs);
-	test_threads(env);
+	test_revoke(st, cs);
+	test_threads(st);
 	cred_close(cs);
-	mdb_env_close(env);
+	store_close(st);
 
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
 	unlink(path);

@@ -15,6 +15,9 @@
 
 TEST_MAIN_DEFS
 
+/* A 64 MiB map that does not grow. */
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+
 static json *
 parse(const char *s)
 {
@@ -57,7 +60,8 @@ agent_scope(struct docstore_scope *sc, enum docstore_kind kind,
 
 	memset(sc, 0, sizeof(*sc));
 	sc->kind = kind;
-	index_agent_hash(a, sc->agent);
+	ok(index_agent_hash(a, sc->agent) == INDEX_OK, "hash agent %s",
+	    agent_text);
 	json_free(a);
 }
 
@@ -360,7 +364,7 @@ main(void)
 		ok(0, "mkdtemp");
 		return test_done();
 	}
-	ok(store_open(dir, 1 << 26, &st) == STORE_OK, "store opens");
+	ok(store_open(dir, &lim64, &st) == STORE_OK, "store opens");
 	ok(docstore_open(st, &ds) == DOCSTORE_OK, "docstore opens");
 	if (st && ds) {
 		test_documents(ds);
@@ -371,14 +375,14 @@ main(void)
 	docstore_close(ds);
 
 	/* Statements stored with no docstore subscribed are replayed. */
-	ok(store_open(dir, 1 << 26, &st) == STORE_OK, "store reopens");
+	ok(store_open(dir, &lim64, &st) == STORE_OK, "store reopens");
 	ok(put_statement(st, "{\"actor\":{\"mbox\":\"mailto:z@example.com\"},"
 	    "\"verb\":{\"id\":\"http://example.com/v\"},"
 	    "\"object\":{\"id\":\"http://example.com/late\",\"definition\":"
 	    "{\"name\":{\"en\":\"late\"}}}}") == STORE_OK,
 	    "statement stored unsubscribed");
 	store_close(st);
-	ok(store_open(dir, 1 << 26, &st) == STORE_OK, "store reopens again");
+	ok(store_open(dir, &lim64, &st) == STORE_OK, "store reopens again");
 	ok(docstore_open(st, &ds) == DOCSTORE_OK, "docstore reopens");
 	ok(ds && docstore_activity(ds, "http://example.com/late", &a) ==
 	    DOCSTORE_OK, "missed statement replayed");

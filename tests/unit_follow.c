@@ -12,6 +12,9 @@
 
 TEST_MAIN_DEFS
 
+/* A 64 MiB map that does not grow. */
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+
 struct counter {
 	store		*s;
 	MDB_dbi		 dbi;
@@ -180,7 +183,7 @@ main(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/lrs-unit-follow-XXXXXX");
 	ok(mkdtemp(dir) != NULL, "temp dir");
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store opens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store opens");
 	c.s = s;
 	c.in_order = 1;
 	mdb_txn_begin(store_env(s), NULL, 0, &txn);
@@ -230,7 +233,7 @@ main(void)
 
 	/* Restart: the cursor was committed, nothing is applied again. */
 	store_close(s);
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store reopens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store reopens");
 	memset(c.seen, 0, sizeof(c.seen));
 	c.s = s;
 	mdb_txn_begin(store_env(s), NULL, 0, &txn);

@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "test.h"
+#include "utf8.h"
 
 TEST_MAIN_DEFS
 
@@ -15,6 +16,116 @@ parse(const char *s, int *rc)
 
 	*rc = json_parse(s, strlen(s), 32, &j, err, sizeof(err));
 	return j;
+}
+
+/* Text json_parse() must refuse with code rc and a message holding
+ * each of want (NULL-terminated). */
+static const struct {
+	const char	*name;
+	const char	*text;
+	int		 rc;
+	const char	*want[3];
+} refused[] = {
+	{ "C0 AF, overlong", "[\"\xc0\xaf\"]", JSON_EUTF8,
+	    { "overlong", "at byte 2", NULL } },
+	{ "E0 80 AF, overlong", "{\"a\":\"x\xe0\x80\xaf\"}", JSON_EUTF8,
+	    { "overlong", "at byte 7", NULL } },
+	{ "ED A0 80, a surrogate", "[\"\xed\xa0\x80\"]", JSON_EUTF8,
+	    { "surrogate", "at byte 2", NULL } },
+	{ "F4 90 80 80, above U+10FFFF", "[\"\xf4\x90\x80\x80\"]",
+	    JSON_EUTF8, { "above U+10FFFF", "at byte 2", NULL } },
+	{ "a lone \\uDC00", "[\"\\uDC00\"]", JSON_EUTF8,
+	    { "low surrogate", "at byte 2", NULL } },
+	{ "\\uD800 then x", "[\"\\uD800x\"]", JSON_EUTF8,
+	    { "high surrogate", "at byte 2", NULL } },
+	{ "\\uD800 then \\u0041", "[\"\\uD800\\u0041\"]", JSON_EUTF8,
+	    { "high surrogate", "at byte 2", NULL } },
+	{ "overlong in a member name", "{\"\xc0\xaf\":1}", JSON_EUTF8,
+	    { "overlong", "at byte 2", NULL } },
+	{ "\\u0000 in a member name", "{\"a\\u0000b\":1,\"a\":2}",
+	    JSON_ENULNAME, { "\\u0000", "member name", "ending at byte 10" } },
+	{ "\\u0000 alone as a member name", "{\"\\u0000\":1}",
+	    JSON_ENULNAME, { "\\u0000", NULL } },
+};
+
+static void
+test_refused(void)
+{
+	char err[200];
+	json *j;
+	size_t i, k;
+	int rc;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		j = NULL;
+		err[0] = '\0';
+		rc = json_parse(refused[i].text, strlen(refused[i].text), 8,
+		    &j, err, sizeof(err));
+		ok(rc == refused[i].rc && j == NULL, "%s: want %d, got %d",
+		    refused[i].name, refused[i].rc, rc);
+		for (k = 0; k < 3 && refused[i].want[k] != NULL; k++)
+			ok(strstr(err, refused[i].want[k]) != NULL,
+			    "%s: the message '%s' lacks '%s'", refused[i].name,
+			    err, refused[i].want[k]);
+		json_free(j);
+	}
+}
+
+/* Each text parses to one string of exactly the bytes want. */
+static const struct {
+	const char	*name;
+	const char	*text;
+	const char	*want;
+	size_t		 len;
+} accepted[] = {
+	{ "a pair: U+1F600", "\"\\uD83D\\uDE00\"", "\xf0\x9f\x98\x80", 4 },
+	{ "the last pair: U+10FFFF", "\"\\udbff\\udfff\"",
+	    "\xf4\x8f\xbf\xbf", 4 },
+	{ "U+1F600 as bytes", "\"\xf0\x9f\x98\x80\"", "\xf0\x9f\x98\x80",
+	    4 },
+	{ "U+10FFFF as bytes", "\"\xf4\x8f\xbf\xbf\"", "\xf4\x8f\xbf\xbf",
+	    4 },
+	{ "U+FFFF", "\"\\uFFFF\"", "\xef\xbf\xbf", 3 },
+	{ "U+007F and U+0080", "\"\\u007f\\u0080\"", "\x7f\xc2\x80", 3 },
+	{ "U+0000 in a value", "\"a\\u0000b\"", "a\0b", 3 },
+};
+
+static void
+test_accepted(void)
+{
+	json *j;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		j = parse(accepted[i].text, &rc);
+		ok(rc == 0 && j != NULL && j->type == JSON_STRING &&
+		    j->len == accepted[i].len &&
+		    memcmp(j->str, accepted[i].want, j->len) == 0,
+		    "%s: rc %d", accepted[i].name, rc);
+		json_free(j);
+	}
+}
+
+/* Whatever the bytes, json_dump_str() writes well-formed UTF-8. */
+static void
+test_dump_utf8(void)
+{
+	static const char want[] = "\"a\\ufffd\\ufffdb\\ufffd\\ufffd"
+	    "\\ufffd\\ufffd\\ufffd\\ufffd\"";
+	struct buf b = BUF_INIT;
+	size_t off;
+
+	json_dump_str("a\xc0\xaf" "b\xed\xa0\x80\xf0\x9f\x98", 10, &b);
+	ok(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
+	    "each byte of an ill-formed sequence is written as U+FFFD: %.*s",
+	    (int)b.len, b.p);
+	ok(utf8_check(b.p, b.len, &off) == UTF8_OK, "the output is UTF-8");
+	buf_reset(&b);
+	json_dump_str("\xf0\x9f\x98\x80\xc3\xa9", 6, &b);
+	ok(b.len == 8 && memcmp(b.p, "\"\xf0\x9f\x98\x80\xc3\xa9\"", 8) == 0,
+	    "well-formed sequences are written as they are");
+	buf_free(&b);
 }
 
 int
@@ -49,7 +160,7 @@ main(void)
 
 	ok(parse("{\"a\":1,}", &rc) == NULL && rc == JSON_ESYNTAX, "trailing comma refused");
 	ok(parse("{\"a\":1,\"a\":2}", &rc) == NULL && rc == JSON_EDUPKEY, "duplicate key refused");
-	ok(parse("\"\xff\"", &rc) == NULL && rc == JSON_ESYNTAX, "invalid UTF-8 refused");
+	ok(parse("\"\xff\"", &rc) == NULL && rc == JSON_EUTF8, "invalid UTF-8 refused");
 	ok(parse("{} {}", &rc) == NULL && rc == JSON_ESYNTAX, "trailing garbage refused");
 	ok(parse("", &rc) == NULL && rc == JSON_ESYNTAX, "empty input refused");
 	{
@@ -64,5 +175,8 @@ main(void)
 		ok(rc == 0, "nesting within the limit accepted");
 		json_free(j);
 	}
+	test_refused();
+	test_accepted();
+	test_dump_utf8();
 	return test_done();
 }

@@ -411,6 +411,84 @@ test_writer(void)
 	buf_free(&out);
 }
 
+/* Part headers must be UTF-8 text without controls; the message names
+ * the problem and its offset in the body. */
+static void
+test_header_text(void)
+{
+	static const struct {
+		const char	*name;
+		const char	*hdr;	/* the second header line */
+		const char	*want;
+	} bad[] = {
+		{ "C0 AF", "X-Note: \xc0\xaf", "overlong encoding) at byte 59" },
+		{ "ED A0 80", "X-Note: \xed\xa0\x80", "surrogate" },
+		{ "F4 90 80 80", "X-Note: \xf4\x90\x80\x80", "above U+10FFFF" },
+		{ "a cut sequence", "X-Note: ab\xe2\x82", "cut short) at byte 61" },
+		{ "ESC", "X-Note: \x1b[2J", "control character at byte 59" },
+		{ "DEL", "X-Note: a\x7f", "control character at byte 60" },
+		{ "invalid UTF-8 in a folded line", "X-Note: a\r\n \xff",
+		    "at byte 63" },
+	};
+	struct multipart mp;
+	char err[200], body[300];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* "--" B CRLF is 32 bytes, the Content-Type line 19 more. */
+		snprintf(body, sizeof(body), "--" B "\r\nContent-Type: a/b\r\n"
+		    "%s\r\n\r\n{}\r\n--" B "--\r\n", bad[i].hdr);
+		err[0] = '\0';
+		rc = parse_str(CT, body, &mp, err);
+		ok(rc == MULTIPART_EINVALID && strstr(err, "part 1") &&
+		    strstr(err, bad[i].want), "%s: rc %d, message '%s' "
+		    "should hold '%s'", bad[i].name, rc, err, bad[i].want);
+		multipart_free(&mp);
+	}
+	snprintf(body, sizeof(body), "--" B "\r\nContent-Type: text/plain; "
+	    "name=\"caf\xc3\xa9 \xf0\x9f\x98\x80\"\t\r\n\r\n{}\r\n--" B
+	    "--\r\n");
+	rc = parse_str(CT, body, &mp, err);
+	ok(rc == 0 && mp.n == 1 && strstr(mp.parts[0].content_type,
+	    "caf\xc3\xa9") != NULL, "UTF-8 text and HTAB in a part header "
+	    "are fine: %s", rc ? err : "");
+	multipart_free(&mp);
+}
+
+/* A content type that could break the header line never reaches it. */
+static void
+test_writer_defensive(void)
+{
+	static const char *hostile[] = {
+		"text/plain\r\n\r\nforged\r\n--zzBOUNDzz\r\nContent-Type: x/y",
+		"text/plain\nX-Injected: 1",
+		"text/plain; a=\xc0\xaf",
+		NULL,
+	};
+	struct buf out = BUF_INIT;
+	struct multipart mp;
+	char err[200];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		buf_reset(&out);
+		multipart_write_part(&out, "zzBOUNDzz", hostile[i], HASH, "x",
+		    1);
+		multipart_close(&out, "zzBOUNDzz");
+		rc = parse("multipart/mixed; boundary=zzBOUNDzz", out.p,
+		    out.len, &mp, err, sizeof(err));
+		ok(rc == 0 && mp.n == 1 && strcmp(mp.parts[0].content_type,
+		    "application/octet-stream") == 0 && part_is(&mp.parts[0],
+		    "x"), "hostile content type %zu is written as "
+		    "application/octet-stream, in one part: %s", i,
+		    rc ? err : "");
+		multipart_free(&mp);
+	}
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -421,6 +499,8 @@ main(void)
 	test_truncation();
 	test_fuzz();
 	test_writer();
+	test_header_text();
+	test_writer_defensive();
 	free(held);
 	return test_done();
 }

@@ -15,6 +15,9 @@
 
 TEST_MAIN_DEFS
 
+/* A 64 MiB map that does not grow. */
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+
 static char dir[64];
 
 /* Store one statement given as JSON text with id idtext. */
@@ -64,7 +67,8 @@ verb_filter(struct store_query *q, const char *verb)
 {
 	uint8_t h[INDEX_HASH_LEN];
 
-	index_hash(INDEX_VERB, verb, strlen(verb), h);
+	ok(index_hash(INDEX_VERB, verb, strlen(verb), h) == INDEX_OK,
+	    "hash verb %s", verb);
 	q->filters[q->nfilters][0] = INDEX_VERB;
 	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
 }
@@ -77,8 +81,8 @@ agent_filter(struct store_query *q, int tag, const char *mbox)
 	uint8_t h[INDEX_HASH_LEN];
 
 	snprintf(text, sizeof(text), "{\"mbox\":\"%s\"}", mbox);
-	json_parse(text, strlen(text), 8, &a, NULL, 0);
-	index_agent_hash(a, h);
+	ok(json_parse(text, strlen(text), 8, &a, NULL, 0) == 0 &&
+	    index_agent_hash(a, h) == INDEX_OK, "hash agent %s", mbox);
 	json_free(a);
 	q->filters[q->nfilters][0] = (uint8_t)tag;
 	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
@@ -138,6 +142,156 @@ writer(void *p)
 	return NULL;
 }
 
+static void
+reg_filter(struct store_query *q, const char *reg)
+{
+	uint8_t h[INDEX_HASH_LEN];
+
+	ok(index_registration_hash(reg, strlen(reg), h) == INDEX_OK,
+	    "hash registration %s", reg);
+	q->filters[q->nfilters][0] = INDEX_REGISTRATION;
+	memcpy(q->filters[q->nfilters++] + 1, h, INDEX_HASH_LEN);
+}
+
+/* Make the closed store in d look as layout 1 wrote it: registration keys
+ * hashed as sent (upper-case reg) and "layout" 1.  Returns how many keys
+ * it moved. */
+static int
+make_layout1(const char *d, const char *reg)
+{
+	uint8_t from[INDEX_KEY_LEN], to[INDEX_KEY_LEN], kb[INDEX_KEY_LEN + 8];
+	uint8_t seqs[16][8], one[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi ix, meta;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int n = 0, i, rc;
+
+	from[0] = to[0] = INDEX_REGISTRATION;
+	if (index_registration_hash(reg, strlen(reg), from + 1) != INDEX_OK ||
+	    index_hash(INDEX_REGISTRATION, reg, strlen(reg), to + 1) != INDEX_OK)
+		return -1;
+	if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 64) != 0 ||
+	    mdb_env_set_mapsize(env, 64 << 20) != 0 ||
+	    mdb_env_open(env, d, 0, 0600) != 0)
+		return -1;
+	rc = mdb_txn_begin(env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "ix", 0, &ix);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "meta", 0, &meta);
+	if (rc == 0)
+		rc = mdb_cursor_open(txn, ix, &c);
+	k.mv_size = INDEX_KEY_LEN;
+	k.mv_data = from;
+	for (rc = rc ? rc : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    rc == 0 && n < 16 && memcmp(k.mv_data, from, INDEX_KEY_LEN) == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		memcpy(seqs[n++], (uint8_t *)k.mv_data + INDEX_KEY_LEN, 8);
+	for (i = 0; i < n; i++) {
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		v.mv_size = 0;
+		v.mv_data = "";
+		memcpy(kb, from, INDEX_KEY_LEN);
+		memcpy(kb + INDEX_KEY_LEN, seqs[i], 8);
+		if (mdb_del(txn, ix, &k, NULL) != 0)
+			n = -1;
+		memcpy(kb, to, INDEX_KEY_LEN);
+		if (n >= 0 && mdb_put(txn, ix, &k, &v, 0) != 0)
+			n = -1;
+	}
+	k.mv_size = 6;
+	k.mv_data = "layout";
+	v.mv_size = 8;
+	v.mv_data = one;
+	if (mdb_put(txn, meta, &k, &v, 0) != 0 || mdb_txn_commit(txn) != 0)
+		n = -1;
+	mdb_env_close(env);
+	return n;
+}
+
+/* A statement sent with an upper-case registration is found by it in
+ * any case, also in a store written by layout 1 (which hashed it as
+ * sent): store_open moves its keys, and those a referrer inherited. */
+static void
+test_registration_case(void)
+{
+	static const char up[] = "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE";
+	static const char low[] = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+	char d[64], cmd[128];
+	struct store_query q;
+	store *s;
+
+	snprintf(d, sizeof(d), "/tmp/lrs-unit-reg-XXXXXX");
+	ok(mkdtemp(d) != NULL, "temp dir");
+	ok(store_open(d, &lim64, &s) == STORE_OK, "store opens");
+	ok(put_text(s, "77777777-7777-4777-8777-777777777777",
+	    "{\"actor\":{\"mbox\":\"mailto:r@x.y\"},\"verb\":{\"id\":"
+	    "\"http://v/reg\"},\"object\":{\"id\":\"http://a/r\"},"
+	    "\"context\":{\"registration\":\"AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE\"}}")
+	    == 0, "statement with an upper-case registration stored");
+	ok(put_text(s, "88888888-8888-4888-8888-888888888888",
+	    ST("r@x.y", "http://v/refers", "{\"objectType\":\"StatementRef\","
+	    "\"id\":\"77777777-7777-4777-8777-777777777777\"}")) == 0,
+	    "a statement referring to it stored");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, low);
+	ok(query_count(s, &q, NULL) == 2, "found by the lower-case registration");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, up);
+	ok(query_count(s, &q, NULL) == 2, "found by the upper-case registration");
+	store_close(s);
+
+	ok(make_layout1(d, up) == 2, "store rewritten as layout 1 wrote it");
+	ok(store_open(d, &lim64, &s) == STORE_OK, "layout 1 store opens");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, low);
+	ok(query_count(s, &q, NULL) == 2,
+	    "after the upgrade both are found by the registration");
+	store_close(s);
+	ok(store_open(d, &lim64, &s) == STORE_OK, "and it opens again");
+	memset(&q, 0, sizeof(q));
+	reg_filter(&q, up);
+	ok(query_count(s, &q, NULL) == 2, "still found, in any case");
+	store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	ok(system(cmd) == 0, "cleanup");
+}
+
+/* Reader slots follow what the caller asks for (lrsd: two per HTTP
+ * thread) instead of a fixed 512; past them a read is STORE_EBUSY. */
+static void
+test_readers(void)
+{
+	static const struct store_limits lim = { 64 << 20, 64 << 20, 2000 };
+	static store_read *r[3000];
+	char d[64], cmd[128];
+	unsigned max = 0;
+	int n, rc = STORE_OK;
+	store *s;
+
+	snprintf(d, sizeof(d), "/tmp/lrs-unit-readers-XXXXXX");
+	ok(mkdtemp(d) != NULL, "temp dir");
+	ok(store_open(d, &lim, &s) == STORE_OK, "store opens for 2000 readers");
+	ok(mdb_env_get_maxreaders(store_env(s), &max) == 0 && max >= 2000,
+	    "LMDB has %u reader slots", max);
+	for (n = 0; n < 3000 && (rc = store_read_begin(s, &r[n])) == STORE_OK;
+	    n++)
+		;
+	ok(n >= 2000 && n < 3000, "%d reads open at once", n);
+	ok(rc == STORE_EBUSY, "the next is STORE_EBUSY, to retry (%s)",
+	    store_strerror(rc));
+	while (n > 0)
+		store_read_end(r[--n]);
+	ok(store_read_begin(s, &r[0]) == STORE_OK, "slots come back");
+	store_read_end(r[0]);
+	store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	ok(system(cmd) == 0, "cleanup");
+}
+
 int
 main(void)
 {
@@ -154,7 +308,7 @@ main(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/lrs-unit-store-XXXXXX");
 	ok(mkdtemp(dir) != NULL, "temp dir");
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store opens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store opens");
 
 	ok(put_text(s, "11111111-1111-4111-8111-111111111111",
 	    ST("a@x.y", "http://v/did", "{\"id\":\"http://a/1\"}")) == 0, "first statement stored");
@@ -314,12 +468,14 @@ main(void)
 
 	/* Restart: everything acknowledged is still there. */
 	store_close(s);
-	ok(store_open(dir, 64 << 20, &s) == STORE_OK, "store reopens");
+	ok(store_open(dir, &lim64, &s) == STORE_OK, "store reopens");
 	memset(&q, 0, sizeof(q));
 	verb_filter(&q, "http://v/bulk");
 	ok(query_count(s, &q, NULL) == 212, "all statements survive a restart");
 	store_close(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "cleanup");
+	test_registration_case();
+	test_readers();
 	return test_done();
 }

@@ -42,6 +42,78 @@ has_ids(tstate *ts, int kind, const char *prefix, const char *want)
 	return strcmp(got, want) == 0;
 }
 
+/* Fact times seen by a fold scan, as "v:t," items. */
+static void
+seen_fact(struct fold *f, const json *fc, void *arg)
+{
+	char *out = arg;
+
+	(void)f;
+	snprintf(out + strlen(out), 256 - strlen(out), "%s:%lld,",
+	    jx_str(fc, "verb"), (long long)jx_num(fc, "t", 0));
+}
+
+static int
+scan_stop(void *arg, const char *id, const json *j)
+{
+	(*(int *)arg)++;
+	return id[0] == 'b' ? 7 : 0;
+}
+
+/* Time-bounded fact scans (fold_each_fact_in over tstate_scan). */
+static void
+fact_ranges(MDB_env *env, MDB_dbi dbi)
+{
+	static const long long times[] = { -5, 0, 10, 20, 30 };
+	static const char *verbs[] = { "v1", "v2", "v1x" };
+	char key[256], body[128], got[256], id[64];
+	struct fold f;
+	MDB_txn *txn;
+	size_t v, t;
+	int calls = 0;
+
+	memset(&f, 0, sizeof(f));
+	ok(mdb_txn_begin(env, NULL, 0, &txn) == 0, "fact txn");
+	f.ts = tstate_new(dbi);
+	tstate_write_through(f.ts, "F");
+	tstate_bind(f.ts, txn);
+	for (v = 0; v < 3; v++)
+		for (t = 0; t < 5; t++) {
+			fold_fact_key("o", verbs[v], times[t], "s", key, sizeof(key));
+			snprintf(body, sizeof(body), "{\"verb\":\"%s\",\"t\":%lld}",
+			    verbs[v], times[t]);
+			ok(tstate_put(f.ts, 'F', key, obj(body)) == 0, "fact put");
+		}
+	fold_fact_key("ob", "v1", 15, "s", key, sizeof(key));
+	ok(tstate_put(f.ts, 'F', key, obj("{\"verb\":\"v1\",\"t\":15}")) == 0,
+	    "another owner's fact");
+	got[0] = '\0';
+	ok(fold_each_fact_in(&f, 'F', "o", "v1", 10, 20, seen_fact, got) == 0 &&
+	    strcmp(got, "v1:10,v1:20,") == 0, "one verb, bounds inclusive (%s)", got);
+	got[0] = '\0';
+	ok(fold_each_fact_in(&f, 'F', "o", NULL, 20, INT64_MAX, seen_fact, got) == 0 &&
+	    strcmp(got, "v1:20,v1:30,v1x:20,v1x:30,v2:20,v2:30,") == 0,
+	    "any verb from a time, other owners left out (%s)", got);
+	got[0] = '\0';
+	ok(fold_each_fact_in(&f, 'F', "o", "v2", -10, 0, seen_fact, got) == 0 &&
+	    strcmp(got, "v2:-5,v2:0,") == 0, "a span across 1970 (%s)", got);
+	got[0] = '\0';
+	ok(fold_each_fact(&f, 'F', "o", "v1x", seen_fact, got) == 0 &&
+	    strcmp(got, "v1x:-5,v1x:0,v1x:10,v1x:20,v1x:30,") == 0,
+	    "no bounds: all of the verb (%s)", got);
+	got[0] = '\0';
+	ok(fold_each_fact_in(&f, 'F', "o", "v1", 11, 19, seen_fact, got) == 0 &&
+	    got[0] == '\0', "an empty range");
+	ok(tstate_first(f.ts, 'F', "o\x1f" "v1\x1f", "o\x1f" "v1\x20", id, sizeof(id)) == 0 &&
+	    strncmp(id, "o\x1f" "v1\x1f" "7ffffffffffffffb", 21) == 0, "first id of a range");
+	ok(tstate_first(f.ts, 'F', "p", NULL, id, sizeof(id)) == MDB_NOTFOUND,
+	    "no id past the last");
+	ok(tstate_scan(f.ts, 'L', "", NULL, scan_stop, &calls) == 7 && calls == 2,
+	    "a scan stops where its callback says, returning its value");
+	mdb_txn_abort(txn);
+	tstate_free(f.ts);
+}
+
 int
 main(void)
 {
@@ -120,6 +192,7 @@ main(void)
 	json_free(j);
 	mdb_txn_abort(txn);
 	tstate_free(ts);
+	fact_ranges(env, dbi);
 	mdb_env_close(env);
 
 	/* Name-based ids are stable and distinct; days round down. */

@@ -142,10 +142,11 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 out:
 	e->fold.load = NULL;
 	/* The parsed entities stay cached for the next batch, but for the
-	 * write-once ones (facts, statement refs); after a failure nothing
-	 * cached can be trusted. */
+	 * kinds written through (facts, the clock's watch list), which
+	 * LMDB holds already; after a failure nothing cached can be
+	 * trusted. */
 	if (rc == 0)
-		tstate_evict(e->ts, "FG");
+		tstate_evict(e->ts, "FGWV");
 	else
 		tstate_clear(e->ts);
 	tstate_bind(e->ts, NULL);
@@ -337,6 +338,42 @@ clock_main(void *arg)
 	return NULL;
 }
 
+/* The shape of what the fold keeps.  A state of another shape (left by
+ * an older lrsd) is dropped at start and rebuilt from the log, so raise
+ * this whenever entities or fact keys change shape. */
+#define STATE_FORMAT	3
+
+static int
+format_put(tier_engine *e, MDB_txn *txn)
+{
+	char k[] = "Mformat", v[32];
+	MDB_val key = { sizeof(k) - 1, k }, val;
+
+	val.mv_size = (size_t)snprintf(v, sizeof(v), "{\"version\":%d}",
+	    STATE_FORMAT);
+	val.mv_data = v;
+	return mdb_put(txn, e->dbi, &key, &val, 0);
+}
+
+/* In the opening transaction: keep a state of this format, or drop it
+ * and rewind the follower to rebuild it from the start of the log. */
+static int
+format_check(tier_engine *e, MDB_txn *txn)
+{
+	json *j;
+	int rc, same;
+
+	j = tstate_read(txn, e->dbi, 'M', "format", &rc);
+	same = j && jx_num(j, "version", 0) == STATE_FORMAT;
+	json_free(j);
+	if (rc != 0 || same)
+		return rc;
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
+	    (rc = store_cursor_put(txn, e->st, "tiering", 0)) != 0)
+		return rc;
+	return format_put(e, txn);
+}
+
 int
 tier_open(store *st, const char *home, const char *simulated,
     tier_engine **out, char *err, size_t errlen)
@@ -361,17 +398,21 @@ tier_open(store *st, const char *home, const char *simulated,
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_mutex_init(&e->ticks, NULL);
 	pthread_cond_init(&e->stop_cv, NULL);
-	if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e->dbi)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0) {
-		if (txn && rc != 0)
-			mdb_txn_abort(txn);
+	if ((rc = store_txn_begin(st, 0, &txn)) == 0) {
+		if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e->dbi)) != 0 ||
+		    (rc = format_check(e, txn)) != 0)
+			store_txn_abort(st, txn);
+		else
+			rc = store_txn_commit(st, txn);
+	}
+	if (rc != 0) {
+		/* STORE_* codes are small negatives; LMDB's are below -30000. */
 		snprintf(err, errlen, "tiering: cannot open its database: %s",
-		    mdb_strerror(rc));
+		    rc > -1000 ? store_strerror(rc) : mdb_strerror(rc));
 		goto fail;
 	}
 	e->ts = tstate_new(e->dbi);
-	tstate_write_through(e->ts, "FG");
+	tstate_write_through(e->ts, "FGWV");
 	e->reload = 1;
 	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
@@ -423,7 +464,8 @@ rewind_fn(void *arg, MDB_txn *txn)
 	tier_engine *e = arg;
 	int rc;
 
-	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0)
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
+	    (rc = format_put(e, txn)) != 0)
 		return rc;
 	tstate_clear(e->ts);
 	e->reload = 1;	/* the writer thread runs both this and apply */
@@ -539,7 +581,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	    (rc = store_read_begin(e->st, &r)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
-	tstate_write_through(ts, "FG");
+	tstate_write_through(ts, "FGWV");
 	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 		goto out;
 	tstate_bind(ts, txn);
@@ -566,16 +608,17 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 		}
 		json_free(st);
 		rc = f.rc;
-		/* Commit the scratch state every few thousand statements, as
-		 * the live engine does per batch. */
+		/* Commit the facts written through every few thousand
+		 * statements, to keep the transaction small.  The other
+		 * entities stay in the cache, the what-if's whole state:
+		 * writing them out each time would only cost. */
 		if (rc == 0 && seq % 4096 == 0) {
-			if ((rc = tstate_flush(ts)) != 0 ||
-			    (rc = mdb_txn_commit(txn)) != 0) {
+			if ((rc = mdb_txn_commit(txn)) != 0) {
 				txn = NULL;
 				break;
 			}
 			txn = NULL;
-			tstate_evict(ts, "FG");
+			tstate_evict(ts, "FGWV");
 			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 				break;
 			tstate_bind(ts, txn);

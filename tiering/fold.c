@@ -1,6 +1,7 @@
 /* fold: statements in, state changes and outcome statements out.
  * The algorithms are those of tiering/README.md section 7. */
 #include "fold.h"
+#include "evidence.h"
 #include "iso8601.h"
 #include "jx.h"
 #include "vocab.h"
@@ -164,6 +165,12 @@ defbody(struct fold *f, const char *kind, const char *id)
 	return json_get(def(f, kind, id), "definition");
 }
 
+const json *
+fold_def(struct fold *f, const char *kind, const char *id)
+{
+	return defbody(f, kind, id);
+}
+
 /* --- outcomes --- */
 
 json *
@@ -295,43 +302,114 @@ fold_org_at(const json *L, int64_t t, const char **role)
 
 /* Facts are write-once entities: 'F' for a learner's (owner: the learner
  * key), 'G' for an organisation's own (owner: its account key), keyed
- * owner, US, verb, US, time (16 hex digits), US, statement id: one owner's
- * facts of one verb are a range in time order, so a recount reads only
- * the verbs its criteria count. */
+ * owner, US, verb, US, time, US, statement id: one owner's facts of one
+ * verb are a range in time order, so a recount reads only the verbs its
+ * criteria count, and only the period's times.  The time is 16 hex
+ * digits of its bits with the sign bit flipped, so byte order is time
+ * order, before 1970 too. */
 #define FACT_SEP "\x1f"
+
+void
+fold_time_key(int64_t t, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)t ^ (1ULL << 63));
+}
 
 void
 fold_fact_key(const char *owner, const char *verb, int64_t t,
     const char *sid, char *out, size_t size)
 {
-	snprintf(out, size, "%s" FACT_SEP "%s" FACT_SEP "%016llx" FACT_SEP "%s",
-	    owner, verb ? verb : "", (unsigned long long)t, sid);
+	char h[17];
+
+	fold_time_key(t, h);
+	snprintf(out, size, "%s" FACT_SEP "%s" FACT_SEP "%s" FACT_SEP "%s",
+	    owner, verb ? verb : "", h, sid);
+}
+
+struct facts {
+	struct fold	*f;
+	void		(*fn)(struct fold *, const json *, void *);
+	void		*arg;
+};
+
+static int
+fact_fn(void *arg, const char *id, const json *fc)
+{
+	struct facts *x = arg;
+
+	(void)id;
+	x->fn(x->f, fc, x->arg);
+	return 0;
+}
+
+/* The facts of owner and verb with times in [from, to]. */
+static int
+each_verb(struct fold *f, int kind, const char *owner, const char *verb,
+    int64_t from, int64_t to, struct facts *x)
+{
+	char lo[3 * KEYMAX], hi[3 * KEYMAX], a[17], b[17];
+
+	if (from > to)
+		return 0;
+	fold_time_key(from, a);
+	snprintf(lo, sizeof(lo), "%s" FACT_SEP "%s" FACT_SEP "%s", owner, verb,
+	    a);
+	if (to == INT64_MAX)
+		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s\x20", owner, verb);
+	else {
+		fold_time_key(to + 1, b);
+		snprintf(hi, sizeof(hi), "%s" FACT_SEP "%s" FACT_SEP "%s",
+		    owner, verb, b);
+	}
+	return tstate_scan(f->ts, kind, lo, hi, fact_fn, x);
+}
+
+/* Every verb of owner's facts, one range each. */
+static int
+each_any_verb(struct fold *f, int kind, const char *owner, int64_t from,
+    int64_t to, struct facts *x)
+{
+	char lo[3 * KEYMAX], hi[3 * KEYMAX], id[3 * KEYMAX], verb[KEYMAX];
+	size_t n = strlen(owner);
+	const char *end;
+	int rc;
+
+	snprintf(lo, sizeof(lo), "%s" FACT_SEP, owner);
+	snprintf(hi, sizeof(hi), "%s\x20", owner);
+	while ((rc = tstate_first(f->ts, kind, lo, hi, id, sizeof(id))) == 0) {
+		if ((end = strchr(id + n + 1, FACT_SEP[0])) == NULL ||
+		    (size_t)(end - id - n - 1) >= sizeof(verb))
+			return MDB_CORRUPTED;
+		memcpy(verb, id + n + 1, (size_t)(end - id - n - 1));
+		verb[end - id - n - 1] = '\0';
+		if ((rc = each_verb(f, kind, owner, verb, from, to, x)) != 0)
+			return rc;
+		snprintf(lo, sizeof(lo), "%s" FACT_SEP "%s\x20", owner, verb);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+fold_each_fact_in(struct fold *f, int kind, const char *owner,
+    const char *verb, int64_t from, int64_t to,
+    void (*fn)(struct fold *, const json *, void *), void *arg)
+{
+	struct facts x = { f, fn, arg };
+	int rc;
+
+	rc = verb ? each_verb(f, kind, owner, verb, from, to, &x) :
+	    each_any_verb(f, kind, owner, from, to, &x);
+	if (rc && f->rc == 0)
+		f->rc = rc;
+	return rc;
 }
 
 int
 fold_each_fact(struct fold *f, int kind, const char *owner, const char *verb,
     void (*fn)(struct fold *, const json *, void *), void *arg)
 {
-	char pre[2 * KEYMAX], **ids = NULL;
-	size_t n = 0, i;
-	json *fc;
-	int rc;
-
-	if (verb)
-		snprintf(pre, sizeof(pre), "%s" FACT_SEP "%s" FACT_SEP, owner,
-		    verb);
-	else
-		snprintf(pre, sizeof(pre), "%s" FACT_SEP, owner);
-	rc = tstate_ids(f->ts, kind, pre, &ids, &n);
-	for (i = 0; i < n; i++) {
-		if (rc == 0 && (fc = get(f, kind, ids[i], 0)) != NULL)
-			fn(f, fc, arg);
-		free(ids[i]);
-	}
-	free(ids);
-	if (rc && f->rc == 0)
-		f->rc = rc;
-	return rc;
+	return fold_each_fact_in(f, kind, owner, verb, INT64_MIN, INT64_MAX,
+	    fn, arg);
 }
 
 double
@@ -543,19 +621,28 @@ attributed_fact(struct fold *f, const json *fc, void *arg)
 }
 
 int
-fold_each_attributed(struct fold *f, const char *orgkey, const char *verb,
-    void (*fn)(struct fold *, const json *, void *), void *arg)
+fold_each_attributed_in(struct fold *f, const char *orgkey, const char *verb,
+    int64_t from, int64_t to, void (*fn)(struct fold *, const json *, void *),
+    void *arg)
 {
 	const json *ever = json_get(get(f, 'O', orgkey, 0), "ever");
 	struct attributed a = { orgkey, NULL, fn, arg };
 	size_t k;
 
-	fold_each_fact(f, 'G', orgkey, verb, attributed_fact, &a);
+	fold_each_fact_in(f, 'G', orgkey, verb, from, to, attributed_fact, &a);
 	for (k = 0; ever && k < ever->n; k++)
 		if ((a.L = get(f, 'L', ever->vals[k]->str, 0)) != NULL)
-			fold_each_fact(f, 'F', ever->vals[k]->str, verb,
-			    attributed_fact, &a);
+			fold_each_fact_in(f, 'F', ever->vals[k]->str, verb,
+			    from, to, attributed_fact, &a);
 	return f->rc;
+}
+
+int
+fold_each_attributed(struct fold *f, const char *orgkey, const char *verb,
+    void (*fn)(struct fold *, const json *, void *), void *arg)
+{
+	return fold_each_attributed_in(f, orgkey, verb, INT64_MIN, INT64_MAX,
+	    fn, arg);
 }
 
 /* Recount enrollment E of program P from the facts. */
@@ -613,75 +700,17 @@ recount(struct fold *f, const json *P, json *E, const char *ek,
 	json_set(E, "values", json_new(JSON_OBJECT));
 	jx_set_num(E, "unconverted", 0);
 	dirty(f, 'E', ek);
-	for (v = 0; v < verbs->n; v++)
-		fold_each_attributed(f, orgkey, verbs->vals[v]->str,
+	/* Only the period's facts count (count_into). */
+	for (v = 0; v < verbs->n && !json_is_str(json_get(E, "status"),
+	    "ended"); v++)
+		fold_each_attributed_in(f, orgkey, verbs->vals[v]->str,
+		    (int64_t)jx_num(E, "start", 0) * DAY_US,
+		    ((int64_t)jx_num(E, "end", 0) + 1) * DAY_US - 1,
 		    recount_fact, &r);
 	json_free(verbs);
 }
 
 /* --- certifications --- */
-
-/* Whether fact fc meets requirement r. */
-static int
-meets(const json *r, const json *fc)
-{
-	const char *verb = jx_str(fc, "verb"), *need = jx_str(r, "verb");
-	const json *min = json_get(r, "min_score"), *sc = json_get(fc, "score");
-
-	if (verb == NULL || !json_is_str(json_get(r, "activity"),
-	    jx_str(fc, "obj")))
-		return 0;
-	if (strcmp(verb, TV_PASSED) != 0 && !(strcmp(verb, TV_COMPLETED) == 0 &&
-	    need && strcmp(need, "completed") == 0))
-		return 0;
-	if (min && min->type == JSON_NUMBER && (sc == NULL ||
-	    sc->type != JSON_NUMBER || sc->num < min->num))
-		return 0;
-	return 1;
-}
-
-/* max over requirements of (min timestamp > after of the evidence that
- * meets it); -1 when one has none.  ev: one array per requirement of
- * [time, statement id] pairs (the learner's evidence index). */
-static double
-met_at(const json *ev, double after)
-{
-	const json *list;
-	double best, at = -1, t;
-	size_t i, k;
-
-	if (ev == NULL || ev->type != JSON_ARRAY || ev->n == 0)
-		return -1;
-	for (i = 0; i < ev->n; i++) {
-		best = -1;
-		list = ev->vals[i];
-		for (k = 0; list && k < list->n; k++) {
-			t = list->vals[k]->vals[0]->num;
-			if (t > after && (best < 0 || t < best))
-				best = t;
-		}
-		if (best < 0)
-			return -1;
-		if (best > at)
-			at = best;
-	}
-	return at;
-}
-
-/* The award the evidence index ev of one certification supports: its
- * time, or -1 (README 7). */
-static double
-derive_award(const json *ev)
-{
-	const json *re = json_get(ev, "rr");
-	double a = met_at(json_get(ev, "r"), -1), next;
-
-	if (re == NULL || re->n == 0)
-		re = json_get(ev, "r");
-	while (a >= 0 && (next = met_at(re, a)) >= 0)
-		a = next;
-	return a;
-}
 
 static void
 cert_outcome(struct fold *f, const char *cid, const json *L, const char *lk,
@@ -708,14 +737,17 @@ cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 	json *certs = jx_obj(L, "certs"), *rec = json_get(certs, cid);
 	double a, old, valid_us;
 	const char *kind = NULL;
+	int64_t at;
+	int have;
 
 	if (C == NULL)
 		return 0;
-	a = derive_award(json_get(json_get(L, "ev"), cid));
+	have = evidence_award(f, L, lk, cid, C, &at);
+	a = (double)at;
 	/* No validity_days: it never expires. */
 	valid_us = json_get(C, "validity_days") ?
 	    jx_num(C, "validity_days", 0) * (double)DAY_US : 1e18;
-	if (a < 0) {
+	if (!have) {
 		if (rec && !json_is_str(json_get(rec, "status"), "revoked")) {
 			jx_set_str(rec, "status", "revoked");
 			cert_outcome(f, cid, L, lk, TV_REVOKED, "revoked", rec);
@@ -788,52 +820,15 @@ certs_expire(struct fold *f, json *L, const char *lk)
 
 /* --- skills --- */
 
-/* Index of level name in a skill's levels, or -1. */
-static int
-level_index(const json *skill, const char *name)
-{
-	const json *lv = json_get(skill, "levels");
-	size_t i;
-
-	for (i = 0; name && lv && i < lv->n; i++)
-		if (json_is_str(lv->vals[i], name))
-			return (int)i;
-	return -1;
-}
-
-/* The level fact fc raises skill to by raise r, or -1. */
-static int
-raised_to(const json *skill, const json *r, const json *fc)
-{
-	const char *verb = jx_str(fc, "verb");
-	const json *bands = json_get(r, "bands"), *sc = json_get(fc, "score");
-	int best = -1, l;
-	size_t i;
-
-	if (!json_is_str(json_get(r, "activity"), jx_str(fc, "obj")) || !verb)
-		return -1;
-	if (bands == NULL)
-		return strcmp(verb, TV_COMPLETED) == 0 ||
-		    strcmp(verb, TV_PASSED) == 0 ?
-		    level_index(skill, jx_str(r, "level")) : -1;
-	if (sc == NULL || sc->type != JSON_NUMBER)
-		return -1;
-	for (i = 0; i < bands->n; i++)
-		if (sc->num + 1e-12 >= jx_num(bands->vals[i], "min_score", 2) &&
-		    (l = level_index(skill, jx_str(bands->vals[i], "level"))) > best)
-			best = l;
-	return best;
-}
-
 /* Bring learner L's skill levels in line with its evidence index: the
  * highest level any non-voided evidence reaches (README 5). */
 static int
 skills_update(struct fold *f, json *L, const char *lk)
 {
 	json *profs = json_get(f->defs, "skill-profiles"), *have, *d;
-	const json *P, *sk, *list;
+	const json *P, *sk;
 	char key[KEYMAX], obj[KEYMAX], subj[2 * KEYMAX];
-	size_t i, k, x;
+	size_t i, k;
 	int best, old, changed = 0;
 
 	for (i = 0; profs && i < profs->n; i++) {
@@ -843,11 +838,7 @@ skills_update(struct fold *f, json *L, const char *lk)
 		for (k = 0; sk && k < sk->n; k++) {
 			snprintf(key, sizeof(key), "%s/%s", profs->keys[i],
 			    jx_str(sk->vals[k], "id"));
-			list = json_get(json_get(L, "sev"), key);
-			best = -1;
-			for (x = 0; list && x < list->n; x++)
-				if ((int)list->vals[x]->vals[0]->num > best)
-					best = (int)list->vals[x]->vals[0]->num;
+			best = evidence_level(L, key);
 			have = jx_obj(L, "skills");
 			old = (int)jx_num(have, key, -1);
 			if (best == old)
@@ -873,115 +864,6 @@ skills_update(struct fold *f, json *L, const char *lk)
 		}
 	}
 	return changed;
-}
-
-/* --- the evidence index ---
- *
- * A learner keeps, per certification, one list per requirement ("r") and
- * per recertification requirement ("rr") of [time, statement id] for the
- * facts that meet it, and per skill ("profile/skill") the [level,
- * statement id] each fact reaches: small, so awards and levels are
- * derived without reading the learner's facts. */
-
-static json *
-pair(double v, const char *sid)
-{
-	json *p = json_new(JSON_ARRAY);
-
-	json_push(p, jx_new_num(v));
-	json_push(p, json_new_str(sid));
-	return p;
-}
-
-/* Add fact fc (of statement sid) to L's evidence index. */
-static int
-ev_add(struct fold *f, json *L, const json *fc)
-{
-	json *cs = json_get(f->defs, "certifications"), *ev, *lists;
-	json *profs = json_get(f->defs, "skill-profiles");
-	const json *C, *reqs, *sk, *raises;
-	const char *sid = jx_str(fc, "sid"), *which[2] = { "requirements",
-	    "recertification" }, *name[2] = { "r", "rr" };
-	double t = jx_num(fc, "t", 0);
-	char key[KEYMAX];
-	size_t i, w, r, k;
-	int l, added = 0;
-
-	for (i = 0; cs && i < cs->n; i++) {
-		if ((C = defbody(f, "certifications", cs->keys[i])) == NULL)
-			continue;
-		ev = jx_obj(jx_obj(L, "ev"), cs->keys[i]);
-		for (w = 0; w < 2; w++) {
-			reqs = json_get(C, which[w]);
-			lists = jx_arr(ev, name[w]);
-			while (reqs && lists->n < reqs->n)
-				json_push(lists, json_new(JSON_ARRAY));
-			for (r = 0; reqs && r < reqs->n; r++)
-				if (meets(reqs->vals[r], fc)) {
-					json_push(lists->vals[r], pair(t, sid));
-					added++;
-				}
-		}
-	}
-	for (i = 0; profs && i < profs->n; i++) {
-		sk = json_get(defbody(f, "skill-profiles", profs->keys[i]),
-		    "skills");
-		for (k = 0; sk && k < sk->n; k++) {
-			raises = json_get(sk->vals[k], "raises");
-			for (r = 0; raises && r < raises->n; r++) {
-				if ((l = raised_to(sk->vals[k], raises->vals[r],
-				    fc)) < 0)
-					continue;
-				snprintf(key, sizeof(key), "%s/%s", profs->keys[i],
-				    jx_str(sk->vals[k], "id"));
-				json_push(jx_arr(jx_obj(L, "sev"), key),
-				    pair(l, sid));
-				added++;
-			}
-		}
-	}
-	return added;
-}
-
-/* Remove every entry of statement sid from the lists below j. */
-static void
-ev_remove(json *j, const char *sid)
-{
-	size_t i;
-
-	if (j == NULL)
-		return;
-	if (j->type == JSON_ARRAY && j->n == 2 &&
-	    j->vals[1]->type == JSON_STRING && j->vals[0]->type == JSON_NUMBER)
-		return;
-	for (i = 0; (j->type == JSON_ARRAY || j->type == JSON_OBJECT) &&
-	    i < j->n; ) {
-		json *v = j->vals[i];
-
-		if (v->type == JSON_ARRAY && v->n == 2 &&
-		    json_is_str(v->vals[1], sid)) {
-			jx_remove(j, i);
-			continue;
-		}
-		ev_remove(v, sid);
-		i++;
-	}
-}
-
-static void
-ev_rebuild_fact(struct fold *f, const json *fc, void *arg)
-{
-	(void)ev_add(f, arg, fc);
-}
-
-/* Rebuild L's evidence index from its facts (a definition changed). */
-static void
-ev_rebuild(struct fold *f, json *L, const char *lk)
-{
-	json_del(L, "ev");
-	json_del(L, "sev");
-	fold_each_fact(f, 'F', lk, NULL, ev_rebuild_fact, L);
-	dirty(f, 'L', lk);
 }
 
 /* The clock's watch list: an entity 'W' keyed by the next time the
@@ -1202,7 +1084,7 @@ skilled(struct fold *f, json *O, const json *c)
 		if (json_is_str(json_get(sk->vals[i], "id"), jx_str(c, "skill")))
 			break;
 	if (sk == NULL || i == sk->n ||
-	    (want = level_index(sk->vals[i], jx_str(c, "level"))) < 0)
+	    (want = evidence_level_index(sk->vals[i], jx_str(c, "level"))) < 0)
 		return 0;
 	for (l = (size_t)want; l < json_get(sk->vals[i], "levels")->n; l++) {
 		snprintf(key, sizeof(key), "s" FACT_SEP "%s/%s" FACT_SEP "%zu"
@@ -1697,12 +1579,15 @@ reattr_fact(struct fold *f, const json *fc, void *arg)
 	touch(f, b);
 }
 
+/* L's membership history changed from before at time from: only the
+ * facts from then on can have changed hands. */
 static void
-reattribute(struct fold *f, const json *L, const char *lk, const json *before)
+reattribute(struct fold *f, const json *L, const char *lk, const json *before,
+    int64_t from)
 {
 	struct reattr r = { before, json_get(L, "mship") };
 
-	fold_each_fact(f, 'F', lk, NULL, reattr_fact, &r);
+	fold_each_fact_in(f, 'F', lk, NULL, from, INT64_MAX, reattr_fact, &r);
 }
 
 static void
@@ -1769,7 +1654,7 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 		ever_add(f, ok, lk);
 	touch(f, ok);
 	dirty(f, 'L', lk);
-	reattribute(f, L, lk, before);
+	reattribute(f, L, lk, before, t);
 	json_free(before);
 	learner_sync(f, L, lk);
 }
@@ -1814,10 +1699,11 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		before = json_clone(ms);
 		for (i = 0; i < ms->n; i++)
 			if (json_is_str(json_get(ms->vals[i], "sid"), tid)) {
+				t = (int64_t)jx_num(ms->vals[i], "t", 0);
 				jx_remove(ms, i);
 				break;
 			}
-		reattribute(f, L, lk, before);
+		reattribute(f, L, lk, before, t);
 		json_free(before);
 		dirty(f, 'L', lk);
 		learner_sync(f, L, lk);
@@ -1831,9 +1717,8 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		snprintf(ok, sizeof(ok), "%s", at);
 		count_fact(f, ok, fc, -1);
 	}
-	put(f, 'F', fk, NULL);
-	ev_remove(json_get(L, "ev"), tid);
-	ev_remove(json_get(L, "sev"), tid);
+	(void)evidence_add(f, L, lk, fc, -1);
+	put(f, 'F', fk, NULL);	/* frees fc */
 	dirty(f, 'L', lk);
 	if (certs_update(f, L, lk) | skills_update(f, L, lk))
 		learner_sync(f, L, lk);
@@ -1903,7 +1788,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		snprintf(ok, sizeof(ok), "%s", at);
 		count_fact(f, ok, fc, 1);
 	}
-	if (ev_add(f, L, fc) == 0)
+	if (evidence_add(f, L, lk, fc, 1) == 0)
 		return;
 	dirty(f, 'L', lk);
 	if (certs_update(f, L, lk) | skills_update(f, L, lk))
@@ -1925,7 +1810,8 @@ sync_all(struct fold *f, int certs_too)
 	for (i = 0; i < n; i++) {
 		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
 			if (certs_too) {
-				ev_rebuild(f, L, ids[i]);
+				evidence_rebuild(f, L, ids[i]);
+				dirty(f, 'L', ids[i]);
 				certs_update(f, L, ids[i]);
 				skills_update(f, L, ids[i]);
 			}

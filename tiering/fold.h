@@ -83,17 +83,31 @@ const json *fold_tier(const json *P, const char *id);
  * owner, with verb, at time t, from statement sid, into out. */
 void	fold_fact_key(const char *owner, const char *verb, int64_t t,
 	    const char *sid, char *out, size_t size);
+/* The definition (body) of kind ("programs", ...) and id, or NULL when
+ * there is none or it was deleted.  Belongs to f. */
+const json *fold_def(struct fold *f, const char *kind, const char *id);
+/* Time t as 16 hex digits whose byte order is time order (the sign bit
+ * flipped), as in fact keys. */
+void	fold_time_key(int64_t t, char out[17]);
 /* Call fn for every fact of owner (kind 'F' or 'G') with verb (NULL: any
  * verb), in time order per verb.  LMDB code (also kept in f->rc). */
 int	fold_each_fact(struct fold *f, int kind, const char *owner,
 	    const char *verb, void (*fn)(struct fold *, const json *, void *),
 	    void *arg);
+/* The same for the facts with times t in [from, to] (microseconds). */
+int	fold_each_fact_in(struct fold *f, int kind, const char *owner,
+	    const char *verb, int64_t from, int64_t to,
+	    void (*fn)(struct fold *, const json *, void *), void *arg);
 /* Call fn for every fact with verb (NULL: any) attributed to the
  * organisation of account key orgkey: its own, and its members' (ever)
  * from the times they belonged to it.  LMDB code (also in f->rc). */
 int	fold_each_attributed(struct fold *f, const char *orgkey,
 	    const char *verb, void (*fn)(struct fold *, const json *, void *),
 	    void *arg);
+/* The same for the facts with times t in [from, to] (microseconds). */
+int	fold_each_attributed_in(struct fold *f, const char *orgkey,
+	    const char *verb, int64_t from, int64_t to,
+	    void (*fn)(struct fold *, const json *, void *), void *arg);
 /* How many units of program P's currency one unit of cur is worth; -1
  * when cur cannot be converted. */
 double	fold_rate(const json *P, const char *cur);

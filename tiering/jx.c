@@ -1,6 +1,7 @@
 /* jx: accessors for JSON entities. */
 #include "jx.h"
 #include "iso8601.h"
+#include "xalloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,22 +21,47 @@ jx_str(const json *obj, const char *key)
 	return json_get_str(obj, key);
 }
 
+/* The literal of v (integers without a fraction) into lit; its length. */
+static size_t
+literal(double v, char lit[40])
+{
+	if (v == floor(v) && fabs(v) < 9e15)
+		return (size_t)snprintf(lit, 40, "%.0f", v);
+	return (size_t)snprintf(lit, 40, "%.17g", v);
+}
+
 json *
 jx_new_num(double v)
 {
+	json *j = json_new(JSON_NUMBER);
 	char lit[40];
 
-	if (v == floor(v) && fabs(v) < 9e15)
-		snprintf(lit, sizeof(lit), "%.0f", v);
-	else
-		snprintf(lit, sizeof(lit), "%.17g", v);
-	return json_new_num(lit);
+	j->len = literal(v, lit);
+	j->str = xstrndup(lit, j->len);
+	j->num = v;
+	return j;
 }
 
 void
 jx_set_num(json *obj, const char *key, double v)
 {
-	json_set(obj, key, jx_new_num(v));
+	json *cur = json_get(obj, key);
+	char lit[40];
+	size_t n;
+
+	if (cur == NULL || cur->type != JSON_NUMBER) {
+		json_set(obj, key, jx_new_num(v));
+		return;
+	}
+	/* A number already there is changed in place. */
+	if (cur->num == v && cur->str)
+		return;
+	n = literal(v, lit);
+	if (cur->str == NULL || n > cur->len)
+		cur->str = xrealloc(cur->str, n + 1);
+	memcpy(cur->str, lit, n + 1);
+	cur->len = n;
+	cur->num = v;
 }
 
 void

@@ -109,6 +109,22 @@ find(tstate *ts, const char *key)
 	return NULL;
 }
 
+/* find() for (kind, id) without making the key. */
+static struct ent *
+find_id(tstate *ts, int kind, const char *id)
+{
+	unsigned h = (2166136261u ^ (unsigned char)kind) * 16777619u;
+	const char *p;
+	struct ent *e;
+
+	for (p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (e = table(ts, kind)[h % NBUCKET]; e; e = e->next)
+		if (strcmp(e->key + 1, id) == 0)
+			return e;
+	return NULL;
+}
+
 static struct ent *
 add(tstate *ts, char *key, json *j)
 {
@@ -125,38 +141,38 @@ add(tstate *ts, char *key, json *j)
 json *
 tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, int *rc)
 {
-	char *key = make_key(kind, id);
-	MDB_val k = { strlen(key), key }, d;
+	char stack[256], *key = strlen(id) + 2 <= sizeof(stack) ? stack :
+	    xmalloc(strlen(id) + 2);
+	MDB_val k = { strlen(id) + 1, key }, d;
 	json *j = NULL;
 
+	key[0] = (char)kind;
+	memcpy(key + 1, id, strlen(id) + 1);
 	*rc = mdb_get(txn, dbi, &k, &d);
 	if (*rc == MDB_NOTFOUND)
 		*rc = 0;
 	else if (*rc == 0 && json_parse(d.mv_data, d.mv_size, 1000, &j, NULL,
 	    0) != 0)
 		*rc = MDB_CORRUPTED;
-	free(key);
+	if (key != stack)
+		free(key);
 	return j;
 }
 
 json *
 tstate_get(tstate *ts, int kind, const char *id, int create, int *rc)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
+	struct ent *e = find_id(ts, kind, id);
 	json *j = NULL;
 
 	*rc = 0;
 	if (e == NULL) {
 		if (ts->txn)
 			j = tstate_read(ts->txn, ts->dbi, kind, id, rc);
-		if (*rc != 0) {
-			free(key);
+		if (*rc != 0)
 			return NULL;
-		}
-		e = add(ts, key, j);
-	} else
-		free(key);
+		e = add(ts, make_key(kind, id), j);
+	}
 	if (e->j == NULL && create) {
 		e->j = json_new(JSON_OBJECT);
 		e->dirty = 1;
@@ -167,15 +183,10 @@ tstate_get(tstate *ts, int kind, const char *id, int create, int *rc)
 void
 tstate_dirty(tstate *ts, int kind, const char *id)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
+	struct ent *e = find_id(ts, kind, id);
 
-	if (e) {
-		e->dirty = 1;
-		free(key);
-	}
-	else
-		free(key);	/* never read: nothing to write */
+	if (e)
+		e->dirty = 1;	/* never read: nothing to write */
 }
 
 int
@@ -188,7 +199,7 @@ int
 tstate_flush(tstate *ts)
 {
 	struct buf b = BUF_INIT;
-	struct ent *e;
+	struct ent *e, **pp;
 	MDB_val k, d;
 	size_t i, t;
 	int rc = 0;
@@ -197,16 +208,14 @@ tstate_flush(tstate *ts)
 		return 0;
 	for (t = 0; t < 256; t++)
 	for (i = 0; ts->tab[t] && i < NBUCKET && rc == 0; i++)
-		for (e = ts->tab[t][i]; e && rc == 0; e = e->next) {
-			if (!e->dirty)
-				continue;
+		for (pp = &ts->tab[t][i]; (e = *pp) != NULL && rc == 0; ) {
 			k.mv_size = strlen(e->key);
 			k.mv_data = e->key;
-			if (e->j == NULL) {
+			if (e->dirty && e->j == NULL) {
 				rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
 				if (rc == MDB_NOTFOUND)
 					rc = 0;
-			} else {
+			} else if (e->dirty) {
 				buf_reset(&b);
 				json_dump(e->j, &b);
 				d.mv_size = b.len;
@@ -215,6 +224,14 @@ tstate_flush(tstate *ts)
 			}
 			if (rc == 0)
 				e->dirty = 0;
+			/* An absent entity is as absent in LMDB now: forget
+			 * it, or deletions pile up in the cache. */
+			if (rc == 0 && e->j == NULL) {
+				*pp = e->next;
+				free(e->key);
+				free(e);
+			} else
+				pp = &e->next;
 		}
 	buf_free(&b);
 	return rc;
@@ -322,6 +339,142 @@ tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
 	return collect(ts, kind, NULL, hi, ids, n);
 }
 
+/* Whether stored key k (kind byte first) lies below bound key kh. */
+static int
+below(const MDB_val *k, const char *kh)
+{
+	size_t n = strlen(kh);
+	int c = memcmp(k->mv_data, kh, k->mv_size < n ? k->mv_size : n);
+
+	return c < 0 || (c == 0 && k->mv_size < n);
+}
+
+/* tstate_scan without a transaction: the cached entities, in order. */
+static int
+scan_cache(tstate *ts, int kind, const char *lo, const char *hi,
+    int (*fn)(void *, const char *, const json *), void *arg)
+{
+	char **ids;
+	size_t n, i;
+	int rc, r = 0;
+	json *j;
+
+	if ((rc = collect(ts, kind, NULL, hi, &ids, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (r == 0 && strcmp(ids[i], lo) >= 0 &&
+		    (j = tstate_get(ts, kind, ids[i], 0, &rc)) != NULL)
+			r = fn(arg, ids[i], j);
+		free(ids[i]);
+	}
+	free(ids);
+	return r;
+}
+
+/* Position cursor c on the first stored key of kind in [lo, hi) and
+ * parse nothing: 0 with *k set, MDB_NOTFOUND, or an LMDB code. */
+static int
+seek(MDB_cursor *c, int op, const char *kl, const char *kh, MDB_val *k,
+    MDB_val *d)
+{
+	int rc = mdb_cursor_get(c, k, d, op);
+
+	if (rc == 0 && (k->mv_size == 0 || *(char *)k->mv_data != *kl ||
+	    (kh && !below(k, kh))))
+		rc = MDB_NOTFOUND;
+	return rc;
+}
+
+int
+tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
+    int (*fn)(void *arg, const char *id, const json *j), void *arg)
+{
+	char *kl = make_key(kind, lo), *kh = hi ? make_key(kind, hi) : NULL;
+	char *id = NULL;
+	MDB_cursor *c = NULL;
+	MDB_val k = { strlen(kl), kl }, d;
+	json *j;
+	int rc, op = MDB_SET_RANGE;
+
+	if (ts->txn == NULL) {
+		rc = scan_cache(ts, kind, lo, hi, fn, arg);
+		goto out;
+	}
+	if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
+		goto out;
+	for (; (rc = seek(c, op, kl, kh, &k, &d)) == 0; op = MDB_NEXT) {
+		if (json_parse(d.mv_data, d.mv_size, 1000, &j, NULL, 0) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		id = xrealloc(id, k.mv_size);
+		memcpy(id, (char *)k.mv_data + 1, k.mv_size - 1);
+		id[k.mv_size - 1] = '\0';
+		rc = fn(arg, id, j);
+		json_free(j);
+		if (rc != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (c)
+		mdb_cursor_close(c);
+	free(id);
+	free(kl);
+	free(kh);
+	return rc;
+}
+
+struct first {
+	char	*id;
+	size_t	 size;
+	int	 found;
+};
+
+static int
+first_fn(void *arg, const char *id, const json *j)
+{
+	struct first *f = arg;
+
+	(void)j;
+	if (strlen(id) >= f->size)
+		return 1;
+	memcpy(f->id, id, strlen(id) + 1);
+	f->found = 1;
+	return 1;
+}
+
+int
+tstate_first(tstate *ts, int kind, const char *lo, const char *hi,
+    char *id, size_t size)
+{
+	char *kl = make_key(kind, lo), *kh = hi ? make_key(kind, hi) : NULL;
+	struct first f = { id, size, 0 };
+	MDB_cursor *c = NULL;
+	MDB_val k = { strlen(kl), kl }, d;
+	int rc;
+
+	if (ts->txn == NULL) {
+		rc = scan_cache(ts, kind, lo, hi, first_fn, &f);
+		rc = rc == 1 && f.found ? 0 : rc == 0 || rc == 1 ? MDB_NOTFOUND :
+		    rc;
+	} else if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) == 0 &&
+	    (rc = seek(c, MDB_SET_RANGE, kl, kh, &k, &d)) == 0) {
+		if (k.mv_size > size)
+			rc = MDB_NOTFOUND;
+		else {
+			memcpy(id, (char *)k.mv_data + 1, k.mv_size - 1);
+			id[k.mv_size - 1] = '\0';
+		}
+	}
+	if (c)
+		mdb_cursor_close(c);
+	free(kl);
+	free(kh);
+	return rc;
+}
+
 void
 tstate_write_through(tstate *ts, const char *kinds)
 {
@@ -352,17 +505,14 @@ write_now(tstate *ts, const char *key, const json *j)
 int
 tstate_put(tstate *ts, int kind, const char *id, json *j)
 {
-	char *key = make_key(kind, id);
-	struct ent *e = find(ts, key);
+	struct ent *e = find_id(ts, kind, id);
 	int through = ts->through[(unsigned char)kind] && ts->txn, rc = 0;
 
-	if (through)
-		rc = write_now(ts, key, j);
-	/* Written through, the cached copy (or deletion) is clean. */
 	if (e == NULL)
-		e = add(ts, key, NULL);
-	else
-		free(key);
+		e = add(ts, make_key(kind, id), NULL);
+	if (through)
+		rc = write_now(ts, e->key, j);
+	/* Written through, the cached copy (or deletion) is clean. */
 	json_free(e->j);
 	e->j = j;
 	e->dirty = !through;

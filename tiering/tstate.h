@@ -32,7 +32,8 @@ json	*tstate_get(tstate *ts, int kind, const char *id, int create, int *rc);
 /* Mark entity (kind, id) changed. */
 void	 tstate_dirty(tstate *ts, int kind, const char *id);
 
-/* Write every changed entity into the bound transaction.  LMDB code. */
+/* Write every changed entity into the bound transaction, and forget the
+ * cached absences and deletions (LMDB answers for them now).  LMDB code. */
 int	 tstate_flush(tstate *ts);
 /* Forget the cache (to drop a failed batch's changes).  A cache kept
  * across batches must only hold what was committed. */
@@ -45,6 +46,22 @@ int	 tstate_ids(tstate *ts, int kind, const char *prefix, char ***ids,
 /* The same for the ids of kind that sort below hi (byte order). */
 int	 tstate_ids_below(tstate *ts, int kind, const char *hi, char ***ids,
 	    size_t *n);
+/* Call fn for every entity of kind whose id lies in [lo, hi) (byte
+ * order; hi NULL: no upper bound), in id order, with the entity parsed
+ * for that call alone (fn must not keep j).  fn returns 0 to go on, or
+ * nonzero to stop: tstate_scan then returns that value.  With a
+ * transaction bound it reads LMDB alone, without parsing into or
+ * filling the cache, so it sees the kind exactly only when the kind is
+ * written through (or when this state never changes it: a read-only
+ * view); without one, the cache.  Otherwise 0 or an LMDB code
+ * (MDB_CORRUPTED for an entity that does not parse). */
+int	 tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
+	    int (*fn)(void *arg, const char *id, const json *j), void *arg);
+/* The first id of kind in [lo, hi) (as tstate_scan sees them) into id
+ * (size bytes, NUL-terminated): 0, MDB_NOTFOUND when there is none (or
+ * it does not fit), or an LMDB code. */
+int	 tstate_first(tstate *ts, int kind, const char *lo, const char *hi,
+	    char *id, size_t size);
 /* Set entity (kind, id) to j (taken; NULL deletes), replacing any; it is
  * dirty, or written at once for a write-through kind.  LMDB code (only a
  * write-through can fail here). */

@@ -22,6 +22,7 @@ view_open(tier_engine *e, struct view *v, struct http_resp *resp)
 	tstate_bind(v->ts, store_read_txn(v->r));
 	if ((rc = fold_init(&v->f, v->ts, e->home, e->simulated)) != 0) {
 		http_error(resp, 503, "tiering state: %s", mdb_strerror(rc));
+		view_close(v);
 		return -1;
 	}
 	v->f.now = engine_now(e, store_read_txn(v->r));

@@ -17,7 +17,8 @@ struct view {
 };
 
 /* Open a view (waiting for the engine to catch up, at most 10 s).  -1
- * with resp set to a 503 when it cannot. */
+ * with resp set to a 503 when it cannot (nothing is left open then:
+ * an open read would hold the map's growth back). */
 int	view_open(tier_engine *e, struct view *v, struct http_resp *resp);
 void	view_close(struct view *v);
 /* Entity (kind, id) or NULL; owned by the view. */

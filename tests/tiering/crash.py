@@ -186,6 +186,28 @@ def play(lrsd, tmp, name, defs, steps, kills, rnd):
     return srv, done_kills
 
 
+def upgrade(srv, learners, want, orgs):
+    """A state of another format (as an older lrsd leaves it), with one
+    learner's entity garbled: the next start drops it and rebuilds it from
+    the log (mdb_load from Debian's lmdb-utils writes into the stopped store)."""
+    dump = ("VERSION=3\nformat=print\ntype=btree\nHEADER=END\n"
+            " Mformat\n {\"version\":1}\n"
+            " Lmbox:%s\n {\"certs\":{\"bogus\":{\"status\":\"valid\"}}}\n"
+            "DATA=END\n" % learners[0])
+    r = subprocess.run(["mdb_load", "-s", "tier", srv.data], input=dump.encode(), capture_output=True)
+    check(r.returncode == 0, "mdb_load rewrote the state's format (%s)" % r.stderr.decode().strip())
+    srv.start()
+    for _ in range(600):
+        st, body = srv.call("GET", "/tiering/status")
+        if st == 200 and body["behind"] == 0:
+            break
+        time.sleep(0.1)
+    got = snapshot(srv, orgs, learners)
+    for k in want:
+        check(want[k] == got[k], "after a start on a state of another format, %s equals the uninterrupted run" % k)
+    srv.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lrsd", required=True)
@@ -209,6 +231,7 @@ def main():
         for k in want:
             check(want[k] == again[k], "after a replay from zero, %s equals the uninterrupted run" % k)
         srv.stop()
+        upgrade(srv, learners, want, orgs)
     print("crash: %d statements, %d kills, %d outcomes" % (nst, kills, len(want["outcomes"])))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
