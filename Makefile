@@ -20,7 +20,8 @@ SCENARIO_SCALE ?= 1
 BIN     ?= bin
 
 LIB_SRC := $(filter-out lrs/main.c,$(wildcard lrs/*.c)) $(wildcard tiering/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tier_schemas.o
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tier_schemas.o \
+           $(BUILD)/openapi.o
 SCHEMAS := $(wildcard schemas/*.schema.json)
 UNIT_SRC := $(wildcard tests/unit_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -42,6 +43,14 @@ $(BUILD)/tier_schemas.c: $(SCHEMAS) tools/embed-schemas.sh
 	@sh tools/embed-schemas.sh $(SCHEMAS) > $@
 
 $(BUILD)/tier_schemas.o: $(BUILD)/tier_schemas.c tiering/tier_schemas.h
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# So is the OpenAPI description that GET /openapi.json answers.
+$(BUILD)/openapi.c: openapi/openapi.json tools/embed-openapi.sh
+	@mkdir -p $(dir $@)
+	@sh tools/embed-openapi.sh openapi/openapi.json > $@
+
+$(BUILD)/openapi.o: $(BUILD)/openapi.c lrs/openapi.h
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/liblrs.a: $(LIB_OBJ)

@@ -12,6 +12,7 @@
 #include "httpd.h"
 #include "iso8601.h"
 #include "log.h"
+#include "openapi.h"
 #include "resource.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -632,6 +633,28 @@ reply:
 	buf_free(&body);
 }
 
+/* GET /openapi.json: the API's description, for anyone (no credentials:
+ * it says what exists, nothing of what is stored). */
+static void
+describe(server *sv, const struct httpd_req *hreq, struct buf *out,
+    int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+
+	req_init(sv, hreq->head->method, &req, &resp);
+	copy_headers(hreq->head, &req);
+	req.v = XAPI_V2;
+	req.st = NULL;
+	if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0)
+		http_error(&resp, 405, "/openapi.json allows GET and HEAD");
+	else {
+		resp.status = 200;
+		buf_puts(&resp.body, openapi_text());
+	}
+	finish(sv, hreq, &req, &resp, req.method, close, out);
+}
+
 /* Anything outside /xapi and the mounts. */
 static void
 not_found(server *sv, const struct httpd_req *hreq, struct buf *out,
@@ -665,7 +688,11 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 			handle_mount(&sv->mounts[i], hreq, out, *close);
 			return;
 		}
-	not_found(sv, hreq, out, *close);
+	if (under(target, "/openapi.json") &&
+	    target[strlen("/openapi.json")] != '/')
+		describe(sv, hreq, out, *close);
+	else
+		not_found(sv, hreq, out, *close);
 }
 
 /* httpd's refusals (bad framing, limits, timeouts): quick, no LMDB, and
