@@ -17,12 +17,13 @@
 //     (a 404 naming a missing resource, e.g. "no pending recommendation",
 //     is the operation answering); the status must be one it documents,
 //     the admin must not be refused, and anyone without credentials must
-//     be (401) unless the operation says it needs none.
+//     be (401) unless the operation says it needs none.  A credential with
+//     each single scope is let in exactly when the operation lists it.
 import fs from "node:fs";
 import path from "node:path";
 import net from "node:net";
 import os from "node:os";
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Validator } from "@seriousme/openapi-schema-validator";
 
@@ -141,7 +142,12 @@ function allowed() {
 }
 
 // --- the live server ---
-const ADMIN = "openapi-admin", SECRET = "openapi-secret-1";
+const SECRET = "openapi-secret-1";
+// Every scope the security scheme names; a credential is made with each.
+const SCOPES = ["statements/write", "statements/read", "statements/read/mine", "state", "define",
+    "profile", "all/read", "all", "tiering"];
+const scopeKey = (s) => "openapi-" + s.replace(/\//g, "-");
+const ADMIN = scopeKey("all");	/* the one called "the admin" below */
 // The 404s of the routers themselves (each is checked to be in the code).
 const ROUTER_404 = ["no xAPI resource at", "the xAPI endpoint is", "see the README for the /tiering API",
     "no tiering resource at", "no analytics '"];
@@ -209,6 +215,24 @@ function order(p, m) {
 	return rank * 100 + (k < 0 ? first.length : k);
 }
 
+// A credential with one scope is let in (not 401/403) exactly when the
+// operation lists that scope.  Run right after the admin's call, so a
+// repeated write finds what that one left.
+async function scopes(port, p, m, op, body) {
+	const listed = op.security[0].basic;
+	for (const s of SCOPES) {
+		const headers = { "X-Experience-API-Version": "1.0.3",
+		    Authorization: "Basic " + Buffer.from(`${scopeKey(s)}:${SECRET}`).toString("base64") };
+		if (body !== null)
+			headers["Content-Type"] = "application/json";
+		const r = await fetch(url(port, p, op), { method: m.toUpperCase(), headers, body });
+		await r.arrayBuffer();
+		const refused = r.status === 401 || r.status === 403;
+		ok(refused !== listed.includes(s), `${m.toUpperCase()} ${p} with scope ${s}: ${r.status}, ` +
+		    (listed.includes(s) ? "documented as allowed" : "not among the documented scopes"));
+	}
+}
+
 async function live(lrsd) {
 	const routers = ["lrs/server.c", "tiering/api.c", "tiering/analytics.c"].map(read).join("\n");
 	for (const m of ROUTER_404)
@@ -216,9 +240,16 @@ async function live(lrsd) {
 	const port = await freePort();
 	const data = fs.mkdtempSync(path.join(os.tmpdir(), "lrsd-openapi-"));
 	const log = fs.openSync(data + ".log", "w");
+	for (const s of SCOPES)
+		execFileSync(lrsd, ["credential", "add", scopeKey(s), SECRET, "--scopes", s, "--data", data],
+		    { stdio: ["ignore", "ignore", log] });
+	for (const s of SCOPES)
+		ok(doc.components.securitySchemes.basic.description.includes("`" + s + "`"),
+		    `the security scheme describes the scope ${s}`);
 	const before = failed;
 	const srv = spawn(lrsd, ["serve", "--listen", `127.0.0.1:${port}`, "--data", data,
-	    "--admin", `${ADMIN}:${SECRET}`, "--simulated-clock", "2026-01-01T00:00:00Z", "--threads", "2"],
+	    "--simulated-clock", "2026-01-01T00:00:00Z", "--threads", "2",
+	    "--auth-fail-limit", "100000"],
 	    { stdio: ["ignore", log, log] });
 	try {
 		for (let i = 0; i < 200; i++) {
@@ -257,6 +288,8 @@ async function live(lrsd) {
 			if (process.env.VERBOSE)
 				console.log(`${m.toUpperCase()} ${p} -> ${r.status} ${msg}`);
 			ok(r.status !== 401 && r.status !== 403, `${m.toUpperCase()} ${p}: the admin is refused (${r.status} ${msg})`);
+			if (op.security && op.security.length)
+				await scopes(port, p, m, op, body);
 			if (!op.security || op.security.length) {
 				const anon = await fetch(url(port, p, op), { method: m.toUpperCase(),
 				    headers: { "X-Experience-API-Version": "1.0.3" } });
