@@ -1001,6 +1001,42 @@ store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc)
 	return rc;
 }
 
+int
+store_health_get(store *s, struct store_health *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *txn = NULL;
+	struct statvfs sv;
+	int64_t busy;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->mu);
+	busy = s->busy_since;
+	out->map_size = s->map_size;
+	out->map_max = s->map_max;
+	pthread_mutex_unlock(&s->mu);
+	out->writer_busy_us = busy ? iso8601_now() - busy : 0;
+	/* Inside a read: the map cannot move while the meta page is read. */
+	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_env_info(s->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(s->env, &st)) != 0 ||
+	    (rc = mdb_env_get_fd(s->env, &fd)) != 0)
+		goto out;
+	out->map_used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	if (fstatvfs(fd, &sv) != 0) {
+		rc = errno;
+		goto out;
+	}
+	out->disk_free = (uint64_t)sv.f_bavail * sv.f_frsize;
+out:
+	if (txn)
+		txn_abort(s, txn);
+	return map_rc(rc);
+}
+
 int64_t
 store_consistent_through(store *s)
 {

@@ -292,4 +292,20 @@ int	store_blob_get(store_read *r, const char *sha2, const void **data,
 int	store_get_seq(MDB_txn *txn, store *s, uint64_t seq, const char **text,
 	    size_t *len);
 
+/* What an operator watches: how long the writer has been on its current
+ * group (0 when idle), the bytes of the map in use, its size now and the
+ * most it may grow to, and the bytes free on the store's disk. */
+struct store_health {
+	int64_t		writer_busy_us;
+	size_t		map_used;
+	size_t		map_size;
+	size_t		map_max;
+	uint64_t	disk_free;
+};
+
+/* Fill *out without waiting for the writer (a short read transaction).
+ * STORE_EBUSY when no reader slot is free or the map is growing,
+ * STORE_EIO when the disk cannot be asked. */
+int	store_health_get(store *s, struct store_health *out);
+
 #endif
