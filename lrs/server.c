@@ -12,6 +12,7 @@
 #include "httpd.h"
 #include "iso8601.h"
 #include "log.h"
+#include "probe.h"
 #include "resource.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -50,6 +51,9 @@ struct server {
 	authlimit		*al;
 	struct addr_net		 proxies[16];	/* --trusted-proxies */
 	int			 nproxies;
+	struct probe_limits	 ready;		/* --ready-* */
+	probe_lag_fn		 lag;		/* NULL: no tiering */
+	void			*lag_arg;
 };
 
 /* Headers the alternate request syntax may carry as form fields. */
@@ -648,6 +652,38 @@ not_found(server *sv, const struct httpd_req *hreq, struct buf *out,
 	finish(sv, hreq, &req, &resp, req.method, close, out);
 }
 
+/* GET /health or /ready: no credential, no version header. */
+static void
+probe(server *sv, const struct httpd_req *hreq, int ready, struct buf *out,
+    int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+	const char *m = hreq->head->method;
+
+	req_init(sv, m, &req, &resp);
+	copy_headers(hreq->head, &req);
+	req.v = XAPI_V2;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0)
+		http_error(&resp, 405, "%s allows GET and HEAD",
+		    ready ? "/ready" : "/health");
+	else if (ready)
+		probe_ready(sv->st, &sv->ready, sv->lag, sv->lag_arg, &resp);
+	else
+		probe_health(&resp);
+	finish(sv, hreq, &req, &resp, m, close, out);
+}
+
+/* The path of target without its query. */
+static int
+is_path(const char *target, const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(target, path, n) == 0 &&
+	    (target[n] == '\0' || target[n] == '?');
+}
+
 /* httpd's handler. */
 static void
 dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
@@ -658,6 +694,10 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 
 	if (under(target, XAPI_ROOT)) {
 		handle(sv, hreq, out, *close);
+		return;
+	}
+	if (is_path(target, "/health") || is_path(target, "/ready")) {
+		probe(sv, hreq, target[1] == 'r', out, *close);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -758,6 +798,9 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 	}
 	if (parse_proxies(sv, cfg->trusted_proxies, err, errlen) != 0)
 		goto fail;
+	sv->ready.writer_stall_us = (int64_t)cfg->ready_writer_stall * 1000000;
+	sv->ready.min_free = cfg->ready_min_free;
+	sv->ready.max_lag = cfg->ready_max_lag;
 	sv->al = authlimit_new(cfg->auth_fail_limit, cfg->auth_fail_window);
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = cfg->listen;
@@ -782,6 +825,13 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 fail:
 	server_stop(sv);
 	return -1;
+}
+
+void
+server_set_lag(server *sv, probe_lag_fn fn, void *arg)
+{
+	sv->lag = fn;
+	sv->lag_arg = arg;
 }
 
 void
