@@ -96,6 +96,11 @@ static const struct setting {
 	{ "ready-writer-stall", "LRSD_READY_WRITER_STALL", K_INT,
 	    offsetof(struct config, ready_writer_stall), 0, 1, 86400,
 	    "GET /ready fails while the writer has been on one commit longer, in seconds (default 30)" },
+	{ "access-log", "LRSD_ACCESS_LOG", K_BOOL, offsetof(struct config, access_log),
+	    0, 0, 1, "write one line per request on stderr: id, client, credential key, method, path (query values that may name a person masked), status, bytes, milliseconds" },
+	{ "log-format", "LRSD_LOG_FORMAT", K_STR, offsetof(struct config, log_format),
+	    sizeof(((struct config *)0)->log_format), 0, 0,
+	    "format of access-log lines: plain (default) or json" },
 };
 
 void
@@ -124,6 +129,7 @@ config_defaults(struct config *c)
 	c->ready_max_lag = 300;
 	c->ready_min_free = (size_t)256 << 20;
 	c->ready_writer_stall = 30;
+	snprintf(c->log_format, sizeof(c->log_format), "plain");
 }
 
 static int

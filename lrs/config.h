@@ -38,6 +38,8 @@ struct config {
 	int	ready_max_lag;		/* --ready-max-lag: seconds */
 	size_t	ready_min_free;		/* --ready-min-free: bytes */
 	int	ready_writer_stall;	/* --ready-writer-stall: seconds */
+	int	access_log;		/* --access-log: a line per request */
+	char	log_format[16];		/* --log-format: plain or json */
 };
 
 /* Fill c with the defaults. */

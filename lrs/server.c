@@ -6,6 +6,7 @@
  * {"error", "message"} with a 4xx/5xx.
  */
 #include "server.h"
+#include "accesslog.h"
 #include "authlimit.h"
 #include "cors.h"
 #include "http.h"
@@ -54,6 +55,8 @@ struct server {
 	struct probe_limits	 ready;		/* --ready-* */
 	probe_lag_fn		 lag;		/* NULL: no tiering */
 	void			*lag_arg;
+	struct reqid		 ids;
+	enum accesslog_format	 log_format;
 };
 
 /* Headers the alternate request syntax may carry as form fields. */
@@ -283,6 +286,8 @@ write_reply(const server *sv, struct http_req *req, struct http_resp *resp,
 	    iso8601_now(), stamp));
 	cors_headers(sv, http_header(req, "Origin"), out);
 	buf_puts(out, "Cache-Control: no-cache\r\n");
+	if (req->id[0])
+		buf_printf(out, "X-Request-Id: %s\r\n", req->id);
 	if (resp->status == 401)
 		buf_puts(out, "WWW-Authenticate: Basic realm=\"xAPI\"\r\n");
 	if (resp->headers.len)
@@ -536,23 +541,83 @@ req_free(struct http_req *req)
 	params_free(&req->q);
 }
 
-/* Write the reply, log it, release the request. */
+/* The request's id: the client's X-Request-Id when sane, else a new one. */
 static void
-finish(const server *sv, const struct httpd_req *hreq, struct http_req *req,
-    struct http_resp *resp, const char *wire, int close, struct buf *out)
+request_id(server *sv, struct http_req *req)
 {
-	if (resp->status == 0)
-		http_error(resp, 500, "no reply");
-	write_reply(sv, req, resp, wire, close, out);
-	if (sv->cfg->verbose || resp->status >= 500)
-		log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %s -> %d %s",
-		    hreq->peer_text, req->method, hreq->head ?
-		    hreq->head->target : "-", resp->status, resp->status >= 400 &&
-		    resp->body.p ? resp->body.p : "");
+	const char *in = http_header(req, "X-Request-Id");
+
+	if (reqid_valid(in))
+		snprintf(req->id, sizeof(req->id), "%s", in);
+	else
+		reqid_next(&sv->ids, req->id);
+}
+
+/* The access-log line of a request answered with len bytes. */
+static void
+access_log(const server *sv, const struct httpd_req *hreq,
+    const struct http_req *req, int status, size_t len)
+{
+	struct accesslog_entry e;
+	struct buf line = BUF_INIT;
+
+	e.time_us = req->started;
+	e.id = req->id;
+	e.peer = hreq->peer_text;
+	e.method = hreq->head ? hreq->head->method : NULL;
+	e.target = hreq->head ? hreq->head->target : NULL;
+	e.cred = req->cred.key;
+	e.status = status;
+	e.bytes = len;
+	e.usec = iso8601_now() - req->started;
+	accesslog_line(&e, sv->log_format, &line);
+	buf_putc(&line, '\0');
+	log_line(line.p);
+	buf_free(&line);
+}
+
+/* The --verbose (or error) line of a reply, its query masked as in the
+ * access log. */
+static void
+log_reply(const struct httpd_req *hreq, const struct http_req *req,
+    const struct http_resp *resp)
+{
+	struct buf target = BUF_INIT;
+
+	accesslog_target(hreq->head ? hreq->head->target : "-", &target);
+	buf_putc(&target, '\0');
+	log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %s %s -> %d %s",
+	    req->id, hreq->peer_text, req->method, target.p, resp->status,
+	    resp->status >= 400 && resp->body.p ? resp->body.p : "");
+	buf_free(&target);
+}
+
+/* Release what req and resp hold. */
+static void
+exchange_free(struct http_req *req, struct http_resp *resp)
+{
 	req_free(req);
 	buf_free(&resp->body);
 	buf_free(&resp->headers);
 	free(resp->content_type);
+}
+
+/* Write the reply, log it, release the request. */
+static void
+finish(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp, const char *wire, int close, struct buf *out)
+{
+	size_t before = out->len;
+
+	if (resp->status == 0)
+		http_error(resp, 500, "no reply");
+	request_id(sv, req);
+	write_reply(sv, req, resp, wire, close, out);
+	if (sv->cfg->access_log)
+		access_log(sv, hreq, req, resp->status, out->len - before);
+	if (sv->cfg->verbose || resp->status >= 500)
+		log_reply(hreq, req, resp);
+	exchange_free(req, resp);
 }
 
 static void
@@ -565,6 +630,7 @@ req_init(server *sv, const char *method, struct http_req *req,
 	req->ds = sv->ds;
 	req->cfg = sv->cfg;
 	req->method = method;
+	req->started = iso8601_now();
 }
 
 /* A request under /xapi. */
@@ -718,6 +784,7 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	server *sv = arg;
 	struct http_req req;
 	struct http_resp resp;
+	size_t before;
 
 	req_init(sv, hreq->head ? hreq->head->method : "GET", &req, &resp);
 	req.st = NULL;
@@ -728,13 +795,15 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	http_error(&resp, status, "%s", msg);
 	if (status == 429 || status == 503)
 		http_add_header(&resp, "Retry-After", "1");
+	request_id(sv, &req);
+	before = out->len;
 	write_reply(sv, &req, &resp, req.method, 1, out);
+	if (sv->cfg->access_log)
+		access_log(sv, hreq, &req, status, out->len - before);
 	if (sv->cfg->verbose)
-		log_msg(LOG_INFO, "%s refused: %d %s", hreq->peer_text, status, msg);
-	req_free(&req);
-	buf_free(&resp.body);
-	buf_free(&resp.headers);
-	free(resp.content_type);
+		log_msg(LOG_INFO, "%s %s refused: %d %s", req.id, hreq->peer_text,
+		    status, msg);
+	exchange_free(&req, &resp);
 }
 
 int
@@ -798,6 +867,15 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 	}
 	if (parse_proxies(sv, cfg->trusted_proxies, err, errlen) != 0)
 		goto fail;
+	if (accesslog_format_parse(cfg->log_format, &sv->log_format) != 0) {
+		snprintf(err, errlen, "--log-format: '%s' is neither plain nor json",
+		    cfg->log_format);
+		goto fail;
+	}
+	if (reqid_init(&sv->ids) != 0) {
+		snprintf(err, errlen, "cannot make request ids: the random generator (libcrypto RAND_bytes) failed");
+		goto fail;
+	}
 	sv->ready.writer_stall_us = (int64_t)cfg->ready_writer_stall * 1000000;
 	sv->ready.min_free = cfg->ready_min_free;
 	sv->ready.max_lag = cfg->ready_max_lag;

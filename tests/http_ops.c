@@ -1,9 +1,12 @@
 /* HTTP tests of what an operator uses: the probes GET /health and GET
- * /ready (no credential; 503 with its reasons when not ready). */
+ * /ready (no credential; 503 with its reasons when not ready), request ids
+ * (X-Request-Id) and the access log in both formats, which never holds a
+ * secret. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "httpc.h"
 #include "json.h"
 #include "srv.h"
@@ -104,6 +107,178 @@ test_not_ready(void)
 	httpc_resp_free(&r);
 }
 
+/* The server's log so far into out (NUL-terminated); -1 when unreadable. */
+static int
+read_log(struct buf *out)
+{
+	char chunk[4096];
+	FILE *f = fopen(srv.log, "r");
+	size_t n;
+
+	buf_reset(out);
+	if (f == NULL)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(out, chunk, n);
+	fclose(f);
+	buf_putc(out, '\0');
+	return 0;
+}
+
+#define PERSON	"secret-person@example.com"
+#define WRONG	"wrongpass-42"
+
+/* Requests whose log lines the test then reads; their ids into ids[3]. */
+static void
+log_requests(char ids[3][80])
+{
+	struct httpc_resp r = { 0 };
+	struct buf path = BUF_INIT, h = BUF_INIT;
+	const char *id;
+	int i;
+
+	buf_puts(&path, "/xapi/statements?agent=");
+	httpc_urlencode("{\"mbox\":\"mailto:" PERSON "\"}", &path);
+	buf_puts(&path, "&limit=1");
+	ok(httpc_xapi(srv.port, "2.0.0", "GET", path.p,
+	    "X-Request-Id: ops-test-1\r\n", NULL, 0, &r) == HTTPC_OK &&
+	    r.status == 200, "a query by agent is 200 (got %d)", r.status);
+	snprintf(ids[0], 80, "%s", (id = httpc_header(&r, "X-Request-Id")) ? id : "");
+	ok(strcmp(ids[0], "ops-test-1") == 0, "a sane X-Request-Id is echoed (got %s)", ids[0]);
+	buf_puts(&h, "X-Experience-API-Version: 2.0.0\r\nAuthorization: ");
+	httpc_basic(SRV_USER, WRONG, &h);
+	buf_puts(&h, "\r\n");
+	httpc_resp_free(&r);
+	ok(httpc_request("127.0.0.1", srv.port, "GET", "/xapi/statements",
+	    h.p, NULL, 0, &r) == HTTPC_OK && r.status == 401,
+	    "a wrong password is 401 (got %d)", r.status);
+	snprintf(ids[1], 80, "%s", (id = httpc_header(&r, "X-Request-Id")) ? id : "");
+	ok(ids[1][0] != '\0', "a request without an id gets one");
+	httpc_resp_free(&r);
+	ok(httpc_request("127.0.0.1", srv.port, "GET", "/health",
+	    "X-Request-Id: bad id\"\r\n", NULL, 0, &r) == HTTPC_OK &&
+	    r.status == 200, "/health answers");
+	snprintf(ids[2], 80, "%s", (id = httpc_header(&r, "X-Request-Id")) ? id : "");
+	ok(ids[2][0] && strcmp(ids[2], "bad id\"") != 0 &&
+	    strcmp(ids[2], ids[1]) != 0, "an id that is not sane is replaced by a new one (got %s)", ids[2]);
+	for (i = 0; i < 3; i++)
+		ok(strspn(ids[i], "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+		    strlen(ids[i]), "id %d is plain text: %s", i, ids[i]);
+	httpc_resp_free(&r);
+	buf_free(&path);
+	buf_free(&h);
+}
+
+/* No secret in the log: passwords, their Basic encoding, the person. */
+static void
+no_secrets(const char *log)
+{
+	struct buf b = BUF_INIT;
+
+	ok(strstr(log, SRV_SECRET) == NULL, "the log holds no password");
+	ok(strstr(log, WRONG) == NULL, "the log holds no wrong password");
+	httpc_basic(SRV_USER, SRV_SECRET, &b);
+	ok(strstr(log, b.p + 6) == NULL, "the log holds no Basic header");
+	buf_reset(&b);
+	httpc_basic(SRV_USER, WRONG, &b);
+	ok(strstr(log, b.p + 6) == NULL, "the log holds no wrong Basic header");
+	ok(strstr(log, "secret-person") == NULL, "the log names no agent");
+	buf_free(&b);
+}
+
+/* The plain line of id, or NULL; points into log. */
+static const char *
+plain_line(const char *log, const char *id, char *line, size_t size)
+{
+	const char *p;
+	size_t n;
+
+	for (p = log; (p = strstr(p, " access ")) != NULL; p++)
+		if (strncmp(p + 8, id, strlen(id)) == 0 && p[8 + strlen(id)] == ' ') {
+			n = strcspn(p, "\n");
+			snprintf(line, size, "%.*s", (int)n, p);
+			return line;
+		}
+	return NULL;
+}
+
+static void
+test_plain_log(void)
+{
+	char ids[3][80], line[1024];
+	struct buf log = BUF_INIT;
+
+	ok(srv_stop(&srv, 1) == 0, "the server stops cleanly");
+	/* --verbose: its lines must keep secrets out too. */
+	if (srv_start(&srv, "--access-log --verbose") != 0) {
+		ok(0, "the server starts with --access-log");
+		return;
+	}
+	log_requests(ids);
+	ok(read_log(&log) == 0, "the log can be read");
+	ok(plain_line(log.p, ids[0], line, sizeof(line)) &&
+	    strstr(line, " 127.0.0.1 " SRV_USER " \"GET /xapi/statements?agent=*&limit=1\" 200 "),
+	    "the query's line has client, key, masked path and status: %s", line);
+	ok(plain_line(log.p, ids[1], line, sizeof(line)) &&
+	    strstr(line, " 127.0.0.1 - \"GET /xapi/statements\" 401 "),
+	    "a failed login logs no key: %s", line);
+	ok(plain_line(log.p, ids[2], line, sizeof(line)) &&
+	    strstr(line, "\"GET /health\" 200 "), "probes are logged: %s", line);
+	no_secrets(log.p);
+	buf_free(&log);
+}
+
+/* The JSON line of id as a tree (caller frees), or NULL. */
+static json *
+json_line(const char *log, const char *id)
+{
+	const char *p, *end;
+	json *j;
+
+	for (p = log; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "\n");
+		if (*p != '{' || json_parse(p, (size_t)(end - p), 4, &j, NULL, 0) != JSON_OK)
+			continue;
+		if (json_is_str(json_get(j, "id"), id))
+			return j;
+		json_free(j);
+	}
+	return NULL;
+}
+
+static void
+test_json_log(void)
+{
+	char ids[3][80];
+	struct buf log = BUF_INIT;
+	json *j;
+
+	ok(srv_stop(&srv, 1) == 0, "the server stops cleanly");
+	if (srv_start(&srv, "--access-log --log-format json") != 0) {
+		ok(0, "the server starts with --log-format json");
+		return;
+	}
+	log_requests(ids);
+	ok(read_log(&log) == 0, "the log can be read");
+	j = json_line(log.p, ids[0]);
+	ok(j != NULL, "the query has a JSON line");
+	ok(json_is_str(json_get(j, "credential"), SRV_USER), "with the key");
+	ok(json_is_str(json_get(j, "method"), "GET"), "with the method");
+	ok(json_is_str(json_get(j, "target"), "/xapi/statements?agent=*&limit=1"),
+	    "with the masked path");
+	ok(json_get(j, "status") && json_get(j, "status")->num == 200, "with the status");
+	ok(json_get(j, "bytes") && json_get(j, "bytes")->num > 0, "with the bytes");
+	ok(json_get(j, "ms") && json_get(j, "ms")->num >= 0, "with the duration");
+	ok(json_get_str(j, "time") != NULL, "with the time");
+	json_free(j);
+	j = json_line(log.p, ids[1]);
+	ok(j && json_get(j, "credential") && json_get(j, "credential")->type == JSON_NULL &&
+	    json_get(j, "status")->num == 401, "a failed login logs no key");
+	json_free(j);
+	no_secrets(log.p);
+	buf_free(&log);
+}
+
 int
 main(void)
 {
@@ -114,6 +289,8 @@ main(void)
 	test_health();
 	test_ready();
 	test_not_ready();
+	test_plain_log();
+	test_json_log();
 	if (test_failed)
 		srv_dump_log(&srv);
 	ok(srv.pid == 0 || srv_stop(&srv, 1) == 0, "the server stops cleanly on SIGTERM");
