@@ -101,6 +101,10 @@ static const struct setting {
 	{ "log-format", "LRSD_LOG_FORMAT", K_STR, offsetof(struct config, log_format),
 	    sizeof(((struct config *)0)->log_format), 0, 0,
 	    "format of access-log lines: plain (default) or json" },
+	{ "metrics-allow", "LRSD_METRICS_ALLOW", K_STR,
+	    offsetof(struct config, metrics_allow),
+	    sizeof(((struct config *)0)->metrics_allow), 0, 0,
+	    "addresses or networks that may read GET /metrics without a credential (others need one with scope all; default none)" },
 };
 
 void

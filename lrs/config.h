@@ -40,6 +40,7 @@ struct config {
 	int	ready_writer_stall;	/* --ready-writer-stall: seconds */
 	int	access_log;		/* --access-log: a line per request */
 	char	log_format[16];		/* --log-format: plain or json */
+	char	metrics_allow[512];	/* --metrics-allow: networks */
 };
 
 /* Fill c with the defaults. */

@@ -13,6 +13,7 @@
 #include "httpd.h"
 #include "iso8601.h"
 #include "log.h"
+#include "metrics.h"
 #include "probe.h"
 #include "resource.h"
 #include "utf8.h"
@@ -56,6 +57,9 @@ struct server {
 	probe_lag_fn		 lag;		/* NULL: no tiering */
 	void			*lag_arg;
 	struct reqid		 ids;
+	metrics			*m;
+	struct addr_net		 metrics_allow[16];	/* --metrics-allow */
+	int			 nmetrics_allow;
 	enum accesslog_format	 log_format;
 };
 
@@ -472,6 +476,7 @@ authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
 		if (auth != NULL &&
 		    cred_check_known(sv->cs, auth, &req->cred) == CRED_OK)
 			return 0;
+		metrics_rate_limited(sv->m);
 		http_error(resp, 429, "too many failed authentications from %s; try again in %d s",
 		    text, retry);
 		http_add_header(resp, "Retry-After", "%d", retry);
@@ -479,6 +484,7 @@ authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
 	}
 	rc = cred_check(sv->cs, auth, &req->cred);
 	if (rc == CRED_EDENIED) {
+		metrics_auth_failure(sv->m);
 		if (auth != NULL)
 			authlimit_fail(sv->al, &client, now);
 		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
@@ -613,6 +619,8 @@ finish(server *sv, const struct httpd_req *hreq, struct http_req *req,
 		http_error(resp, 500, "no reply");
 	request_id(sv, req);
 	write_reply(sv, req, resp, wire, close, out);
+	metrics_request(sv->m, hreq->head ? hreq->head->target : NULL, wire,
+	    resp->status, iso8601_now() - req->started);
 	if (sv->cfg->access_log)
 		access_log(sv, hreq, req, resp->status, out->len - before);
 	if (sv->cfg->verbose || resp->status >= 500)
@@ -740,6 +748,77 @@ probe(server *sv, const struct httpd_req *hreq, int ready, struct buf *out,
 	finish(sv, hreq, &req, &resp, m, close, out);
 }
 
+/* 0 when the client may read /metrics: its address is allowed, or its
+ * credential has scope all. */
+static int
+metrics_access(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp)
+{
+	char text[ADDR_TEXT_MAX];
+	struct addr client;
+	int k;
+
+	client_of(sv, hreq, req, &client, text);
+	for (k = 0; k < sv->nmetrics_allow; k++)
+		if (addr_in_net(&client, &sv->metrics_allow[k]))
+			return 0;
+	if (authenticate(sv, hreq, req, resp) != 0)
+		return -1;
+	if (!(req->cred.scopes & CRED_ALL)) {
+		http_error(resp, 403, "credential '%s' has no scope all for /metrics",
+		    req->cred.key);
+		return -1;
+	}
+	return 0;
+}
+
+/* The exposition text of GET /metrics into resp. */
+static void
+metrics_reply(server *sv, struct http_resp *resp)
+{
+	struct store_health h;
+	struct probe_lag lag;
+	int rc, lag_rc = 0;
+
+	if ((rc = store_health_get(sv->st, &h)) != STORE_OK) {
+		http_error(resp, 503, "cannot read the store's figures: %s",
+		    store_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
+		return;
+	}
+	if (sv->lag)
+		lag_rc = sv->lag(sv->lag_arg, &lag);
+	metrics_write(sv->m, &h, sv->lag ? &lag : NULL, lag_rc, &resp->body);
+	resp->status = 200;
+	http_set_type(resp, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+/* GET /metrics: the admin credential or an address of --metrics-allow. */
+static void
+metrics_endpoint(server *sv, const struct httpd_req *hreq, struct buf *out,
+    int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+	struct buf body = BUF_INIT;
+	const char *m = hreq->head->method;
+
+	req_init(sv, m, &req, &resp);
+	req.v = XAPI_V2;
+	if (read_request(hreq, "/metrics", &req, &body, &resp) != 0)
+		goto reply;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+		http_error(&resp, 405, "/metrics allows GET and HEAD");
+		goto reply;
+	}
+	if (metrics_access(sv, hreq, &req, &resp) == 0)
+		metrics_reply(sv, &resp);
+reply:
+	req.v = XAPI_V2;
+	finish(sv, hreq, &req, &resp, m, close, out);
+	buf_free(&body);
+}
+
 /* The path of target without its query. */
 static int
 is_path(const char *target, const char *path)
@@ -764,6 +843,10 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 	}
 	if (is_path(target, "/health") || is_path(target, "/ready")) {
 		probe(sv, hreq, target[1] == 'r', out, *close);
+		return;
+	}
+	if (is_path(target, "/metrics")) {
+		metrics_endpoint(sv, hreq, out, *close);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -798,6 +881,10 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	request_id(sv, &req);
 	before = out->len;
 	write_reply(sv, &req, &resp, req.method, 1, out);
+	if (status == 429)
+		metrics_rate_limited(sv->m);
+	metrics_request(sv->m, hreq->head ? hreq->head->target : NULL,
+	    req.method, status, iso8601_now() - req.started);
 	if (sv->cfg->access_log)
 		access_log(sv, hreq, &req, status, out->len - before);
 	if (sv->cfg->verbose)
@@ -826,22 +913,23 @@ server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
 	return 0;
 }
 
-/* --trusted-proxies into sv->proxies. */
+/* A list of networks (flag names it in err) into nets (at most max). */
 static int
-parse_proxies(server *sv, const char *list, char *err, size_t errlen)
+parse_nets(const char *flag, const char *list, struct addr_net *nets,
+    int max, int *n, char *err, size_t errlen)
 {
 	char *copy = xstrdup(list), *item, *save = NULL;
 	int rc = 0;
 
 	for (item = strtok_r(copy, ", \t", &save); item && rc == 0;
 	    item = strtok_r(NULL, ", \t", &save)) {
-		if (sv->nproxies == (int)(sizeof(sv->proxies) / sizeof(sv->proxies[0]))) {
-			snprintf(err, errlen, "--trusted-proxies: more than %d networks",
-			    sv->nproxies);
+		if (*n == max) {
+			snprintf(err, errlen, "--%s: more than %d networks",
+			    flag, max);
 			rc = -1;
-		} else if (addr_parse_net(item, &sv->proxies[sv->nproxies++]) != 0) {
-			snprintf(err, errlen, "--trusted-proxies: '%s' is not an address or network",
-			    item);
+		} else if (addr_parse_net(item, &nets[(*n)++]) != 0) {
+			snprintf(err, errlen, "--%s: '%s' is not an address or network",
+			    flag, item);
 			rc = -1;
 		}
 	}
@@ -865,7 +953,12 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 		snprintf(err, errlen, "--cors-origins: %s", why);
 		goto fail;
 	}
-	if (parse_proxies(sv, cfg->trusted_proxies, err, errlen) != 0)
+	if (parse_nets("trusted-proxies", cfg->trusted_proxies, sv->proxies,
+	    (int)(sizeof(sv->proxies) / sizeof(sv->proxies[0])),
+	    &sv->nproxies, err, errlen) != 0 ||
+	    parse_nets("metrics-allow", cfg->metrics_allow, sv->metrics_allow,
+	    (int)(sizeof(sv->metrics_allow) / sizeof(sv->metrics_allow[0])),
+	    &sv->nmetrics_allow, err, errlen) != 0)
 		goto fail;
 	if (accesslog_format_parse(cfg->log_format, &sv->log_format) != 0) {
 		snprintf(err, errlen, "--log-format: '%s' is neither plain nor json",
@@ -879,6 +972,7 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 	sv->ready.writer_stall_us = (int64_t)cfg->ready_writer_stall * 1000000;
 	sv->ready.min_free = cfg->ready_min_free;
 	sv->ready.max_lag = cfg->ready_max_lag;
+	sv->m = metrics_new();
 	sv->al = authlimit_new(cfg->auth_fail_limit, cfg->auth_fail_window);
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = cfg->listen;
@@ -926,5 +1020,6 @@ server_stop(server *sv)
 	httpd_stop(sv->hd);
 	cors_free(sv->cors);
 	authlimit_free(sv->al);
+	metrics_free(sv->m);
 	free(sv);
 }

@@ -1,7 +1,8 @@
 /* HTTP tests of what an operator uses: the probes GET /health and GET
  * /ready (no credential; 503 with its reasons when not ready), request ids
  * (X-Request-Id) and the access log in both formats, which never holds a
- * secret. */
+ * secret, and GET /metrics: who may read it, that promtool accepts it, and
+ * that its counters move with the requests they count. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,164 @@ test_json_log(void)
 	buf_free(&log);
 }
 
+/* GET /metrics with auth (NULL: none); the status. */
+static int
+get_metrics(const char *user, const char *password, struct httpc_resp *r)
+{
+	struct buf h = BUF_INIT;
+
+	httpc_resp_free(r);
+	if (user) {
+		buf_puts(&h, "Authorization: ");
+		httpc_basic(user, password, &h);
+		buf_puts(&h, "\r\n");
+	}
+	if (httpc_request("127.0.0.1", srv.port, "GET", "/metrics", h.p,
+	    NULL, 0, r) != HTTPC_OK)
+		r->status = -1;
+	buf_free(&h);
+	return r->status;
+}
+
+/* The value of sample (name and labels) in a scrape by the admin, 0 when
+ * absent, -1 when the scrape fails. */
+static double
+sample(const char *name)
+{
+	struct httpc_resp r = { 0 };
+	const char *p;
+	double v = 0;
+	size_t n = strlen(name);
+
+	if (get_metrics(SRV_USER, SRV_SECRET, &r) != 200) {
+		httpc_resp_free(&r);
+		return -1;
+	}
+	for (p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == ' ')
+			v = strtod(p + n + 1, NULL);
+	httpc_resp_free(&r);
+	return v;
+}
+
+/* promtool accepts the body of r. */
+static int
+promtool_ok(const struct httpc_resp *r)
+{
+	char path[400], cmd[600];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/metrics.txt", srv.tmp);
+	if ((f = fopen(path, "w")) == NULL)
+		return 0;
+	rc = fwrite(r->body, 1, r->len, f) == r->len;
+	if (fclose(f) != 0 || !rc)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+	return system(cmd) == 0;
+}
+
+/* A statement POSTed by the admin; the status. */
+static int
+post_statement(void)
+{
+	struct httpc_resp r = { 0 };
+	int st;
+	static const char *body = "{\"actor\":{\"mbox\":\"mailto:ops@example.com\"},"
+	    "\"verb\":{\"id\":\"http://example.com/v\"},\"object\":{\"id\":"
+	    "\"http://example.com/o\"}}";
+
+	st = httpc_xapi(srv.port, "2.0.0", "POST", "/xapi/statements", NULL,
+	    body, (size_t)-1, &r) == HTTPC_OK ? r.status : -1;
+	httpc_resp_free(&r);
+	return st;
+}
+
+#define POSTS	"lrsd_http_requests_total{resource=\"statements\",method=\"POST\",status=\"200\"}"
+
+static void
+test_metrics_access(void)
+{
+	struct httpc_resp r = { 0 };
+	const char *ct;
+	char cmd[1024];
+
+	ok(get_metrics(NULL, NULL, &r) == 401, "/metrics without a credential is 401 (got %d)", r.status);
+	ok(get_metrics(SRV_USER, WRONG, &r) == 401, "/metrics with a wrong one is 401 (got %d)", r.status);
+	snprintf(cmd, sizeof(cmd), "%s credential add --data %s reader readersecret1 "
+	    "--scopes statements/read,all/read >/dev/null", getenv("LRSD"), srv.data);
+	ok(system(cmd) == 0, "a reader credential is added");
+	ok(get_metrics("reader", "readersecret1", &r) == 403,
+	    "/metrics with a credential without scope all is 403 (got %d)", r.status);
+	ok(get_metrics(SRV_USER, SRV_SECRET, &r) == 200, "/metrics with the admin is 200 (got %d)", r.status);
+	ct = httpc_header(&r, "Content-Type");
+	ok(ct && strncmp(ct, "text/plain; version=0.0.4", 25) == 0, "in the text format: %s", ct ? ct : "none");
+	ok(promtool_ok(&r), "promtool check metrics accepts it");
+	ok(strstr(r.body, "lrsd_map_used_bytes ") && strstr(r.body, "lrsd_disk_free_bytes ") &&
+	    strstr(r.body, "lrsd_tiering_lag_seconds ") &&
+	    strstr(r.body, "lrsd_store_commit_duration_seconds_bucket"),
+	    "it tells map, disk, commits and tiering lag");
+	httpc_resp_free(&r);
+}
+
+static void
+test_metrics_move(void)
+{
+	double posts = sample(POSTS), stored = sample("lrsd_statements_stored");
+	double commits = sample("lrsd_store_commit_duration_seconds_count");
+	double groups = sample("lrsd_store_group_commit_size_count");
+	double fails = sample("lrsd_auth_failures_total");
+	double lat = sample("lrsd_http_request_duration_seconds_count{resource=\"statements\"}");
+	struct httpc_resp r = { 0 };
+
+	ok(posts >= 0 && stored >= 0 && fails >= 0, "the scrapes work");
+	ok(post_statement() == 200, "a statement is stored");
+	ok(sample(POSTS) == posts + 1, "the POST is counted by resource, method and status");
+	ok(sample("lrsd_http_request_duration_seconds_count{resource=\"statements\"}") == lat + 1,
+	    "and its time");
+	ok(sample("lrsd_statements_stored") >= stored + 1, "statements stored grew");
+	ok(sample("lrsd_store_commit_duration_seconds_count") > commits, "a commit was timed");
+	ok(sample("lrsd_store_group_commit_size_count") > groups, "a group was counted");
+	ok(get_metrics(SRV_USER, "nope-nope", &r) == 401, "a wrong password is 401");
+	ok(sample("lrsd_auth_failures_total") == fails + 1, "and counted as an auth failure");
+	httpc_resp_free(&r);
+}
+
+/* --metrics-allow lets an address scrape without a credential; requests
+ * refused by --auth-fail-limit are counted. */
+static void
+test_metrics_allow(void)
+{
+	struct httpc_resp r = { 0 };
+	struct buf h = BUF_INIT;
+	int i;
+
+	ok(srv_stop(&srv, 1) == 0, "the server stops cleanly");
+	if (srv_start(&srv, "--metrics-allow 127.0.0.0/8 --auth-fail-limit 2") != 0) {
+		ok(0, "the server starts with --metrics-allow");
+		return;
+	}
+	ok(get_metrics(NULL, NULL, &r) == 200, "an allowed address needs no credential (got %d)", r.status);
+	ok(promtool_ok(&r), "promtool accepts a scrape with no traffic");
+	buf_puts(&h, "X-Experience-API-Version: 2.0.0\r\nAuthorization: ");
+	httpc_basic("someone", "guess-guess", &h);
+	buf_puts(&h, "\r\n");
+	for (i = 0; i < 3; i++) {
+		httpc_resp_free(&r);
+		if (httpc_request("127.0.0.1", srv.port, "GET", "/xapi/statements",
+		    h.p, NULL, 0, &r) != HTTPC_OK)
+			r.status = -1;
+	}
+	ok(r.status == 429, "the third wrong password is 429 (got %d)", r.status);
+	ok(sample("lrsd_rate_limited_total") == 1, "and counted as rate limited");
+	ok(sample("lrsd_auth_failures_total") == 2, "the two before as auth failures");
+	ok(sample("lrsd_http_requests_total{resource=\"statements\",method=\"GET\",status=\"429\"}") == 1,
+	    "the 429 is counted by status");
+	buf_free(&h);
+	httpc_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -291,6 +450,9 @@ main(void)
 	test_not_ready();
 	test_plain_log();
 	test_json_log();
+	test_metrics_access();
+	test_metrics_move();
+	test_metrics_allow();
 	if (test_failed)
 		srv_dump_log(&srv);
 	ok(srv.pid == 0 || srv_stop(&srv, 1) == 0, "the server stops cleanly on SIGTERM");
