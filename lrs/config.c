@@ -87,6 +87,24 @@ static const struct setting {
 	    offsetof(struct config, trusted_proxies),
 	    sizeof(((struct config *)0)->trusted_proxies), 0, 0,
 	    "addresses or networks (10.0.0.0/8, fd00::/8) of proxies in front; a request from one is counted against the last address of its X-Forwarded-For (default none)" },
+	{ "ready-max-lag", "LRSD_READY_MAX_LAG", K_INT,
+	    offsetof(struct config, ready_max_lag), 0, 1, 86400 * 365,
+	    "GET /ready fails while the oldest statement the tiering engine has not applied waited longer, in seconds (default 300)" },
+	{ "ready-min-free", "LRSD_READY_MIN_FREE", K_SIZE,
+	    offsetof(struct config, ready_min_free), 0, 0, (long long)1 << 46,
+	    "GET /ready fails when the free disk or the room left below --map-max is less (suffix K/M/G/T; default 256M)" },
+	{ "ready-writer-stall", "LRSD_READY_WRITER_STALL", K_INT,
+	    offsetof(struct config, ready_writer_stall), 0, 1, 86400,
+	    "GET /ready fails while the writer has been on one commit longer, in seconds (default 30)" },
+	{ "access-log", "LRSD_ACCESS_LOG", K_BOOL, offsetof(struct config, access_log),
+	    0, 0, 1, "write one line per request on stderr: id, client, credential key, method, path (query values that may name a person masked), status, bytes, milliseconds" },
+	{ "log-format", "LRSD_LOG_FORMAT", K_STR, offsetof(struct config, log_format),
+	    sizeof(((struct config *)0)->log_format), 0, 0,
+	    "format of access-log lines: plain (default) or json" },
+	{ "metrics-allow", "LRSD_METRICS_ALLOW", K_STR,
+	    offsetof(struct config, metrics_allow),
+	    sizeof(((struct config *)0)->metrics_allow), 0, 0,
+	    "addresses or networks that may read GET /metrics without a credential (others need one with scope all; default none)" },
 };
 
 void
@@ -112,6 +130,10 @@ config_defaults(struct config *c)
 	c->auth_fail_limit = 20;
 	c->auth_fail_window = 60;
 	snprintf(c->cors_origins, sizeof(c->cors_origins), "*");
+	c->ready_max_lag = 300;
+	c->ready_min_free = (size_t)256 << 20;
+	c->ready_writer_stall = 30;
+	snprintf(c->log_format, sizeof(c->log_format), "plain");
 }
 
 static int

@@ -34,6 +34,13 @@ struct config {
 	int	auth_fail_window;	/* --auth-fail-window: seconds */
 	char	cors_origins[1024];	/* --cors-origins: "*" or a list */
 	char	trusted_proxies[512];	/* --trusted-proxies: networks */
+	/* Operating (probe.h, README "Operating lrsd"). */
+	int	ready_max_lag;		/* --ready-max-lag: seconds */
+	size_t	ready_min_free;		/* --ready-min-free: bytes */
+	int	ready_writer_stall;	/* --ready-writer-stall: seconds */
+	int	access_log;		/* --access-log: a line per request */
+	char	log_format[16];		/* --log-format: plain or json */
+	char	metrics_allow[512];	/* --metrics-allow: networks */
 };
 
 /* Fill c with the defaults. */

@@ -16,6 +16,7 @@
 #include "cred.h"
 #include "docstore.h"
 #include "params.h"
+#include "reqid.h"
 #include "store.h"
 #include "xapi.h"
 
@@ -39,6 +40,8 @@ struct http_req {
 	store			*st;
 	docstore		*ds;		/* documents, Activities, Agents */
 	const struct config	*cfg;
+	char			 id[REQID_MAX + 1];	/* X-Request-Id */
+	int64_t			 started;	/* microseconds, wall clock */
 };
 
 struct http_resp {

@@ -35,3 +35,9 @@ log_msg(enum log_level level, const char *fmt, ...)
 	fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, ts.tv_nsec / 1000000L,
 	    names[level & 7], line);
 }
+
+void
+log_line(const char *text)
+{
+	fprintf(stderr, "%s\n", text);
+}

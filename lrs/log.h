@@ -14,4 +14,8 @@ void	log_set_level(enum log_level level);
 void	log_msg(enum log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* Write text as one line of its own (no stamp, no level: the caller's
+ * format, e.g. a JSON access-log line, carries them); never dropped. */
+void	log_line(const char *text);
+
 #endif

@@ -235,6 +235,8 @@ cmd_serve(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot serve /tiering");
 		goto out;
 	}
+	if (te)
+		server_set_lag(sv, tier_lag, te);
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);

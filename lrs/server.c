@@ -6,13 +6,16 @@
  * {"error", "message"} with a 4xx/5xx.
  */
 #include "server.h"
+#include "accesslog.h"
 #include "authlimit.h"
 #include "cors.h"
 #include "http.h"
 #include "httpd.h"
 #include "iso8601.h"
 #include "log.h"
+#include "metrics.h"
 #include "openapi.h"
+#include "probe.h"
 #include "resource.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -51,6 +54,14 @@ struct server {
 	authlimit		*al;
 	struct addr_net		 proxies[16];	/* --trusted-proxies */
 	int			 nproxies;
+	struct probe_limits	 ready;		/* --ready-* */
+	probe_lag_fn		 lag;		/* NULL: no tiering */
+	void			*lag_arg;
+	struct reqid		 ids;
+	metrics			*m;
+	struct addr_net		 metrics_allow[16];	/* --metrics-allow */
+	int			 nmetrics_allow;
+	enum accesslog_format	 log_format;
 };
 
 /* Headers the alternate request syntax may carry as form fields. */
@@ -280,6 +291,8 @@ write_reply(const server *sv, struct http_req *req, struct http_resp *resp,
 	    iso8601_now(), stamp));
 	cors_headers(sv, http_header(req, "Origin"), out);
 	buf_puts(out, "Cache-Control: no-cache\r\n");
+	if (req->id[0])
+		buf_printf(out, "X-Request-Id: %s\r\n", req->id);
 	if (resp->status == 401)
 		buf_puts(out, "WWW-Authenticate: Basic realm=\"xAPI\"\r\n");
 	if (resp->headers.len)
@@ -464,6 +477,7 @@ authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
 		if (auth != NULL &&
 		    cred_check_known(sv->cs, auth, &req->cred) == CRED_OK)
 			return 0;
+		metrics_rate_limited(sv->m);
 		http_error(resp, 429, "too many failed authentications from %s; try again in %d s",
 		    text, retry);
 		http_add_header(resp, "Retry-After", "%d", retry);
@@ -471,6 +485,7 @@ authenticate(server *sv, const struct httpd_req *hreq, struct http_req *req,
 	}
 	rc = cred_check(sv->cs, auth, &req->cred);
 	if (rc == CRED_EDENIED) {
+		metrics_auth_failure(sv->m);
 		if (auth != NULL)
 			authlimit_fail(sv->al, &client, now);
 		http_error(resp, 401, "missing or wrong credentials (HTTP Basic)");
@@ -533,23 +548,85 @@ req_free(struct http_req *req)
 	params_free(&req->q);
 }
 
-/* Write the reply, log it, release the request. */
+/* The request's id: the client's X-Request-Id when sane, else a new one. */
 static void
-finish(const server *sv, const struct httpd_req *hreq, struct http_req *req,
-    struct http_resp *resp, const char *wire, int close, struct buf *out)
+request_id(server *sv, struct http_req *req)
 {
-	if (resp->status == 0)
-		http_error(resp, 500, "no reply");
-	write_reply(sv, req, resp, wire, close, out);
-	if (sv->cfg->verbose || resp->status >= 500)
-		log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %s -> %d %s",
-		    hreq->peer_text, req->method, hreq->head ?
-		    hreq->head->target : "-", resp->status, resp->status >= 400 &&
-		    resp->body.p ? resp->body.p : "");
+	const char *in = http_header(req, "X-Request-Id");
+
+	if (reqid_valid(in))
+		snprintf(req->id, sizeof(req->id), "%s", in);
+	else
+		reqid_next(&sv->ids, req->id);
+}
+
+/* The access-log line of a request answered with len bytes. */
+static void
+access_log(const server *sv, const struct httpd_req *hreq,
+    const struct http_req *req, int status, size_t len)
+{
+	struct accesslog_entry e;
+	struct buf line = BUF_INIT;
+
+	e.time_us = req->started;
+	e.id = req->id;
+	e.peer = hreq->peer_text;
+	e.method = hreq->head ? hreq->head->method : NULL;
+	e.target = hreq->head ? hreq->head->target : NULL;
+	e.cred = req->cred.key;
+	e.status = status;
+	e.bytes = len;
+	e.usec = iso8601_now() - req->started;
+	accesslog_line(&e, sv->log_format, &line);
+	buf_putc(&line, '\0');
+	log_line(line.p);
+	buf_free(&line);
+}
+
+/* The --verbose (or error) line of a reply, its query masked as in the
+ * access log. */
+static void
+log_reply(const struct httpd_req *hreq, const struct http_req *req,
+    const struct http_resp *resp)
+{
+	struct buf target = BUF_INIT;
+
+	accesslog_target(hreq->head ? hreq->head->target : "-", &target);
+	buf_putc(&target, '\0');
+	log_msg(resp->status >= 500 ? LOG_ERR : LOG_INFO, "%s %s %s %s -> %d %s",
+	    req->id, hreq->peer_text, req->method, target.p, resp->status,
+	    resp->status >= 400 && resp->body.p ? resp->body.p : "");
+	buf_free(&target);
+}
+
+/* Release what req and resp hold. */
+static void
+exchange_free(struct http_req *req, struct http_resp *resp)
+{
 	req_free(req);
 	buf_free(&resp->body);
 	buf_free(&resp->headers);
 	free(resp->content_type);
+}
+
+/* Write the reply, log it, release the request. */
+static void
+finish(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp, const char *wire, int close, struct buf *out)
+{
+	size_t before = out->len;
+
+	if (resp->status == 0)
+		http_error(resp, 500, "no reply");
+	request_id(sv, req);
+	write_reply(sv, req, resp, wire, close, out);
+	metrics_request(sv->m, hreq->head ? hreq->head->target : NULL, wire,
+	    resp->status, iso8601_now() - req->started);
+	if (sv->cfg->access_log)
+		access_log(sv, hreq, req, resp->status, out->len - before);
+	if (sv->cfg->verbose || resp->status >= 500)
+		log_reply(hreq, req, resp);
+	exchange_free(req, resp);
 }
 
 static void
@@ -562,6 +639,7 @@ req_init(server *sv, const char *method, struct http_req *req,
 	req->ds = sv->ds;
 	req->cfg = sv->cfg;
 	req->method = method;
+	req->started = iso8601_now();
 }
 
 /* A request under /xapi. */
@@ -671,6 +749,109 @@ not_found(server *sv, const struct httpd_req *hreq, struct buf *out,
 	finish(sv, hreq, &req, &resp, req.method, close, out);
 }
 
+/* GET /health or /ready: no credential, no version header. */
+static void
+probe(server *sv, const struct httpd_req *hreq, int ready, struct buf *out,
+    int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+	const char *m = hreq->head->method;
+
+	req_init(sv, m, &req, &resp);
+	copy_headers(hreq->head, &req);
+	req.v = XAPI_V2;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0)
+		http_error(&resp, 405, "%s allows GET and HEAD",
+		    ready ? "/ready" : "/health");
+	else if (ready)
+		probe_ready(sv->st, &sv->ready, sv->lag, sv->lag_arg, &resp);
+	else
+		probe_health(&resp);
+	finish(sv, hreq, &req, &resp, m, close, out);
+}
+
+/* 0 when the client may read /metrics: its address is allowed, or its
+ * credential has scope all. */
+static int
+metrics_access(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp)
+{
+	char text[ADDR_TEXT_MAX];
+	struct addr client;
+	int k;
+
+	client_of(sv, hreq, req, &client, text);
+	for (k = 0; k < sv->nmetrics_allow; k++)
+		if (addr_in_net(&client, &sv->metrics_allow[k]))
+			return 0;
+	if (authenticate(sv, hreq, req, resp) != 0)
+		return -1;
+	if (!(req->cred.scopes & CRED_ALL)) {
+		http_error(resp, 403, "credential '%s' has no scope all for /metrics",
+		    req->cred.key);
+		return -1;
+	}
+	return 0;
+}
+
+/* The exposition text of GET /metrics into resp. */
+static void
+metrics_reply(server *sv, struct http_resp *resp)
+{
+	struct store_health h;
+	struct probe_lag lag;
+	int rc, lag_rc = 0;
+
+	if ((rc = store_health_get(sv->st, &h)) != STORE_OK) {
+		http_error(resp, 503, "cannot read the store's figures: %s",
+		    store_strerror(rc));
+		http_add_header(resp, "Retry-After", "1");
+		return;
+	}
+	if (sv->lag)
+		lag_rc = sv->lag(sv->lag_arg, &lag);
+	metrics_write(sv->m, &h, sv->lag ? &lag : NULL, lag_rc, &resp->body);
+	resp->status = 200;
+	http_set_type(resp, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+/* GET /metrics: the admin credential or an address of --metrics-allow. */
+static void
+metrics_endpoint(server *sv, const struct httpd_req *hreq, struct buf *out,
+    int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+	struct buf body = BUF_INIT;
+	const char *m = hreq->head->method;
+
+	req_init(sv, m, &req, &resp);
+	req.v = XAPI_V2;
+	if (read_request(hreq, "/metrics", &req, &body, &resp) != 0)
+		goto reply;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+		http_error(&resp, 405, "/metrics allows GET and HEAD");
+		goto reply;
+	}
+	if (metrics_access(sv, hreq, &req, &resp) == 0)
+		metrics_reply(sv, &resp);
+reply:
+	req.v = XAPI_V2;
+	finish(sv, hreq, &req, &resp, m, close, out);
+	buf_free(&body);
+}
+
+/* The path of target without its query. */
+static int
+is_path(const char *target, const char *path)
+{
+	size_t n = strlen(path);
+
+	return strncmp(target, path, n) == 0 &&
+	    (target[n] == '\0' || target[n] == '?');
+}
+
 /* httpd's handler. */
 static void
 dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
@@ -681,6 +862,14 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 
 	if (under(target, XAPI_ROOT)) {
 		handle(sv, hreq, out, *close);
+		return;
+	}
+	if (is_path(target, "/health") || is_path(target, "/ready")) {
+		probe(sv, hreq, target[1] == 'r', out, *close);
+		return;
+	}
+	if (is_path(target, "/metrics")) {
+		metrics_endpoint(sv, hreq, out, *close);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -705,6 +894,7 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	server *sv = arg;
 	struct http_req req;
 	struct http_resp resp;
+	size_t before;
 
 	req_init(sv, hreq->head ? hreq->head->method : "GET", &req, &resp);
 	req.st = NULL;
@@ -715,13 +905,19 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	http_error(&resp, status, "%s", msg);
 	if (status == 429 || status == 503)
 		http_add_header(&resp, "Retry-After", "1");
+	request_id(sv, &req);
+	before = out->len;
 	write_reply(sv, &req, &resp, req.method, 1, out);
+	if (status == 429)
+		metrics_rate_limited(sv->m);
+	metrics_request(sv->m, hreq->head ? hreq->head->target : NULL,
+	    req.method, status, iso8601_now() - req.started);
+	if (sv->cfg->access_log)
+		access_log(sv, hreq, &req, status, out->len - before);
 	if (sv->cfg->verbose)
-		log_msg(LOG_INFO, "%s refused: %d %s", hreq->peer_text, status, msg);
-	req_free(&req);
-	buf_free(&resp.body);
-	buf_free(&resp.headers);
-	free(resp.content_type);
+		log_msg(LOG_INFO, "%s %s refused: %d %s", req.id, hreq->peer_text,
+		    status, msg);
+	exchange_free(&req, &resp);
 }
 
 int
@@ -744,22 +940,23 @@ server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
 	return 0;
 }
 
-/* --trusted-proxies into sv->proxies. */
+/* A list of networks (flag names it in err) into nets (at most max). */
 static int
-parse_proxies(server *sv, const char *list, char *err, size_t errlen)
+parse_nets(const char *flag, const char *list, struct addr_net *nets,
+    int max, int *n, char *err, size_t errlen)
 {
 	char *copy = xstrdup(list), *item, *save = NULL;
 	int rc = 0;
 
 	for (item = strtok_r(copy, ", \t", &save); item && rc == 0;
 	    item = strtok_r(NULL, ", \t", &save)) {
-		if (sv->nproxies == (int)(sizeof(sv->proxies) / sizeof(sv->proxies[0]))) {
-			snprintf(err, errlen, "--trusted-proxies: more than %d networks",
-			    sv->nproxies);
+		if (*n == max) {
+			snprintf(err, errlen, "--%s: more than %d networks",
+			    flag, max);
 			rc = -1;
-		} else if (addr_parse_net(item, &sv->proxies[sv->nproxies++]) != 0) {
-			snprintf(err, errlen, "--trusted-proxies: '%s' is not an address or network",
-			    item);
+		} else if (addr_parse_net(item, &nets[(*n)++]) != 0) {
+			snprintf(err, errlen, "--%s: '%s' is not an address or network",
+			    flag, item);
 			rc = -1;
 		}
 	}
@@ -783,8 +980,26 @@ server_start(const struct config *cfg, store *st, docstore *ds,
 		snprintf(err, errlen, "--cors-origins: %s", why);
 		goto fail;
 	}
-	if (parse_proxies(sv, cfg->trusted_proxies, err, errlen) != 0)
+	if (parse_nets("trusted-proxies", cfg->trusted_proxies, sv->proxies,
+	    (int)(sizeof(sv->proxies) / sizeof(sv->proxies[0])),
+	    &sv->nproxies, err, errlen) != 0 ||
+	    parse_nets("metrics-allow", cfg->metrics_allow, sv->metrics_allow,
+	    (int)(sizeof(sv->metrics_allow) / sizeof(sv->metrics_allow[0])),
+	    &sv->nmetrics_allow, err, errlen) != 0)
 		goto fail;
+	if (accesslog_format_parse(cfg->log_format, &sv->log_format) != 0) {
+		snprintf(err, errlen, "--log-format: '%s' is neither plain nor json",
+		    cfg->log_format);
+		goto fail;
+	}
+	if (reqid_init(&sv->ids) != 0) {
+		snprintf(err, errlen, "cannot make request ids: the random generator (libcrypto RAND_bytes) failed");
+		goto fail;
+	}
+	sv->ready.writer_stall_us = (int64_t)cfg->ready_writer_stall * 1000000;
+	sv->ready.min_free = cfg->ready_min_free;
+	sv->ready.max_lag = cfg->ready_max_lag;
+	sv->m = metrics_new();
 	sv->al = authlimit_new(cfg->auth_fail_limit, cfg->auth_fail_window);
 	memset(&hc, 0, sizeof(hc));
 	hc.listen = cfg->listen;
@@ -812,6 +1027,13 @@ fail:
 }
 
 void
+server_set_lag(server *sv, probe_lag_fn fn, void *arg)
+{
+	sv->lag = fn;
+	sv->lag_arg = arg;
+}
+
+void
 server_open(server *sv)
 {
 	httpd_open(sv->hd);
@@ -825,5 +1047,6 @@ server_stop(server *sv)
 	httpd_stop(sv->hd);
 	cors_free(sv->cors);
 	authlimit_free(sv->al);
+	metrics_free(sv->m);
 	free(sv);
 }

@@ -3,7 +3,8 @@
  * Serves xAPI under /xapi: takes each request whole from httpd, applies
  * the alternate request syntax, CORS (--cors-origins), the version header
  * and authentication (with the failure limit of --auth-fail-limit),
- * routes to the resource handlers and formats their replies.
+ * routes to the resource handlers and formats their replies.  GET /health
+ * and GET /ready (probe.h) need no credential.
  */
 #ifndef LRS_SERVER_H
 #define LRS_SERVER_H
@@ -12,6 +13,7 @@
 #include "cred.h"
 #include "docstore.h"
 #include "http.h"
+#include "probe.h"
 #include "store.h"
 
 typedef struct server server;
@@ -35,6 +37,9 @@ typedef void (*server_handler)(void *arg, struct http_req *req,
  * must outlive the server.  -1 when the prefix is bad or taken. */
 int	server_mount(server *sv, const char *prefix, server_handler fn,
 	    void *arg);
+/* Have GET /ready ask fn (with arg, which must outlive the server) how
+ * far the tiering engine is behind; call before server_open. */
+void	server_set_lag(server *sv, probe_lag_fn fn, void *arg);
 /* Start answering requests. */
 void	server_open(server *sv);
 /* Stop accepting, finish requests in flight, release the server. */

@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include <uuid/uuid.h>
@@ -66,6 +67,20 @@
 /* A job's answer when it must be submitted again (a follower's batch that
  * ran while the map was found full: see write_jobs). */
 #define JOB_RETRY	1
+
+/* A histogram the writer adds to while others read it. */
+struct hist {
+	_Atomic uint64_t	count[STORE_HIST_N + 1];
+	_Atomic uint64_t	sum;
+};
+
+static const uint64_t group_le[STORE_HIST_N] = {
+	1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096
+};
+static const uint64_t commit_le[STORE_HIST_N] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+	250000, 1000000
+};
 
 struct job {
 	struct store_write	*w;	/* statements, or */
@@ -102,6 +117,7 @@ struct store {
 	pthread_cond_t	 grew;
 	store_follower	*followers[STORE_MAX_FOLLOWERS];
 	int		 nfollowers;
+	struct hist	 group_size, commit_us;	/* for store_health_get */
 };
 
 struct store_follower {
@@ -774,6 +790,27 @@ commit_rc(store *s, int rc)
 	return rc;
 }
 
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Count v in h (bounds le); the writer only. */
+static void
+hist_add(struct hist *h, const uint64_t *le, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < STORE_HIST_N && v > le[i]; i++)
+		;
+	atomic_fetch_add_explicit(&h->count[i], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->sum, v, memory_order_relaxed);
+}
+
 /* Tell followers and waiters that statements up to gseq are committed. */
 static void
 announce(store *s)
@@ -795,7 +832,8 @@ static int
 apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 {
 	MDB_txn *txn = NULL;
-	uint64_t st64;
+	uint64_t st64, n;
+	int64_t t0;
 	struct job *j;
 	int rc;
 
@@ -812,10 +850,15 @@ apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
 	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
 		goto fail;
+	t0 = mono_us();
 	rc = txn_commit(s, txn);
 	txn = NULL;
 	if (rc != 0)
 		goto fail;
+	hist_add(&s->commit_us, commit_le, (uint64_t)(mono_us() - t0));
+	for (n = 0, j = jobs; j; j = j->next)
+		n += j->rc != JOB_RETRY;
+	hist_add(&s->group_size, group_le, n);
 	announce(s);
 	return 0;
 fail:
@@ -999,6 +1042,57 @@ store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc)
 	rc = submit(s, &job);
 	*fn_rc = job.fn_rc;
 	return rc;
+}
+
+static void
+hist_read(struct hist *h, const uint64_t *le, struct store_hist *out)
+{
+	int i;
+
+	out->le = le;
+	for (i = 0; i <= STORE_HIST_N; i++)
+		out->count[i] = atomic_load_explicit(&h->count[i],
+		    memory_order_relaxed);
+	out->sum = atomic_load_explicit(&h->sum, memory_order_relaxed);
+}
+
+int
+store_health_get(store *s, struct store_health *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *txn = NULL;
+	struct statvfs sv;
+	int64_t busy;
+	int fd, rc;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->mu);
+	busy = s->busy_since;
+	out->map_size = s->map_size;
+	out->map_max = s->map_max;
+	out->statements = s->committed;
+	pthread_mutex_unlock(&s->mu);
+	hist_read(&s->group_size, group_le, &out->group_size);
+	hist_read(&s->commit_us, commit_le, &out->commit_us);
+	out->writer_busy_us = busy ? iso8601_now() - busy : 0;
+	/* Inside a read: the map cannot move while the meta page is read. */
+	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		goto out;
+	if ((rc = mdb_env_info(s->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(s->env, &st)) != 0 ||
+	    (rc = mdb_env_get_fd(s->env, &fd)) != 0)
+		goto out;
+	out->map_used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	if (fstatvfs(fd, &sv) != 0) {
+		rc = errno;
+		goto out;
+	}
+	out->disk_free = (uint64_t)sv.f_bavail * sv.f_frsize;
+out:
+	if (txn)
+		txn_abort(s, txn);
+	return map_rc(rc);
 }
 
 int64_t

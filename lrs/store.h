@@ -292,4 +292,37 @@ int	store_blob_get(store_read *r, const char *sha2, const void **data,
 int	store_get_seq(MDB_txn *txn, store *s, uint64_t seq, const char **text,
 	    size_t *len);
 
+#define STORE_HIST_N	12	/* finite buckets of a histogram */
+
+/* Counts since the store opened, by bucket: count[i] counts values at
+ * most le[i] (and above le[i - 1]), count[STORE_HIST_N] the larger ones.
+ * le points to static bounds. */
+struct store_hist {
+	const uint64_t	*le;
+	uint64_t	 count[STORE_HIST_N + 1];
+	uint64_t	 sum;
+};
+
+/* What an operator watches: how long the writer has been on its current
+ * group (0 when idle), the bytes of the map in use, its size now and the
+ * most it may grow to, the bytes free on the store's disk, the statements
+ * stored (the last sequence number), and since the store opened: the
+ * writes per group commit (jobs) and how long each commit, its fsync
+ * included, took (microseconds). */
+struct store_health {
+	int64_t		writer_busy_us;
+	size_t		map_used;
+	size_t		map_size;
+	size_t		map_max;
+	uint64_t	disk_free;
+	uint64_t	statements;
+	struct store_hist group_size;
+	struct store_hist commit_us;
+};
+
+/* Fill *out without waiting for the writer (a short read transaction).
+ * STORE_EBUSY when no reader slot is free or the map is growing,
+ * STORE_EIO when the disk cannot be asked. */
+int	store_health_get(store *s, struct store_health *out);
+
 #endif

@@ -1175,31 +1175,52 @@ out:
 	json_free(body);
 }
 
+int
+tier_lag(void *arg, struct probe_lag *out)
+{
+	tier_engine *e = arg;
+	uint64_t cur, last;
+	struct store_entry en;
+	store_read *r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	store_follower_status(e->follower, &cur, &last, &out->last_error);
+	out->behind = last > cur ? last - cur : 0;
+	if (out->behind == 0)
+		return 0;
+	if ((rc = store_read_begin(e->st, &r)) != STORE_OK)
+		return rc;
+	/* How long the oldest statement not yet applied has waited. */
+	rc = store_entry_at(store_read_txn(r), e->st, cur + 1, &en);
+	if (rc == STORE_OK)
+		out->seconds = (double)(iso8601_now() - en.stored) / 1e6;
+	store_read_end(r);
+	return rc;
+}
+
 /* GET /tiering/status: how far the engine is behind the log, without
  * waiting for it (for monitoring and the benchmark). */
 static void
 status(tier_engine *e, struct http_resp *resp)
 {
 	uint64_t cur, last;
-	int err;
-	int64_t tl = 0;
-	struct store_entry en;
-	store_read *r;
-	json *out = json_new(JSON_OBJECT);
+	struct probe_lag lag;
+	json *out;
+	int rc;
 
-	store_follower_status(e->follower, &cur, &last, &err);
-	if (last > cur && store_read_begin(e->st, &r) == 0) {
-		if (store_entry_at(store_read_txn(r), e->st, cur + 1, &en) == 0)
-			tl = en.stored;
-		store_read_end(r);
+	if ((rc = tier_lag(e, &lag)) != STORE_OK) {
+		http_error(resp, 503, "cannot read the log: %s",
+		    store_strerror(rc));
+		return;
 	}
+	store_follower_status(e->follower, &cur, &last, &lag.last_error);
+	out = json_new(JSON_OBJECT);
 	jx_set_num(out, "cursor", (double)cur);
 	jx_set_num(out, "last", (double)last);
 	jx_set_num(out, "behind", (double)(last - cur));
-	/* How long the oldest statement not yet applied has waited. */
-	jx_set_num(out, "lag_seconds", last > cur && tl ?
-	    (double)(iso8601_now() - tl) / 1e6 : 0);
-	jx_set_num(out, "last_error", err);
+	jx_set_num(out, "lag_seconds", lag.seconds);
+	jx_set_num(out, "last_error", lag.last_error);
 	jx_set_num(out, "outcome_conflicts", (double)e->conflicts);
 	resp->status = 200;
 	json_dump(out, &resp->body);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "probe.h"
 #include "store.h"
 
 typedef struct tier_engine tier_engine;
@@ -26,5 +27,10 @@ int	tier_open(store *st, const char *home, const char *simulated,
 void	tier_close(tier_engine *e);
 /* The admin API: a server_handler (server.h) with arg the engine. */
 void	tier_http(void *arg, struct http_req *req, struct http_resp *resp);
+
+/* How far the engine is behind the log, without waiting: a probe_lag_fn
+ * (probe.h) with arg the engine.  0, or a STORE_* code when the entry it
+ * waits on cannot be read. */
+int	tier_lag(void *arg, struct probe_lag *out);
 
 #endif
