@@ -711,6 +711,18 @@ reply:
 	buf_free(&body);
 }
 
+/* Start a reply outside /xapi and the mounts: no credential, no
+ * version header. */
+static void
+plain_start(server *sv, const struct httpd_req *hreq, struct http_req *req,
+    struct http_resp *resp)
+{
+	req_init(sv, hreq->head->method, req, resp);
+	copy_headers(hreq->head, req);
+	req->v = XAPI_V2;
+	req->st = NULL;
+}
+
 /* GET /openapi.json: the API's description, for anyone (no credentials:
  * it says what exists, nothing of what is stored). */
 static void
@@ -720,10 +732,7 @@ describe(server *sv, const struct httpd_req *hreq, struct buf *out,
 	struct http_req req;
 	struct http_resp resp;
 
-	req_init(sv, hreq->head->method, &req, &resp);
-	copy_headers(hreq->head, &req);
-	req.v = XAPI_V2;
-	req.st = NULL;
+	plain_start(sv, hreq, &req, &resp);
 	if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0)
 		http_error(&resp, 405, "/openapi.json allows GET and HEAD");
 	else {
@@ -741,10 +750,7 @@ not_found(server *sv, const struct httpd_req *hreq, struct buf *out,
 	struct http_req req;
 	struct http_resp resp;
 
-	req_init(sv, hreq->head->method, &req, &resp);
-	copy_headers(hreq->head, &req);
-	req.v = XAPI_V2;
-	req.st = NULL;
+	plain_start(sv, hreq, &req, &resp);
 	http_error(&resp, 404, "the xAPI endpoint is %s", XAPI_ROOT);
 	finish(sv, hreq, &req, &resp, req.method, close, out);
 }
@@ -758,9 +764,7 @@ probe(server *sv, const struct httpd_req *hreq, int ready, struct buf *out,
 	struct http_resp resp;
 	const char *m = hreq->head->method;
 
-	req_init(sv, m, &req, &resp);
-	copy_headers(hreq->head, &req);
-	req.v = XAPI_V2;
+	plain_start(sv, hreq, &req, &resp);
 	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0)
 		http_error(&resp, 405, "%s allows GET and HEAD",
 		    ready ? "/ready" : "/health");
