@@ -1,7 +1,9 @@
 /* Durability: every statement and document the LRS acknowledged is still
  * there after the server is killed with SIGKILL (no clean shutdown) while
- * writers are still sending, a batch is all there or not at all, and the
- * store opens and serves again.  The map begins at 1 MiB, so it grows
+ * writers are still sending single statements, batches and documents, a
+ * batch is all there or not at all, and the store opens and serves again;
+ * 20 trials (CRASH_TRIALS) on the same store, each killed at a random
+ * point (the seed is printed).  The map begins at 1 MiB, so it grows
  * while the writers send and the kill may come in the middle of that. */
 #include <pthread.h>
 #include <signal.h>
@@ -127,48 +129,35 @@ write_loop(void *arg)
 	return NULL;
 }
 
-int
-main(void)
+/* Wait until the writers have had about target statements acknowledged
+ * (and, in the first trial, the data outgrew the first map), or the time
+ * runs out; the kill comes then. */
+static void
+wait_for(int target, int first)
 {
-	pthread_t t[WRITERS];
-	struct httpc_resp r;
 	char path[400];
-	int i, k, missing = 0, acked = 0, docs_missing = 0;
+	struct stat st;
+	int i, k, acked;
 
-	if (srv_start(&s, "--map-size 1M") != 0) {
-		ok(0, "server starts");
-		return test_done();
-	}
-	for (i = 0; i < WRITERS; i++) {
-		w[i].n = i;
-		pthread_create(&t[i], NULL, write_loop, &w[i]);
-	}
-	/* Kill mid-stream: once a good number were acknowledged (slow
-	 * sanitizer builds take a while to get going) and the data has
-	 * outgrown the first map, well before the end. */
 	snprintf(path, sizeof(path), "%s/data.mdb", s.data);
-	for (i = 0; i < 400; i++) {
-		struct stat st;
-
+	for (i = 0; i < 800; i++) {
 		for (k = 0, acked = 0; k < WRITERS; k++)
 			acked += __atomic_load_n(&w[k].acked, __ATOMIC_RELAXED);
-		if (acked >= WRITERS * EACH / 8 && stat(path, &st) == 0 &&
-		    st.st_size > (3 << 20) / 2)
-			break;
-		usleep(50 * 1000);
+		if (acked >= target && (!first || (stat(path, &st) == 0 &&
+		    st.st_size > (3 << 20) / 2)))
+			return;
+		usleep(10 * 1000);
 	}
-	acked = 0;
-	/* No clean shutdown: what was acknowledged must already be on disk. */
-	kill(s.pid, SIGKILL);
-	waitpid(s.pid, NULL, 0);
-	s.pid = 0;
-	for (i = 0; i < WRITERS; i++) {
-		pthread_join(t[i], NULL);
-		acked += w[i].acked;
-	}
-	ok(acked > 0 && acked < WRITERS * EACH,
-	    "killed while writing (%d of %d acknowledged)", acked, WRITERS * EACH);
-	ok(srv_start(&s, NULL) == 0, "the store opens again after SIGKILL");
+}
+
+/* How many acknowledged statements of the trial are missing. */
+static int
+statements_missing(void)
+{
+	struct httpc_resp r;
+	char path[400];
+	int i, k, missing = 0;
+
 	for (i = 0; i < WRITERS; i++)
 		for (k = 0; k < w[i].acked; k++) {
 			snprintf(path, sizeof(path), "/xapi/statements?statementId=%s",
@@ -179,12 +168,21 @@ main(void)
 				missing++;
 			httpc_resp_free(&r);
 		}
-	ok(missing == 0, "every acknowledged statement survived (%d of %d missing)",
-	    missing, acked);
-	for (i = 0, missing = 0, k = 0; i < WRITERS; i++) {
-		int j, found = 0;
+	return missing;
+}
 
-		for (j = 0; j < w[i].ninflight; j++) {
+/* How many batches in flight at the kill are partly stored; *inflight
+ * gets how many writers had one. */
+static int
+batches_torn(int *inflight)
+{
+	struct httpc_resp r;
+	char path[400];
+	int i, j, found, torn = 0;
+
+	*inflight = 0;
+	for (i = 0; i < WRITERS; i++) {
+		for (j = found = 0; j < w[i].ninflight; j++) {
 			snprintf(path, sizeof(path),
 			    "/xapi/statements?statementId=%s", w[i].inflight[j]);
 			memset(&r, 0, sizeof(r));
@@ -193,31 +191,98 @@ main(void)
 				found++;
 			httpc_resp_free(&r);
 		}
-		k += w[i].ninflight > 0;
+		*inflight += w[i].ninflight > 0;
 		if (found != 0 && found != w[i].ninflight)
-			missing++;
+			torn++;
 	}
-	ok(missing == 0, "no batch in flight was torn (%d of %d torn)",
-	    missing, k);
+	return torn;
+}
+
+/* How many acknowledged documents of the trial are missing or wrong. */
+static int
+documents_missing(void)
+{
+	struct httpc_resp r;
+	char path[400];
+	int i, k, missing = 0;
+
 	for (i = 0; i < WRITERS; i++)
 		for (k = 0; k < w[i].docs; k++) {
 			snprintf(path, sizeof(path), "/xapi/activities/state?"
 			    "activityId=http%%3A%%2F%%2Fexample.com%%2Fcrash&agent="
 			    "%%7B%%22mbox%%22%%3A%%22mailto%%3Acrash%d%%40example.com%%22%%7D"
-			    "&stateId=s%d", i, 4 * k);
+			    "&stateId=s%d", w[i].n, 4 * k);
 			memset(&r, 0, sizeof(r));
 			if (httpc_xapi(s.port, "2.0.0", "GET", path, NULL, NULL, 0,
-			    &r) != 0 || r.status != 200 || strcmp(r.body, "{\"n\":1}") != 0)
-				docs_missing++;
+			    &r) != 0 || r.status != 200 ||
+			    strcmp(r.body, "{\"n\":1}") != 0)
+				missing++;
 			httpc_resp_free(&r);
 		}
-	ok(docs_missing == 0, "every acknowledged document survived (%d missing)",
-	    docs_missing);
+	return missing;
+}
+
+/* One trial: writers against the running server, SIGKILL once about
+ * target statements were acknowledged, restart, and check. */
+static void
+trial(int t, int target)
+{
+	pthread_t th[WRITERS];
+	int i, acked = 0, inflight, torn, missing;
+
+	for (i = 0; i < WRITERS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].n = t * WRITERS + i;	/* its own actors and documents */
+		pthread_create(&th[i], NULL, write_loop, &w[i]);
+	}
+	wait_for(target, t == 0);
+	/* No clean shutdown: what was acknowledged must already be on disk. */
+	kill(s.pid, SIGKILL);
+	waitpid(s.pid, NULL, 0);
+	s.pid = 0;
+	for (i = 0; i < WRITERS; i++) {
+		pthread_join(th[i], NULL);
+		acked += w[i].acked;
+	}
+	ok(acked > 0 && acked < WRITERS * EACH,
+	    "trial %d: killed while writing (%d of %d acknowledged)", t, acked,
+	    WRITERS * EACH);
+	ok(srv_start(&s, NULL) == 0, "trial %d: the store opens again after SIGKILL",
+	    t);
+	missing = statements_missing();
+	ok(missing == 0, "trial %d: every acknowledged statement survived (%d of "
+	    "%d missing)", t, missing, acked);
+	torn = batches_torn(&inflight);
+	ok(torn == 0, "trial %d: no batch in flight was torn (%d of %d torn)", t,
+	    torn, inflight);
+	missing = documents_missing();
+	ok(missing == 0, "trial %d: every acknowledged document survived (%d "
+	    "missing)", t, missing);
+}
+
+int
+main(void)
+{
+	struct httpc_resp r;
+	const char *env = getenv("CRASH_TRIALS");
+	int t, trials = env ? atoi(env) : 20;
+	unsigned seed = (unsigned)getpid();
+
+	if (srv_start(&s, "--map-size 1M") != 0) {
+		ok(0, "server starts");
+		return test_done();
+	}
+	printf("http_crash: %d trials, seed %u\n", trials, seed);
+	/* The first kill waits for the map to grow; the others come at a
+	 * random point between an eighth and a half of the writers' work. */
+	for (t = 0; t < trials; t++)
+		trial(t, t == 0 ? WRITERS * EACH / 8 : WRITERS * EACH / 8 +
+		    (int)(rand_r(&seed) % (WRITERS * EACH * 3 / 8)));
 	memset(&r, 0, sizeof(r));
 	ok(httpc_xapi(s.port, "1.0.3", "POST", "/xapi/statements", NULL,
 	    "{\"actor\":{\"mbox\":\"mailto:after@example.com\"},\"verb\":{\"id\":"
 	    "\"http://example.com/v\"},\"object\":{\"id\":\"http://example.com/o\"}}",
-	    (size_t)-1, &r) == 0 && r.status == 200, "writes work after the crash");
+	    (size_t)-1, &r) == 0 && r.status == 200, "writes work after the crashes");
 	httpc_resp_free(&r);
 	ok(srv_stop(&s, 1) == 0, "server stops cleanly");
 	return test_done();
