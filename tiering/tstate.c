@@ -34,13 +34,14 @@ table(tstate *ts, int kind)
 	return ts->tab[k];
 }
 
+/* The bucket of the entity (kind, id): FNV-1a over the kind byte and id. */
 static unsigned
-hash(const char *s)
+hash(int kind, const char *id)
 {
-	unsigned h = 2166136261u;
+	unsigned h = (2166136261u ^ (unsigned char)kind) * 16777619u;
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+	while (*id)
+		h = (h ^ (unsigned char)*id++) * 16777619u;
 	return h % NBUCKET;
 }
 
@@ -98,28 +99,13 @@ make_key(int kind, const char *id)
 	return k;
 }
 
-static struct ent *
-find(tstate *ts, const char *key)
-{
-	struct ent *e;
-
-	for (e = table(ts, key[0])[hash(key)]; e; e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
-}
-
-/* find() for (kind, id) without making the key. */
+/* The cached entry of (kind, id), or NULL. */
 static struct ent *
 find_id(tstate *ts, int kind, const char *id)
 {
-	unsigned h = (2166136261u ^ (unsigned char)kind) * 16777619u;
-	const char *p;
 	struct ent *e;
 
-	for (p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (e = table(ts, kind)[h % NBUCKET]; e; e = e->next)
+	for (e = table(ts, kind)[hash(kind, id)]; e; e = e->next)
 		if (strcmp(e->key + 1, id) == 0)
 			return e;
 	return NULL;
@@ -129,7 +115,7 @@ static struct ent *
 add(tstate *ts, char *key, json *j)
 {
 	struct ent *e = xcalloc(1, sizeof(*e)), **t = table(ts, key[0]);
-	unsigned h = hash(key);
+	unsigned h = hash(key[0], key + 1);
 
 	e->key = key;
 	e->j = j;
@@ -304,15 +290,11 @@ collect(tstate *ts, int kind, const char *prefix, const char *hi,
 		qsort(*ids, *n, sizeof(**ids), cmp_str);
 	/* Drop duplicates and entities deleted (or absent) in the cache. */
 	for (i = j = 0; i < *n; i++) {
-		char *key;
-
 		if (j > 0 && strcmp((*ids)[j - 1], (*ids)[i]) == 0) {
 			free((*ids)[i]);
 			continue;
 		}
-		key = make_key(kind, (*ids)[i]);
-		ce = find(ts, key);
-		free(key);
+		ce = find_id(ts, kind, (*ids)[i]);
 		if (ce && ce->j == NULL) {
 			free((*ids)[i]);
 			continue;
