@@ -159,16 +159,10 @@ def(struct fold *f, const char *kind, const char *id)
 	return r;
 }
 
-static json *
-defbody(struct fold *f, const char *kind, const char *id)
-{
-	return json_get(def(f, kind, id), "definition");
-}
-
 const json *
 fold_def(struct fold *f, const char *kind, const char *id)
 {
-	return defbody(f, kind, id);
+	return json_get(def(f, kind, id), "definition");
 }
 
 /* --- outcomes --- */
@@ -559,7 +553,7 @@ countable(struct fold *f)
 		return f->countable;
 	f->countable = json_new(JSON_OBJECT);
 	for (i = 0; progs && i < progs->n; i++) {
-		v = count_verbs(defbody(f, "programs", progs->keys[i]));
+		v = count_verbs(fold_def(f, "programs", progs->keys[i]));
 		for (k = 0; k < v->n; k++)
 			json_set(f->countable, v->vals[k]->str, json_new_bool(1));
 		json_free(v);
@@ -572,7 +566,8 @@ countable(struct fold *f)
 static void
 count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 {
-	json *O, *progs = json_get(f->defs, "programs"), *E, *P;
+	json *O, *progs = json_get(f->defs, "programs"), *E;
+	const json *P;
 	const char *orgid;
 	char ek[KEYMAX];
 	size_t i;
@@ -585,7 +580,7 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 	    (orgid = jx_str(O, "id")) == NULL)
 		return;
 	for (i = 0; progs && i < progs->n; i++) {
-		if ((P = defbody(f, "programs", progs->keys[i])) == NULL)
+		if ((P = fold_def(f, "programs", progs->keys[i])) == NULL)
 			continue;
 		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
 		if ((E = get(f, 'E', ek, 0)) == NULL)
@@ -733,7 +728,7 @@ cert_outcome(struct fold *f, const char *cid, const json *L, const char *lk,
 static int
 cert_update(struct fold *f, json *L, const char *lk, const char *cid)
 {
-	const json *C = defbody(f, "certifications", cid);
+	const json *C = fold_def(f, "certifications", cid);
 	json *certs = jx_obj(L, "certs"), *rec = json_get(certs, cid);
 	double a, old, valid_us;
 	const char *kind = NULL;
@@ -832,7 +827,7 @@ skills_update(struct fold *f, json *L, const char *lk)
 	int best, old, changed = 0;
 
 	for (i = 0; profs && i < profs->n; i++) {
-		if ((P = defbody(f, "skill-profiles", profs->keys[i])) == NULL)
+		if ((P = fold_def(f, "skill-profiles", profs->keys[i])) == NULL)
 			continue;
 		sk = json_get(P, "skills");
 		for (k = 0; sk && k < sk->n; k++) {
@@ -1072,7 +1067,7 @@ fold_ladder(const json *P, size_t *n)
 static double
 skilled(struct fold *f, json *O, const json *c)
 {
-	const json *P = defbody(f, "skill-profiles", jx_str(c, "profile"));
+	const json *P = fold_def(f, "skill-profiles", jx_str(c, "profile"));
 	const json *sk = json_get(P, "skills"), *cnt = counts(O);
 	const char *role = jx_str(c, "role");
 	char key[2 * KEYMAX];
@@ -1292,7 +1287,7 @@ static void
 evaluate(struct fold *f, const char *pid, const char *orgid)
 {
 	char ek[KEYMAX], tid[256];
-	const json *P = defbody(f, "programs", pid);
+	const json *P = fold_def(f, "programs", pid);
 	json *E;
 	const char *qid;
 	int q, c;
@@ -1545,7 +1540,7 @@ tick(struct fold *f, const json *st)
 		if (slash)
 			*slash = '\0';
 		E = get(f, 'E', ids[i], 0);
-		P = defbody(f, "programs", pid);
+		P = fold_def(f, "programs", pid);
 		if (E && P && slash) {
 			period_end(f, pid, P, E, ids[i]);
 			evaluate(f, pid, slash + 1);
@@ -1746,7 +1741,7 @@ agreement(struct fold *f, const json *st, const char *orgkey, int64_t t)
 	if (obj == NULL || orgid == NULL)
 		return;
 	for (i = 0; progs && i < progs->n; i++) {
-		if ((P = defbody(f, "programs", progs->keys[i])) == NULL ||
+		if ((P = fold_def(f, "programs", progs->keys[i])) == NULL ||
 		    !json_is_str(json_get(P, "agreement"), obj))
 			continue;
 		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
@@ -1828,7 +1823,7 @@ program_changed(struct fold *f, const char *pid)
 {
 	char **ids = NULL, pre[KEYMAX];
 	size_t n = 0, i, plen;
-	const json *P = defbody(f, "programs", pid);
+	const json *P = fold_def(f, "programs", pid);
 	json *E;
 	int rc;
 
@@ -1896,7 +1891,7 @@ static json *
 admin_enrollment(struct fold *f, const char *pid, const char *orgid,
     int create, const json *start)
 {
-	const json *P = defbody(f, "programs", pid);
+	const json *P = fold_def(f, "programs", pid);
 	const char *ok = jx_str(get(f, 'I', orgid, 0), "account");
 	char ek[KEYMAX], okb[KEYMAX];
 	json *E;
@@ -1920,7 +1915,7 @@ enrollment_edit(struct fold *f, const char *pid, const char *orgid,
     const json *body)
 {
 	json *E = admin_enrollment(f, pid, orgid, 1, json_get(body, "start"));
-	const json *P = defbody(f, "programs", pid), *v;
+	const json *P = fold_def(f, "programs", pid), *v;
 	char ek[KEYMAX];
 	int64_t day;
 	int recountit = 0;
@@ -2040,7 +2035,7 @@ admin_act(struct fold *f, const json *st, const char *verb)
 
 		snprintf(ek, sizeof(ek), "%s/%s", part[1], part[3]);
 		if (E) {
-			recount(f, defbody(f, "programs", part[1]), E, ek,
+			recount(f, fold_def(f, "programs", part[1]), E, ek,
 			    jx_str(E, "account"));
 			evaluate(f, part[1], part[3]);
 		}
