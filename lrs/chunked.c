@@ -1,5 +1,6 @@
 /* chunked: a decoder of the chunked transfer coding. */
 #include "chunked.h"
+#include "hex.h"
 #include "reqhead.h"
 
 enum {
@@ -15,18 +16,6 @@ enum {
 	S_DONE,
 	S_ERROR
 };
-
-static int
-hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The chunk-size line is over: on to its data, or to the trailers. */
 static int
@@ -49,7 +38,7 @@ step(struct chunked *c, int ch, const struct buf *out, size_t max)
 
 	switch (c->state) {
 	case S_SIZE:
-		if ((d = hex(ch)) >= 0 && c->digits < 15) {
+		if ((d = hex_digit(ch)) >= 0 && c->digits < 15) {
 			c->left = c->left * 16 + (uint64_t)d;
 			c->digits++;
 			return 0;

@@ -1,5 +1,6 @@
 /* params: decoded name=value pairs. */
 #include "params.h"
+#include "hex.h"
 #include "buf.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -7,18 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 char *
 params_decode(const char *s, size_t len, int plus, size_t *outlen)
@@ -29,8 +18,8 @@ params_decode(const char *s, size_t len, int plus, size_t *outlen)
 
 	for (i = 0; i < len; i++) {
 		if (s[i] == '%') {
-			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= len || (hi = hex_digit(s[i + 1])) < 0 ||
+			    (lo = hex_digit(s[i + 2])) < 0) {
 				free(out);
 				return NULL;
 			}

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "schema.h"
+#include "hex.h"
 #include "xalloc.h"
 
 /* Bits of the "type" keyword; T_SET tells an empty list from none. */
@@ -546,16 +547,6 @@ compile_keyword(struct cc *c, struct node *n, const char *key, const json *v)
 	return rc;
 }
 
-static int
-hexval(int c)
-{
-	if (isdig(c))
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /* Percent-decode s into a new string; NULL when an escape is broken or
  * decodes to NUL. */
 static char *
@@ -569,7 +560,7 @@ percent_decode(const char *s)
 			*o++ = *s;
 			continue;
 		}
-		if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+		if ((hi = hex_digit(s[1])) < 0 || (lo = hex_digit(s[2])) < 0 ||
 		    hi + lo == 0) {
 			free(out);
 			return NULL;

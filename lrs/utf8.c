@@ -1,5 +1,6 @@
 /* utf8: RFC 3629 UTF-8 and JSON \u escapes, checked in one pass. */
 #include "utf8.h"
+#include "hex.h"
 
 /* What is wrong when the second byte of a sequence is a continuation byte
  * outside the range its lead allows (Table 3-7). */
@@ -99,12 +100,7 @@ hex4(const char *s, unsigned *v)
 
 	*v = 0;
 	for (k = 0; k < 4; k++) {
-		c = (unsigned char)s[k];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			c = (c | 0x20) - 'a' + 10;
-		else
+		if ((c = hex_digit((unsigned char)s[k])) < 0)
 			return -1;
 		*v = *v << 4 | (unsigned)c;
 	}
