@@ -44,7 +44,7 @@ struct mount {
 
 struct server {
 	httpd			*hd;
-	struct mount		 mounts[4];
+	struct mount		 mounts[8];
 	atomic_int		 nmounts;
 	const struct config	*cfg;
 	store			*st;
