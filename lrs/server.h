@@ -34,7 +34,8 @@ typedef void (*server_handler)(void *arg, struct http_req *req,
     struct http_resp *resp);
 
 /* Serve prefix (e.g. "/tiering", at most 63 bytes; 8 prefixes at most)
- * with fn and arg, which must outlive the server.  -1 when the prefix is bad or taken. */
+ * with fn and arg, which must outlive the server.  -1 when the prefix is
+ * bad or taken. */
 int	server_mount(server *sv, const char *prefix, server_handler fn,
 	    void *arg);
 /* Have GET /ready ask fn (with arg, which must outlive the server) how
