@@ -192,18 +192,36 @@ engine_statement(tier_engine *e, const char *actor_name, const char *verb,
 	return st;
 }
 
+/* Nonzero once tier_close began. */
+static int
+stopping(tier_engine *e)
+{
+	int stop;
+
+	pthread_mutex_lock(&e->mu);
+	stop = e->stopping;
+	pthread_mutex_unlock(&e->mu);
+	return stop;
+}
+
 int
 engine_sync(tier_engine *e)
 {
 	store_read *r;
 	uint64_t last;
-	int rc;
+	int rc, waited;
 
 	if ((rc = store_read_begin(e->st, &r)) != 0)
 		return rc;
 	last = store_last_seq(r);
 	store_read_end(r);
-	return store_follower_wait(e->follower, last, 10000);
+	/* In slices, so that a stopping engine is not held up to 10 s by
+	 * its own clock thread waiting here for a follower that fails. */
+	for (waited = 0;; waited += 100) {
+		rc = store_follower_wait(e->follower, last, 100);
+		if (rc != STORE_ETIMEDOUT || waited >= 10000 || stopping(e))
+			return rc;
+	}
 }
 
 int
@@ -622,6 +640,18 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
 				break;
 			tstate_bind(ts, txn);
+			/* A new snapshot of the log too: a read held for
+			 * the whole what-if (a minute at a million
+			 * statements) would stop the map from growing and
+			 * keep the pages freed meanwhile from reuse.  Log
+			 * entries up to last never change but for their
+			 * voided_by, which fold_apply reads only as "voided
+			 * before it arrived". */
+			store_read_end(r);
+			r = NULL;
+			if ((rc = store_read_begin(e->st, &r)) != 0)
+				break;
+			lr.txn = store_read_txn(r);
 		}
 	}
 	if (rc == STORE_ENOTFOUND)
