@@ -958,6 +958,22 @@ store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
 	return rc;
 }
 
+/* A writer held up (a slow disk, say), for the tests of /ready: in a
+ * fault build, the rule of site "store.stall" makes the writer wait its
+ * code's milliseconds before a group.  Nothing in other builds. */
+static void
+writer_stall(void)
+{
+	int ms = FAULT("store.stall");
+	struct timespec t;
+
+	if (ms > 0) {
+		t.tv_sec = ms / 1000;
+		t.tv_nsec = (long)(ms % 1000) * 1000000L;
+		nanosleep(&t, NULL);
+	}
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -974,6 +990,7 @@ writer_main(void *arg)
 		s->head = s->tail = NULL;
 		s->busy_since = iso8601_now();
 		pthread_mutex_unlock(&s->mu);
+		writer_stall();
 		write_jobs(s, jobs);
 		pthread_mutex_lock(&s->mu);
 		for (j = jobs; j; j = j->next)
@@ -1381,7 +1398,8 @@ fbatch_apply(void *arg, MDB_txn *txn)
 		return rc;
 	if (cur != b->first - 1)
 		return STORE_ECONFLICT;		/* rewound: read again */
-	if ((rc = f->ops->apply(f->arg, txn, b->items, b->n, b->first)) != 0)
+	if ((rc = FAULT("store.follow")) != 0 ||
+	    (rc = f->ops->apply(f->arg, txn, b->items, b->n, b->first)) != 0)
 		return rc;
 	b->applied = 1;
 	return store_cursor_put(txn, f->s, f->name + 7, b->first + b->n - 1);

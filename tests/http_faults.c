@@ -20,20 +20,27 @@ TEST_MAIN_DEFS
 
 static struct srv s = SRV_INIT;
 
-/* Start lrsd-faults with fault rule "site,skip,count,code" (NULL: none). */
+/* Start lrsd-faults with fault rule "site,skip,count,code" (NULL: none)
+ * and extra arguments args (NULL: none). */
 static int
-start(const char *rule)
+start_with(const char *rule, const char *args)
 {
 	if (rule)
 		setenv("LRSD_FAULT", rule, 1);
 	else
 		unsetenv("LRSD_FAULT");
-	if (srv_start(&s, NULL) != 0) {
+	if (srv_start(&s, args) != 0) {
 		ok(0, "lrsd-faults starts with rule %s", rule ? rule : "(none)");
 		srv_stop(&s, 1);
 		return -1;
 	}
 	return 0;
+}
+
+static int
+start(const char *rule)
+{
+	return start_with(rule, NULL);
 }
 
 static void
@@ -216,6 +223,112 @@ test_crypto(void)
 	stop();
 }
 
+/* GET /ready into r: its status, -1 when the request fails. */
+static int
+ready(struct httpc_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (httpc_request("127.0.0.1", s.port, "GET", "/ready", NULL, NULL, 0,
+	    r) != 0)
+		return -1;
+	return r->status;
+}
+
+/* Nonzero when the reasons of a 503 from /ready name word. */
+static int
+reason_names(struct httpc_resp *r, const char *word)
+{
+	json *a = json_get(httpc_json(r), "reasons");
+	size_t i;
+
+	for (i = 0; a && a->type == JSON_ARRAY && i < a->n; i++)
+		if (a->vals[i]->type == JSON_STRING &&
+		    strstr(a->vals[i]->str, word))
+			return 1;
+	return 0;
+}
+
+/* POST one statement from a child process (the writer may hold it up);
+ * the child's pid, or -1. */
+static pid_t
+post_behind(void)
+{
+	struct httpc_resp r;
+	char body[512];
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	_exit(post(statement(body, sizeof(body), "stall", 0), &r) == 200 ?
+	    0 : 1);
+}
+
+/* A writer held up on one group longer than --ready-writer-stall makes
+ * /ready 503 saying so, and ready again once it is done. */
+static void
+test_ready_writer(void)
+{
+	struct httpc_resp r;
+	int status;
+	pid_t pid;
+
+	/* Every group waits 2.5 s; the stall limit is 1 s. */
+	if (start_with("store.stall,0,-1,2500",
+	    "--no-tiering --ready-writer-stall 1") != 0)
+		return;
+	ok(ready(&r) == 200, "/ready is 200 while the writer is idle (%d %s)",
+	    r.status, r.body);
+	httpc_resp_free(&r);
+	if ((pid = post_behind()) < 0) {
+		ok(0, "fork");
+		stop();
+		return;
+	}
+	usleep(1600 * 1000);
+	ok(ready(&r) == 503, "/ready is 503 while the writer is stuck on a "
+	    "group (%d %s)", r.status, r.body);
+	ok(reason_names(&r, "writer"), "and names the writer: %s", r.body);
+	ok(json_get(httpc_json(&r), "writer_busy_seconds") &&
+	    json_get(httpc_json(&r), "writer_busy_seconds")->num >= 1.0,
+	    "writer_busy_seconds shows how long: %s", r.body);
+	httpc_resp_free(&r);
+	ok(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "the held-up POST is stored");
+	ok(ready(&r) == 200, "/ready is 200 again after the group (%d %s)",
+	    r.status, r.body);
+	httpc_resp_free(&r);
+	stop();
+}
+
+/* A tiering engine whose batches fail makes /ready 503 naming the
+ * failure, and, once its oldest unapplied statement is older than
+ * --ready-max-lag, the lag too. */
+static void
+test_ready_tiering(void)
+{
+	struct httpc_resp r;
+	char rule[64], body[512];
+
+	snprintf(rule, sizeof(rule), "store.follow,0,-1,%d", EIO);
+	if (start_with(rule, "--ready-max-lag 1") != 0)
+		return;
+	ok(post(statement(body, sizeof(body), "lag", 0), &r) == 200,
+	    "a statement is stored while the engine fails (%d %s)", r.status,
+	    r.body);
+	httpc_resp_free(&r);
+	usleep(2500 * 1000);
+	ok(ready(&r) == 503, "/ready is 503 when the engine cannot apply "
+	    "(%d %s)", r.status, r.body);
+	ok(reason_names(&r, "last batch failed"),
+	    "and names the failed batch: %s", r.body);
+	ok(reason_names(&r, "too far behind"), "and the lag: %s", r.body);
+	ok(json_get(httpc_json(&r), "tiering_lag_seconds") &&
+	    json_get(httpc_json(&r), "tiering_lag_seconds")->num > 1.0,
+	    "tiering_lag_seconds shows it: %s", r.body);
+	httpc_resp_free(&r);
+	stop();
+}
+
 int
 main(void)
 {
@@ -233,5 +346,7 @@ main(void)
 	test_query();
 	test_credentials();
 	test_crypto();
+	test_ready_writer();
+	test_ready_tiering();
 	return test_done();
 }
