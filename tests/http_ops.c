@@ -41,14 +41,7 @@ num_of(struct httpc_resp *r, const char *key)
 static int
 reason_names(struct httpc_resp *r, const char *word)
 {
-	json *a = json_get(httpc_json(r), "reasons");
-	size_t i;
-
-	for (i = 0; a && a->type == JSON_ARRAY && i < a->n; i++)
-		if (a->vals[i]->type == JSON_STRING &&
-		    strstr(a->vals[i]->str, word))
-			return 1;
-	return 0;
+	return httpc_json_strs_have(r, "reasons", word);
 }
 
 static void

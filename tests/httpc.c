@@ -383,6 +383,19 @@ httpc_error_body(struct httpc_resp *r)
 	return m != NULL && m->type == JSON_STRING;
 }
 
+int
+httpc_json_strs_have(struct httpc_resp *r, const char *name, const char *word)
+{
+	json *a = json_get(httpc_json(r), name);
+	size_t i;
+
+	for (i = 0; a && a->type == JSON_ARRAY && i < a->n; i++)
+		if (a->vals[i]->type == JSON_STRING &&
+		    strstr(a->vals[i]->str, word))
+			return 1;
+	return 0;
+}
+
 void
 httpc_resp_free(struct httpc_resp *r)
 {

@@ -71,6 +71,11 @@ json	*httpc_json(struct httpc_resp *r);
  * or "error": what an xAPI error response must carry here. */
 int	httpc_error_body(struct httpc_resp *r);
 
+/* Nonzero when member name of the JSON body is an array holding a string
+ * that contains word (e.g. the "reasons" of a 503 from /ready). */
+int	httpc_json_strs_have(struct httpc_resp *r, const char *name,
+	    const char *word);
+
 /* Release what a response holds; *r is zeroed. */
 void	httpc_resp_free(struct httpc_resp *r);
 

@@ -19,7 +19,7 @@ replay rate, what-if time), against fresh lrsd servers on loopback.
    statements, for the ingest rate without the engine.
 Prints one line per figure.
 """
-import argparse, base64, json, os, random, socket, subprocess, sys, tempfile
+import argparse, base64, contextlib, json, os, random, socket, subprocess, sys, tempfile
 import threading, time, urllib.request, uuid
 
 NS = "https://lrsd.dev/xapi/tiering"
@@ -160,13 +160,20 @@ def main():
     ap.add_argument("--statements", type=int, default=1000000)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--keep", metavar="DIR",
+                    help="keep the data directories in DIR (must not exist) for profiling")
+    ap.add_argument("--engine-only", action="store_true",
+                    help="skip the second server without the engine")
     a = ap.parse_args()
     print("tiering bench: %d statements, %d client threads, batches of %d; %s, %d CPUs" %
           (a.statements, a.threads, a.batch, open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": "),
            os.cpu_count()), flush=True)
     defs, weeks, programs = world(a.statements)
     n = sum(len(w) for w in weeks)
-    with tempfile.TemporaryDirectory(prefix="lrsd-tierbench-") as tmp:
+    if a.keep:
+        os.makedirs(a.keep)
+    with (contextlib.nullcontext(a.keep) if a.keep else
+          tempfile.TemporaryDirectory(prefix="lrsd-tierbench-")) as tmp:
         srv = Server(a.lrsd, tmp, "engine")
         for kind, id_, body in defs:
             srv.call("PUT", "/tiering/%s/%s" % (kind, id_), body)
@@ -196,6 +203,8 @@ def main():
         print("what-if (p1, doubled):  %.2f s over %d statements; %d organisations would move" %
               (w["seconds"], w["statements"], len(w["moves"])))
         srv.stop()
+        if a.engine_only:
+            return
         srv = Server(a.lrsd, tmp, "noengine", {"LRSD_NO_TIERING": "1"}, simulated=False)
         secs2, cpu2 = post_all(srv, weeks, a.batch, a.threads, False)
         print("ingest without engine:  %8.0f statements/s  (%.1f s; server CPU %.1f us/statement)" %
