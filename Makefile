@@ -13,7 +13,12 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wstrict-prototypes \
            -Wmissing-prototypes -Wshadow -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Ilrs -Itiering $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm $(MALLOC_LIBS)
+# jemalloc instead of glibc's malloc: the tiering engine's fold lives on
+# small JSON nodes, and spends about a quarter less CPU with it (replay of
+# 225k statements: 17.3 s of CPU -> 13.1 s; tools/bench.md).  The
+# sanitizer build keeps its own allocator.  MALLOC_LIBS= builds without.
+MALLOC_LIBS ?= -ljemalloc
 
 BUILD   ?= build
 SCENARIO_SCALE ?= 1
@@ -100,7 +105,8 @@ check-deps:
 sanitize:
 	$(MAKE) BUILD=build-san BIN=build-san/bin \
 	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    LDFLAGS="-fsanitize=address,undefined" SCENARIO_SCALE=0.25 test
+	    LDFLAGS="-fsanitize=address,undefined" MALLOC_LIBS= \
+	    SCENARIO_SCALE=0.25 test
 
 $(BUILD)/bench: tools/bench.c $(BUILD)/liblrs.a
 	@mkdir -p $(dir $@)
