@@ -90,6 +90,7 @@ struct job {
 	int			 fn_rc;
 	int			 rc;
 	int			 done;
+	pthread_cond_t		 cv;	/* done was set (under s->mu) */
 	struct job		*next;
 };
 
@@ -102,7 +103,7 @@ struct store {
 	size_t		 map_max;	/* the most it may grow to */
 	pthread_t	 writer;
 	pthread_mutex_t	 mu;
-	pthread_cond_t	 work, done;
+	pthread_cond_t	 work;
 	struct job	*head, *tail;
 	int		 closing;
 	int64_t		 busy_since;	/* 0 when the writer is idle */
@@ -993,10 +994,14 @@ writer_main(void *arg)
 		writer_stall();
 		write_jobs(s, jobs);
 		pthread_mutex_lock(&s->mu);
-		for (j = jobs; j; j = j->next)
+		/* Wake the group's waiters alone: a broadcast woke every
+		 * waiter of the next group too, for nothing.  A job is freed
+		 * by its waiter, which needs s->mu first. */
+		for (j = jobs; j; j = j->next) {
 			j->done = 1;
+			pthread_cond_signal(&j->cv);
+		}
 		s->busy_since = 0;
-		pthread_cond_broadcast(&s->done);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -1011,6 +1016,7 @@ submit_start(store *s, struct job *job)
 		pthread_mutex_unlock(&s->mu);
 		return STORE_ECLOSED;
 	}
+	pthread_cond_init(&job->cv, NULL);
 	if (s->tail)
 		s->tail->next = job;
 	else
@@ -1027,8 +1033,9 @@ submit_wait(store *s, struct job *job)
 {
 	pthread_mutex_lock(&s->mu);
 	while (!job->done)
-		pthread_cond_wait(&s->done, &s->mu);
+		pthread_cond_wait(&job->cv, &s->mu);
 	pthread_mutex_unlock(&s->mu);
+	pthread_cond_destroy(&job->cv);
 	return job->rc;
 }
 
@@ -1044,7 +1051,7 @@ submit(store *s, struct job *job)
 int
 store_put(store *s, struct store_write *w)
 {
-	struct job job = { w, NULL, NULL, 0, 0, 0, 0, NULL };
+	struct job job = { .w = w };
 
 	w->conflict = -1;
 	return submit(s, &job);
@@ -1053,7 +1060,7 @@ store_put(store *s, struct store_write *w)
 int
 store_exec(store *s, store_exec_fn fn, void *arg, int *fn_rc)
 {
-	struct job job = { NULL, fn, arg, 0, 0, 0, 0, NULL };
+	struct job job = { .fn = fn, .arg = arg };
 	int rc;
 
 	rc = submit(s, &job);
@@ -1227,7 +1234,6 @@ store_free(store *s)
 {
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work);
-	pthread_cond_destroy(&s->done);
 	pthread_cond_destroy(&s->grew);
 	gate_cleanup(&s->gate);
 	free(s);
@@ -1307,7 +1313,6 @@ store_open(const char *dir, const struct store_limits *lim, store **out)
 	*out = NULL;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
-	pthread_cond_init(&s->done, NULL);
 	pthread_cond_init(&s->grew, NULL);
 	gate_init(&s->gate);
 	if ((rc = env_open(s, dir, lim)) != 0 || (rc = dbs_open(s)) != 0)
