@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "docstore.h"
 #include "fault.h"
+#include "feed.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -204,6 +205,7 @@ cmd_serve(int argc, char **argv)
 	cred_store *cs = NULL;
 	server *sv = NULL;
 	tier_engine *te = NULL;
+	feed *fd = NULL;
 	char err[256], *pos[1];
 	int npos, rc = 1;
 	struct sigaction sa;
@@ -237,6 +239,12 @@ cmd_serve(int argc, char **argv)
 	}
 	if (te)
 		server_set_lag(sv, tier_lag, te);
+	/* The change feed: a quarter of the threads may wait on it. */
+	fd = feed_new(st, cfg.threads / 4);
+	if (server_mount(sv, "/feed", feed_http, fd) != 0) {
+		log_msg(LOG_ERR, "cannot serve /feed");
+		goto out;
+	}
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);
@@ -245,7 +253,9 @@ cmd_serve(int argc, char **argv)
 	log_msg(LOG_INFO, "stopping: finishing requests in flight");
 	rc = 0;
 out:
+	feed_stop(fd);
 	server_stop(sv);
+	feed_free(fd);
 	tier_close(te);
 	cred_close(cs);
 	/* The store's writer calls into the documents until it stops. */
