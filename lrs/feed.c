@@ -249,7 +249,7 @@ feed_http(void *arg, struct http_req *req, struct http_resp *resp)
 	feed *f = arg;
 	struct feed_args a;
 
-	if (strcmp(req->path, "/") != 0) {
+	if (req->path[0] != '/' || req->path[1] != '\0') {
 		http_error(resp, 404, "no feed resource at /feed%s", req->path);
 		return;
 	}
