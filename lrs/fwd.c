@@ -699,7 +699,7 @@ fwd_put(fwd *f, const char *id, const char *body, size_t len, int *created,
 	if (!*created)
 		j.stamp = prev->stamp;
 	if ((text = merge_secrets(body, len, prev)) == NULL)
-		text = xmemdup(body, len);
+		text = xstrndup(body, len);
 	if ((rc = fconf_parse(id, j.stamp, text, strlen(text), &c, err,
 	    errlen)) != 0 || (*created && (rc = start_of(f, body, len,
 	    &j.cursor, err, errlen)) != 0))

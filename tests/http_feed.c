@@ -253,6 +253,7 @@ test_bad_params(void)
 	httpc_resp_free(&r);
 	ok(httpc_xapi(srv.port, NULL, "POST", "/feed", NULL, "{}", 2, &r) ==
 	    HTTPC_OK && r.status == 405, "POST /feed is 405 (got %d)", r.status);
+	httpc_resp_free(&r);
 	ok(httpc_xapi(srv.port, NULL, "GET", "/feed/x", NULL, NULL, 0, &r) ==
 	    HTTPC_OK && r.status == 404, "/feed/x is 404 (got %d)", r.status);
 	httpc_resp_free(&r);
@@ -284,6 +285,7 @@ test_scopes(void)
 	ok(feed("", "feed-mine", &r) == 403, "statements/read/mine may not: the feed holds everyone's (got %d)", r.status);
 	ok(httpc_error_body(&r), "403 is a JSON error");
 	ok(feed("", "feed-write", &r) == 403, "statements/write may not (got %d)", r.status);
+	httpc_resp_free(&r);
 	ok(httpc_request("127.0.0.1", srv.port, "GET", "/feed", NULL, NULL, 0,
 	    &r) == HTTPC_OK && r.status == 401, "no credential is 401 (got %d)", r.status);
 	httpc_resp_free(&r);
