@@ -1,6 +1,7 @@
 /* HTTP tests of forwarding (/forwarding): a second lrsd on loopback gets
  * every statement of the first exactly once and in its order although it
- * is SIGKILLed and restarted several times mid-stream; a webhook listener
+ * is SIGKILLed and restarted several times mid-stream, and so is the
+ * first (its targets and cursors come back from LMDB); a webhook listener
  * in this test gets signed batches (HMAC-SHA256 checked here) in order,
  * after failures that are retried, and only what the filters let through;
  * a statement the target refuses goes to the dead letters, which can be
@@ -188,6 +189,19 @@ kill_restart_b(void)
 	return rc;
 }
 
+/* Kill A (the forwarder) at once and start it again on its data: its
+ * targets and cursors must come back from LMDB. */
+static int
+kill_restart_a(void)
+{
+	int st;
+
+	kill(a.pid, SIGKILL);
+	waitpid(a.pid, &st, 0);
+	a.pid = 0;
+	return srv_start(&a, NULL);
+}
+
 #define TOTAL	2000
 #define PER	20
 
@@ -196,7 +210,7 @@ test_lrs_with_kills(void)
 {
 	static char sent[TOTAL][37], got[TOTAL + 10][37];
 	struct httpc_resp r = { 0 };
-	int i, k, n, kills = 0, dup = 0, order = 1;
+	int i, k, n, kills = 0, akills = 0, dup = 0, order = 1;
 
 	ok(put_lrs_target("b", b.port, &r) == 201, "target b created (got %d: %s)", r.status, r.body);
 	for (i = 0; i < TOTAL / PER; i++) {
@@ -210,8 +224,13 @@ test_lrs_with_kills(void)
 			ok(kill_restart_b() == 0, "B killed and restarted");
 			kills++;
 		}
+		if (i == 45 || i == 85) {
+			ok(kill_restart_a() == 0, "A killed and restarted");
+			akills++;
+		}
 	}
 	ok(kills >= 4, "B was killed %d times mid-stream", kills);
+	ok(akills == 2, "A was killed twice mid-stream");
 	ok(caught_up("b", TOTAL, 60), "A's cursor for b reaches the last statement (%.0f)", target_num("b", "cursor"));
 	ok(target_num("b", "behind") == 0, "b is not behind");
 	ok(target_num("b", "failures") > 0, "the kills showed as failures (%.0f)", target_num("b", "failures"));
