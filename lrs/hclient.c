@@ -102,12 +102,12 @@ hclient_parse_url(const char *url, struct hclient_url *out, char *err,
 			    "control character");
 	a = url + 7;
 	slash = strchr(a, '/');
-	if ((rc = parse_authority(a, slash ? (size_t)(slash - a) : strlen(a),
-	    out, err, errlen)) != HCLIENT_OK)
-		return rc;
 	if (memchr(a, '@', slash ? (size_t)(slash - a) : strlen(a)))
 		return url_err(err, errlen, "the URL must not carry user:password "
 		    "(give username and password)");
+	if ((rc = parse_authority(a, slash ? (size_t)(slash - a) : strlen(a),
+	    out, err, errlen)) != HCLIENT_OK)
+		return rc;
 	if (slash == NULL)
 		slash = "/";
 	if (strlen(slash) >= sizeof(out->path))
