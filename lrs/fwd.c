@@ -9,12 +9,14 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "base64.h"
 #include "be.h"
 #include "fwdfilt.h"
 #include "hclient.h"
 #include "iso8601.h"
+#include "multipart.h"
 #include "xalloc.h"
 
 #define BACKOFF_MIN_MS	250
@@ -66,6 +68,14 @@ struct fwd {
 	uint64_t	 last_stamp;
 };
 
+/* An attachment payload going with a batch (to an lrs target). */
+struct fblob {
+	char	*sha2;
+	char	*ctype;
+	void	*data;
+	size_t	 len;
+};
+
 /* A batch on its way out. */
 struct batch {
 	uint64_t	*seqs;
@@ -73,6 +83,8 @@ struct batch {
 	size_t		*lens;
 	size_t		 n, cap;
 	uint64_t	 end;		/* the last sequence number looked at */
+	struct fblob	*blobs;		/* the attachments stored for them */
+	size_t		 nblobs;
 };
 
 /* What a target did with a request. */
@@ -258,8 +270,8 @@ lrs_headers(struct fconf *c, char *err, size_t errlen)
 	    strcmp(version, "1.0.3") && strcmp(version, "2.0.0")))
 		return bad(err, errlen, "%s", "version must be \"1.0.3\" or "
 		    "\"2.0.0\"");
-	buf_printf(&h, "Content-Type: application/json\r\n"
-	    "X-Experience-API-Version: %s\r\n", version ? version : "2.0.0");
+	buf_printf(&h, "X-Experience-API-Version: %s\r\n",
+	    version ? version : "2.0.0");
 	if (user) {
 		buf_printf(&up, "%s:%s", user, pass);
 		b64 = base64_encode(up.p, up.len, 0);
@@ -282,7 +294,7 @@ webhook_conf(struct fconf *c, char *err, size_t errlen)
 	    json_get(c->doc, "version"))
 		return bad(err, errlen, "%s", "username, password and version "
 		    "are for lrs targets");
-	c->headers = xstrdup("Content-Type: application/json\r\n");
+	c->headers = xstrdup("");
 	return 0;
 }
 
@@ -799,6 +811,12 @@ batch_free(struct batch *b)
 
 	for (i = 0; i < b->n; i++)
 		free(b->texts[i]);
+	for (i = 0; i < b->nblobs; i++) {
+		free(b->blobs[i].sha2);
+		free(b->blobs[i].ctype);
+		free(b->blobs[i].data);
+	}
+	free(b->blobs);
 	free(b->seqs);
 	free(b->texts);
 	free(b->lens);
@@ -835,6 +853,44 @@ passes(const struct fconf *c, const struct store_entry *e)
 	return match;
 }
 
+/* The attachment payloads stored for statement text (len bytes) into b,
+ * each once.  STORE_* codes. */
+static int
+add_blobs(store_read *rd, const char *text, size_t len, struct batch *b)
+{
+	const json *atts, *a;
+	const char *sha2;
+	const void *data;
+	json *st;
+	size_t i, k, n;
+	int rc = STORE_OK;
+
+	if (json_parse(text, len, 64, &st, NULL, 0) != 0)
+		return STORE_ECORRUPT;
+	atts = json_get(st, "attachments");
+	for (i = 0; atts && atts->type == JSON_ARRAY && i < atts->n; i++) {
+		a = atts->vals[i];
+		if ((sha2 = json_get_str(a, "sha2")) == NULL)
+			continue;
+		for (k = 0; k < b->nblobs && strcmp(b->blobs[k].sha2, sha2); k++)
+			;
+		if (k < b->nblobs)
+			continue;
+		if ((rc = store_blob_get(rd, sha2, &data, &n)) == STORE_ENOTFOUND)
+			continue;	/* sent by fileUrl only */
+		if (rc != STORE_OK)
+			break;
+		b->blobs = xrealloc(b->blobs, (b->nblobs + 1) * sizeof(*b->blobs));
+		b->blobs[b->nblobs].sha2 = xstrdup(sha2);
+		b->blobs[b->nblobs].ctype = json_get_str(a, "contentType") ?
+		    xstrdup(json_get_str(a, "contentType")) : NULL;
+		b->blobs[b->nblobs].data = xmemdup(data, n ? n : 1);
+		b->blobs[b->nblobs++].len = n;
+	}
+	json_free(st);
+	return rc == STORE_ENOTFOUND ? STORE_OK : rc;
+}
+
 /* The statements after cursor that pass c's filters, at most max, into
  * b; b->end is the last sequence number looked at.  STORE_* codes. */
 static int
@@ -862,6 +918,10 @@ batch_read(fwd *f, const struct fconf *c, uint64_t cursor, size_t max,
 		if (rc == STORE_OK && (match = passes(c, &e)) < 0)
 			rc = STORE_ECORRUPT;
 		if (rc != STORE_OK)
+			break;
+		if (match && !c->webhook && memmem(e.text, e.len,
+		    "\"attachments\"", 13) && (rc = add_blobs(rd, e.text,
+		    e.len, b)) != STORE_OK)
 			break;
 		if (match)
 			batch_add(b, seq, e.text, e.len);
@@ -904,6 +964,48 @@ webhook_body(const struct fconf *c, const struct batch *b, size_t n,
 	    (long long)(iso8601_now() / 1000000));
 }
 
+/* The lrs body of b's first n statements: a JSON array, or multipart
+ * with the attachments when there are any.  -1 when no boundary can be
+ * drawn. */
+static int
+lrs_body(const struct batch *b, size_t n, struct buf *body, struct buf *hdr)
+{
+	struct buf arr = BUF_INIT;
+	unsigned char rnd[12];
+	char boundary[40];
+	size_t k;
+
+	buf_putc(&arr, '[');
+	for (k = 0; k < n; k++) {
+		if (k)
+			buf_putc(&arr, ',');
+		buf_add(&arr, b->texts[k], b->lens[k]);
+	}
+	buf_putc(&arr, ']');
+	if (b->nblobs == 0) {
+		buf_puts(hdr, "Content-Type: application/json\r\n");
+		buf_add(body, arr.p, arr.len);
+		buf_free(&arr);
+		return 0;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		buf_free(&arr);
+		return -1;
+	}
+	for (k = 0; k < sizeof(rnd); k++)
+		snprintf(boundary + 2 * k, 3, "%02x", rnd[k]);
+	buf_printf(hdr, "Content-Type: multipart/mixed; boundary=%s\r\n",
+	    boundary);
+	multipart_write_part(body, boundary, "application/json", NULL, arr.p,
+	    arr.len);
+	for (k = 0; k < b->nblobs; k++)
+		multipart_write_part(body, boundary, b->blobs[k].ctype,
+		    b->blobs[k].sha2, b->blobs[k].data, b->blobs[k].len);
+	multipart_close(body, boundary);
+	buf_free(&arr);
+	return 0;
+}
+
 /* Whether the target refuses the statements themselves (not a passing
  * trouble of its own): then retrying the same ones cannot help. */
 static int
@@ -922,20 +1024,18 @@ deliver(const struct fconf *c, const struct batch *b, size_t n, int *status,
 	struct buf body = BUF_INIT, hdr = BUF_INIT;
 	struct hclient_resp r;
 	const char *url = json_get_str(c->doc, "url");
-	size_t k;
 	int rc;
 
 	buf_puts(&hdr, c->headers);
 	if (c->webhook)
 		webhook_body(c, b, n, &body, &hdr);
-	else {
-		buf_putc(&body, '[');
-		for (k = 0; k < n; k++) {
-			if (k)
-				buf_putc(&body, ',');
-			buf_add(&body, b->texts[k], b->lens[k]);
-		}
-		buf_putc(&body, ']');
+	else if (lrs_body(b, n, &body, &hdr) != 0) {
+		buf_free(&body);
+		buf_free(&hdr);
+		snprintf(err, errlen, "cannot draw a multipart boundary: the "
+		    "random generator (libcrypto RAND_bytes) failed");
+		*status = 0;
+		return OUT_RETRY;
 	}
 	rc = hclient_post(&c->u, hdr.p, body.p, body.len, c->timeout_ms, &r);
 	buf_free(&body);
@@ -1110,9 +1210,10 @@ out:
 	return rc;
 }
 
-/* Statement seq into b; STORE_ENOTFOUND when it was deleted. */
+/* Statement seq (with its attachments for an lrs target) into b;
+ * STORE_ENOTFOUND when it was deleted. */
 static int
-read_one(fwd *f, uint64_t seq, struct batch *b)
+read_one(fwd *f, const struct fconf *c, uint64_t seq, struct batch *b)
 {
 	store_read *rd;
 	struct store_entry e;
@@ -1120,7 +1221,8 @@ read_one(fwd *f, uint64_t seq, struct batch *b)
 
 	if ((rc = store_read_begin(f->st, &rd)) != STORE_OK)
 		return rc;
-	if ((rc = store_entry_at(store_read_txn(rd), f->st, seq, &e)) == 0)
+	if ((rc = store_entry_at(store_read_txn(rd), f->st, seq, &e)) == 0 &&
+	    (c->webhook || (rc = add_blobs(rd, e.text, e.len, b)) == 0))
 		batch_add(b, seq, e.text, e.len);
 	store_read_end(rd);
 	return rc;
@@ -1162,7 +1264,7 @@ retry_one(fwd *f, struct target *t, const struct fconf *c)
 		goto out;
 	}
 	if (rc == 0)
-		rc = read_one(f, seq, &b);
+		rc = read_one(f, c, seq, &b);
 	if (rc == STORE_ENOTFOUND) {	/* the statement is gone */
 		dead_done(f, t, c, seq, NULL, 0);
 		goto out;

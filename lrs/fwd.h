@@ -1,8 +1,10 @@
 /* fwd: forwarding statements to other LRSs and webhooks.
  *
  * A target is an id (1..24 of A-Z a-z 0-9 _ -) and a configuration (JSON,
- * see README "Forwarding"): kind "lrs" (POST batches to another LRS's
- * /statements with Basic auth and the version header) or "webhook" (POST
+ * see README "Change feed and forwarding"): kind "lrs" (POST batches to
+ * another LRS's /statements with Basic auth and the version header, as
+ * multipart with the attachment payloads the store holds when there are
+ * any) or "webhook" (POST
  * {"target","delivery","sentAt","statements":[{"seq","statement"}]} signed
  * with X-Lrsd-Signature: sha256=HMAC-SHA256(secret, body) in hex), an
  * http:// URL, filters (fwdfilt.h), a batch size, a request timeout and a

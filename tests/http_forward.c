@@ -5,7 +5,7 @@
  * in this test gets signed batches (HMAC-SHA256 checked here) in order,
  * after failures that are retried, and only what the filters let through;
  * a statement the target refuses goes to the dead letters, which can be
- * retried and dropped; the admin API's errors, scopes and secrecy; the
+ * retried and dropped; attachment payloads travel with their statement; the admin API's errors, scopes and secrecy; the
  * figures in /metrics (promtool) and /ready turning not ready when a
  * target falls too far behind. */
 #include <arpa/inet.h>
@@ -23,6 +23,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include "buf.h"
 #include "httpc.h"
@@ -585,6 +586,58 @@ test_dead_letters(void)
 	httpc_resp_free(&r);
 }
 
+/* An attachment's payload travels with its statement to an LRS target. */
+static void
+test_attachments(void)
+{
+	static const char payload[] = "forwarded attachment payload";
+	unsigned char md[32];
+	char sha[65], id[37], extra[128], path[160];
+	struct buf body = BUF_INIT;
+	struct httpc_resp r = { 0 };
+	struct httpc_part parts[4];
+	double base = a_last();
+	int i, np, found = 0;
+
+	SHA256((const unsigned char *)payload, strlen(payload), md);
+	for (i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	snprintf(path, sizeof(path), "{\"kind\":\"lrs\",\"url\":"
+	    "\"http://127.0.0.1:%d/xapi/statements\",\"username\":\"%s\","
+	    "\"password\":\"%s\",\"from\":\"now\"}", b.port, SRV_USER,
+	    SRV_SECRET);
+	ok(admin(a.port, "PUT", "/forwarding/targets/att", path, &r) == 201, "target att created");
+	buf_printf(&body, "--xyzzy\r\nContent-Type: application/json\r\n\r\n"
+	    "{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:fwd@example.com\"},"
+	    "\"verb\":{\"id\":\"http://example.com/verbs/att\"},\"object\":{"
+	    "\"id\":\"http://example.com/act/att\"},\"attachments\":[{"
+	    "\"usageType\":\"http://example.com/usage\",\"display\":{\"en\":"
+	    "\"a\"},\"contentType\":\"text/plain\",\"length\":%zu,\"sha2\":"
+	    "\"%s\"}]}\r\n--xyzzy\r\nContent-Type: text/plain\r\n"
+	    "Content-Transfer-Encoding: binary\r\nX-Experience-API-Hash: %s\r\n"
+	    "\r\n%s\r\n--xyzzy--\r\n", httpc_uuid(id), strlen(payload), sha,
+	    sha, payload);
+	snprintf(extra, sizeof(extra), "Content-Type: multipart/mixed; boundary=xyzzy\r\n");
+	httpc_resp_free(&r);
+	ok(httpc_xapi(a.port, "1.0.3", "POST", "/xapi/statements", extra,
+	    body.p, body.len, &r) == HTTPC_OK && r.status == 200, "a statement with an attachment on A (got %d: %s)", r.status, r.body);
+	ok(caught_up("att", base + 1, 30), "att gets past it");
+	ok(target_num("att", "deadLetters") == 0 && target_num("att", "delivered") == 1,
+	    "delivered, not a dead letter");
+	snprintf(path, sizeof(path), "/xapi/statements?statementId=%s&attachments=true", id);
+	httpc_resp_free(&r);
+	ok(httpc_xapi(b.port, "1.0.3", "GET", path, NULL, NULL, 0, &r) == HTTPC_OK &&
+	    r.status == 200, "B has the statement (got %d)", r.status);
+	np = httpc_multipart(httpc_header(&r, "Content-Type"), r.body, r.len, parts, 4);
+	for (i = 1; i < np; i++)
+		found |= parts[i].len == strlen(payload) &&
+		    memcmp(parts[i].body, payload, parts[i].len) == 0;
+	ok(np == 2 && found, "and the attachment's payload (%d parts)", np);
+	ok(admin(a.port, "DELETE", "/forwarding/targets/att", NULL, &r) == 204, "target att deleted");
+	buf_free(&body);
+	httpc_resp_free(&r);
+}
+
 static void
 test_admin_errors(void)
 {
@@ -707,6 +760,7 @@ main(void)
 	test_lrs_with_kills();
 	test_webhook();
 	test_dead_letters();
+	test_attachments();
 	test_admin_errors();
 	test_metrics_ready();
 	ok(srv_stop(&a, 1) == 0, "A stops cleanly");
