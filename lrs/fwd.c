@@ -7,16 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
 #include "base64.h"
 #include "be.h"
 #include "fwdfilt.h"
+#include "fwdsend.h"
 #include "hclient.h"
 #include "iso8601.h"
-#include "multipart.h"
 #include "xalloc.h"
 
 #define BACKOFF_MIN_MS	250
@@ -38,6 +34,7 @@ struct fconf {
 	size_t			 batch;
 	int			 timeout_ms;
 	int			 max_backoff_ms;
+	struct fwdsend_target	 to;		/* into the above */
 };
 
 /* A target: its configuration and its delivery state (under f->mu). */
@@ -67,28 +64,6 @@ struct fwd {
 	struct target	*busy;		/* the thread's, while it works */
 	uint64_t	 last_stamp;
 };
-
-/* An attachment payload going with a batch (to an lrs target). */
-struct fblob {
-	char	*sha2;
-	char	*ctype;
-	void	*data;
-	size_t	 len;
-};
-
-/* A batch on its way out. */
-struct batch {
-	uint64_t	*seqs;
-	char		**texts;
-	size_t		*lens;
-	size_t		 n, cap;
-	uint64_t	 end;		/* the last sequence number looked at */
-	struct fblob	*blobs;		/* the attachments stored for them */
-	size_t		 nblobs;
-};
-
-/* What a target did with a request. */
-enum { OUT_OK, OUT_RETRY, OUT_REFUSED };
 
 const char *
 fwd_strerror(int rc)
@@ -357,6 +332,14 @@ fconf_parse(const char *id, uint64_t stamp, const char *text, size_t len,
 		goto out;
 	json_del(c->doc, "from");
 	c->text = json_to_string(c->doc, NULL);
+	c->to.id = c->id;
+	c->to.stamp = c->stamp;
+	c->to.webhook = c->webhook;
+	c->to.u = &c->u;
+	c->to.url = json_get_str(c->doc, "url");
+	c->to.headers = c->headers;
+	c->to.secret = c->secret;
+	c->to.timeout_ms = c->timeout_ms;
 	*out = c;
 	c = NULL;
 out:
@@ -804,39 +787,6 @@ fwd_dead_drop(fwd *f, const char *id, uint64_t seq, size_t *n)
 
 /* --- delivery --- */
 
-static void
-batch_free(struct batch *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		free(b->texts[i]);
-	for (i = 0; i < b->nblobs; i++) {
-		free(b->blobs[i].sha2);
-		free(b->blobs[i].ctype);
-		free(b->blobs[i].data);
-	}
-	free(b->blobs);
-	free(b->seqs);
-	free(b->texts);
-	free(b->lens);
-	memset(b, 0, sizeof(*b));
-}
-
-static void
-batch_add(struct batch *b, uint64_t seq, const char *text, size_t len)
-{
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 16;
-		b->seqs = xrealloc(b->seqs, b->cap * sizeof(*b->seqs));
-		b->texts = xrealloc(b->texts, b->cap * sizeof(*b->texts));
-		b->lens = xrealloc(b->lens, b->cap * sizeof(*b->lens));
-	}
-	b->seqs[b->n] = seq;
-	b->texts[b->n] = xstrndup(text, len);
-	b->lens[b->n++] = len;
-}
-
 /* Whether entry e passes c's filters; -1 when its text is not JSON. */
 static int
 passes(const struct fconf *c, const struct store_entry *e)
@@ -853,49 +803,11 @@ passes(const struct fconf *c, const struct store_entry *e)
 	return match;
 }
 
-/* The attachment payloads stored for statement text (len bytes) into b,
- * each once.  STORE_* codes. */
-static int
-add_blobs(store_read *rd, const char *text, size_t len, struct batch *b)
-{
-	const json *atts, *a;
-	const char *sha2;
-	const void *data;
-	json *st;
-	size_t i, k, n;
-	int rc = STORE_OK;
-
-	if (json_parse(text, len, 64, &st, NULL, 0) != 0)
-		return STORE_ECORRUPT;
-	atts = json_get(st, "attachments");
-	for (i = 0; atts && atts->type == JSON_ARRAY && i < atts->n; i++) {
-		a = atts->vals[i];
-		if ((sha2 = json_get_str(a, "sha2")) == NULL)
-			continue;
-		for (k = 0; k < b->nblobs && strcmp(b->blobs[k].sha2, sha2); k++)
-			;
-		if (k < b->nblobs)
-			continue;
-		if ((rc = store_blob_get(rd, sha2, &data, &n)) == STORE_ENOTFOUND)
-			continue;	/* sent by fileUrl only */
-		if (rc != STORE_OK)
-			break;
-		b->blobs = xrealloc(b->blobs, (b->nblobs + 1) * sizeof(*b->blobs));
-		b->blobs[b->nblobs].sha2 = xstrdup(sha2);
-		b->blobs[b->nblobs].ctype = json_get_str(a, "contentType") ?
-		    xstrdup(json_get_str(a, "contentType")) : NULL;
-		b->blobs[b->nblobs].data = xmemdup(data, n ? n : 1);
-		b->blobs[b->nblobs++].len = n;
-	}
-	json_free(st);
-	return rc == STORE_ENOTFOUND ? STORE_OK : rc;
-}
-
 /* The statements after cursor that pass c's filters, at most max, into
  * b; b->end is the last sequence number looked at.  STORE_* codes. */
 static int
 batch_read(fwd *f, const struct fconf *c, uint64_t cursor, size_t max,
-    struct batch *b)
+    struct fwdsend_batch *b)
 {
 	store_read *rd;
 	struct store_entry e;
@@ -920,136 +832,15 @@ batch_read(fwd *f, const struct fconf *c, uint64_t cursor, size_t max,
 		if (rc != STORE_OK)
 			break;
 		if (match && !c->webhook && memmem(e.text, e.len,
-		    "\"attachments\"", 13) && (rc = add_blobs(rd, e.text,
+		    "\"attachments\"", 13) && (rc = fwdsend_add_blobs(rd, e.text,
 		    e.len, b)) != STORE_OK)
 			break;
 		if (match)
-			batch_add(b, seq, e.text, e.len);
+			fwdsend_add(b, seq, e.text, e.len);
 		b->end = seq;
 	}
 	store_read_end(rd);
 	return rc;
-}
-
-/* The webhook body of b's first n statements and its signature header. */
-static void
-webhook_body(const struct fconf *c, const struct batch *b, size_t n,
-    struct buf *body, struct buf *hdr)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	char when[32];
-	size_t k;
-
-	buf_printf(body, "{\"target\":\"%s\",\"delivery\":\"%s-%llu-%llu-%llu\","
-	    "\"sentAt\":\"%s\",\"statements\":[", c->id, c->id,
-	    (unsigned long long)c->stamp, (unsigned long long)b->seqs[0],
-	    (unsigned long long)b->seqs[n - 1],
-	    iso8601_format(iso8601_now(), when));
-	for (k = 0; k < n; k++) {
-		buf_printf(body, "%s{\"seq\":%llu,\"statement\":", k ? "," : "",
-		    (unsigned long long)b->seqs[k]);
-		buf_add(body, b->texts[k], b->lens[k]);
-		buf_putc(body, '}');
-	}
-	buf_puts(body, "]}");
-	HMAC(EVP_sha256(), c->secret, (int)strlen(c->secret),
-	    (const unsigned char *)body->p, body->len, md, &mdlen);
-	buf_puts(hdr, "X-Lrsd-Signature: sha256=");
-	for (i = 0; i < mdlen; i++)
-		buf_printf(hdr, "%02x", md[i]);
-	buf_printf(hdr, "\r\nX-Lrsd-Delivery: %s-%llu-%llu-%llu\r\n"
-	    "X-Lrsd-Timestamp: %lld\r\n", c->id, (unsigned long long)c->stamp,
-	    (unsigned long long)b->seqs[0], (unsigned long long)b->seqs[n - 1],
-	    (long long)(iso8601_now() / 1000000));
-}
-
-/* The lrs body of b's first n statements: a JSON array, or multipart
- * with the attachments when there are any.  -1 when no boundary can be
- * drawn. */
-static int
-lrs_body(const struct batch *b, size_t n, struct buf *body, struct buf *hdr)
-{
-	struct buf arr = BUF_INIT;
-	unsigned char rnd[12];
-	char boundary[40];
-	size_t k;
-
-	buf_putc(&arr, '[');
-	for (k = 0; k < n; k++) {
-		if (k)
-			buf_putc(&arr, ',');
-		buf_add(&arr, b->texts[k], b->lens[k]);
-	}
-	buf_putc(&arr, ']');
-	if (b->nblobs == 0) {
-		buf_puts(hdr, "Content-Type: application/json\r\n");
-		buf_add(body, arr.p, arr.len);
-		buf_free(&arr);
-		return 0;
-	}
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		buf_free(&arr);
-		return -1;
-	}
-	for (k = 0; k < sizeof(rnd); k++)
-		snprintf(boundary + 2 * k, 3, "%02x", rnd[k]);
-	buf_printf(hdr, "Content-Type: multipart/mixed; boundary=%s\r\n",
-	    boundary);
-	multipart_write_part(body, boundary, "application/json", NULL, arr.p,
-	    arr.len);
-	for (k = 0; k < b->nblobs; k++)
-		multipart_write_part(body, boundary, b->blobs[k].ctype,
-		    b->blobs[k].sha2, b->blobs[k].data, b->blobs[k].len);
-	multipart_close(body, boundary);
-	buf_free(&arr);
-	return 0;
-}
-
-/* Whether the target refuses the statements themselves (not a passing
- * trouble of its own): then retrying the same ones cannot help. */
-static int
-refused(int status)
-{
-	return status == 400 || status == 409 || status == 413 ||
-	    status == 422;
-}
-
-/* POST b's first n statements to c: OUT_OK, OUT_RETRY or OUT_REFUSED,
- * with the answer's status (0 when none) and err. */
-static int
-deliver(const struct fconf *c, const struct batch *b, size_t n, int *status,
-    char *err, size_t errlen)
-{
-	struct buf body = BUF_INIT, hdr = BUF_INIT;
-	struct hclient_resp r;
-	const char *url = json_get_str(c->doc, "url");
-	int rc;
-
-	buf_puts(&hdr, c->headers);
-	if (c->webhook)
-		webhook_body(c, b, n, &body, &hdr);
-	else if (lrs_body(b, n, &body, &hdr) != 0) {
-		buf_free(&body);
-		buf_free(&hdr);
-		snprintf(err, errlen, "cannot draw a multipart boundary: the "
-		    "random generator (libcrypto RAND_bytes) failed");
-		*status = 0;
-		return OUT_RETRY;
-	}
-	rc = hclient_post(&c->u, hdr.p, body.p, body.len, c->timeout_ms, &r);
-	buf_free(&body);
-	buf_free(&hdr);
-	*status = r.status;
-	if (rc != HCLIENT_OK) {
-		snprintf(err, errlen, "POST %s: %s", url, hclient_strerror(rc));
-		return OUT_RETRY;
-	}
-	if (r.status >= 200 && r.status < 300)
-		return OUT_OK;
-	snprintf(err, errlen, "POST %s answered %d: %.200s", url, r.status,
-	    r.body);
-	return refused(r.status) ? OUT_REFUSED : OUT_RETRY;
 }
 
 /* Note a failure of t and put its next attempt off. */
@@ -1127,7 +918,7 @@ static void
 send_batch(fwd *f, struct target *t, const struct fconf *c, uint64_t cursor,
     int single)
 {
-	struct batch b = { 0 };
+	struct fwdsend_batch b = { 0 };
 	char err[320], *dead;
 	int rc, status;
 
@@ -1142,14 +933,14 @@ send_batch(fwd *f, struct target *t, const struct fconf *c, uint64_t cursor,
 			advance(f, t, c, b.end, 0, 0, NULL);
 		goto out;
 	}
-	rc = deliver(c, &b, b.n, &status, err, sizeof(err));
-	if (rc == OUT_OK)
+	rc = fwdsend_post(&c->to, &b, b.n, &status, err, sizeof(err));
+	if (rc == FWDSEND_OK)
 		advance(f, t, c, b.end, b.n, 0, NULL);
-	else if (rc == OUT_REFUSED && b.n > 1) {
+	else if (rc == FWDSEND_REFUSED && b.n > 1) {
 		pthread_mutex_lock(&f->mu);
 		t->single_until = b.end;	/* find the one refused */
 		pthread_mutex_unlock(&f->mu);
-	} else if (rc == OUT_REFUSED) {
+	} else if (rc == FWDSEND_REFUSED) {
 		dead = dead_record(b.seqs[0], b.texts[0], b.lens[0], status,
 		    err, 1);
 		advance(f, t, c, b.end, 0, b.seqs[0], dead);
@@ -1161,7 +952,7 @@ send_batch(fwd *f, struct target *t, const struct fconf *c, uint64_t cursor,
 	} else
 		failed(f, t, c, err);
 out:
-	batch_free(&b);
+	fwdsend_free(&b);
 }
 
 /* The first dead letter of c marked for retry: its seq and record (a
@@ -1213,7 +1004,7 @@ out:
 /* Statement seq (with its attachments for an lrs target) into b;
  * STORE_ENOTFOUND when it was deleted. */
 static int
-read_one(fwd *f, const struct fconf *c, uint64_t seq, struct batch *b)
+read_one(fwd *f, const struct fconf *c, uint64_t seq, struct fwdsend_batch *b)
 {
 	store_read *rd;
 	struct store_entry e;
@@ -1222,8 +1013,8 @@ read_one(fwd *f, const struct fconf *c, uint64_t seq, struct batch *b)
 	if ((rc = store_read_begin(f->st, &rd)) != STORE_OK)
 		return rc;
 	if ((rc = store_entry_at(store_read_txn(rd), f->st, seq, &e)) == 0 &&
-	    (c->webhook || (rc = add_blobs(rd, e.text, e.len, b)) == 0))
-		batch_add(b, seq, e.text, e.len);
+	    (c->webhook || (rc = fwdsend_add_blobs(rd, e.text, e.len, b)) == 0))
+		fwdsend_add(b, seq, e.text, e.len);
 	store_read_end(rd);
 	return rc;
 }
@@ -1250,7 +1041,7 @@ dead_done(fwd *f, struct target *t, const struct fconf *c, uint64_t seq,
 static void
 retry_one(fwd *f, struct target *t, const struct fconf *c)
 {
-	struct batch b = { 0 };
+	struct fwdsend_batch b = { 0 };
 	uint64_t seq = 0;
 	json *rec = NULL;
 	const json *att;
@@ -1275,10 +1066,10 @@ retry_one(fwd *f, struct target *t, const struct fconf *c)
 		failed(f, t, c, err);
 		goto out;
 	}
-	rc = deliver(c, &b, 1, &status, err, sizeof(err));
-	if (rc == OUT_OK)
+	rc = fwdsend_post(&c->to, &b, 1, &status, err, sizeof(err));
+	if (rc == FWDSEND_OK)
 		dead_done(f, t, c, seq, NULL, 1);
-	else if (rc == OUT_REFUSED) {
+	else if (rc == FWDSEND_REFUSED) {
 		att = json_get(rec, "attempts");
 		text = dead_record(seq, b.texts[0], b.lens[0], status, err,
 		    (att && att->type == JSON_NUMBER ? (int)att->num : 1) + 1);
@@ -1288,7 +1079,7 @@ retry_one(fwd *f, struct target *t, const struct fconf *c)
 		failed(f, t, c, err);
 out:
 	json_free(rec);
-	batch_free(&b);
+	fwdsend_free(&b);
 }
 
 /* One turn for t: a dead letter to retry, or the next batch. */
