@@ -9,6 +9,9 @@
 #include "cred.h"
 #include "docstore.h"
 #include "fault.h"
+#include "feed.h"
+#include "fwd.h"
+#include "fwdapi.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -204,6 +207,8 @@ cmd_serve(int argc, char **argv)
 	cred_store *cs = NULL;
 	server *sv = NULL;
 	tier_engine *te = NULL;
+	feed *fd = NULL;
+	fwd *fw = NULL;
 	char err[256], *pos[1];
 	int npos, rc = 1;
 	struct sigaction sa;
@@ -227,6 +232,10 @@ cmd_serve(int argc, char **argv)
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
+	if (fwd_open(st, &fw, err, sizeof(err)) != FWD_OK) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
 	if (server_start(&cfg, st, ds, cs, &sv, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -237,6 +246,19 @@ cmd_serve(int argc, char **argv)
 	}
 	if (te)
 		server_set_lag(sv, tier_lag, te);
+	/* The change feed: a quarter of the threads may wait on it. */
+	fd = feed_new(st, cfg.threads / 4);
+	if (server_mount(sv, "/feed", feed_http, fd) != 0) {
+		log_msg(LOG_ERR, "cannot serve /feed");
+		goto out;
+	}
+	/* Forwarding: its admin API, its lag in /ready and /metrics. */
+	if (server_mount(sv, "/forwarding", fwdapi_http, fw) != 0 ||
+	    server_add_lag(sv, "forwarding", "forwarding", 0, fwd_lag, fw) != 0 ||
+	    server_add_metrics(sv, fwd_metrics, fw) != 0) {
+		log_msg(LOG_ERR, "cannot serve /forwarding");
+		goto out;
+	}
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);
@@ -245,7 +267,10 @@ cmd_serve(int argc, char **argv)
 	log_msg(LOG_INFO, "stopping: finishing requests in flight");
 	rc = 0;
 out:
+	feed_stop(fd);
 	server_stop(sv);
+	feed_free(fd);
+	fwd_close(fw);
 	tier_close(te);
 	cred_close(cs);
 	/* The store's writer calls into the documents until it stops. */

@@ -46,34 +46,36 @@ store_checks(store *st, const struct probe_limits *lim, struct buf *figs,
 		reason(reasons, "%s", "the disk is nearly full");
 }
 
+/* The figures of follower fl and what is wrong with them. */
 static void
-lag_checks(const struct probe_limits *lim, probe_lag_fn fn, void *arg,
+lag_checks(const struct probe_limits *lim, const struct probe_follower *fl,
     struct buf *figs, struct buf *reasons)
 {
 	struct probe_lag lag;
 
-	if (fn(arg, &lag) != 0) {
-		reason(reasons, "%s", "the tiering engine cannot tell its lag");
+	if (fl->fn(fl->arg, &lag) != 0) {
+		reason(reasons, "%s cannot tell its lag", fl->what);
 		return;
 	}
-	buf_printf(figs, ",\"tiering_behind\":%llu,\"tiering_lag_seconds\":%.3f",
-	    (unsigned long long)lag.behind, lag.seconds);
+	buf_printf(figs, ",\"%s_behind\":%llu,\"%s_lag_seconds\":%.3f",
+	    fl->name, (unsigned long long)lag.behind, fl->name, lag.seconds);
 	if (lag.seconds > lim->max_lag)
-		reason(reasons, "%s", "the tiering engine is too far behind");
-	if (lag.last_error != 0)
-		reason(reasons, "%s", "the tiering engine's last batch failed");
+		reason(reasons, "%s is too far behind", fl->what);
+	if (fl->errors && lag.last_error != 0)
+		reason(reasons, "%s's last batch failed", fl->what);
 }
 
 int
-probe_ready(store *st, const struct probe_limits *lim, probe_lag_fn lag,
-    void *lag_arg, struct http_resp *resp)
+probe_ready(store *st, const struct probe_limits *lim,
+    const struct probe_follower *fl, size_t n, struct http_resp *resp)
 {
 	struct buf figs = BUF_INIT, reasons = BUF_INIT;
+	size_t i;
 	int ready;
 
 	store_checks(st, lim, &figs, &reasons);
-	if (lag)
-		lag_checks(lim, lag, lag_arg, &figs, &reasons);
+	for (i = 0; i < n; i++)
+		lag_checks(lim, &fl[i], &figs, &reasons);
 	ready = reasons.len == 0;
 	resp->status = ready ? 200 : 503;
 	buf_printf(&resp->body, "{\"status\":\"%s\"", ready ? "ready" :

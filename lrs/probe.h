@@ -2,8 +2,8 @@
  *
  * /health says the process answers; /ready says it can take writes now:
  * the writer is not stuck on one group, the map and the disk have room,
- * and a follower of the store (the tiering engine, through a callback so
- * that lrs/ needs no tiering/ header) is not too far behind.  Both are
+ * and the followers of the store (the tiering engine, forwarding: through
+ * callbacks so that lrs/ needs no tiering/ header) are not too far behind.  Both are
  * cheap (no write, one short read) and need no credential.
  */
 #ifndef LRS_PROBE_H
@@ -32,12 +32,21 @@ struct probe_limits {
 	double		max_lag;		/* follower behind longer (s) */
 };
 
+/* A follower /ready asks about. */
+struct probe_follower {
+	const char	*name;		/* figures NAME_behind, NAME_lag_seconds */
+	const char	*what;		/* in reasons: "the tiering engine" */
+	int		 errors;	/* a failed last batch: not ready */
+	probe_lag_fn	 fn;
+	void		*arg;
+};
+
 /* GET /health: 200 {"status":"ok"}. */
 void	probe_health(struct http_resp *resp);
 /* GET /ready: 200 {"status":"ready", ...figures} or 503 {"status":
- * "not ready", "reasons": [...], ...figures} with Retry-After.  lag may
- * be NULL (no follower).  Returns 0 when ready, -1 when not. */
-int	probe_ready(store *st, const struct probe_limits *lim, probe_lag_fn lag,
-	    void *lag_arg, struct http_resp *resp);
+ * "not ready", "reasons": [...], ...figures} with Retry-After, asking the
+ * n followers fl.  Returns 0 when ready, -1 when not. */
+int	probe_ready(store *st, const struct probe_limits *lim,
+	    const struct probe_follower *fl, size_t n, struct http_resp *resp);
 
 #endif

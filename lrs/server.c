@@ -57,6 +57,11 @@ struct server {
 	struct probe_limits	 ready;		/* --ready-* */
 	probe_lag_fn		 lag;		/* NULL: no tiering */
 	void			*lag_arg;
+	struct probe_follower	 followers[4];	/* /ready asks them */
+	size_t			 nfollowers;
+	server_metrics_fn	 more_metrics[4];	/* /metrics adds theirs */
+	void			*more_metrics_arg[4];
+	int			 nmore_metrics;
 	struct reqid		 ids;
 	metrics			*m;
 	struct addr_net		 metrics_allow[16];	/* --metrics-allow */
@@ -769,7 +774,8 @@ probe(server *sv, const struct httpd_req *hreq, int ready, struct buf *out,
 		http_error(&resp, 405, "%s allows GET and HEAD",
 		    ready ? "/ready" : "/health");
 	else if (ready)
-		probe_ready(sv->st, &sv->ready, sv->lag, sv->lag_arg, &resp);
+		probe_ready(sv->st, &sv->ready, sv->followers, sv->nfollowers,
+		    &resp);
 	else
 		probe_health(&resp);
 	finish(sv, hreq, &req, &resp, m, close, out);
@@ -805,7 +811,7 @@ metrics_reply(server *sv, struct http_resp *resp)
 {
 	struct store_health h;
 	struct probe_lag lag;
-	int rc, lag_rc = 0;
+	int rc, k, lag_rc = 0;
 
 	if ((rc = store_health_get(sv->st, &h)) != STORE_OK) {
 		http_error(resp, 503, "cannot read the store's figures: %s",
@@ -816,6 +822,8 @@ metrics_reply(server *sv, struct http_resp *resp)
 	if (sv->lag)
 		lag_rc = sv->lag(sv->lag_arg, &lag);
 	metrics_write(sv->m, &h, sv->lag ? &lag : NULL, lag_rc, &resp->body);
+	for (k = 0; k < sv->nmore_metrics; k++)
+		sv->more_metrics[k](sv->more_metrics_arg[k], &resp->body);
 	resp->status = 200;
 	http_set_type(resp, "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -1035,6 +1043,34 @@ server_set_lag(server *sv, probe_lag_fn fn, void *arg)
 {
 	sv->lag = fn;
 	sv->lag_arg = arg;
+	server_add_lag(sv, "tiering", "the tiering engine", 1, fn, arg);
+}
+
+int
+server_add_lag(server *sv, const char *name, const char *what, int errors,
+    probe_lag_fn fn, void *arg)
+{
+	struct probe_follower *p;
+
+	if (sv->nfollowers == sizeof(sv->followers) / sizeof(sv->followers[0]))
+		return -1;
+	p = &sv->followers[sv->nfollowers++];
+	p->name = name;
+	p->what = what;
+	p->errors = errors;
+	p->fn = fn;
+	p->arg = arg;
+	return 0;
+}
+
+int
+server_add_metrics(server *sv, server_metrics_fn fn, void *arg)
+{
+	if (sv->nmore_metrics == 4)
+		return -1;
+	sv->more_metrics[sv->nmore_metrics] = fn;
+	sv->more_metrics_arg[sv->nmore_metrics++] = arg;
+	return 0;
 }
 
 void

@@ -41,6 +41,17 @@ int	server_mount(server *sv, const char *prefix, server_handler fn,
 /* Have GET /ready ask fn (with arg, which must outlive the server) how
  * far the tiering engine is behind; call before server_open. */
 void	server_set_lag(server *sv, probe_lag_fn fn, void *arg);
+/* Have GET /ready also ask fn (with arg) how far another follower of the
+ * store is behind: name (static) prefixes its figures, what (static)
+ * names it in the reasons, errors says whether a failed last batch makes
+ * the server not ready.  Call before server_open; -1 past 4 followers. */
+int	server_add_lag(server *sv, const char *name, const char *what,
+	    int errors, probe_lag_fn fn, void *arg);
+/* Appends Prometheus text to out. */
+typedef void (*server_metrics_fn)(void *arg, struct buf *out);
+/* Have GET /metrics also append fn's text (fn and arg outlive the
+ * server).  Call before server_open; -1 past 4. */
+int	server_add_metrics(server *sv, server_metrics_fn fn, void *arg);
 /* Start answering requests. */
 void	server_open(server *sv);
 /* Stop accepting, finish requests in flight, release the server. */

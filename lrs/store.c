@@ -1694,6 +1694,25 @@ store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms)
 	return rc;
 }
 
+int
+store_wait(store *s, uint64_t seq, int timeout_ms, uint64_t *last)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	deadline(&ts, timeout_ms);
+	pthread_mutex_lock(&s->mu);
+	while (s->committed <= seq && !s->closing && rc == 0)
+		rc = pthread_cond_timedwait(&s->grew, &s->mu, &ts);
+	*last = s->committed;
+	if (s->committed > seq)
+		rc = STORE_OK;
+	else
+		rc = s->closing ? STORE_ECLOSED : STORE_ETIMEDOUT;
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 struct rewind {
 	store_follower	*f;
 	uint64_t	 seq;

@@ -243,6 +243,13 @@ int	store_follower_rewind(store_follower *f, uint64_t seq, store_exec_fn fn,
 int	store_cursor_get(MDB_txn *txn, store *s, const char *name, uint64_t *seq);
 int	store_cursor_put(MDB_txn *txn, store *s, const char *name, uint64_t seq);
 
+/* Wait until a statement numbered after seq is committed, at most
+ * timeout_ms milliseconds; *last gets the last sequence number committed
+ * either way.  0 when there is one, STORE_ETIMEDOUT, STORE_ECLOSED when
+ * the store is closing.  For readers that poll the log (the change feed,
+ * forwarding); holds no transaction. */
+int	store_wait(store *s, uint64_t seq, int timeout_ms, uint64_t *last);
+
 /* The latest time for which every statement stored before it is visible
  * to reads (X-Experience-API-Consistent-Through), microseconds. */
 int64_t	store_consistent_through(store *s);
