@@ -94,6 +94,7 @@ static int
 check_key(const char *key, struct http_resp *resp)
 {
 	size_t i, n = strlen(key);
+	int reserved;
 
 	if (n == 0 || n > CRED_KEY_MAX) {
 		http_error(resp, 400, "/key: must be 1 to %d characters",
@@ -106,7 +107,9 @@ check_key(const char *key, struct http_resp *resp)
 			    i + 1);
 			return -1;
 		}
-	if (strncmp(key, CRED_RESERVED_PREFIX, strlen(CRED_RESERVED_PREFIX)) == 0) {
+	reserved = strncmp(key, CRED_RESERVED_PREFIX,
+	    strlen(CRED_RESERVED_PREFIX)) == 0;
+	if (reserved) {
 		http_error(resp, 400, "/key: keys beginning with '%s' are the server's own",
 		    CRED_RESERVED_PREFIX);
 		return -1;
