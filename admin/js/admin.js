@@ -116,10 +116,18 @@ export async function operations() {
 		const ms = parseMetrics(await getText("/metrics"));
 		const sum = (re) => ms.filter((m) => re.test(m.name)).reduce((s, m) => s + m.value, 0);
 		const fw = ms.filter((m) => /forward/i.test(m.name));
+		const gib = (n) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+		const figures = [["statements stored", fmtNum(sum(/^lrsd_statements_stored$/))],
+		    ["HTTP requests", fmtNum(sum(/^lrsd_http_requests_total$/))],
+		    ["server errors (5xx)", fmtNum(ms.filter((m) => m.name === "lrsd_http_requests_total" &&
+			/status="5/.test(m.labels)).reduce((s, m) => s + m.value, 0))],
+		    ["auth failures", fmtNum(sum(/^lrsd_auth_failures_total$/))],
+		    ["rate limited", fmtNum(sum(/^lrsd_rate_limited_total$/))],
+		    ["map used / size", `${gib(sum(/^lrsd_map_used_bytes$/))} / ${gib(sum(/^lrsd_map_size_bytes$/))}`],
+		    ["disk free", gib(sum(/^lrsd_disk_free_bytes$/))],
+		    ["tiering behind (statements)", fmtNum(sum(/^lrsd_tiering_behind_statements$/))]];
 		el.append(h("h2", null, "Figures of /metrics"), h("div", { class: "figures", id: "ops-figures" },
-		    [["requests", /_requests_total$/], ["statements stored", /statements?_(stored_)?total$/],
-			["auth failures", /auth_fail/], ["rate limited", /rate_limited/]].map(([l, re]) =>
-			h("div", { class: "figure" }, h("b", null, fmtNum(sum(re))), h("span", null, l)))),
+		    figures.map(([l, v]) => h("div", { class: "figure" }, h("b", null, v), h("span", null, l)))),
 		    h("h2", null, "Forwarding"), fw.length ? table([{ title: "Metric", cell: (m) => m.name + m.labels },
 			{ title: "Value", num: true, cell: (m) => fmtNum(m.value) }], fw, { id: "ops-forwarding" }) :
 			h("p", { class: "muted", id: "ops-forwarding" }, "This server reports no forwarding figures in /metrics (no forwarding configured)."),
