@@ -123,7 +123,7 @@ export function stackedChart(points, series, opts = {}) {
 				    h("title", null, `${p.label} ${s}: ${v}`)));
 			acc += v;
 		});
-		if (points.length <= 14 || i % Math.ceil(points.length / 12) === 0)
+		if (points.length <= 8 || i % Math.ceil(points.length / 6) === 0)
 			kids.push(h("text", { x: left + i * cw + cw / 2, y: H - bottom + 16, "text-anchor": "middle" }, p.label));
 	});
 	return h("div", null, h("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img",
