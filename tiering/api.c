@@ -1083,19 +1083,14 @@ bound_org(tier_engine *e, const char *key, char *out, size_t size)
 	return rc;
 }
 
-/* What a bound credential may do: read its own binding and standings,
- * its members' certifications and access, and the programs' and
- * benefits' definitions (the scorecard shows tier names, badges,
- * benefits). */
+/* What a bound credential may do: read its own standings, its members'
+ * certifications and access, and the programs' and benefits'
+ * definitions (the scorecard shows tier names, badges, benefits). */
 static int
 partner_may(const struct http_req *req, char **part, int n)
 {
 	if (strcmp(req->method, "GET") != 0)
 		return 0;
-	/* Its own binding: which organisation the scorecard is about. */
-	if (strcmp(part[0], "bindings") == 0 && n == 2 &&
-	    strcmp(part[1], req->cred.key) == 0)
-		return 1;
 	if (strcmp(part[0], "programs") == 0 && (n <= 2 || (n <= 4 &&
 	    strcmp(part[2], "enrollments") == 0)))
 		return 1;

@@ -23,25 +23,36 @@ const routes = {
 	operations: () => operations(),
 };
 
-// Who key:secret is: 401 throws; a binding makes a partner.
+// Who key:secret is (401 throws).  A credential that reads the programs
+// but is refused the bindings is bound to an organisation (the tiering
+// API refuses a bound one everything but its own standings, its members
+// and the definitions): a partner, whose organisation is the one its
+// standings name.
 async function identify(key, secret) {
 	const cred = { key, secret };
-	try {
-		const r = await call("GET", "/tiering/bindings/" + encodeURIComponent(key), { cred });
-		return { role: "partner", organization: r.data.organization };
-	} catch (e) {
+	const status = (path) => call("GET", path, { cred }).then(() => 200, (e) => {
 		if (e.status === 401 || e.status === 429 || e.status >= 500)
 			throw e;
-	}
-	/* Not bound (404), no tiering scope (403) or no engine: check the
-	 * credential against the statements (401 still means wrong). */
-	try {
-		await call("GET", "/xapi/statements?limit=1", { cred });
-	} catch (e) {
-		if (e.status === 401 || e.status === 429 || e.status >= 500)
-			throw e;
-	}
+		return e.status;
+	});
+	if (await status("/tiering/programs") === 200 && await status("/tiering/bindings") === 403)
+		return { role: "partner", organization: await ownOrganization(cred) };
+	/* An admin, or a credential without the tiering scope (or a server
+	 * without the engine): the statements tell whether it is valid. */
+	await status("/xapi/statements?limit=1");
 	return { role: "admin" };
+}
+
+// The organisation a bound credential's standings name ("" when it has
+// none yet: the scorecard then says it is not enrolled).
+async function ownOrganization(cred) {
+	const progs = (await call("GET", "/tiering/programs", { cred })).data;
+	for (const p of progs.filter((x) => !x.deleted)) {
+		const list = (await call("GET", `/tiering/programs/${encodeURIComponent(p.id)}/enrollments`, { cred })).data;
+		if (list.length)
+			return list[0].organization;
+	}
+	return "";
 }
 
 function showSignin(message) {
@@ -61,7 +72,7 @@ function menu(c) {
 	document.getElementById("signin").hidden = true;
 	document.getElementById("signout").hidden = false;
 	document.getElementById("who").textContent = c.role === "partner" ?
-	    `${c.key} (partner of ${c.organization})` : c.key;
+	    `${c.key} (partner${c.organization ? " of " + c.organization : ""})` : c.key;
 }
 
 async function route() {

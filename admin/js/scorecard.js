@@ -64,7 +64,7 @@ async function people(certIds, clock) {
 }
 
 export async function scorecard(org) {
-	const el = clear(view(), h("h1", null, "Scorecard of ", h("span", { id: "sc-org" }, org)));
+	const el = clear(view(), h("h1", null, "Scorecard of ", h("span", { id: "sc-org" }, org || "your organisation")));
 	await guard(el, async () => {
 		const [progs, clock] = await Promise.all([get("/tiering/programs"), get("/tiering/clock")]);
 		let benefitNames = new Map();
