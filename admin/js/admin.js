@@ -116,7 +116,13 @@ export async function operations() {
 		const ms = parseMetrics(await getText("/metrics"));
 		const sum = (re) => ms.filter((m) => re.test(m.name)).reduce((s, m) => s + m.value, 0);
 		const fw = ms.filter((m) => /forward/i.test(m.name));
-		const gib = (n) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+		const gib = (n) => {
+			const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+			let i = 0;
+			for (; n >= 1024 && i < u.length - 1; i++)
+				n /= 1024;
+			return `${n.toFixed(i ? 1 : 0)} ${u[i]}`;
+		};
 		const figures = [["statements stored", fmtNum(sum(/^lrsd_statements_stored$/))],
 		    ["HTTP requests", fmtNum(sum(/^lrsd_http_requests_total$/))],
 		    ["server errors (5xx)", fmtNum(ms.filter((m) => m.name === "lrsd_http_requests_total" &&
@@ -131,8 +137,8 @@ export async function operations() {
 		    h("h2", null, "Forwarding"), fw.length ? table([{ title: "Metric", cell: (m) => m.name + m.labels },
 			{ title: "Value", num: true, cell: (m) => fmtNum(m.value) }], fw, { id: "ops-forwarding" }) :
 			h("p", { class: "muted", id: "ops-forwarding" }, "This server reports no forwarding figures in /metrics (no forwarding configured)."),
-		    h("h2", null, "All series"), table([{ title: "Metric", cell: (m) => m.name },
+		    h("h2", null, "All series (histogram buckets left out)"), table([{ title: "Metric", cell: (m) => m.name },
 			{ title: "Labels", cell: (m) => m.labels }, { title: "Value", num: true, cell: (m) => fmtNum(m.value) }],
-			ms, { id: "ops-metrics" }));
+			ms.filter((m) => !m.name.endsWith("_bucket")), { id: "ops-metrics" }));
 	});
 }
