@@ -239,7 +239,7 @@ async function otherPages(page, base, dir) {
 	const stored = await page.locator("#ops-figures .figure", { hasText: "statements stored" }).textContent();
 	ok(/^1[4-9]\d|^[2-9]\d\d/.test(stored), `operations: statements stored (${stored})`);
 	ok(/ok/.test(await page.textContent("#ops-probes")), "operations: health and readiness");
-	await shot(page, dir, "09-operations", "operations: health/ready/engine probes, request figures, forwarding status, every /metrics series");
+	await shot(page, dir, "09-operations", "operations: health/ready/engine probes, store and request figures, forwarding status (none configured), the /metrics series without histogram buckets");
 }
 
 async function documentSteps(page, base) {
