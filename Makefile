@@ -26,7 +26,8 @@ BIN     ?= bin
 
 LIB_SRC := $(filter-out lrs/main.c,$(wildcard lrs/*.c)) $(wildcard tiering/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tier_schemas.o \
-           $(BUILD)/openapi.o
+           $(BUILD)/openapi.o $(BUILD)/console_files.o
+CONSOLE := $(sort $(shell find admin -type f))
 SCHEMAS := $(wildcard schemas/*.schema.json)
 UNIT_SRC := $(wildcard tests/unit_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -56,6 +57,14 @@ $(BUILD)/openapi.c: openapi/openapi.json tools/embed-openapi.sh
 	@sh tools/embed-openapi.sh openapi/openapi.json > $@
 
 $(BUILD)/openapi.o: $(BUILD)/openapi.c lrs/openapi.h
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# And the admin console's files (admin/), served under /admin/.
+$(BUILD)/console_files.c: $(CONSOLE) tools/embed-console.sh
+	@mkdir -p $(dir $@)
+	@sh tools/embed-console.sh $(CONSOLE) > $@
+
+$(BUILD)/console_files.o: $(BUILD)/console_files.c lrs/console.h
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c -o $@ $<
 
 $(BUILD)/liblrs.a: $(LIB_OBJ)
@@ -130,10 +139,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilrs
 
-build-fuzz/%: tests/fuzz/%.c $(filter-out lrs/main.c lrs/server.c,$(wildcard lrs/*.c)) $(wildcard lrs/*.h)
+build-fuzz/%: tests/fuzz/%.c $(filter-out lrs/main.c lrs/server.c lrs/console.c,$(wildcard lrs/*.c)) $(wildcard lrs/*.h)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
-	    $(filter-out lrs/main.c lrs/server.c,$(wildcard lrs/*.c)) \
+	    $(filter-out lrs/main.c lrs/server.c lrs/console.c,$(wildcard lrs/*.c)) \
 	    $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
 
 fuzz: $(FUZZ_BIN)

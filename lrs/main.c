@@ -6,6 +6,8 @@
  *   lrsd credential revoke --data DIR KEY
  */
 #include "config.h"
+#include "console.h"
+#include "credapi.h"
 #include "cred.h"
 #include "docstore.h"
 #include "fault.h"
@@ -259,6 +261,14 @@ cmd_serve(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot serve /forwarding");
 		goto out;
 	}
+	/* The admin console (its files are public; its calls carry the
+	 * credential its user signs in with) and the credentials' API. */
+	if (server_mount_public(sv, "/admin", console_http, NULL) != 0 ||
+	    server_mount(sv, "/credentials", credapi_http, cs) != 0) {
+		log_msg(LOG_ERR, "cannot serve /admin and /credentials");
+		goto out;
+	}
+	server_set_home(sv, "/admin/");
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);

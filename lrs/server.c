@@ -40,6 +40,7 @@ struct mount {
 	char		 prefix[64];
 	server_handler	 fn;
 	void		*arg;
+	int		 public;	/* no credential needed */
 };
 
 struct server {
@@ -67,6 +68,7 @@ struct server {
 	struct addr_net		 metrics_allow[16];	/* --metrics-allow */
 	int			 nmetrics_allow;
 	enum accesslog_format	 log_format;
+	const char		*home;		/* where GET / redirects; NULL: 404 */
 };
 
 /* Headers the alternate request syntax may carry as form fields. */
@@ -298,7 +300,9 @@ write_reply(const server *sv, struct http_req *req, struct http_resp *resp,
 	buf_puts(out, "Cache-Control: no-cache\r\n");
 	if (req->id[0])
 		buf_printf(out, "X-Request-Id: %s\r\n", req->id);
-	if (resp->status == 401)
+	/* A page's script (X-Requested-With) handles a 401 itself: a
+	 * challenge would make the browser pop up its own sign-in. */
+	if (resp->status == 401 && http_header(req, "X-Requested-With") == NULL)
 		buf_puts(out, "WWW-Authenticate: Basic realm=\"xAPI\"\r\n");
 	if (resp->headers.len)
 		buf_add(out, resp->headers.p, resp->headers.len);
@@ -707,7 +711,7 @@ handle_mount(struct mount *m, const struct httpd_req *hreq, struct buf *out,
 		preflight(&resp);
 		goto reply;
 	}
-	if (authenticate(sv, hreq, &req, &resp) != 0)
+	if (!m->public && authenticate(sv, hreq, &req, &resp) != 0)
 		goto reply;
 	m->fn(m->arg, &req, &resp);
 reply:
@@ -854,6 +858,25 @@ reply:
 	buf_free(&body);
 }
 
+/* GET / (server_set_home): a redirect to the home page. */
+static void
+home(server *sv, const struct httpd_req *hreq, struct buf *out, int close)
+{
+	struct http_req req;
+	struct http_resp resp;
+
+	plain_start(sv, hreq, &req, &resp);
+	if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0)
+		http_error(&resp, 405, "/ allows GET and HEAD");
+	else {
+		resp.status = 302;
+		http_add_header(&resp, "Location", "%s", sv->home);
+		http_set_type(&resp, "text/plain; charset=utf-8");
+		buf_printf(&resp.body, "see %s\n", sv->home);
+	}
+	finish(sv, hreq, &req, &resp, req.method, close, out);
+}
+
 /* The path of target without its query. */
 static int
 is_path(const char *target, const char *path)
@@ -889,6 +912,10 @@ dispatch(void *arg, const struct httpd_req *hreq, struct buf *out, int *close)
 			handle_mount(&sv->mounts[i], hreq, out, *close);
 			return;
 		}
+	if (sv->home && is_path(target, "/")) {
+		home(sv, hreq, out, *close);
+		return;
+	}
 	if (under(target, "/openapi.json") &&
 	    target[strlen("/openapi.json")] != '/')
 		describe(sv, hreq, out, *close);
@@ -932,8 +959,9 @@ refuse(void *arg, const struct httpd_req *hreq, int status, const char *msg,
 	exchange_free(&req, &resp);
 }
 
-int
-server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
+static int
+mount(server *sv, const char *prefix, server_handler fn, void *arg,
+    int public)
 {
 	struct mount *m;
 	int n = atomic_load(&sv->nmounts);
@@ -947,9 +975,29 @@ server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
 	m->fn = fn;
 	m->arg = arg;
 	m->sv = sv;
+	m->public = public;
 	/* Workers read the count: the mount is whole before it counts. */
 	atomic_store(&sv->nmounts, n + 1);
 	return 0;
+}
+
+int
+server_mount(server *sv, const char *prefix, server_handler fn, void *arg)
+{
+	return mount(sv, prefix, fn, arg, 0);
+}
+
+int
+server_mount_public(server *sv, const char *prefix, server_handler fn,
+    void *arg)
+{
+	return mount(sv, prefix, fn, arg, 1);
+}
+
+void
+server_set_home(server *sv, const char *location)
+{
+	sv->home = location;
 }
 
 /* A list of networks (flag names it in err) into nets (at most max). */

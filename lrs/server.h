@@ -38,6 +38,14 @@ typedef void (*server_handler)(void *arg, struct http_req *req,
  * bad or taken. */
 int	server_mount(server *sv, const char *prefix, server_handler fn,
 	    void *arg);
+/* Like server_mount, but no credential is asked for or checked: fn gets
+ * req->cred empty (key "", no scopes).  For files anyone may fetch (the
+ * console's pages, which hold nothing of what is stored). */
+int	server_mount_public(server *sv, const char *prefix, server_handler fn,
+	    void *arg);
+/* Have GET / answer 302 to location (e.g. "/admin/"; must outlive the
+ * server); call before server_open.  Without it / is 404. */
+void	server_set_home(server *sv, const char *location);
 /* Have GET /ready ask fn (with arg, which must outlive the server) how
  * far the tiering engine is behind; call before server_open. */
 void	server_set_lag(server *sv, probe_lag_fn fn, void *arg);

@@ -279,7 +279,9 @@ async function live(lrsd) {
 			const body = requestBody(p, op);
 			if (body !== null)
 				headers["Content-Type"] = "application/json";
-			const r = await fetch(url(port, p, op), { method: m.toUpperCase(), headers, body });
+			/* A redirect (GET /) is the operation's own answer. */
+			const r = await fetch(url(port, p, op), { method: m.toUpperCase(), headers, body,
+			    redirect: "manual" });
 			const text = await r.text();
 			let msg = "";
 			try { msg = JSON.parse(text).message || ""; } catch { /* not JSON */ }
