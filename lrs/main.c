@@ -5,10 +5,13 @@
  *   lrsd credential list --data DIR
  *   lrsd credential revoke --data DIR KEY
  */
+#include "audit.h"
 #include "config.h"
 #include "cred.h"
 #include "docstore.h"
 #include "fault.h"
+#include "lifeapi.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -204,6 +207,8 @@ cmd_serve(int argc, char **argv)
 	cred_store *cs = NULL;
 	server *sv = NULL;
 	tier_engine *te = NULL;
+	audit *au = NULL;
+	life *lf = NULL;
 	char err[256], *pos[1];
 	int npos, rc = 1;
 	struct sigaction sa;
@@ -237,6 +242,20 @@ cmd_serve(int argc, char **argv)
 	}
 	if (te)
 		server_set_lag(sv, tier_lag, te);
+	/* The data lifecycle: /ops, and the engine rebuilds after it. */
+	if ((rc = audit_open(st, &au)) != STORE_OK) {
+		log_msg(LOG_ERR, "cannot open the audit trail: %s",
+		    store_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	lf = life_new(st, ds, au);
+	if (te)
+		life_on_change(lf, tier_rebuild, te);
+	if (server_mount(sv, "/ops", lifeapi_http, lf) != 0) {
+		log_msg(LOG_ERR, "cannot serve /ops");
+		goto out;
+	}
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);
@@ -246,6 +265,8 @@ cmd_serve(int argc, char **argv)
 	rc = 0;
 out:
 	server_stop(sv);
+	life_free(lf);
+	audit_close(au);
 	tier_close(te);
 	cred_close(cs);
 	/* The store's writer calls into the documents until it stops. */

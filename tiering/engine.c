@@ -473,6 +473,14 @@ rewind_fn(void *arg, MDB_txn *txn)
 }
 
 int
+tier_rebuild(void *arg)
+{
+	tier_engine *e = arg;
+
+	return store_follower_rewind(e->follower, 0, rewind_fn, e);
+}
+
+int
 engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
 {
 	store_read *r;
@@ -598,7 +606,12 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	f.load = log_load;
 	f.load_arg = &lr;
 	for (seq = 1; seq <= last && rc == 0; seq++) {
-		if ((rc = store_entry_at(store_read_txn(r), e->st, seq, &en)) != 0)
+		rc = store_entry_at(store_read_txn(r), e->st, seq, &en);
+		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
 			break;
 		st = NULL;
 		if (json_parse(en.text, en.len, 1000, &st, NULL, 0) == 0 &&
