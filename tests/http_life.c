@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -799,6 +800,70 @@ test_scopes(void)
 	httpc_resp_free(&r);
 }
 
+/* Run "lrsd ARGS --data DIR" into out (its first line of output); the
+ * exit status. */
+static int
+cli(const char *args, char *out, size_t size)
+{
+	char cmd[1024];
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s --data %s 2>&1", getenv("LRSD"),
+	    args, srv.data);
+	out[0] = '\0';
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	if (fgets(out, (int)size, f) == NULL)
+		out[0] = '\0';
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* lrsd purge and lrsd erase on the stopped server's data. */
+static void
+test_cli(void)
+{
+	char out[512];
+	struct httpc_resp r = { 0 };
+	const json *recs, *last;
+
+	ok(srv_stop(&srv, 0) == 0, "the server stops");
+	ok(cli("purge", out, sizeof(out)) == 2 && strstr(out, "--before"),
+	    "lrsd purge without --before: exit 2 naming it: %s", out);
+	ok(cli("erase --agent '{\"name\":\"x\"}'", out, sizeof(out)) == 2 &&
+	    strstr(out, "identifier"), "lrsd erase without an IFI: exit 2: %s",
+	    out);
+	/* Left: q1-q4 (q3 voided); q1's attachment. */
+	ok(cli("purge --before 2999-01-01T00:00:00Z --dry-run", out,
+	    sizeof(out)) == 0 && strstr(out, "would remove): 4 statements, "
+	    "1 attachments, 0 documents"), "lrsd purge --dry-run: %s", out);
+	/* Frank: q3 only (q2 voided p3, which is gone). */
+	ok(cli("erase --agent '" AG_F "'", out, sizeof(out)) == 0 &&
+	    strstr(out, "erase: 1 statements, 0 attachments"),
+	    "lrsd erase: %s", out);
+	ok(cli("purge --before 2999-01-01T00:00:00Z", out, sizeof(out)) == 0 &&
+	    strstr(out, "purge: 3 statements, 1 attachments"),
+	    "lrsd purge: %s", out);
+	ok(srv_start(&srv, "--no-tiering") == 0, "the server starts again");
+	expect("limit=2", 0);
+	expect_by_id(Q3, 404, 404);
+	expect_by_id(Q1, 404, 404);
+	if (call("GET", "/ops/audit?after=7", NULL, NULL, 0, &r) == 200 &&
+	    (recs = json_get(httpc_json(&r), "records")) && recs->n == 3) {
+		last = recs->vals[2];
+		ok(json_get_str(last, "who") &&
+		    strncmp(json_get_str(last, "who"), "os:", 3) == 0 &&
+		    json_is_str(json_get(last, "via"), "cli"),
+		    "the command line's runs are audited as the OS user");
+	} else
+		ok(0, "three audit records from the command line: %.300s",
+		    r.body);
+	httpc_resp_free(&r);
+}
+
 /* With the tiering engine on, its follower gets past removed statements
  * and the engine rebuilds. */
 static void
@@ -849,6 +914,7 @@ main(void)
 	test_bad_input();
 	test_audit();
 	test_scopes();
+	test_cli();
 	if (srv_stop(&srv, 1) != 0)
 		ok(0, "the server stops cleanly");
 	for (k = 0; k < NSTMT; k++)

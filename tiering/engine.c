@@ -473,6 +473,27 @@ rewind_fn(void *arg, MDB_txn *txn)
 }
 
 int
+tier_reset(store *st)
+{
+	tier_engine e;
+	MDB_txn *txn;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.st = st;
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e.dbi)) != 0 ||
+	    (rc = mdb_drop(txn, e.dbi, 0)) != 0 ||
+	    (rc = store_cursor_put(txn, st, "tiering", 0)) != 0 ||
+	    (rc = format_put(&e, txn)) != 0) {
+		store_txn_abort(st, txn);
+		return rc;
+	}
+	return store_txn_commit(st, txn);
+}
+
+int
 tier_rebuild(void *arg)
 {
 	tier_engine *e = arg;
