@@ -2233,7 +2233,7 @@ names_agent(MDB_txn *txn, store *s, json *st, const uint8_t *h, int depth,
 	return rc;
 }
 
-/* Whether sel takes statement seq. */
+/* Whether sel (by agent) takes statement seq. */
 static int
 selects(MDB_txn *txn, store *s, const struct store_select *sel, uint64_t seq,
     int *yes)
@@ -2245,12 +2245,8 @@ selects(MDB_txn *txn, store *s, const struct store_select *sel, uint64_t seq,
 	int rc;
 
 	*yes = 0;
-	if ((rc = stmt_load(txn, s, seq, &st, &flags, &stored, &len)) == 0) {
-		if (sel->by_agent)
-			rc = names_agent(txn, s, st, sel->agent, 0, yes);
-		else
-			*yes = stored < sel->before;
-	}
+	if ((rc = stmt_load(txn, s, seq, &st, &flags, &stored, &len)) == 0)
+		rc = names_agent(txn, s, st, sel->agent, 0, yes);
 	json_free(st);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
@@ -2284,17 +2280,19 @@ select_next(MDB_txn *txn, store *s, const struct store_select *sel,
 	uint8_t kb[INDEX_KEY_LEN + 8];
 	int rc, yes;
 
+	MDB_val rec;
+
 	*seq = 0;
 	if (!sel->by_agent) {
 		/* Stored times grow with the sequence: the first one after
 		 * `after` is taken or none is. */
 		be64_put(kb, after + 1);
 		if ((rc = next_under(txn, s->st, kb, 8, 0, seq)) != 0 ||
-		    *seq == 0)
+		    *seq == 0 || (rc = rec_get(txn, s, *seq, &rec)) != 0)
 			return rc;
-		if ((rc = selects(txn, s, sel, *seq, &yes)) != 0 || !yes)
+		if ((int64_t)be64_get((uint8_t *)rec.mv_data + 1) >= sel->before)
 			*seq = 0;
-		return rc;
+		return 0;
 	}
 	kb[0] = INDEX_RELATED_AGENT;
 	memcpy(kb + 1, sel->agent, INDEX_HASH_LEN);
@@ -2697,7 +2695,8 @@ count_blobs(MDB_txn *txn, store *s, const uint64_t *seqs, size_t n,
 			}
 		json_free(st);
 	}
-	qsort(shas, nsha, sizeof(*shas), cmp_str);
+	if (nsha > 0)
+		qsort(shas, nsha, sizeof(*shas), cmp_str);
 	for (i = 0; i < nsha && rc == 0; i++) {
 		if (i > 0 && strcmp(shas[i], shas[i - 1]) == 0)
 			continue;
