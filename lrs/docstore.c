@@ -20,7 +20,8 @@
  *            of each agent, so that erasing an agent finds them (Agent
  *            Profiles need none: their scope is the agent's alone).
  *            State documents written before docown existed are not in
- *            it.
+ *            it: docstore_forget finds those through the Activities
+ *            learned and those its caller names.
  *
  * The canonical Activity: every statement the LRS accepts comes from a
  * credential it trusts, so each Activity definition seen (statement
@@ -1229,9 +1230,101 @@ keys_under(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t plen,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Whether docown lists document key k (klen bytes) for agent. */
+static int
+owned_by(docstore *ds, MDB_txn *txn, const uint8_t *agent, const uint8_t *k,
+    size_t klen, int *yes)
+{
+	uint8_t kb[INDEX_HASH_LEN + KEY_MAX];
+	MDB_val key = { INDEX_HASH_LEN + klen, kb }, v;
+	int rc;
+
+	memcpy(kb, agent, INDEX_HASH_LEN);
+	memcpy(kb + INDEX_HASH_LEN, k, klen);
+	rc = mdb_get(txn, ds->own, &key, &v);
+	*yes = rc == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The State documents of agent for Activity id that docown does not list
+ * (written before it existed). */
+static int
+forget_unlisted(docstore *ds, MDB_txn *txn, const uint8_t *agent,
+    const char *id, int apply, struct docstore_forgot *out)
+{
+	struct docstore_scope sc = { DOCSTORE_STATE, id, { 0 }, 0, { 0 } };
+	uint8_t (*keys)[INDEX_HASH_LEN + KEY_MAX] = NULL, prefix[PREFIX_MAX];
+	size_t *lens = NULL, n = 0, i, plen;
+	int rc, listed;
+
+	memcpy(sc.agent, agent, INDEX_HASH_LEN);
+	if ((rc = scope_prefix(&sc, 0, prefix, &plen)) != 0 ||
+	    (rc = keys_under(txn, ds->doc, prefix, plen, &keys, &lens,
+	    &n)) != 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++)
+		if ((rc = owned_by(ds, txn, agent, keys[i], lens[i],
+		    &listed)) == 0 && !listed)
+			rc = forget_doc(ds, txn, keys[i], lens[i], apply, out);
+out:
+	free(keys);
+	free(lens);
+	return rc;
+}
+
+static int
+cmp_str_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* State documents older than docown: found through every Activity the
+ * LRS learned a definition of, and acts[0..nacts). */
+static int
+forget_legacy(docstore *ds, MDB_txn *txn, const uint8_t *agent,
+    char *const *acts, size_t nacts, int apply, struct docstore_forgot *out)
+{
+	size_t i;
+
+	uint8_t h[INDEX_HASH_LEN];
+	MDB_cursor *c;
+	MDB_val k, v;
+	const char *id;
+	json *a;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, ds->act, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		a = NULL;
+		if (json_parse(v.mv_data, v.mv_size, MAX_DEPTH, &a, NULL,
+		    0) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		/* Verbs share the database under another hash domain. */
+		if ((id = json_get_str(a, "id")) != NULL && k.mv_size ==
+		    INDEX_HASH_LEN && index_hash(INDEX_ACTIVITY, id, strlen(id),
+		    h) == INDEX_OK && memcmp(h, k.mv_data, INDEX_HASH_LEN) == 0 &&
+		    (nacts == 0 || bsearch(&id, acts, nacts, sizeof(*acts),
+		    cmp_str_p) == NULL))
+			rc = forget_unlisted(ds, txn, agent, id, apply, out);
+		json_free(a);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	for (rc = 0, i = 0; i < nacts && rc == 0; i++)
+		rc = forget_unlisted(ds, txn, agent, acts[i], apply, out);
+	return rc;
+}
+
 int
 docstore_forget(docstore *ds, MDB_txn *txn, const uint8_t agent[INDEX_HASH_LEN],
-    int apply, struct docstore_forgot *out)
+    char *const *acts, size_t nacts, int apply, struct docstore_forgot *out)
 {
 	struct docstore_scope sc = { DOCSTORE_AGENT_PROFILE, NULL, { 0 }, 0,
 	    { 0 } };
@@ -1256,6 +1349,8 @@ docstore_forget(docstore *ds, MDB_txn *txn, const uint8_t agent[INDEX_HASH_LEN],
 	free(lens);
 	keys = NULL;
 	lens = NULL;
+	if (rc == 0)
+		rc = forget_legacy(ds, txn, agent, acts, nacts, apply, out);
 	/* Agent Profiles: their scope is the agent's. */
 	memcpy(sc.agent, agent, INDEX_HASH_LEN);
 	if (rc != 0 || (rc = scope_prefix(&sc, 0, prefix, &plen)) != 0 ||

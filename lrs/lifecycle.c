@@ -37,7 +37,15 @@ struct auditjob {
 struct forgetjob {
 	life			*l;
 	const uint8_t		*agent;
+	char			**acts;		/* see docstore_forget */
+	size_t			 nacts;
 	struct docstore_forgot	 got;
+};
+
+/* Activity ids, sorted and unique in the end. */
+struct acts {
+	char	**v;
+	size_t	  n;
 };
 
 life *
@@ -132,9 +140,99 @@ static int
 forget_fn(void *arg, MDB_txn *txn)
 {
 	struct forgetjob *j = arg;
-	int rc = docstore_forget(j->l->ds, txn, j->agent, 1, &j->got);
+	int rc = docstore_forget(j->l->ds, txn, j->agent, j->acts, j->nacts,
+	    1, &j->got);
 
 	return rc == MDB_MAP_FULL ? rc : from_docstore(rc);
+}
+
+static void
+acts_add(struct acts *a, const json *activity)
+{
+	const char *id = json_get_str(activity, "id");
+
+	if (id == NULL)
+		return;
+	a->v = xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
+	a->v[a->n++] = xstrdup(id);
+}
+
+/* The Activities statement st names: its object and context activities
+ * (where an agent's State documents are likely to be). */
+static void
+acts_of(const json *st, struct acts *a)
+{
+	static const char *kinds[] = { "parent", "grouping", "category",
+	    "other" };
+	const json *obj = json_get(st, "object"), *ca, *list;
+	const char *ot = json_get_str(obj, "objectType");
+	size_t k, i;
+
+	if (ot == NULL || strcmp(ot, "Activity") == 0)
+		acts_add(a, obj);
+	ca = json_get(json_get(st, "context"), "contextActivities");
+	for (k = 0; ca && k < 4; k++) {
+		if ((list = json_get(ca, kinds[k])) == NULL)
+			continue;
+		if (list->type == JSON_OBJECT)
+			acts_add(a, list);
+		for (i = 0; list->type == JSON_ARRAY && i < list->n; i++)
+			acts_add(a, list->vals[i]);
+	}
+}
+
+static int
+cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void
+acts_free(struct acts *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+/* The Activities the statements sel takes name, inside txn. */
+static int
+acts_collect(life *l, MDB_txn *txn, const struct store_select *sel,
+    struct acts *a)
+{
+	uint64_t seq = 0;
+	const char *text;
+	size_t len, i, j;
+	json *st;
+	int rc;
+
+	for (;;) {
+		if ((rc = store_select_next(txn, l->st, sel, seq, &seq)) != 0 ||
+		    seq == 0 ||
+		    (rc = store_get_seq(txn, l->st, seq, &text, &len)) != 0)
+			break;
+		st = NULL;
+		if (json_parse(text, len, 64, &st, NULL, 0) != 0) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
+		acts_of(st, a);
+		json_free(st);
+	}
+	if (a->n > 0)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_str);
+	for (i = j = 0; i < a->n; i++) {
+		if (j > 0 && strcmp(a->v[i], a->v[j - 1]) == 0)
+			free(a->v[i]);
+		else
+			a->v[j++] = a->v[i];
+	}
+	a->n = j;
+	return rc;
 }
 
 /* store_exec, with fn's own failure (a STORE_* code) as the answer. */
@@ -232,6 +330,7 @@ dry_run(life *l, const struct life_request *rq, struct life_counts *out)
 	struct store_select sel;
 	struct store_removal rm;
 	struct docstore_forgot f;
+	struct acts a = { NULL, 0 };
 	store_read *r;
 	int rc;
 
@@ -239,14 +338,16 @@ dry_run(life *l, const struct life_request *rq, struct life_counts *out)
 	if ((rc = store_read_begin(l->st, &r)) != STORE_OK)
 		return rc;
 	if ((rc = store_select_count(r, &sel, &rm)) == STORE_OK &&
-	    rq->action == LIFE_ERASE) {
+	    rq->action == LIFE_ERASE &&
+	    (rc = acts_collect(l, store_read_txn(r), &sel, &a)) == STORE_OK) {
 		rc = from_docstore(docstore_forget(l->ds, store_read_txn(r),
-		    rq->agent, 0, &f));
+		    rq->agent, a.v, a.n, 0, &f));
 		out->documents = f.documents;
 		out->bytes += f.bytes;
 		out->person = f.person;
 	}
 	store_read_end(r);
+	acts_free(&a);
 	out->statements = rm.statements;
 	out->attachments = rm.attachments;
 	out->bytes += rm.bytes;
@@ -278,10 +379,27 @@ remove_all(life *l, const struct life_request *rq, struct life_counts *out)
 	return 0;
 }
 
+/* The Activities of the statements an erasure takes, before they go. */
+static int
+erase_acts(life *l, const struct life_request *rq, struct acts *a)
+{
+	struct store_select sel;
+	store_read *r;
+	int rc;
+
+	sel_of(rq, &sel);
+	if ((rc = store_read_begin(l->st, &r)) != STORE_OK)
+		return rc;
+	rc = acts_collect(l, store_read_txn(r), &sel, a);
+	store_read_end(r);
+	return rc;
+}
+
 int
 life_run(life *l, const struct life_request *rq, struct life_counts *out)
 {
-	struct forgetjob fj = { l, rq->agent, { 0, 0, 0 } };
+	struct forgetjob fj = { l, rq->agent, NULL, 0, { 0, 0, 0 } };
+	struct acts a = { NULL, 0 };
 	uint64_t id = 0;
 	int rc, arc;
 
@@ -296,13 +414,19 @@ life_run(life *l, const struct life_request *rq, struct life_counts *out)
 	if ((rc = audit_write(l, rq, out, 0, 0, &id)) != 0)
 		return rc;
 	out->audit_id = id;
-	rc = remove_all(l, rq, out);
+	if (rq->action == LIFE_ERASE && (rc = erase_acts(l, rq, &a)) == 0) {
+		fj.acts = a.v;
+		fj.nacts = a.n;
+	}
+	if (rc == 0)
+		rc = remove_all(l, rq, out);
 	if (rc == 0 && rq->action == LIFE_ERASE &&
 	    (rc = exec(l, forget_fn, &fj)) == 0) {
 		out->documents = fj.got.documents;
 		out->bytes += fj.got.bytes;
 		out->person = fj.got.person;
 	}
+	acts_free(&a);
 	arc = audit_write(l, rq, out, rc == 0, rc, &id);
 	if (out->statements > 0 && l->changed && l->changed(l->arg) != 0 &&
 	    rc == 0)
