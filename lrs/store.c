@@ -2446,6 +2446,38 @@ out:
 	return rc;
 }
 
+/* Drop the voiding record of target when it names voider seq and lives
+ * on no statement (the target is gone too, or was never stored); one
+ * that voids a statement that stays is kept, so it stays voided. */
+static int
+drop_void(MDB_txn *txn, store *s, const uint8_t target[16], uint64_t seq,
+    int check_voider)
+{
+	MDB_val k = { 16, (void *)target }, d;
+	uint64_t other, voider;
+	int rc;
+
+	if ((rc = mdb_get(txn, s->voids, &k, &d)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (d.mv_size != 8)
+		return MDB_CORRUPTED;
+	voider = be64_get(d.mv_data);
+	if (check_voider) {
+		/* target is being removed: keep the record while its
+		 * voiding statement stays. */
+		if ((rc = rec_get(txn, s, voider, &d)) != MDB_NOTFOUND)
+			return rc;
+	} else {
+		/* the voider seq is being removed: keep the record while
+		 * its target stays. */
+		if (voider != seq)
+			return 0;
+		if ((rc = id_get(txn, s, target, &other)) != MDB_NOTFOUND)
+			return rc;
+	}
+	return mdb_del(txn, s->voids, &k, NULL);
+}
+
 /* The StatementRef and voiding links of statement st (id, number seq,
  * flags): its own entry in "ref"; the voiding record of its target when
  * the target is gone too; its own voiding record when its voider is. */
@@ -2454,8 +2486,7 @@ unlink_links(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
     uint64_t seq, uint8_t flags)
 {
 	uint8_t refb[32];
-	MDB_val k = { 32, refb }, d;
-	uint64_t other;
+	MDB_val k = { 32, refb };
 	int rc;
 
 	if (ref_target(st, refb) == 0) {
@@ -2463,22 +2494,11 @@ unlink_links(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
 		if ((rc = mdb_del(txn, s->ref, &k, NULL)) != 0 &&
 		    rc != MDB_NOTFOUND)
 			return rc;
-		k.mv_size = 16;
 		if ((flags & REC_VOIDING) &&
-		    (rc = mdb_get(txn, s->voids, &k, &d)) == 0 &&
-		    d.mv_size == 8 && be64_get(d.mv_data) == seq &&
-		    id_get(txn, s, refb, &other) == MDB_NOTFOUND &&
-		    (rc = mdb_del(txn, s->voids, &k, NULL)) != 0)
+		    (rc = drop_void(txn, s, refb, seq, 0)) != 0)
 			return rc;
 	}
-	k.mv_size = 16;
-	k.mv_data = (void *)id;
-	if ((rc = mdb_get(txn, s->voids, &k, &d)) == MDB_NOTFOUND)
-		return 0;
-	if (rc == 0 && d.mv_size == 8 && be64_get(d.mv_data) != seq &&
-	    rec_get(txn, s, be64_get(d.mv_data), &d) == MDB_NOTFOUND)
-		rc = mdb_del(txn, s->voids, &k, NULL);
-	return rc;
+	return drop_void(txn, s, id, seq, 1);
 }
 
 /* Forget that statement seqb names its attachments, and remove each
