@@ -16,6 +16,12 @@
  *            domain) -> canonical Verb {"id", "display"}, JSON text
  *   docagt   agent IFI hash (index_agent_hash) -> Person object, JSON text
  *   docmeta  "seq" -> u64, the last statement learned from
+ *   docown   agent IFI hash 16 | doc key -> (empty): the State documents
+ *            of each agent, so that erasing an agent finds them (Agent
+ *            Profiles need none: their scope is the agent's alone).
+ *            State documents written before docown existed are not in
+ *            it: docstore_forget finds those through the Activities
+ *            learned and those its caller names.
  *
  * The canonical Activity: every statement the LRS accepts comes from a
  * credential it trusts, so each Activity definition seen (statement
@@ -52,7 +58,7 @@
 
 struct docstore {
 	store	*st;
-	MDB_dbi	 doc, act, agt, meta;
+	MDB_dbi	 doc, act, agt, meta, own;
 };
 
 /* A stored record, decoded in place (pointers into the map). */
@@ -718,7 +724,8 @@ docstore_open(store *st, docstore **out)
 	if ((rc = mdb_dbi_open(txn, "doc", MDB_CREATE, &ds->doc)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "docact", MDB_CREATE, &ds->act)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "docagt", MDB_CREATE, &ds->agt)) != 0 ||
-	    (rc = mdb_dbi_open(txn, "docmeta", MDB_CREATE, &ds->meta)) != 0)
+	    (rc = mdb_dbi_open(txn, "docmeta", MDB_CREATE, &ds->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "docown", MDB_CREATE, &ds->own)) != 0)
 		goto out;
 	if ((rc = replay(ds, txn)) != 0)
 		goto out;
@@ -900,7 +907,28 @@ struct write_job {
 	struct docstore_write	*w;
 	uint8_t			 key[KEY_MAX];
 	size_t			 keylen;
+	int			 owned;		/* a State document */
+	uint8_t			 owner[INDEX_HASH_LEN];
 };
+
+/* Record (or, with del, forget) that agent owner holds document key
+ * (len bytes) when owned is set. */
+static int
+own_set(docstore *ds, MDB_txn *txn, int owned, const uint8_t *owner,
+    const uint8_t *key, size_t len, int del)
+{
+	uint8_t kb[INDEX_HASH_LEN + KEY_MAX];
+	MDB_val k = { INDEX_HASH_LEN + len, kb }, v = { 0, "" };
+	int rc;
+
+	if (!owned)
+		return 0;
+	memcpy(kb, owner, INDEX_HASH_LEN);
+	memcpy(kb + INDEX_HASH_LEN, key, len);
+	rc = del ? mdb_del(txn, ds->own, &k, NULL) :
+	    mdb_put(txn, ds->own, &k, &v, 0);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
 
 /* The write itself, in the writer's transaction: returns 0, a
  * DOCSTORE_* code, or what the precondition check said. */
@@ -941,8 +969,9 @@ write_in(void *arg, MDB_txn *txn)
 	}
 	switch (w->op) {
 	case DOCSTORE_DELETE:
-		if (exists)
-			rc = mdb_del(txn, ds->doc, &k, NULL);
+		if (exists && (rc = mdb_del(txn, ds->doc, &k, NULL)) == 0)
+			rc = own_set(ds, txn, job->owned, job->owner, job->key,
+			    job->keylen, 1);
 		break;
 	case DOCSTORE_POST:
 		if (exists) {
@@ -964,6 +993,9 @@ write_in(void *arg, MDB_txn *txn)
 	default:
 		ret = DOCSTORE_EINVALID;
 	}
+	if (rc == 0 && ret == 0 && w->op != DOCSTORE_DELETE)
+		rc = own_set(ds, txn, job->owned, job->owner, job->key,
+		    job->keylen, 0);
 out:
 	free(type);
 	buf_free(&merged);
@@ -982,6 +1014,8 @@ docstore_write(docstore *ds, const struct docstore_scope *sc,
 	w->updated = 0;
 	job.ds = ds;
 	job.w = w;
+	job.owned = sc->kind == DOCSTORE_STATE;
+	memcpy(job.owner, sc->agent, INDEX_HASH_LEN);
 	if ((rc = doc_key(sc, w->id, job.key, &job.keylen)) != DOCSTORE_OK)
 		return rc;
 	/* Document writes share the statements' group commits. */
@@ -1002,6 +1036,8 @@ struct delete_job {
 	uint8_t		 prefix[PREFIX_MAX];
 	size_t		 plen;
 	size_t		 count;
+	int		 owned;		/* State documents */
+	uint8_t		 owner[INDEX_HASH_LEN];
 };
 
 static int
@@ -1040,7 +1076,9 @@ delete_in(void *arg, MDB_txn *txn)
 	for (i = 0; i < count; i++) {
 		k.mv_size = lens[i];
 		k.mv_data = keys[i];
-		if ((rc = mdb_del(txn, job->ds->doc, &k, NULL)) != 0)
+		if ((rc = mdb_del(txn, job->ds->doc, &k, NULL)) != 0 ||
+		    (rc = own_set(job->ds, txn, job->owned, job->owner,
+		    keys[i], lens[i], 1)) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -1063,6 +1101,8 @@ docstore_delete_all(docstore *ds, const struct docstore_scope *sc, size_t *n)
 		*n = 0;
 	job.ds = ds;
 	job.count = 0;
+	job.owned = sc->kind == DOCSTORE_STATE;
+	memcpy(job.owner, sc->agent, INDEX_HASH_LEN);
 	if ((rc = scope_prefix(sc, sc->kind == DOCSTORE_STATE &&
 	    sc->has_registration, job.prefix, &job.plen)) != DOCSTORE_OK)
 		return rc;
@@ -1142,4 +1182,192 @@ docstore_person(docstore *ds, const json *agent, json **out)
 	if ((field = ifi_of(agent, &val)) != NULL)
 		add_unique(*out, field, val, MAX_NAMES + 1);
 	return DOCSTORE_OK;
+}
+
+/* Count (and with apply, delete) the document under key k (klen bytes). */
+static int
+forget_doc(docstore *ds, MDB_txn *txn, const void *k, size_t klen, int apply,
+    struct docstore_forgot *out)
+{
+	MDB_val key = { klen, (void *)k }, v;
+	struct rec r;
+	int rc;
+
+	if ((rc = mdb_get(txn, ds->doc, &key, &v)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rec_decode(&v, &r) != 0)
+		return MDB_CORRUPTED;
+	out->documents++;
+	out->bytes += r.len;
+	return apply ? mdb_del(txn, ds->doc, &key, NULL) : 0;
+}
+
+/* The keys of dbi that begin with prefix (plen bytes), copied. */
+static int
+keys_under(MDB_txn *txn, MDB_dbi dbi, const uint8_t *prefix, size_t plen,
+    uint8_t (**keys)[INDEX_HASH_LEN + KEY_MAX], size_t **lens, size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k = { plen, (void *)prefix }, v;
+	int rc;
+
+	*keys = NULL;
+	*lens = NULL;
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || k.mv_size > INDEX_HASH_LEN + KEY_MAX ||
+		    memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		*keys = xrealloc(*keys, (*n + 1) * sizeof(**keys));
+		*lens = xrealloc(*lens, (*n + 1) * sizeof(**lens));
+		memcpy((*keys)[*n], k.mv_data, k.mv_size);
+		(*lens)[(*n)++] = k.mv_size;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Whether docown lists document key k (klen bytes) for agent. */
+static int
+owned_by(docstore *ds, MDB_txn *txn, const uint8_t *agent, const uint8_t *k,
+    size_t klen, int *yes)
+{
+	uint8_t kb[INDEX_HASH_LEN + KEY_MAX];
+	MDB_val key = { INDEX_HASH_LEN + klen, kb }, v;
+	int rc;
+
+	memcpy(kb, agent, INDEX_HASH_LEN);
+	memcpy(kb + INDEX_HASH_LEN, k, klen);
+	rc = mdb_get(txn, ds->own, &key, &v);
+	*yes = rc == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The State documents of agent for Activity id that docown does not list
+ * (written before it existed). */
+static int
+forget_unlisted(docstore *ds, MDB_txn *txn, const uint8_t *agent,
+    const char *id, int apply, struct docstore_forgot *out)
+{
+	struct docstore_scope sc = { DOCSTORE_STATE, id, { 0 }, 0, { 0 } };
+	uint8_t (*keys)[INDEX_HASH_LEN + KEY_MAX] = NULL, prefix[PREFIX_MAX];
+	size_t *lens = NULL, n = 0, i, plen;
+	int rc, listed;
+
+	memcpy(sc.agent, agent, INDEX_HASH_LEN);
+	if ((rc = scope_prefix(&sc, 0, prefix, &plen)) != 0 ||
+	    (rc = keys_under(txn, ds->doc, prefix, plen, &keys, &lens,
+	    &n)) != 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++)
+		if ((rc = owned_by(ds, txn, agent, keys[i], lens[i],
+		    &listed)) == 0 && !listed)
+			rc = forget_doc(ds, txn, keys[i], lens[i], apply, out);
+out:
+	free(keys);
+	free(lens);
+	return rc;
+}
+
+static int
+cmp_str_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* State documents older than docown: found through every Activity the
+ * LRS learned a definition of, and acts[0..nacts). */
+static int
+forget_legacy(docstore *ds, MDB_txn *txn, const uint8_t *agent,
+    char *const *acts, size_t nacts, int apply, struct docstore_forgot *out)
+{
+	size_t i;
+
+	uint8_t h[INDEX_HASH_LEN];
+	MDB_cursor *c;
+	MDB_val k, v;
+	const char *id;
+	json *a;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, ds->act, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		a = NULL;
+		if (json_parse(v.mv_data, v.mv_size, MAX_DEPTH, &a, NULL,
+		    0) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		/* Verbs share the database under another hash domain. */
+		if ((id = json_get_str(a, "id")) != NULL && k.mv_size ==
+		    INDEX_HASH_LEN && index_hash(INDEX_ACTIVITY, id, strlen(id),
+		    h) == INDEX_OK && memcmp(h, k.mv_data, INDEX_HASH_LEN) == 0 &&
+		    (nacts == 0 || bsearch(&id, acts, nacts, sizeof(*acts),
+		    cmp_str_p) == NULL))
+			rc = forget_unlisted(ds, txn, agent, id, apply, out);
+		json_free(a);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	for (rc = 0, i = 0; i < nacts && rc == 0; i++)
+		rc = forget_unlisted(ds, txn, agent, acts[i], apply, out);
+	return rc;
+}
+
+int
+docstore_forget(docstore *ds, MDB_txn *txn, const uint8_t agent[INDEX_HASH_LEN],
+    char *const *acts, size_t nacts, int apply, struct docstore_forgot *out)
+{
+	struct docstore_scope sc = { DOCSTORE_AGENT_PROFILE, NULL, { 0 }, 0,
+	    { 0 } };
+	uint8_t (*keys)[INDEX_HASH_LEN + KEY_MAX] = NULL, prefix[PREFIX_MAX];
+	size_t *lens = NULL, n, i, plen;
+	MDB_val k = { INDEX_HASH_LEN, (void *)agent }, v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* State documents, through docown. */
+	if ((rc = keys_under(txn, ds->own, agent, INDEX_HASH_LEN, &keys, &lens,
+	    &n)) != 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = forget_doc(ds, txn, keys[i] + INDEX_HASH_LEN,
+		    lens[i] - INDEX_HASH_LEN, apply, out);
+		if (rc == 0 && apply)
+			rc = own_set(ds, txn, 1, agent, keys[i] + INDEX_HASH_LEN,
+			    lens[i] - INDEX_HASH_LEN, 1);
+	}
+	free(keys);
+	free(lens);
+	keys = NULL;
+	lens = NULL;
+	if (rc == 0)
+		rc = forget_legacy(ds, txn, agent, acts, nacts, apply, out);
+	/* Agent Profiles: their scope is the agent's. */
+	memcpy(sc.agent, agent, INDEX_HASH_LEN);
+	if (rc != 0 || (rc = scope_prefix(&sc, 0, prefix, &plen)) != 0 ||
+	    (rc = keys_under(txn, ds->doc, prefix, plen, &keys, &lens,
+	    &n)) != 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = forget_doc(ds, txn, keys[i], lens[i], apply, out);
+	/* The Person learned from statements. */
+	if (rc == 0 && (rc = mdb_get(txn, ds->agt, &k, &v)) == 0) {
+		out->person = 1;
+		if (apply)
+			rc = mdb_del(txn, ds->agt, &k, NULL);
+	} else if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	free(keys);
+	free(lens);
+	return rc == MDB_MAP_FULL ? rc : map_rc(rc);
 }

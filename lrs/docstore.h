@@ -154,6 +154,25 @@ int	docstore_person(docstore *ds, const json *agent, json **out);
  * tests and tools). */
 int	docstore_learn(docstore *ds, MDB_txn *txn, const json *st);
 
+/* What erasing an agent takes from the documents. */
+struct docstore_forgot {
+	uint64_t	documents;	/* State documents and Agent Profiles */
+	uint64_t	bytes;		/* their contents */
+	int		person;		/* a learned Person was known */
+};
+
+/* Count (and with apply set, delete) inside txn what the documents keep
+ * of the agent whose IFI hash is agent: its State documents, its Agent
+ * Profiles and the Person learned from statements.  State documents
+ * written before docown existed (see docstore.c) are found for the
+ * Activities the LRS learned a definition of and for acts[0..nacts)
+ * (sorted by strcmp, without duplicates: e.g. those of the agent's
+ * statements).  With apply, txn must be a store_exec fn's.  DOCSTORE_*
+ * codes; MDB_MAP_FULL as LMDB gave it (so the map grows). */
+int	docstore_forget(docstore *ds, MDB_txn *txn,
+	    const uint8_t agent[INDEX_HASH_LEN], char *const *acts,
+	    size_t nacts, int apply, struct docstore_forgot *out);
+
 /* Merge Activity definition def (a JSON object) into the canonical one,
  * cur (an object, modified): language maps and extensions member by
  * member, every other property replaced.  Returns nonzero when cur

@@ -4,7 +4,10 @@
  *   lrsd credential add --data DIR KEY [SECRET] [--scopes LIST]
  *   lrsd credential list --data DIR
  *   lrsd credential revoke --data DIR KEY
+ *   lrsd purge --before INSTANT [--dry-run] --data DIR
+ *   lrsd erase --agent JSON [--dry-run] --data DIR
  */
+#include "audit.h"
 #include "config.h"
 #include "console.h"
 #include "credapi.h"
@@ -14,11 +17,15 @@
 #include "feed.h"
 #include "fwd.h"
 #include "fwdapi.h"
+#include "iso8601.h"
+#include "lifeapi.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
 #include "tier.h"
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +66,8 @@ usage(FILE *f)
 	    "       lrsd credential add KEY [SECRET] [--scopes LIST] [--data DIR]\n"
 	    "       lrsd credential list [--data DIR]\n"
 	    "       lrsd credential revoke KEY [--data DIR]\n"
+	    "       lrsd purge --before INSTANT [--dry-run] [--data DIR]\n"
+	    "       lrsd erase --agent JSON [--dry-run] [--data DIR]\n"
 	    "\n"
 	    "xAPI 1.0.3 and 2.0.0 Learning Record Store; serves under /xapi.\n"
 	    "Options (each also an environment variable):\n%s"
@@ -211,6 +220,8 @@ cmd_serve(int argc, char **argv)
 	tier_engine *te = NULL;
 	feed *fd = NULL;
 	fwd *fw = NULL;
+	audit *au = NULL;
+	life *lf = NULL;
 	char err[256], *pos[1];
 	int npos, rc = 1;
 	struct sigaction sa;
@@ -269,6 +280,20 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	server_set_home(sv, "/admin/");
+	/* The data lifecycle: /ops, and the engine rebuilds after it. */
+	if ((rc = audit_open(st, &au)) != STORE_OK) {
+		log_msg(LOG_ERR, "cannot open the audit trail: %s",
+		    store_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	lf = life_new(st, ds, au);
+	if (te)
+		life_on_change(lf, tier_rebuild, te);
+	if (server_mount(sv, "/ops", lifeapi_http, lf) != 0) {
+		log_msg(LOG_ERR, "cannot serve /ops");
+		goto out;
+	}
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);
@@ -281,6 +306,8 @@ out:
 	server_stop(sv);
 	feed_free(fd);
 	fwd_close(fw);
+	life_free(lf);
+	audit_close(au);
 	tier_close(te);
 	cred_close(cs);
 	/* The store's writer calls into the documents until it stops. */
@@ -365,6 +392,138 @@ out:
 	return rc;
 }
 
+/* --- purge and erase from the command line (lifecycle.h) --- */
+
+/* Take --before, --agent and --dry-run out of argv (what is left goes to
+ * parse_args); -1 when one lacks its value. */
+static int
+life_args(int *argc, char **argv, const char **before, const char **agent,
+    int *dry)
+{
+	int i, j;
+
+	for (i = j = 2; i < *argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			*dry = 1;
+		else if (strcmp(argv[i], "--before") == 0 ||
+		    strcmp(argv[i], "--agent") == 0) {
+			if (i + 1 == *argc) {
+				fprintf(stderr, "lrsd: %s needs a value\n", argv[i]);
+				return -1;
+			}
+			*(argv[i][2] == 'b' ? before : agent) = argv[i + 1];
+			i++;
+		} else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	return 0;
+}
+
+/* The request of argv[1] (purge or erase) from its arguments; -1 with a
+ * message when one is missing or bad. */
+static int
+life_request_of(const char *cmd, const char *before, const char *agent,
+    struct life_request *rq)
+{
+	json *a = NULL;
+	int rc;
+
+	if (strcmp(cmd, "purge") == 0) {
+		rq->action = LIFE_PURGE;
+		if (before && iso8601_parse(before, strlen(before), 1,
+		    &rq->before) == 0)
+			return 0;
+		fprintf(stderr, "lrsd: purge needs --before, an ISO 8601 date-time with a time zone (e.g. 2025-01-01T00:00:00Z)\n");
+		return -1;
+	}
+	rq->action = LIFE_ERASE;
+	if (agent == NULL || json_parse(agent, strlen(agent), 32, &a, NULL,
+	    0) != 0) {
+		fprintf(stderr, "lrsd: erase needs --agent, an Agent as JSON (e.g. '{\"mbox\":\"mailto:someone@example.com\"}')\n");
+		return -1;
+	}
+	rc = index_agent_hash(a, rq->agent);
+	json_free(a);
+	if (rc != INDEX_OK) {
+		fprintf(stderr, "lrsd: --agent has no inverse functional identifier (mbox, mbox_sha1sum, openid or account)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+life_print(const struct life_request *rq, const struct life_counts *c)
+{
+	printf("%s%s: %llu statements, %llu attachments, %llu documents, "
+	    "%llu bytes%s (audit record %llu)\n",
+	    rq->action == LIFE_PURGE ? "purge" : "erase",
+	    rq->dry_run ? " (dry run: would remove)" : "",
+	    (unsigned long long)c->statements,
+	    (unsigned long long)c->attachments,
+	    (unsigned long long)c->documents, (unsigned long long)c->bytes,
+	    rq->action == LIFE_ERASE && c->person ? ", the Person" : "",
+	    (unsigned long long)c->audit_id);
+}
+
+/* A life_changed_fn: the engine rebuilds when it next starts. */
+static int
+reset_tiering(void *arg)
+{
+	return tier_reset(arg);
+}
+
+/* lrsd purge / lrsd erase: for a stopped server (a running one would
+ * not know that its tiering engine must rebuild). */
+static int
+cmd_lifecycle(int argc, char **argv)
+{
+	struct life_request rq = { LIFE_PURGE, 0, { 0 }, 0, NULL, "cli" };
+	struct life_counts c;
+	struct config cfg;
+	struct passwd *pw = getpwuid(geteuid());
+	const char *before = NULL, *agent = NULL;
+	char who[160], *pos[1];
+	store *st = NULL;
+	docstore *ds = NULL;
+	cred_store *cs = NULL;
+	audit *au = NULL;
+	life *lf = NULL;
+	int npos, rc = 1;
+
+	config_defaults(&cfg);
+	if (life_args(&argc, argv, &before, &agent, &rq.dry_run) != 0 ||
+	    parse_args(argc, argv, 2, &cfg, pos, 0, &npos, NULL) != 0 ||
+	    life_request_of(argv[1], before, agent, &rq) != 0)
+		return 2;
+	snprintf(who, sizeof(who), "os:%s", pw ? pw->pw_name : "?");
+	rq.who = who;
+	if (open_all(&cfg, &st, &ds, &cs) != 0)
+		return 1;
+	if ((rc = audit_open(st, &au)) != STORE_OK) {
+		fprintf(stderr, "lrsd: cannot open the audit trail: %s\n",
+		    store_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	lf = life_new(st, ds, au);
+	if (!cfg.no_tiering)
+		life_on_change(lf, reset_tiering, st);
+	rc = life_run(lf, &rq, &c);
+	life_print(&rq, &c);
+	if (rc != STORE_OK)
+		fprintf(stderr, "lrsd: %s stopped: %s (run it again to finish)\n",
+		    argv[1], store_strerror(rc));
+	rc = rc != STORE_OK;
+out:
+	life_free(lf);
+	audit_close(au);
+	cred_close(cs);
+	store_close(st);
+	docstore_close(ds);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,6 +531,9 @@ main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "credential") == 0)
 		return cmd_credential(argc, argv);
+	if (argc >= 2 && (strcmp(argv[1], "purge") == 0 ||
+	    strcmp(argv[1], "erase") == 0))
+		return cmd_lifecycle(argc, argv);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
 		usage(stdout);

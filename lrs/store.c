@@ -15,6 +15,10 @@
  *                             statement is voided on arrival
  *   att    sha2 hex (lower case) -> attachment bytes
  *   ref    target uuid 16 | referrer uuid 16 -> seq u64 of the referrer
+ *   attref sha2 hex (lower case) | 0 | seq u64 -> (empty): statement seq
+ *                             names attachment sha2 (so that removing a
+ *                             statement knows whether a payload is shared)
+ *          meta "attref" -> u64 1 once every statement is in attref
  *
  * A statement whose object is a StatementRef is also indexed under the
  * keys of the statement it targets (and so on, up to a bounded depth), so
@@ -96,7 +100,7 @@ struct job {
 
 struct store {
 	MDB_env		*env;
-	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref;
+	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref, attref;
 	/* Every transaction of the process holds it; see map_grow. */
 	struct gate	 gate;
 	size_t		 map_size;	/* now (under mu) */
@@ -635,6 +639,10 @@ out:
 	return rc;
 }
 
+static int	attrefs(MDB_txn *txn, store *s, const json *st,
+		    const uint8_t seqb[8], int del);
+static int	attref_backfill(MDB_txn *txn, store *s);
+
 /* Store statement i of w as number seq at time stored, and tell the
  * subscribers. */
 static int
@@ -653,7 +661,8 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	be64_put(seqb, seq);
 	if ((rc = new_flags(txn, s, st, w->ids[i], seqb, &flags)) != 0 ||
 	    (rc = put_record(txn, s, st, w->ids[i], seqb, flags, stored)) != 0 ||
-	    (rc = put_index(txn, s, st, w->ids[i], seqb, w->authority_key)) != 0)
+	    (rc = put_index(txn, s, st, w->ids[i], seqb, w->authority_key)) != 0 ||
+	    (rc = attrefs(txn, s, st, seqb, 0)) != 0)
 		return rc;
 	for (sn = 0; sn < s->nsub; sn++)
 		if ((rc = s->sub_fn[sn](s->sub_arg[sn], txn, seq, st)) != 0)
@@ -1275,6 +1284,7 @@ dbs_open(store *s)
 		{ "id", offsetof(store, id) }, { "ix", offsetof(store, ix) },
 		{ "tm", offsetof(store, tm) }, { "void", offsetof(store, voids) },
 		{ "att", offsetof(store, att) }, { "ref", offsetof(store, ref) },
+		{ "attref", offsetof(store, attref) },
 	};
 	MDB_txn *txn;
 	uint64_t layout;
@@ -1296,6 +1306,8 @@ dbs_open(store *s)
 		rc = MDB_INCOMPATIBLE;
 	if (rc == 0 && layout != LAYOUT)
 		rc = meta_put(txn, s, "layout", LAYOUT);
+	if (rc == 0)
+		rc = attref_backfill(txn, s);
 out:
 	if (rc != 0) {
 		txn_abort(s, txn);
@@ -1431,7 +1443,15 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
 		return map_rc(rc);
 	for (seq = cursor + 1; seq <= last; seq++) {
-		if ((rc = store_entry_at(txn, s, seq, &e)) != 0)
+		rc = store_entry_at(txn, s, seq, &e);
+		/* A statement removed (store_remove_txn) leaves a hole:
+		 * apply sees NULL for it. */
+		if (rc == STORE_ENOTFOUND) {
+			b->items[b->n++] = NULL;
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
 			break;
 		b->items[b->n++] = f->ops->prepare(f->arg, &e);
 	}
@@ -2011,6 +2031,36 @@ next_match(MDB_cursor *c, const struct store_query *q, uint64_t cur,
 	}
 }
 
+/* From the missing statement cur, the next one stored in the direction
+ * of the query into *cur (one step past the end when none), so a scan
+ * without filters does not walk a removed range number by number. */
+static int
+skip_hole(store_read *r, int ascending, uint64_t *cur)
+{
+	MDB_cursor *c;
+	uint8_t kb[8];
+	MDB_val k = { 8, kb }, d;
+	int rc;
+
+	if ((rc = mdb_cursor_open(r->txn, r->s->st, &c)) != 0)
+		return rc;
+	be64_put(kb, *cur);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	if (!ascending)
+		rc = rc == MDB_NOTFOUND ? mdb_cursor_get(c, &k, &d, MDB_LAST) :
+		    rc == 0 ? mdb_cursor_get(c, &k, &d, MDB_PREV) : rc;
+	if (rc == 0 && k.mv_size != 8)
+		rc = MDB_CORRUPTED;
+	if (rc == 0)
+		*cur = be64_get(k.mv_data);
+	else if (rc == MDB_NOTFOUND) {
+		*cur = ascending ? r->last + 1 : 0;
+		rc = 0;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
 int
 store_query(store_read *r, const struct store_query *q, store_visit fn,
     void *arg, uint64_t *next)
@@ -2051,7 +2101,14 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 		if ((rc = rec_get(r->txn, r->s, cur, &rec)) != 0) {
 			if (rc != MDB_NOTFOUND)
 				goto out;
+			/* A hole left by removed statements: skip it whole. */
+			if (q->nfilters == 0 &&
+			    (rc = skip_hole(r, q->ascending, &cur)) != 0)
+				goto out;
 			rc = 0;
+			if (cur == 0)
+				break;
+			continue;
 		} else if (!(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
 			if (q->limit && count == q->limit) {
 				*next = cur;
@@ -2069,4 +2126,703 @@ out:
 	if (tm)
 		mdb_cursor_close(tm);
 	return map_rc(rc);
+}
+
+/* --- removal --- */
+
+#define ATTREF_MAX	(128 + 1 + 8)
+
+/* The "attref" key of attachment sha2 (NUL-terminated) into out; its
+ * length without the sequence number (which follows when seqb is not
+ * NULL), 0 when sha2 cannot be an attachment's. */
+static size_t
+attref_key(const char *sha2, const uint8_t *seqb, uint8_t out[ATTREF_MAX])
+{
+	size_t n = blob_key(sha2, (char *)out);
+
+	if (n == 0)
+		return 0;
+	out[n++] = 0;
+	if (seqb)
+		memcpy(out + n, seqb, 8);
+	return n;
+}
+
+/* Record (or, with del, forget) that statement seqb names each of the
+ * attachments of st. */
+static int
+attrefs(MDB_txn *txn, store *s, const json *st, const uint8_t seqb[8],
+    int del)
+{
+	const json *atts = json_get(st, "attachments");
+	uint8_t kb[ATTREF_MAX];
+	MDB_val k, d = { 0, "" };
+	const char *sha2;
+	size_t i;
+	int rc;
+
+	for (i = 0; atts && atts->type == JSON_ARRAY && i < atts->n; i++) {
+		if ((sha2 = json_get_str(atts->vals[i], "sha2")) == NULL ||
+		    (k.mv_size = attref_key(sha2, seqb, kb)) == 0)
+			continue;
+		k.mv_size += 8;
+		k.mv_data = kb;
+		rc = del ? mdb_del(txn, s->attref, &k, NULL) :
+		    mdb_put(txn, s->attref, &k, &d, 0);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+/* A store written before "attref" existed: one pass over the statements
+ * fills it. */
+static int
+attref_backfill(MDB_txn *txn, store *s)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	uint64_t done;
+	json *st;
+	int rc;
+
+	if ((rc = meta_get(txn, s, "attref", &done)) != 0 || done)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, s->st, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		st = NULL;
+		if (k.mv_size != 8 || d.mv_size < REC_HDR ||
+		    json_parse((char *)d.mv_data + REC_HDR, d.mv_size - REC_HDR,
+		    64, &st, NULL, 0) != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		rc = attrefs(txn, s, st, k.mv_data, 0);
+		json_free(st);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	return meta_put(txn, s, "attref", 1);
+}
+
+/* Statement seq parsed (caller frees *st), with its flags, stored time
+ * and text length. */
+static int
+stmt_load(MDB_txn *txn, store *s, uint64_t seq, json **st, uint8_t *flags,
+    int64_t *stored, size_t *len)
+{
+	MDB_val rec;
+	int rc;
+
+	*st = NULL;
+	if ((rc = rec_get(txn, s, seq, &rec)) != 0)
+		return rc;
+	*flags = ((uint8_t *)rec.mv_data)[0];
+	*stored = (int64_t)be64_get((uint8_t *)rec.mv_data + 1);
+	*len = rec.mv_size - REC_HDR;
+	if (json_parse((char *)rec.mv_data + REC_HDR, *len, 64, st, NULL,
+	    0) != 0)
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+static int
+keys_have(const struct index_keys *ks, int tag, const uint8_t *h)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (ks->k[i][0] == tag &&
+		    memcmp(ks->k[i] + 1, h, INDEX_HASH_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether statement st (ours to change) names agent h anywhere but as its
+ * authority, itself or through its StatementRef target. */
+static int
+names_agent(MDB_txn *txn, store *s, json *st, const uint8_t *h, int depth,
+    int *yes)
+{
+	struct index_keys ks = { 0 };
+	uint8_t target[16], flags;
+	uint64_t tseq;
+	int64_t stored;
+	size_t len;
+	json *t = NULL;
+	int rc;
+
+	*yes = 0;
+	json_del(st, "authority");
+	if (index_statement(st, &ks) != INDEX_OK) {
+		index_keys_free(&ks);
+		return STORE_ECRYPTO;
+	}
+	*yes = keys_have(&ks, INDEX_RELATED_AGENT, h);
+	index_keys_free(&ks);
+	if (*yes || depth >= REF_DEPTH || ref_target(st, target) != 0)
+		return 0;
+	if ((rc = id_get(txn, s, target, &tseq)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if ((rc = stmt_load(txn, s, tseq, &t, &flags, &stored, &len)) == 0)
+		rc = names_agent(txn, s, t, h, depth + 1, yes);
+	json_free(t);
+	return rc;
+}
+
+/* Whether sel (by agent) takes statement seq. */
+static int
+selects(MDB_txn *txn, store *s, const struct store_select *sel, uint64_t seq,
+    int *yes)
+{
+	uint8_t flags;
+	int64_t stored;
+	size_t len;
+	json *st = NULL;
+	int rc;
+
+	*yes = 0;
+	if ((rc = stmt_load(txn, s, seq, &st, &flags, &stored, &len)) == 0)
+		rc = names_agent(txn, s, st, sel->agent, 0, yes);
+	json_free(st);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The first key of dbi at or after (k, klen) into *got (a sequence
+ * number in its last 8 bytes) when it begins with the first plen bytes
+ * of k; 0 when none. */
+static int
+next_under(MDB_txn *txn, MDB_dbi dbi, const uint8_t *k, size_t klen,
+    size_t plen, uint64_t *got)
+{
+	MDB_cursor *c;
+	MDB_val key = { klen, (void *)k }, d;
+	int rc;
+
+	*got = 0;
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &key, &d, MDB_SET_RANGE);
+	if (rc == 0 && key.mv_size == plen + 8 &&
+	    memcmp(key.mv_data, k, plen) == 0)
+		*got = be64_get((uint8_t *)key.mv_data + plen);
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+select_next(MDB_txn *txn, store *s, const struct store_select *sel,
+    uint64_t after, uint64_t *seq)
+{
+	uint8_t kb[INDEX_KEY_LEN + 8];
+	int rc, yes;
+
+	MDB_val rec;
+
+	*seq = 0;
+	if (!sel->by_agent) {
+		/* Stored times grow with the sequence: the first one after
+		 * `after` is taken or none is. */
+		be64_put(kb, after + 1);
+		if ((rc = next_under(txn, s->st, kb, 8, 0, seq)) != 0 ||
+		    *seq == 0 || (rc = rec_get(txn, s, *seq, &rec)) != 0)
+			return rc;
+		if ((int64_t)be64_get((uint8_t *)rec.mv_data + 1) >= sel->before)
+			*seq = 0;
+		return 0;
+	}
+	kb[0] = INDEX_RELATED_AGENT;
+	memcpy(kb + 1, sel->agent, INDEX_HASH_LEN);
+	for (;;) {
+		be64_put(kb + INDEX_KEY_LEN, after + 1);
+		if ((rc = next_under(txn, s->ix, kb, sizeof(kb), INDEX_KEY_LEN,
+		    seq)) != 0 || *seq == 0)
+			return rc;
+		if ((rc = selects(txn, s, sel, *seq, &yes)) != 0 || yes)
+			return rc;
+		after = *seq;
+	}
+}
+
+int
+store_select_next(MDB_txn *txn, store *s, const struct store_select *sel,
+    uint64_t after, uint64_t *seq)
+{
+	return map_rc(select_next(txn, s, sel, after, seq));
+}
+
+/* Delete key ks[i] | seqb from "ix" for every key of ks (absent ones are
+ * fine). */
+static int
+del_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
+    const uint8_t seqb[8])
+{
+	uint8_t kb[INDEX_KEY_LEN + 8];
+	MDB_val k = { sizeof(kb), kb };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ks->n; i++) {
+		memcpy(kb, ks->k[i], INDEX_KEY_LEN);
+		memcpy(kb + INDEX_KEY_LEN, seqb, 8);
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		if ((rc = mdb_del(txn, s->ix, &k, NULL)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			return rc;
+	}
+	return 0;
+}
+
+/* The authority key of statement seqb: the credential is not kept with
+ * the record, so try each credential's hash (there are few). */
+static int
+del_authority(MDB_txn *txn, store *s, const uint8_t seqb[8])
+{
+	uint8_t kb[INDEX_KEY_LEN + 8], at[INDEX_KEY_LEN + 8];
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->ix, &c)) != 0)
+		return rc;
+	memset(kb, 0, sizeof(kb));
+	kb[0] = INDEX_AUTHORITY;
+	for (;;) {
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		if ((rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size != sizeof(kb) ||
+		    ((uint8_t *)k.mv_data)[0] != INDEX_AUTHORITY)
+			break;
+		memcpy(at, k.mv_data, INDEX_KEY_LEN);
+		memcpy(at + INDEX_KEY_LEN, seqb, 8);
+		k.mv_size = sizeof(at);
+		k.mv_data = at;
+		if ((rc = mdb_del(txn, s->ix, &k, NULL)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			break;
+		/* On to the next credential's keys. */
+		memcpy(kb, at, INDEX_KEY_LEN);
+		memset(kb + INDEX_KEY_LEN, 0xff, 8);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The referrers of statement id (ref: id | referrer -> seq): their
+ * sequence numbers and ids into new arrays. */
+static int
+referrers(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t **seqs,
+    uint8_t (**ids)[16], size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k = { 16, (void *)id }, d;
+	int rc;
+
+	*seqs = NULL;
+	*ids = NULL;
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, s->ref, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != 32 || memcmp(k.mv_data, id, 16) != 0 ||
+		    d.mv_size != 8)
+			break;
+		*seqs = xrealloc(*seqs, (*n + 1) * sizeof(**seqs));
+		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*seqs)[*n] = be64_get(d.mv_data);
+		memcpy((*ids)[(*n)++], (uint8_t *)k.mv_data + 16, 16);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The statements that stay and refer to statement id lose the keys ks
+ * they inherited from it, except those they have of their own; and so on
+ * down the chain. */
+static int
+strip_down(MDB_txn *txn, store *s, const uint8_t id[16],
+    const struct index_keys *ks, int depth)
+{
+	struct index_keys own, drop;
+	uint8_t (*ids)[16], seqb[8], flags;
+	uint64_t *seqs;
+	int64_t stored;
+	size_t n, i, j, len;
+	json *st;
+	int rc;
+
+	if (depth >= REF_DEPTH || ks->n == 0)
+		return 0;
+	if ((rc = referrers(txn, s, id, &seqs, &ids, &n)) != 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++) {
+		memset(&own, 0, sizeof(own));
+		memset(&drop, 0, sizeof(drop));
+		if ((rc = stmt_load(txn, s, seqs[i], &st, &flags, &stored,
+		    &len)) == 0 && index_statement(st, &own) != INDEX_OK)
+			rc = STORE_ECRYPTO;
+		json_free(st);
+		for (j = 0; rc == 0 && j < ks->n; j++)
+			if (!keys_have(&own, ks->k[j][0], ks->k[j] + 1))
+				index_add(&drop, ks->k[j][0], ks->k[j] + 1);
+		be64_put(seqb, seqs[i]);
+		if (rc == 0 && (rc = del_keys(txn, s, &drop, seqb)) == 0)
+			rc = strip_down(txn, s, ids[i], &drop, depth + 1);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+		index_keys_free(&own);
+		index_keys_free(&drop);
+	}
+out:
+	free(seqs);
+	free(ids);
+	return rc;
+}
+
+/* Drop the voiding record of target when it names voider seq and lives
+ * on no statement (the target is gone too, or was never stored); one
+ * that voids a statement that stays is kept, so it stays voided. */
+static int
+drop_void(MDB_txn *txn, store *s, const uint8_t target[16], uint64_t seq,
+    int check_voider)
+{
+	MDB_val k = { 16, (void *)target }, d;
+	uint64_t other, voider;
+	int rc;
+
+	if ((rc = mdb_get(txn, s->voids, &k, &d)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (d.mv_size != 8)
+		return MDB_CORRUPTED;
+	voider = be64_get(d.mv_data);
+	if (check_voider) {
+		/* target is being removed: keep the record while its
+		 * voiding statement stays. */
+		if ((rc = rec_get(txn, s, voider, &d)) != MDB_NOTFOUND)
+			return rc;
+	} else {
+		/* the voider seq is being removed: keep the record while
+		 * its target stays. */
+		if (voider != seq)
+			return 0;
+		if ((rc = id_get(txn, s, target, &other)) != MDB_NOTFOUND)
+			return rc;
+	}
+	return mdb_del(txn, s->voids, &k, NULL);
+}
+
+/* The StatementRef and voiding links of statement st (id, number seq,
+ * flags): its own entry in "ref"; the voiding record of its target when
+ * the target is gone too; its own voiding record when its voider is. */
+static int
+unlink_links(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
+    uint64_t seq, uint8_t flags)
+{
+	uint8_t refb[32];
+	MDB_val k = { 32, refb };
+	int rc;
+
+	if (ref_target(st, refb) == 0) {
+		memcpy(refb + 16, id, 16);
+		if ((rc = mdb_del(txn, s->ref, &k, NULL)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			return rc;
+		if ((flags & REC_VOIDING) &&
+		    (rc = drop_void(txn, s, refb, seq, 0)) != 0)
+			return rc;
+	}
+	return drop_void(txn, s, id, seq, 1);
+}
+
+/* Forget that statement seqb names its attachments, and remove each
+ * payload no other statement names. */
+static int
+del_blobs(MDB_txn *txn, store *s, const json *st, const uint8_t seqb[8],
+    struct store_removal *acc)
+{
+	const json *atts = json_get(st, "attachments");
+	uint8_t kb[ATTREF_MAX];
+	MDB_val k, d;
+	const char *sha2;
+	uint64_t other;
+	size_t i, plen;
+	int rc;
+
+	if ((rc = attrefs(txn, s, st, seqb, 1)) != 0)
+		return rc;
+	for (i = 0; atts && atts->type == JSON_ARRAY && i < atts->n; i++) {
+		if ((sha2 = json_get_str(atts->vals[i], "sha2")) == NULL ||
+		    (plen = attref_key(sha2, NULL, kb)) == 0)
+			continue;
+		memset(kb + plen, 0, 8);
+		if ((rc = next_under(txn, s->attref, kb, plen + 8, plen,
+		    &other)) != 0)
+			return rc;
+		k.mv_size = plen - 1;
+		k.mv_data = kb;
+		if (other != 0 ||
+		    (rc = mdb_get(txn, s->att, &k, &d)) == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return rc;
+		acc->attachments++;
+		acc->bytes += d.mv_size;
+		if ((rc = mdb_del(txn, s->att, &k, NULL)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The record of statement id, number seqb, and its "id" and "tm" keys. */
+static int
+del_record(MDB_txn *txn, store *s, const uint8_t id[16],
+    const uint8_t seqb[8], int64_t stored)
+{
+	uint8_t tmb[16];
+	MDB_val k = { 8, (void *)seqb };
+	uint64_t cur;
+	int rc;
+
+	if ((rc = mdb_del(txn, s->st, &k, NULL)) != 0)
+		return rc;
+	if ((rc = id_get(txn, s, id, &cur)) == 0 &&
+	    cur == be64_get(seqb)) {
+		k.mv_size = 16;
+		k.mv_data = (void *)id;
+		rc = mdb_del(txn, s->id, &k, NULL);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	put_i64(tmb, stored);
+	memcpy(tmb + 8, seqb, 8);
+	k.mv_size = 16;
+	k.mv_data = tmb;
+	rc = mdb_del(txn, s->tm, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Everything of statement st (number seq) but its referrers. */
+static int
+remove_one(MDB_txn *txn, store *s, json *st, uint64_t seq, uint8_t flags,
+    int64_t stored, struct store_removal *acc)
+{
+	struct index_keys ks = { 0 };
+	uint8_t id[16], seqb[8];
+	int rc;
+
+	be64_put(seqb, seq);
+	if (uuid_of(json_get(st, "id"), id) != 0)
+		return MDB_CORRUPTED;
+	if (index_statement(st, &ks) != INDEX_OK) {
+		rc = STORE_ECRYPTO;
+		goto out;
+	}
+	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0 ||
+	    (rc = del_keys(txn, s, &ks, seqb)) != 0 ||
+	    (rc = del_authority(txn, s, seqb)) != 0 ||
+	    (rc = strip_down(txn, s, id, &ks, 0)) != 0 ||
+	    (rc = unlink_links(txn, s, st, id, seq, flags)) != 0 ||
+	    (rc = del_blobs(txn, s, st, seqb, acc)) != 0 ||
+	    (rc = del_record(txn, s, id, seqb, stored)) != 0)
+		goto out;
+out:
+	index_keys_free(&ks);
+	return rc;
+}
+
+static int
+remove_seq(MDB_txn *txn, store *s, uint64_t seq, int depth,
+    struct store_removal *acc)
+{
+	uint8_t id[16], flags, (*ids)[16] = NULL;
+	uint64_t *seqs = NULL;
+	int64_t stored;
+	size_t len, n = 0, i;
+	json *st = NULL;
+	int rc;
+
+	if ((rc = stmt_load(txn, s, seq, &st, &flags, &stored, &len)) != 0)
+		goto out;
+	/* Referrers first, while this one still hands them its keys. */
+	if (depth > 0 && depth <= REF_DEPTH) {
+		if (uuid_of(json_get(st, "id"), id) != 0) {
+			rc = MDB_CORRUPTED;
+			goto out;
+		}
+		if ((rc = referrers(txn, s, id, &seqs, &ids, &n)) != 0)
+			goto out;
+		for (i = 0; i < n && rc == 0; i++)
+			if ((rc = remove_seq(txn, s, seqs[i], depth + 1,
+			    acc)) == MDB_NOTFOUND)
+				rc = 0;
+		if (rc != 0)
+			goto out;
+	}
+	if ((rc = remove_one(txn, s, st, seq, flags, stored, acc)) == 0) {
+		acc->statements++;
+		acc->bytes += len;
+	}
+out:
+	free(seqs);
+	free(ids);
+	json_free(st);
+	return rc;
+}
+
+int
+store_remove_txn(store *s, MDB_txn *txn, uint64_t seq, int cascade,
+    struct store_removal *acc)
+{
+	int rc = remove_seq(txn, s, seq, cascade ? 1 : 0, acc);
+
+	return rc == MDB_NOTFOUND ? STORE_ENOTFOUND :
+	    rc == MDB_MAP_FULL ? rc : map_rc(rc);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether every statement naming attachment key kb (plen bytes) is
+ * among seqs[0..n) (sorted). */
+static int
+all_selected(MDB_txn *txn, store *s, uint8_t *kb, size_t plen,
+    const uint64_t *seqs, size_t n, int *yes)
+{
+	MDB_cursor *c;
+	MDB_val k = { plen + 8, kb }, d;
+	uint64_t seq;
+	int rc;
+
+	*yes = 1;
+	memset(kb + plen, 0, 8);
+	if ((rc = mdb_cursor_open(txn, s->attref, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0 && *yes;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (k.mv_size != plen + 8 || memcmp(k.mv_data, kb, plen) != 0)
+			break;
+		seq = be64_get((uint8_t *)k.mv_data + plen);
+		*yes = bsearch(&seq, seqs, n, sizeof(*seqs), cmp_u64) != NULL;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The attachments of the statements seqs[0..n) that only they name. */
+static int
+count_blobs(MDB_txn *txn, store *s, const uint64_t *seqs, size_t n,
+    struct store_removal *out)
+{
+	char **shas = NULL, key[129];
+	const json *atts;
+	const char *sha2;
+	uint8_t kb[ATTREF_MAX], flags;
+	size_t nsha = 0, i, j, plen, len;
+	int64_t stored;
+	MDB_val k, d;
+	json *st;
+	int rc = 0, yes;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((rc = stmt_load(txn, s, seqs[i], &st, &flags, &stored,
+		    &len)) != 0)
+			break;
+		atts = json_get(st, "attachments");
+		for (j = 0; atts && atts->type == JSON_ARRAY && j < atts->n; j++)
+			if ((sha2 = json_get_str(atts->vals[j], "sha2")) &&
+			    blob_key(sha2, key) > 0) {
+				key[blob_key(sha2, key)] = '\0';
+				shas = xrealloc(shas, (nsha + 1) * sizeof(*shas));
+				shas[nsha++] = xstrdup(key);
+			}
+		json_free(st);
+	}
+	if (nsha > 0)
+		qsort(shas, nsha, sizeof(*shas), cmp_str);
+	for (i = 0; i < nsha && rc == 0; i++) {
+		if (i > 0 && strcmp(shas[i], shas[i - 1]) == 0)
+			continue;
+		plen = attref_key(shas[i], NULL, kb);
+		if ((rc = all_selected(txn, s, kb, plen, seqs, n, &yes)) != 0 ||
+		    !yes)
+			continue;
+		k.mv_size = plen - 1;
+		k.mv_data = kb;
+		if ((rc = mdb_get(txn, s->att, &k, &d)) == 0) {
+			out->attachments++;
+			out->bytes += d.mv_size;
+		} else if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	for (i = 0; i < nsha; i++)
+		free(shas[i]);
+	free(shas);
+	return rc;
+}
+
+int
+store_select_count(store_read *r, const struct store_select *sel,
+    struct store_removal *out)
+{
+	uint64_t seq = 0, *seqs = NULL;
+	size_t n = 0, cap = 0;
+	MDB_val rec;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		if ((rc = select_next(r->txn, r->s, sel, seq, &seq)) != 0 ||
+		    seq == 0)
+			break;
+		if ((rc = rec_get(r->txn, r->s, seq, &rec)) != 0)
+			break;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			seqs = xrealloc(seqs, cap * sizeof(*seqs));
+		}
+		seqs[n++] = seq;
+		out->statements++;
+		out->bytes += rec.mv_size - REC_HDR;
+	}
+	/* Ascending already; the blob check searches them. */
+	if (rc == 0)
+		rc = count_blobs(r->txn, r->s, seqs, n, out);
+	free(seqs);
+	return map_rc(rc);
+}
+
+int
+store_entry_next(MDB_txn *txn, store *s, uint64_t seq,
+    struct store_entry *out)
+{
+	uint8_t kb[8];
+	uint64_t got;
+	int rc;
+
+	be64_put(kb, seq);
+	if ((rc = next_under(txn, s->st, kb, 8, 0, &got)) != 0)
+		return map_rc(rc);
+	if (got == 0)
+		return STORE_ENOTFOUND;
+	return store_entry_at(txn, s, got, out);
 }

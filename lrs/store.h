@@ -299,6 +299,62 @@ int	store_blob_get(store_read *r, const char *sha2, const void **data,
 int	store_get_seq(MDB_txn *txn, store *s, uint64_t seq, const char **text,
 	    size_t *len);
 
+/* --- removal (the data lifecycle: purge and erasure) ---
+ *
+ * A statement removed leaves no trace in the store: its record, its id,
+ * every index key that points to it (its own, the authority's, those it
+ * inherited along a StatementRef), its time key, its voiding and
+ * StatementRef links, and each attachment payload no remaining statement
+ * names.  Its sequence number stays unused for good (a hole the followers,
+ * the queries and the feed skip); the "seq" counter never goes back.
+ * Statements that stay and refer to a removed one (StatementRef) lose the
+ * index keys they had inherited from it.  A statement that stays voided
+ * stays voided when its voiding statement goes (voided statements are
+ * only ever returned by voidedStatementId, and they must not reappear). */
+
+/* What a removal took (or, counted, would take). */
+struct store_removal {
+	uint64_t	statements;
+	uint64_t	attachments;	/* payloads removed */
+	uint64_t	bytes;		/* statement texts + payloads */
+};
+
+/* Which statements a removal takes: those stored before `before`
+ * (microseconds, when nonzero), or those that name the agent whose IFI
+ * hash (index_agent_hash) is agent (when by_agent is set): as actor,
+ * object, instructor, team, context agent or group, group member, in a
+ * SubStatement, or through a StatementRef to a statement that does; an
+ * agent that is only a statement's authority does not count. */
+struct store_select {
+	int64_t		before;
+	int		by_agent;
+	uint8_t		agent[INDEX_HASH_LEN];
+};
+
+/* The first statement after number `after` that sel takes, into *seq (0
+ * when there is none).  Inside any transaction of the store.  STORE_EIO,
+ * STORE_ECORRUPT, STORE_ECRYPTO. */
+int	store_select_next(MDB_txn *txn, store *s, const struct store_select *sel,
+	    uint64_t after, uint64_t *seq);
+/* Count what removing every statement sel takes would remove, in the
+ * snapshot of read r (a dry run: the numbers store_remove_txn then adds
+ * up to when nothing is stored meanwhile). */
+int	store_select_count(store_read *r, const struct store_select *sel,
+	    struct store_removal *out);
+/* Remove statement seq (see above) inside a store_exec fn (txn is its
+ * transaction), adding what went to *acc.  With cascade set, the
+ * statements that refer to it (StatementRef, voiding included, and so on
+ * up to the depth the index follows) go too.  STORE_ENOTFOUND when there
+ * is no statement seq (nothing changes); LMDB's codes as store_exec fns
+ * return them (MDB_MAP_FULL makes the map grow), STORE_ECORRUPT,
+ * STORE_ECRYPTO. */
+int	store_remove_txn(store *s, MDB_txn *txn, uint64_t seq, int cascade,
+	    struct store_removal *acc);
+/* The first statement numbered seq or later as an entry (valid until txn
+ * ends), skipping holes; STORE_ENOTFOUND past the end. */
+int	store_entry_next(MDB_txn *txn, store *s, uint64_t seq,
+	    struct store_entry *out);
+
 #define STORE_HIST_N	12	/* finite buckets of a histogram */
 
 /* Counts since the store opened, by bucket: count[i] counts values at

@@ -1192,7 +1192,9 @@ tier_lag(void *arg, struct probe_lag *out)
 	if ((rc = store_read_begin(e->st, &r)) != STORE_OK)
 		return rc;
 	/* How long the oldest statement not yet applied has waited. */
-	rc = store_entry_at(store_read_txn(r), e->st, cur + 1, &en);
+	rc = store_entry_next(store_read_txn(r), e->st, cur + 1, &en);
+	if (rc == STORE_ENOTFOUND)	/* only holes left (a purge) */
+		rc = STORE_OK;
 	if (rc == STORE_OK)
 		out->seconds = (double)(iso8601_now() - en.stored) / 1e6;
 	store_read_end(r);

@@ -491,6 +491,35 @@ rewind_fn(void *arg, MDB_txn *txn)
 }
 
 int
+tier_reset(store *st)
+{
+	tier_engine e;
+	MDB_txn *txn;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.st = st;
+	if ((rc = store_txn_begin(st, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &e.dbi)) != 0 ||
+	    (rc = mdb_drop(txn, e.dbi, 0)) != 0 ||
+	    (rc = store_cursor_put(txn, st, "tiering", 0)) != 0 ||
+	    (rc = format_put(&e, txn)) != 0) {
+		store_txn_abort(st, txn);
+		return rc;
+	}
+	return store_txn_commit(st, txn);
+}
+
+int
+tier_rebuild(void *arg)
+{
+	tier_engine *e = arg;
+
+	return store_follower_rewind(e->follower, 0, rewind_fn, e);
+}
+
+int
 engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
 {
 	store_read *r;
@@ -616,7 +645,12 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	f.load = log_load;
 	f.load_arg = &lr;
 	for (seq = 1; seq <= last && rc == 0; seq++) {
-		if ((rc = store_entry_at(store_read_txn(r), e->st, seq, &en)) != 0)
+		rc = store_entry_at(store_read_txn(r), e->st, seq, &en);
+		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
 			break;
 		st = NULL;
 		if (json_parse(en.text, en.len, 1000, &st, NULL, 0) == 0 &&

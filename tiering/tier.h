@@ -28,6 +28,17 @@ void	tier_close(tier_engine *e);
 /* The admin API: a server_handler (server.h) with arg the engine. */
 void	tier_http(void *arg, struct http_req *req, struct http_resp *resp);
 
+/* Drop the engine's state and fold the log again from its start, in the
+ * background (a life_changed_fn of lifecycle.h, arg the engine): after a
+ * purge or an erasure, nothing folded from removed statements stays.
+ * 0, or a STORE_* code when the rewind could not be committed. */
+int	tier_rebuild(void *arg);
+
+/* Without a running engine (the command line): drop the engine's state
+ * in st so that the next tier_open folds the whole log again.  0, or a
+ * STORE_* / LMDB code. */
+int	tier_reset(store *st);
+
 /* How far the engine is behind the log, without waiting: a probe_lag_fn
  * (probe.h) with arg the engine.  0, or a STORE_* code when the entry it
  * waits on cannot be read. */
