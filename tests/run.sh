@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test in DIR (unit_* first, then http_* against LRSD), then the
-# schema and OpenAPI checks and the tiering crash and scenario tests against LRSD; print
+# schema and OpenAPI checks, the TLS proxy of docker/ (tests/proxy) and the
+# tiering crash and scenario tests against LRSD; print
 # each one's output and end with the summed "N passed, N failed".
 # SCENARIO_SCALE (default 1) scales the scenario (the sanitizer build runs
 # a smaller one).
@@ -28,6 +29,7 @@ for t in "$dir"/unit_* "$dir"/http_*; do
 done
 run schemas sh tests/schemas/run.sh
 run openapi sh tests/openapi/run.sh "$lrsd"
+run proxy python3 tests/proxy/proxy.py --lrsd "$lrsd"
 run tiering-crash python3 tests/tiering/crash.py --lrsd "$lrsd"
 run tiering-scenario python3 tests/scenario/tiering.py --lrsd "$lrsd" \
     --scale "${SCENARIO_SCALE:-1}"
