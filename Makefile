@@ -5,6 +5,7 @@
 #   make sanitize   the same tests built with AddressSanitizer and UBSan
 #   make bench      load benchmarks against a fresh server (prints figures)
 #   make fuzz       libFuzzer over the parsers
+#   make soak       30 minutes of mixed load, resources sampled (SOAK_SECONDS)
 #   make clean
 
 CC      ?= cc
@@ -111,10 +112,17 @@ bench: $(BIN)/lrsd $(BUILD)/bench
 	@$(BUILD)/bench $(BIN)/lrsd $(BENCH_ARGS)
 	@python3 tools/bench_tiering.py --lrsd $(BIN)/lrsd $(TIER_BENCH_ARGS)
 
+# Mixed valid and hostile load for SOAK_SECONDS against a fresh server,
+# failing if its memory, fds or threads grow or a statement is lost
+# (tools/soak.py).  Not part of make test.
+SOAK_SECONDS ?= 1800
+soak: $(BIN)/lrsd
+	python3 tools/soak.py --lrsd $(BIN)/lrsd --seconds $(SOAK_SECONDS)
+
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all test tests sanitize bench clean check-deps
+.PHONY: all test tests sanitize bench clean check-deps soak
 .SECONDARY:
 
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer):
