@@ -157,17 +157,23 @@ fuzz: $(FUZZ_BIN)
 
 # The same targets built for source-based coverage, replayed over their
 # corpora: one llvm-cov report line per file of lrs/ that the target reached.
-build-fuzz/cov/%: tests/fuzz/%.c $(FUZZ_LIB) $(wildcard lrs/*.h) tests/fuzz/replay.c
-	@mkdir -p build-fuzz/cov
-	clang -g -O0 -std=c11 -D_GNU_SOURCE -Ilrs -fprofile-instr-generate \
-	    -fcoverage-mapping $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
-	    tests/fuzz/replay.c $(FUZZ_LIB) \
+COV_FLAGS := -g -O0 -std=c11 -D_GNU_SOURCE -Ilrs -fprofile-instr-generate \
+             -fcoverage-mapping $(shell pkg-config --cflags $(PKGS))
+COV_OBJ := $(FUZZ_LIB:%.c=build-fuzz/cov/%.o)
+
+build-fuzz/cov/%.o: %.c $(wildcard lrs/*.h)
+	@mkdir -p $(dir $@)
+	@clang $(COV_FLAGS) -c -o $@ $<
+
+build-fuzz/cov/%: tests/fuzz/%.c tests/fuzz/replay.c $(COV_OBJ)
+	clang $(COV_FLAGS) -o $@ $< tests/fuzz/replay.c $(COV_OBJ) \
 	    $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
 
 fuzz-cov: $(FUZZ_TARGETS:%=build-fuzz/cov/%)
 	@for t in $(FUZZ_TARGETS); do \
 	    LLVM_PROFILE_FILE=build-fuzz/cov/$$t.profraw build-fuzz/cov/$$t \
-	        build-fuzz/corpus-$$t >/dev/null 2>&1 || exit 1; \
+	        build-fuzz/corpus-$$t tests/data/good \
+	        $$(ls -d tests/fuzz/seeds/$$t 2>/dev/null) >/dev/null 2>&1 || exit 1; \
 	    llvm-profdata merge -sparse -o build-fuzz/cov/$$t.profdata \
 	        build-fuzz/cov/$$t.profraw || exit 1; \
 	    echo "== $$t"; \
