@@ -24,6 +24,15 @@ say() {
 }
 
 mkdir -p "$state/tls" "$state/self" "$state/tmp"
+# Half a mounted pair is a mistake to report, not a reason to fall back
+# to a self-signed certificate.
+have=0
+[ -s "$certs/fullchain.pem" ] && have=$((have + 1))
+[ -s "$certs/privkey.pem" ] && have=$((have + 1))
+if [ "$have" -eq 1 ]; then
+	say "$certs holds only one of fullchain.pem and privkey.pem"
+	exit 1
+fi
 if [ -s "$certs/fullchain.pem" ] && [ -s "$certs/privkey.pem" ]; then
 	src=$certs
 	say "using the certificate in $certs"

@@ -241,6 +241,10 @@ def check_entrypoint_certs(tmp, proxy, state, certs, tls_port):
     check(pem_der(self_pem) == first, "the self-signed one is kept aside")
     proxy.stop()
     os.unlink(os.path.join(certs, "privkey.pem"))
+    rc = subprocess.run(["sh", os.path.join(ROOT, "docker/proxy-entrypoint.sh")],
+                        env=proxy.env, capture_output=True, text=True)
+    check(rc.returncode == 1 and "only one of" in rc.stderr,
+          "half a mounted pair is refused: %d %s" % (rc.returncode, rc.stderr))
     os.unlink(os.path.join(certs, "fullchain.pem"))
 
 
