@@ -5,6 +5,7 @@
 #   make sanitize   the same tests built with AddressSanitizer and UBSan
 #   make bench      load benchmarks against a fresh server (prints figures)
 #   make fuzz       libFuzzer over the parsers
+#   make soak       30 minutes of mixed load, resources sampled (SOAK_SECONDS)
 #   make clean
 
 CC      ?= cc
@@ -126,31 +127,74 @@ bench: $(BIN)/lrsd $(BUILD)/bench
 	@$(BUILD)/bench $(BIN)/lrsd $(BENCH_ARGS)
 	@python3 tools/bench_tiering.py --lrsd $(BIN)/lrsd $(TIER_BENCH_ARGS)
 
+# Mixed valid and hostile load for SOAK_SECONDS against a fresh server,
+# failing if its memory, fds or threads grow or a statement is lost
+# (tools/soak.py).  Not part of make test.
+SOAK_SECONDS ?= 1800
+soak: $(BIN)/lrsd
+	python3 tools/soak.py --lrsd $(BIN)/lrsd --seconds $(SOAK_SECONDS)
+
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all test tests sanitize bench clean check-deps
+.PHONY: all test tests sanitize bench clean check-deps soak
 .SECONDARY:
 
 # Coverage-guided fuzzing of the parsers (clang + libFuzzer):
-#   make fuzz [FUZZ_SECONDS=60]
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="fuzz_json fuzz_utf8"]
+# Each target keeps its corpus in build-fuzz/corpus-<target> and its log
+# (with libFuzzer's final stats) in build-fuzz/<target>.log.
+# make fuzz-cov reports the line coverage of that corpus (tools/fuzz.md).
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN := $(FUZZ_TARGETS:%=build-fuzz/%)
+FUZZ_LIB := $(filter-out lrs/main.c lrs/server.c lrs/console.c,$(wildcard lrs/*.c))
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -Ilrs
 
-build-fuzz/%: tests/fuzz/%.c $(filter-out lrs/main.c lrs/server.c lrs/console.c,$(wildcard lrs/*.c)) $(wildcard lrs/*.h)
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB) $(wildcard lrs/*.h)
 	@mkdir -p build-fuzz
 	clang $(FUZZ_FLAGS) $(shell pkg-config --cflags $(PKGS)) -o $@ $< \
-	    $(filter-out lrs/main.c lrs/server.c lrs/console.c,$(wildcard lrs/*.c)) \
-	    $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
+	    $(FUZZ_LIB) $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
-	    mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	    t=$$(basename $$f); mkdir -p build-fuzz/corpus-$$t; \
 	    echo "fuzzing $$f for $(FUZZ_SECONDS)s"; \
 	    $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	        build-fuzz/corpus-$$(basename $$f) tests/data/good 2>&1 | tail -2 || exit 1; \
+	        -print_final_stats=1 -artifact_prefix=build-fuzz/$$t- \
+	        build-fuzz/corpus-$$t tests/data/good \
+	        $$(ls -d tests/fuzz/seeds/$$t 2>/dev/null) \
+	        > build-fuzz/$$t.log 2>&1; rc=$$?; \
+	    grep -E '^(stat::|Done|#[0-9]+.*DONE)|ERROR|SUMMARY' build-fuzz/$$t.log; \
+	    [ $$rc -eq 0 ] || exit 1; \
 	done
 
-.PHONY: fuzz
+# The same targets built for source-based coverage, replayed over their
+# corpora: one llvm-cov report line per file of lrs/ that the target reached.
+COV_FLAGS := -g -O0 -std=c11 -D_GNU_SOURCE -Ilrs -fprofile-instr-generate \
+             -fcoverage-mapping $(shell pkg-config --cflags $(PKGS))
+COV_OBJ := $(FUZZ_LIB:%.c=build-fuzz/cov/%.o)
+
+build-fuzz/cov/%.o: %.c $(wildcard lrs/*.h)
+	@mkdir -p $(dir $@)
+	@clang $(COV_FLAGS) -c -o $@ $<
+
+build-fuzz/cov/%: tests/fuzz/%.c tests/fuzz/replay.c $(COV_OBJ)
+	clang $(COV_FLAGS) -o $@ $< tests/fuzz/replay.c $(COV_OBJ) \
+	    $(shell pkg-config --libs $(PKGS)) -lcrypto -lpthread -lm
+
+fuzz-cov: $(FUZZ_TARGETS:%=build-fuzz/cov/%)
+	@for t in $(FUZZ_TARGETS); do \
+	    LLVM_PROFILE_FILE=build-fuzz/cov/$$t.profraw build-fuzz/cov/$$t \
+	        build-fuzz/corpus-$$t tests/data/good \
+	        $$(ls -d tests/fuzz/seeds/$$t 2>/dev/null) >/dev/null 2>&1 || exit 1; \
+	    llvm-profdata merge -sparse -o build-fuzz/cov/$$t.profdata \
+	        build-fuzz/cov/$$t.profraw || exit 1; \
+	    echo "== $$t"; \
+	    llvm-cov report build-fuzz/cov/$$t \
+	        -instr-profile=build-fuzz/cov/$$t.profdata $(FUZZ_LIB) | \
+	        awk '$$2 != $$3 || NR <= 2'; \
+	done
+
+.PHONY: fuzz fuzz-cov

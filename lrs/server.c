@@ -576,10 +576,14 @@ access_log(const server *sv, const struct httpd_req *hreq,
 {
 	struct accesslog_entry e;
 	struct buf line = BUF_INIT;
+	struct addr client;
+	char text[ADDR_TEXT_MAX];
 
+	/* Behind a trusted proxy, the client it forwarded for. */
+	client_of(sv, hreq, req, &client, text);
 	e.time_us = req->started;
 	e.id = req->id;
-	e.peer = hreq->peer_text;
+	e.peer = text;
 	e.method = hreq->head ? hreq->head->method : NULL;
 	e.target = hreq->head ? hreq->head->target : NULL;
 	e.cred = req->cred.key;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Run every test in DIR (unit_* first, then http_* against LRSD), then the
-# schema and OpenAPI checks, the console in headless Chromium and the
-# tiering crash and scenario tests against LRSD; print each one's output
-# and end with the summed "N passed, N failed".
+# schema and OpenAPI checks, the console in headless Chromium, the TLS
+# proxy of docker/ (tests/proxy) and the tiering crash and scenario tests
+# against LRSD; print each one's output and end with the summed
+# "N passed, N failed".
 # SCENARIO_SCALE (default 1) scales the scenario (the sanitizer build runs
 # a smaller one).
 dir=$1; lrsd=$2
@@ -30,6 +31,7 @@ done
 run schemas sh tests/schemas/run.sh
 run openapi sh tests/openapi/run.sh "$lrsd"
 run console sh tests/console/run.sh "$lrsd"
+run proxy python3 tests/proxy/proxy.py --lrsd "$lrsd"
 run tiering-crash python3 tests/tiering/crash.py --lrsd "$lrsd"
 run tiering-scenario python3 tests/scenario/tiering.py --lrsd "$lrsd" \
     --scale "${SCENARIO_SCALE:-1}"
