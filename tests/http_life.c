@@ -344,6 +344,81 @@ expect(const char *q, long long want)
 	    set_text(want), got < 0 ? "(failure)" : set_text(got));
 }
 
+/* The statements of our population GET /feed holds, from the start, as
+ * a bit set of names; -1 on failure. */
+static long long
+feed_set(void)
+{
+	struct httpc_resp r = { 0 };
+	const char *last, *end;
+	long long got = 0, after = 0;
+	const char *id;
+	size_t guard;
+	char *line, *nl;
+	json *j;
+	int k;
+
+	for (guard = 0; guard < 100; guard++) {
+		if (call("GET", fmt("/feed?after=%lld&limit=1000", after), NULL,
+		    NULL, 0, &r) != 200 ||
+		    (last = httpc_header(&r, "X-Lrsd-Feed-Last")) == NULL ||
+		    (end = httpc_header(&r, "X-Lrsd-Store-Last")) == NULL) {
+			fprintf(stderr, "GET /feed: %d %.200s\n", r.status,
+			    r.body);
+			got = -1;
+			break;
+		}
+		for (line = r.body; line && *line; line = nl ? nl + 1 : NULL) {
+			nl = strchr(line, '\n');
+			j = NULL;
+			if (json_parse(line, nl ? (size_t)(nl - line) :
+			    strlen(line), 64, &j, NULL, 0) != 0) {
+				got = -1;
+				break;
+			}
+			id = json_get_str(json_get(j, "statement"), "id");
+			for (k = 0; id && k < NSTMT; k++)
+				if (strcmp(id, ids[k]) == 0)
+					got |= 1LL << k;
+			json_free(j);
+		}
+		if (got < 0)
+			break;
+		after = atoll(last);
+		if (after >= atoll(end))
+			break;
+	}
+	httpc_resp_free(&r);
+	return got;
+}
+
+/* After a removal, the change feed serves no statement of our population
+ * that is gone (by statementId and voidedStatementId), and every one the
+ * statements resource still lists. */
+static void
+expect_feed_clean(const char *what)
+{
+	struct httpc_resp r = { 0 };
+	long long feed = feed_set(), listed = query("limit=50");
+	int k, gone = 0;
+
+	ok(feed >= 0, "GET /feed answers after %s", what);
+	for (k = 0; feed > 0 && k < NSTMT; k++)
+		if ((feed & (1LL << k)) &&
+		    call("GET", fmt("/xapi/statements?statementId=%s", ids[k]),
+		    NULL, NULL, 0, &r) == 404 &&
+		    call("GET", fmt("/xapi/statements?voidedStatementId=%s",
+		    ids[k]), NULL, NULL, 0, &r) == 404) {
+			fprintf(stderr, "the feed still holds %s\n", names[k]);
+			gone++;
+		}
+	httpc_resp_free(&r);
+	ok(gone == 0, "the feed holds nothing %s removed", what);
+	ok(listed >= 0 && (listed & ~feed) == 0,
+	    "the feed holds every statement still listed after %s: %s",
+	    what, set_text(listed & ~feed));
+}
+
 /* statementId / voidedStatementId of statement i: the statuses. */
 static void
 expect_by_id(int i, int want_plain, int want_voided)
@@ -551,6 +626,7 @@ test_erase(void)
 	    person_names(NONAME_A));
 	ok(strcmp(person_names(NONAME_B), "Bob") == 0,
 	    "GET /agents still knows Bob: '%s'", person_names(NONAME_B));
+	expect_feed_clean("the erase");
 	/* Again: nothing left. */
 	dry = op("erase", fmt("%s,\"dry_run\":true}", erase_a));
 	ok(dry.statements == 0 && dry.documents == 0 && !dry.person,
@@ -649,6 +725,7 @@ test_purge(void)
 	    "purge removes what its dry run counted (%lld/%lld/%lld)",
 	    real.statements, real.attachments, real.bytes);
 	check_after_purge();
+	expect_feed_clean("the purge");
 
 	/* Idempotent: again, nothing goes. */
 	dry = op("purge", fmt("{\"before\":\"%s\",\"dry_run\":true}", before));
