@@ -115,7 +115,7 @@ export async function operations() {
 	await guard(el, async () => {
 		const ms = parseMetrics(await getText("/metrics"));
 		const sum = (re) => ms.filter((m) => re.test(m.name)).reduce((s, m) => s + m.value, 0);
-		const fw = ms.filter((m) => /forward/i.test(m.name));
+		const targets = await get("/forwarding/targets");
 		const gib = (n) => {
 			const u = ["B", "KiB", "MiB", "GiB", "TiB"];
 			let i = 0;
@@ -134,9 +134,15 @@ export async function operations() {
 		    ["tiering behind (statements)", fmtNum(sum(/^lrsd_tiering_behind_statements$/))]];
 		el.append(h("h2", null, "Figures of /metrics"), h("div", { class: "figures", id: "ops-figures" },
 		    figures.map(([l, v]) => h("div", { class: "figure" }, h("b", null, v), h("span", null, l)))),
-		    h("h2", null, "Forwarding"), fw.length ? table([{ title: "Metric", cell: (m) => m.name + m.labels },
-			{ title: "Value", num: true, cell: (m) => fmtNum(m.value) }], fw, { id: "ops-forwarding" }) :
-			h("p", { class: "muted", id: "ops-forwarding" }, "This server reports no forwarding figures in /metrics (no forwarding configured)."),
+		    h("h2", null, "Forwarding"), targets.length ? table([{ title: "Target", cell: (t) => t.id },
+			{ title: "Kind", cell: (t) => t.kind }, { title: "URL", cell: (t) => t.url },
+			{ title: "Behind", num: true, cell: (t) => fmtNum(t.behind) },
+			{ title: "Lag (s)", num: true, cell: (t) => fmtNum(Math.round(t.lagSeconds || 0)) },
+			{ title: "Delivered", num: true, cell: (t) => fmtNum(t.delivered) },
+			{ title: "Failures", num: true, cell: (t) => fmtNum(t.failures) },
+			{ title: "Dead letters", num: true, cell: (t) => fmtNum(t.deadLetters) },
+			{ title: "Last error", cell: (t) => t.lastError || "" }], targets, { id: "ops-forwarding" }) :
+			h("p", { class: "muted", id: "ops-forwarding" }, "No forwarding target is configured (see /forwarding/targets)."),
 		    h("h2", null, "All series (histogram buckets left out)"), table([{ title: "Metric", cell: (m) => m.name },
 			{ title: "Labels", cell: (m) => m.labels }, { title: "Value", num: true, cell: (m) => fmtNum(m.value) }],
 			ms.filter((m) => !m.name.endsWith("_bucket")), { id: "ops-metrics" }));

@@ -233,13 +233,22 @@ async function otherPages(page, base, dir) {
 	await shot(page, dir, "08-analytics", "analytics of partner: tier distribution by month (stacked SVG), movements, revenue certified vs non-certified, leaderboard");
 	await page.goto(base + "/admin/#/documents");
 	await page.waitForSelector("#doc-form");
+	// A forwarding target that cannot be reached: the page shows it behind
+	// and failing.
+	const admin = client(base, ADMIN.key, ADMIN.secret);
+	const t = await admin("PUT", "/forwarding/targets/console-down", { kind: "webhook",
+	    url: "http://127.0.0.1:9/hook", secret: "console-test-secret-0123", maxBackoffMs: 1000 });
+	ok(t.status === 201, `a forwarding target is created (${t.status} ${t.text})`);
+	await new Promise((res) => setTimeout(res, 1500));
 	await page.goto(base + "/admin/#/operations");
 	await page.waitForSelector("#ops-metrics");
+	const fwd = await page.textContent("#ops-forwarding");
+	ok(/console-down/.test(fwd) && /webhook/.test(fwd), `operations: the forwarding target and its state (${fwd.slice(0, 120)})`);
 	ok(await page.locator("#ops-metrics tbody tr").count() > 5, "operations: the series of /metrics");
 	const stored = await page.locator("#ops-figures .figure", { hasText: "statements stored" }).textContent();
 	ok(/^1[4-9]\d|^[2-9]\d\d/.test(stored), `operations: statements stored (${stored})`);
 	ok(/ok/.test(await page.textContent("#ops-probes")), "operations: health and readiness");
-	await shot(page, dir, "09-operations", "operations: health/ready/engine probes, store and request figures, forwarding status (none configured), the /metrics series without histogram buckets");
+	await shot(page, dir, "09-operations", "operations: health/ready/engine probes, store and request figures, forwarding status (a target that cannot be reached: behind, failing, its last error), the /metrics series without histogram buckets");
 }
 
 async function documentSteps(page, base) {
