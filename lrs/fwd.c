@@ -13,6 +13,7 @@
 #include "fwdsend.h"
 #include "hclient.h"
 #include "iso8601.h"
+#include "mono.h"
 #include "xalloc.h"
 
 #define BACKOFF_MIN_MS	250
@@ -76,15 +77,6 @@ fwd_strerror(int rc)
 	case FWD_ESTORE: return "the store failed";
 	default: return "unknown error";
 	}
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* --- keys and records --- */

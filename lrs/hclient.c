@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "mono.h"
 
 const char *
 hclient_strerror(int rc)
@@ -116,15 +117,6 @@ hclient_parse_url(const char *url, struct hclient_url *out, char *err,
 	return HCLIENT_OK;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events on fd until the deadline; HCLIENT_ETIMEDOUT. */
 static int
 wait_fd(int fd, short events, int64_t until)
@@ -134,7 +126,7 @@ wait_fd(int fd, short events, int64_t until)
 	int n;
 
 	for (;;) {
-		if ((left = until - now_ms()) <= 0)
+		if ((left = until - mono_ms()) <= 0)
 			return HCLIENT_ETIMEDOUT;
 		n = poll(&p, 1, (int)left);
 		if (n > 0)
@@ -269,7 +261,7 @@ hclient_post(const struct hclient_url *u, const char *headers,
     const void *body, size_t len, int timeout_ms, struct hclient_resp *out)
 {
 	struct buf req = BUF_INIT;
-	int64_t until = now_ms() + timeout_ms;
+	int64_t until = mono_ms() + timeout_ms;
 	int fd = -1, rc;
 
 	memset(out, 0, sizeof(*out));

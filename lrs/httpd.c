@@ -32,6 +32,7 @@
 #include "httpd.h"
 #include "chunked.h"
 #include "log.h"
+#include "mono.h"
 #include "xalloc.h"
 
 #include <sys/epoll.h>
@@ -135,15 +136,6 @@ struct httpd {
 	int			 nparked;	/* under park_mu */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 state(struct conn *c)
 {
@@ -154,7 +146,7 @@ state(struct conn *c)
 static void
 become(struct conn *c, int st, int ms)
 {
-	atomic_store(&c->deadline, now_ms() + ms);
+	atomic_store(&c->deadline, mono_ms() + ms);
 	atomic_store(&c->st, st);
 }
 
@@ -262,7 +254,7 @@ reply_done(httpd *h, struct conn *c)
 	else if (c->close || c->eof)
 		linger(c);
 	else {
-		atomic_store(&c->since, now_ms());
+		atomic_store(&c->since, mono_ms());
 		become(c, C_IDLE, h->cfg.idle_ms);
 		if (c->in.len == 0)
 			buf_free(&c->in);
@@ -443,7 +435,7 @@ starved(httpd *h, struct conn *c)
 	if (!c->eof)
 		return 1;
 	if ((st == C_HEAD || st == C_BODY) &&
-	    now_ms() >= atomic_load(&c->deadline)) {
+	    mono_ms() >= atomic_load(&c->deadline)) {
 		if (st == C_HEAD)
 			refuse(h, c, 0, 408, "request head not received within %d ms",
 			    h->cfg.header_ms);
@@ -611,7 +603,7 @@ admit(httpd *h, const struct addr *a, const char *text, int *status,
 	c->slot = slot;
 	c->peer = *a;
 	snprintf(c->peer_text, sizeof(c->peer_text), "%s", text);
-	atomic_store(&c->since, now_ms());
+	atomic_store(&c->since, mono_ms());
 	become(c, C_IDLE, h->cfg.header_ms);
 	h->nconns++;
 	peer_add(h, a, 1);
@@ -640,7 +632,7 @@ accept_one(httpd *h)
 			 * rather than spin on a listener we cannot empty. */
 			log_msg(LOG_WARN, "accept: %s; pausing", strerror(errno));
 			pthread_mutex_lock(&h->mu);
-			h->resume = now_ms() + 100;
+			h->resume = mono_ms() + 100;
 			h->listening = 0;
 			pthread_mutex_unlock(&h->mu);
 		}
@@ -699,7 +691,7 @@ static void
 sweep(httpd *h, int all)
 {
 	struct conn *c;
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 	int i, st;
 
 	pthread_mutex_lock(&h->mu);
@@ -723,7 +715,7 @@ sweep(httpd *h, int all)
 static void
 maybe_sweep(httpd *h)
 {
-	int64_t now = now_ms(), next = atomic_load(&h->next_sweep);
+	int64_t now = mono_ms(), next = atomic_load(&h->next_sweep);
 
 	if (now >= next && atomic_compare_exchange_strong(&h->next_sweep,
 	    &next, now + SWEEP_MS))

@@ -14,6 +14,7 @@
 #include "iso8601.h"
 #include "log.h"
 #include "metrics.h"
+#include "mono.h"
 #include "openapi.h"
 #include "probe.h"
 #include "resource.h"
@@ -252,15 +253,6 @@ under(const char *target, const char *prefix)
 
 	return strncmp(target, prefix, n) == 0 &&
 	    (target[n] == '\0' || target[n] == '/' || target[n] == '?');
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Vary, and the Access-Control-* headers when origin may read replies. */

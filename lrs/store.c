@@ -34,6 +34,7 @@
 #include "be.h"
 #include "fault.h"
 #include "gate.h"
+#include "mono.h"
 #include "store.h"
 #include "iso8601.h"
 #include "stmtfmt.h"
@@ -798,15 +799,6 @@ commit_rc(store *s, int rc)
 	    (size_t)sv.f_bavail * sv.f_frsize < MAP_ROOM_MIN)
 		return ENOSPC;
 	return rc;
-}
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Count v in h (bounds le); the writer only. */
