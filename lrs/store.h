@@ -54,7 +54,10 @@ enum {
 	STORE_ECORRUPT = -11,	/* stored data is not what the store wrote
 				 * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, a bad
 				 * record) */
-	STORE_ECRYPTO = -12	/* hashing an index key failed (libcrypto) */
+	STORE_ECRYPTO = -12,	/* hashing an index key failed (libcrypto) */
+	STORE_EORDER = -13,	/* a restored stored time goes backwards */
+	STORE_ERDONLY = -14,	/* a write to a store opened read-only */
+	STORE_EEXIST = -15	/* store_copy: the target exists already */
 };
 
 #define STORE_MAX_SUBSCRIBERS	4
@@ -79,6 +82,11 @@ struct store_write {
 	struct store_blob	 *blobs;
 	size_t			  nblobs;
 	const char		 *authority_key;	/* credential, for read/mine */
+	/* Restore only (else NULL): each statement's stored time,
+	 * microseconds, not earlier than the store's last (else
+	 * STORE_EORDER); the statement's "stored" member, when it has one,
+	 * is kept as written. */
+	const int64_t		 *stored;
 	/* out */
 	int			  conflict;	/* index of the conflicting statement */
 };
@@ -105,6 +113,19 @@ struct store_limits {
  * STORE_EIO (also for an incompatible layout), STORE_ENOSPC. */
 int	store_open(const char *dir, const struct store_limits *lim,
 	    store **out);
+/* Open the store in dir for reading only, beside a server that may be
+ * writing to it (LMDB's lock file makes that safe): nothing is created,
+ * migrated or grown, and no writer runs (writes get STORE_ERDONLY).  The
+ * map follows the writing process's growth.  *out is released with
+ * store_close.  STORE_ENOTFOUND when dir holds no store,
+ * STORE_EIO for an incompatible layout (start lrsd serve once on it to
+ * migrate), STORE_ECORRUPT. */
+int	store_open_readonly(const char *dir, store **out);
+/* Write a consistent, compacted copy of the whole environment (every
+ * module's databases) into the new directory dir, as of one moment,
+ * while writes may go on.  STORE_EEXIST when dir exists (nothing is
+ * written), STORE_ENOSPC, STORE_EIO; a failed copy leaves no dir. */
+int	store_copy(store *s, const char *dir);
 /* Finish pending writes, stop the writer, close LMDB. */
 void	store_close(store *s);
 /* The LMDB environment, for modules that keep their own databases in it
@@ -291,6 +312,17 @@ int	store_blob_get(store_read *r, const char *sha2, const void **data,
  * For subscribers that replay the store in order. */
 int	store_get_seq(MDB_txn *txn, store *s, uint64_t seq, const char **text,
 	    size_t *len);
+
+/* What a read's snapshot holds, for operators. */
+struct store_usage {
+	uint64_t	statements;	/* the last sequence number */
+	uint64_t	attachments;	/* payloads kept */
+	uint64_t	attachment_bytes;
+	uint64_t	index_keys;	/* entries of the query index */
+};
+
+/* Fill *out (walks the attachments).  STORE_EIO, STORE_ECORRUPT. */
+int	store_usage(store_read *r, struct store_usage *out);
 
 #define STORE_HIST_N	12	/* finite buckets of a histogram */
 
