@@ -2175,7 +2175,8 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 			if (rc != MDB_NOTFOUND)
 				goto out;
 			rc = 0;
-		} else if (!(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
+		} else if (q->voided ||
+		    !(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
 			if (q->limit && count == q->limit) {
 				*next = cur;
 				break;

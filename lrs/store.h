@@ -291,15 +291,16 @@ struct store_query {
 	uint64_t	from, to;
 	int		ascending;
 	size_t		limit;		/* 0: no limit */
+	int		voided;		/* also voided statements (a dump) */
 };
 
 /* Called for each match, in order; text is valid until store_read_end. */
 typedef void (*store_visit)(void *arg, uint64_t seq, const char *text,
     size_t len);
 
-/* Run q: voided statements are left out.  *next is the sequence number
- * where the next page starts (for q->from or q->to), or 0 when there is no
- * more.  When LMDB fails on the way the query stops with its code (what
+/* Run q: voided statements are left out unless q->voided.  *next is the
+ * sequence number where the next page starts (for q->from or q->to), or 0
+ * when there is no more.  When LMDB fails on the way the query stops with its code (what
  * fn saw so far is no answer then: never a short page). */
 int	store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    void *arg, uint64_t *next);
