@@ -4,9 +4,12 @@
  *   lrsd credential add --data DIR KEY [SECRET] [--scopes LIST]
  *   lrsd credential list --data DIR
  *   lrsd credential revoke --data DIR KEY
+ *   lrsd export | import | backup | restore | stats ...   (datatools.h)
  */
 #include "config.h"
 #include "cred.h"
+#include "datatools.h"
+#include "dirlock.h"
 #include "docstore.h"
 #include "fault.h"
 #include "log.h"
@@ -54,13 +57,14 @@ usage(FILE *f)
 	    "       lrsd credential add KEY [SECRET] [--scopes LIST] [--data DIR]\n"
 	    "       lrsd credential list [--data DIR]\n"
 	    "       lrsd credential revoke KEY [--data DIR]\n"
+	    "%s"
 	    "\n"
 	    "xAPI 1.0.3 and 2.0.0 Learning Record Store; serves under /xapi.\n"
 	    "Options (each also an environment variable):\n%s"
 	    "  --scopes LIST      credential add: comma-separated scopes (default all):\n"
 	    "                     statements/write, statements/read, statements/read/mine,\n"
 	    "                     state, define, profile, all/read, all\n",
-	    config_usage());
+	    datatools_usage(), config_usage());
 }
 
 /* Parse argv[from..] flags into cfg; positional words go to pos. */
@@ -205,7 +209,7 @@ cmd_serve(int argc, char **argv)
 	server *sv = NULL;
 	tier_engine *te = NULL;
 	char err[256], *pos[1];
-	int npos, rc = 1;
+	int npos, rc = 1, lock = -1;
 	struct sigaction sa;
 
 	config_defaults(&cfg);
@@ -213,6 +217,11 @@ cmd_serve(int argc, char **argv)
 		return 2;
 	if (open_all(&cfg, &st, &ds, &cs) != 0)
 		return 1;
+	/* No offline import or restore while serving (dirlock.h). */
+	if (dirlock_take(cfg.data, &lock, err, sizeof(err)) != DIRLOCK_OK) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
 	if (first_admin(&cfg, cs) != 0)
 		goto out;
 	memset(&sa, 0, sizeof(sa));
@@ -251,6 +260,7 @@ out:
 	/* The store's writer calls into the documents until it stops. */
 	store_close(st);
 	docstore_close(ds);
+	dirlock_release(lock);
 	if (rc == 0)
 		log_msg(LOG_INFO, "stopped");
 	return rc;
@@ -337,6 +347,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "credential") == 0)
 		return cmd_credential(argc, argv);
+	if (argc >= 2 && datatools_is(argv[1]))
+		return datatools_main(argc, argv);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
 		usage(stdout);

@@ -297,28 +297,6 @@ read_batch(struct http_req *req, struct batch *b, struct http_resp *resp)
 	return 0;
 }
 
-/* Context activities are kept as arrays, even when one was sent as a
- * single object, so that readers meet one shape. */
-static void
-normalize_context(json *st)
-{
-	static const char *kinds[] = { "parent", "grouping", "category", "other" };
-	json *ca = json_get(json_get(st, "context"), "contextActivities");
-	json *obj = json_get(st, "object"), *one, *arr;
-	size_t k;
-
-	for (k = 0; ca && ca->type == JSON_OBJECT && k < 4; k++) {
-		one = json_get(ca, kinds[k]);
-		if (one == NULL || one->type != JSON_OBJECT)
-			continue;
-		arr = json_new(JSON_ARRAY);
-		json_push(arr, json_take(ca, kinds[k]));
-		json_set(ca, kinds[k], arr);
-	}
-	if (json_is_str(json_get(obj, "objectType"), "SubStatement"))
-		normalize_context(obj);
-}
-
 /* Give each statement its id (the one sent, or a new one), authority and
  * version; refuse ids repeated within the batch. */
 static int
@@ -352,7 +330,7 @@ complete_batch(struct http_req *req, struct batch *b, const char *put_id,
 				return -1;
 			}
 		json_set(st, "authority", authority_of(req));
-		normalize_context(st);
+		stmt_normalize(st);
 		if (json_get(st, "version") == NULL)
 			json_set(st, "version", json_new_str(req->v == XAPI_V2 ?
 			    "2.0.0" : "1.0.0"));

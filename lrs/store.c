@@ -697,6 +697,23 @@ put_blob(MDB_txn *txn, store *s, const struct store_blob *b)
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+/* A restored statement's time t, after statement seq (the last): it
+ * becomes the group's time *stored, or STORE_EORDER when earlier than
+ * that statement's. */
+static int
+restore_time(MDB_txn *txn, store *s, uint64_t seq, int64_t t, int64_t *stored)
+{
+	MDB_val rec;
+	int rc;
+
+	if (seq && (rc = rec_get(txn, s, seq, &rec)) != 0)
+		return rc;
+	if (seq && t < (int64_t)be64_get((uint8_t *)rec.mv_data + 1))
+		return STORE_EORDER;
+	*stored = t;
+	return 0;
+}
+
 /* Apply one write in its own nested transaction. */
 static int
 apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
@@ -737,13 +754,12 @@ apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
 			continue;
 		/* A restore gives each statement its time, which must not go
 		 * back along the sequence. */
-		if (w->stored && w->stored[i] < *stored) {
-			w->conflict = (int)i;
-			rc = STORE_EORDER;
+		if (w->stored && (rc = restore_time(txn, s, *seq, w->stored[i],
+		    stored)) != 0) {
+			if (rc == STORE_EORDER)
+				w->conflict = (int)i;
 			goto out;
 		}
-		if (w->stored)
-			*stored = w->stored[i];
 		*seq += 1;
 		if ((rc = put_statement(txn, s, w, i, *seq, *stored)) != 0)
 			goto out;
