@@ -89,7 +89,8 @@ counter_top(struct counter *c, size_t ntop, size_t *n)
 	for (i = 0; i < c->cap; i++)
 		if (c->slots[i].id)
 			c->slots[k++] = c->slots[i];
-	qsort(c->slots, k, sizeof(*c->slots), by_count);
+	if (k)
+		qsort(c->slots, k, sizeof(*c->slots), by_count);
 	for (i = ntop; i < k; i++)
 		free(c->slots[i].id);
 	*n = k < ntop ? k : ntop;

@@ -43,7 +43,17 @@ static int voided[N];		/* statement i of the N is voided */
 static char work[128];		/* the test's scratch directory */
 static const char *lrsd;
 
+static char **kept;		/* what fmt and slurp made, freed at the end */
+static size_t nkept;
+
 static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+keep(char *p)
+{
+	kept = xrealloc(kept, (nkept + 1) * sizeof(*kept));
+	return kept[nkept++] = p;
+}
 
 /* A formatted string that lives until the test ends. */
 static const char *
@@ -55,7 +65,7 @@ fmt(const char *f, ...)
 	va_start(ap, f);
 	buf_vprintf(&bf, f, ap);
 	va_end(ap);
-	return buf_detach(&bf, NULL);	/* kept: a test process */
+	return keep(buf_detach(&bf, NULL));
 }
 
 /* Run "lrsd ARGS" with stdout and stderr into files of work named by
@@ -85,7 +95,7 @@ slurp(const char *path, size_t *len)
 	buf_add(&bf, "", 1);
 	if (len)
 		*len = bf.len - 1;
-	return buf_detach(&bf, NULL);
+	return keep(buf_detach(&bf, NULL));
 }
 
 static int
@@ -96,7 +106,6 @@ err_has(const char *tag, const char *what)
 
 	if (!has)
 		fprintf(stderr, "%s.err lacks '%s': %s\n", tag, what, e);
-	free(e);
 	return has;
 }
 
@@ -335,7 +344,6 @@ test_stats(size_t att_bytes)
 	ok(run("stats-table", fmt("stats --data %s", a.data)) == 0 &&
 	    err_has("stats-table", "") , "stats prints a table");
 	json_free(j);
-	free(out);
 }
 
 /* Split an RFC 4180 text into records of fields; returns the number of
@@ -454,7 +462,7 @@ test_export(void)
 	ok(err_has("export", fmt("export: %d statements, %d payload files",
 	    N + NATT + NVOID, NATT)), "export says what it wrote");
 	ndjson = slurp(fmt("%s/all.ndjson", work), NULL);
-	nlines = lines_of(xstrdup(ndjson), &lines);
+	nlines = lines_of(keep(xstrdup(ndjson)), &lines);
 	ok(nlines == N + NATT + NVOID, "NDJSON has a line per statement, "
 	    "voided ones included: %d", nlines);
 
@@ -474,7 +482,6 @@ test_export(void)
 	    "unquotes to the NDJSON line (%d differ, %d ids wrong)",
 	    c.bad_json, c.bad_id);
 	ok(c.voided == NVOID, "CSV: %d rows say voided", c.voided);
-	free(csv);
 
 	ok(run("export-verb", fmt("export --data %s --verb " EX "verbs/v2 "
 	    "--exclude-voided", a.data)) == 0, "export with a filter");
@@ -488,7 +495,6 @@ test_export(void)
 		ok(n == want, "export --verb: %d lines, want %d", n, want);
 		free(l);
 	}
-	free(csv);
 }
 
 /* GET path on A and on B: the same status and body, byte for byte. */
@@ -615,7 +621,6 @@ test_import_normal(void)
 	ok(ids_kept == n, "normal import keeps the order and ids (%d)",
 	    ids_kept);
 	free(l);
-	free(out);
 
 	/* Another LRS's GET page, and a JSON array. */
 	if (get(&a, "/xapi/statements?limit=50", &r) == 200 &&
@@ -782,9 +787,11 @@ test_backup_under_writes(void)
 		const char *id = id_of(l[k]);
 
 		if (get(&a, fmt("/xapi/statements?statementId=%s", id), &r)
-		    != 200)	/* voided: then by voidedStatementId */
+		    != 200) {	/* voided: then by voidedStatementId */
+			httpc_resp_free(&r);
 			get(&a, fmt("/xapi/statements?voidedStatementId=%s",
 			    id), &r);
+		}
 		diff += r.status != 200 || r.len != strlen(l[k]) ||
 		    memcmp(r.body, l[k], r.len) != 0;
 		httpc_resp_free(&r);
@@ -795,7 +802,6 @@ test_backup_under_writes(void)
 	    N + NATT + NVOID + written);
 	ok(diff == 0, "every statement of the backup is A's (%d differ)", diff);
 	free(l);
-	free(out);
 	srv_stop(&d, 1);
 }
 
@@ -828,5 +834,9 @@ main(void)
 		system(fmt("rm -rf %s", work));
 	else
 		fprintf(stderr, "kept %s\n", work);
+	while (nkept)
+		free(kept[--nkept]);
+	free(kept);
+	free(lines);
 	return test_done();
 }
