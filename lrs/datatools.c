@@ -353,6 +353,12 @@ cmd_import(struct args *a)
 
 	if (import_opts_of(a, &o) != 0)
 		return 2;
+	/* Say so before a store is made for nothing. */
+	if (strcmp(a->pos[0], "-") != 0 && access(a->pos[0], R_OK) != 0) {
+		fprintf(stderr, "lrsd: import: cannot read %s: %s\n", a->pos[0],
+		    strerror(errno));
+		return 1;
+	}
 	if (open_for_import(a, &lock, &st, &ds) != 0)
 		goto out;
 	o.st = st;
