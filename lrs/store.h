@@ -83,9 +83,9 @@ struct store_write {
 	size_t			  nblobs;
 	const char		 *authority_key;	/* credential, for read/mine */
 	/* Restore only (else NULL): each statement's stored time,
-	 * microseconds, not earlier than the store's last (else
-	 * STORE_EORDER); the statement's "stored" member, when it has one,
-	 * is kept as written. */
+	 * microseconds, not earlier than the last statement's (else
+	 * STORE_EORDER, conflict saying which); the statement's "stored"
+	 * member, when it has one, is kept as written. */
 	const int64_t		 *stored;
 	/* out */
 	int			  conflict;	/* index of the conflicting statement */

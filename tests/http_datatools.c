@@ -298,6 +298,26 @@ num(const json *j, const char *name)
 	return v && v->type == JSON_NUMBER ? (long long)v->num : -1;
 }
 
+/* Two state documents: stats counts them. */
+static void
+write_documents(void)
+{
+	struct httpc_resp r;
+	int k, fails = 0;
+
+	for (k = 0; k < 2; k++) {
+		memset(&r, 0, sizeof(r));
+		if (httpc_xapi(a.port, "2.0.0", "PUT", fmt("/xapi/activities/"
+		    "state?activityId=" EX "act/a1&stateId=s%d&agent=%%7B%%22"
+		    "mbox%%22%%3A%%22mailto%%3Ap1%%40example.com%%22%%7D", k),
+		    NULL, "{\"done\":true}", (size_t)-1, &r) != 0 ||
+		    r.status != 204)
+			fails++;
+		httpc_resp_free(&r);
+	}
+	ok(fails == 0, "state documents written");
+}
+
 /* stats --json on A (serving) against what was written. */
 static void
 test_stats(size_t att_bytes)
@@ -321,6 +341,8 @@ test_stats(size_t att_bytes)
 	    num(j, "attachment_bytes") == (long long)att_bytes,
 	    "stats: %lld attachments of %lld bytes (want %zu)",
 	    num(j, "attachments"), num(j, "attachment_bytes"), att_bytes);
+	ok(num(j, "documents") == 2, "stats: %lld documents",
+	    num(j, "documents"));
 	ok(num(j, "map_used_bytes") > 0 && num(j, "map_used_bytes") <=
 	    num(j, "map_size_bytes") && num(j, "disk_bytes") > 0,
 	    "stats: map and disk figures");
@@ -483,6 +505,18 @@ test_export(void)
 	    c.bad_json, c.bad_id);
 	ok(c.voided == NVOID, "CSV: %d rows say voided", c.voided);
 
+	ok(run("export-limit", fmt("export --data %s --limit 7 --ascending "
+	    "false", a.data)) == 0, "export --limit");
+	csv = slurp(fmt("%s/export-limit.out", work), NULL);
+	{
+		char **l;
+		int n = lines_of(csv, &l);
+
+		ok(n == 7 && strcmp(id_of(l[0]), id_of(lines[nlines - 1])) == 0,
+		    "export --limit 7 --ascending false: %d lines, newest first",
+		    n);
+		free(l);
+	}
 	ok(run("export-verb", fmt("export --data %s --verb " EX "verbs/v2 "
 	    "--exclude-voided", a.data)) == 0, "export with a filter");
 	csv = slurp(fmt("%s/export-verb.out", work), NULL);
@@ -822,6 +856,7 @@ main(void)
 	write_plain();
 	att_bytes = write_attachments();
 	write_voiding();
+	write_documents();
 	test_stats(att_bytes);
 	test_export();
 	test_restore_roundtrip();
