@@ -30,6 +30,8 @@ TEST_MAIN_DEFS
 #define BATCH	100
 #define NATT	5	/* statements with an attachment */
 #define NVOID	20	/* voided by as many voiding statements */
+#define NMINE	3	/* sent by a statements/read/mine credential */
+#define TOTAL	(N + NATT + NVOID + NMINE)
 #define NVERB	5
 #define NACT	7
 #define EX	"http://example.com/"
@@ -37,7 +39,7 @@ TEST_MAIN_DEFS
 #define BOUNDARY "datatools-test-boundary"
 
 static struct srv a = SRV_INIT, b = SRV_INIT, d = SRV_INIT;
-static char ids[N + NATT + NVOID][37];
+static char ids[TOTAL][37];
 static int nids;
 static int voided[N];		/* statement i of the N is voided */
 static char work[128];		/* the test's scratch directory */
@@ -298,6 +300,56 @@ num(const json *j, const char *name)
 	return v && v->type == JSON_NUMBER ? (long long)v->num : -1;
 }
 
+/* GET path on s as the credential mine (scope statements/read/mine). */
+static int
+get_mine(const struct srv *s, const char *path, struct httpc_resp *r)
+{
+	struct buf h = BUF_INIT;
+	int rc;
+
+	buf_puts(&h, "Authorization: ");
+	httpc_basic("mine", "minesecret123", &h);
+	buf_puts(&h, "\r\nX-Experience-API-Version: 2.0.0\r\n");
+	buf_add(&h, "", 1);
+	memset(r, 0, sizeof(*r));
+	rc = httpc_request("127.0.0.1", s->port, "GET", path, h.p, NULL, 0, r);
+	buf_free(&h);
+	return rc == 0 ? r->status : -1;
+}
+
+/* NMINE statements by the credential mine, made beside the server. */
+static void
+write_mine(void)
+{
+	struct httpc_resp r;
+	struct buf h = BUF_INIT;
+	int k, fails = 0;
+
+	ok(run("mine", fmt("credential add mine minesecret123 --scopes "
+	    "statements/write,statements/read/mine --data %s", a.data)) == 0,
+	    "a read/mine credential added beside the server");
+	buf_puts(&h, "Authorization: ");
+	httpc_basic("mine", "minesecret123", &h);
+	buf_puts(&h, "\r\nX-Experience-API-Version: 1.0.3\r\n"
+	    "Content-Type: application/json\r\n");
+	buf_add(&h, "", 1);
+	for (k = 0; k < NMINE; k++) {
+		const char *body = fmt("{\"actor\":{\"mbox\":\"mailto:mine@"
+		    "example.com\"},\"verb\":{\"id\":\"" EX "verbs/mine\"},"
+		    "\"object\":{\"id\":\"" EX "act/mine%d\"}}", k);
+
+		memset(&r, 0, sizeof(r));
+		if (httpc_request("127.0.0.1", a.port, "POST",
+		    "/xapi/statements", h.p, body, strlen(body), &r) != 0 ||
+		    r.status != 200)
+			fails++;
+		note_ids(&r);
+		httpc_resp_free(&r);
+	}
+	buf_free(&h);
+	ok(fails == 0, "read/mine statements posted");
+}
+
 /* Two state documents: stats counts them. */
 static void
 write_documents(void)
@@ -332,7 +384,7 @@ test_stats(size_t att_bytes)
 	out = slurp(fmt("%s/stats.out", work), NULL);
 	ok(json_parse(out, strlen(out), 16, &j, NULL, 0) == 0,
 	    "stats --json is JSON: %.200s", out);
-	ok(num(j, "statements") == N + NATT + NVOID, "stats: %lld statements",
+	ok(num(j, "statements") == TOTAL, "stats: %lld statements",
 	    num(j, "statements"));
 	ok(num(j, "voided") == NVOID && num(j, "voiding") == NVOID,
 	    "stats: %lld voided, %lld voiding", num(j, "voided"),
@@ -482,10 +534,10 @@ test_export(void)
 	    "--attachments %s/payloads", a.data, work, work)) == 0,
 	    "export NDJSON beside the server");
 	ok(err_has("export", fmt("export: %d statements, %d payload files",
-	    N + NATT + NVOID, NATT)), "export says what it wrote");
+	    TOTAL, NATT)), "export says what it wrote");
 	ndjson = slurp(fmt("%s/all.ndjson", work), NULL);
 	nlines = lines_of(keep(xstrdup(ndjson)), &lines);
-	ok(nlines == N + NATT + NVOID, "NDJSON has a line per statement, "
+	ok(nlines == TOTAL, "NDJSON has a line per statement, "
 	    "voided ones included: %d", nlines);
 
 	ok(run("csv", fmt("export --data %s --format csv", a.data)) == 0,
@@ -588,12 +640,29 @@ test_restore_roundtrip(void)
 	    "--attachments %s/payloads --data %s", work, work, b.data)) == 0,
 	    "import --restore into a fresh store");
 	ok(err_has("restore-import", fmt("%d read, %d stored, 0 already",
-	    N + NATT + NVOID, N + NATT + NVOID)), "import says what it stored");
+	    TOTAL, TOTAL)), "import says what it stored");
 	ok(err_has("restore-import", fmt("%d payloads", NATT)),
 	    "import loaded the payloads");
 	if (srv_start(&b, "--no-tiering") != 0) {
 		ok(0, "server B starts on the restored store");
 		return;
+	}
+	ok(run("mine-b", fmt("credential add mine minesecret123 --scopes "
+	    "statements/write,statements/read/mine --data %s", b.data)) == 0,
+	    "the read/mine credential added to the restored store");
+	{
+		struct httpc_resp ra, rb;
+		json *st;
+
+		ok(get_mine(&a, "/xapi/statements", &ra) == 200 &&
+		    get_mine(&b, "/xapi/statements", &rb) == 200 &&
+		    ra.len == rb.len && memcmp(ra.body, rb.body, ra.len) == 0,
+		    "read/mine finds the same statements after a restore");
+		st = json_get(httpc_json(&rb), "statements");
+		ok(st && st->n == NMINE, "read/mine: %zu statements, want %d",
+		    st ? st->n : 0, NMINE);
+		httpc_resp_free(&ra);
+		httpc_resp_free(&rb);
 	}
 	for (i = 0; i < nids; i++)
 		diff += !same(fmt("/xapi/statements?%statementId=%s",
@@ -641,7 +710,7 @@ test_import_normal(void)
 	    work)) == 0, "import (normal) into a fresh store");
 	ok(run("import-c2", fmt("import %s/all.ndjson --data %s/c", work,
 	    work)) == 0 && err_has("import-c2", fmt("0 stored, %d already "
-	    "stored", N + NATT + NVOID)), "importing again stores nothing");
+	    "stored", TOTAL)), "importing again stores nothing");
 	ok(run("export-c", fmt("export --data %s/c", work)) == 0,
 	    "export the imported store");
 	out = slurp(fmt("%s/export-c.out", work), NULL);
@@ -830,10 +899,10 @@ test_backup_under_writes(void)
 		    memcmp(r.body, l[k], r.len) != 0;
 		httpc_resp_free(&r);
 	}
-	ok(n >= N + NATT + NVOID + before && n <= N + NATT + NVOID + written,
+	ok(n >= TOTAL + before && n <= TOTAL + written,
 	    "the backup holds %d statements: all before it, none after the "
-	    "writer stopped (%d..%d)", n, N + NATT + NVOID + before,
-	    N + NATT + NVOID + written);
+	    "writer stopped (%d..%d)", n, TOTAL + before,
+	    TOTAL + written);
 	ok(diff == 0, "every statement of the backup is A's (%d differ)", diff);
 	free(l);
 	srv_stop(&d, 1);
@@ -856,6 +925,7 @@ main(void)
 	write_plain();
 	att_bytes = write_attachments();
 	write_voiding();
+	write_mine();
 	write_documents();
 	test_stats(att_bytes);
 	test_export();
