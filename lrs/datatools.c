@@ -6,6 +6,7 @@
 #include "docstore.h"
 #include "export.h"
 #include "import.h"
+#include "importurl.h"
 #include "iso8601.h"
 #include "params.h"
 #include "progress.h"
@@ -22,15 +23,17 @@
 
 /* Problems an import prints before it only counts them. */
 #define PROBLEMS_SHOWN	50
+/* Files one import --url takes. */
+#define MAXPOS		64
 
 /* The flags of one command: its own, then the settings (config.h). */
 struct args {
 	struct config	 cfg;
-	const char	*pos[2];	/* positional words */
+	const char	*pos[MAXPOS];	/* positional words */
 	int		 npos;
 	struct params	 filters;	/* export: GET /statements's */
 	const char	*format, *output, *attachments, *credential;
-	const char	*version;
+	const char	*version, *url;
 	int		 exclude_voided, restore, skip_invalid, json;
 	unsigned long long limit, batch, top;
 };
@@ -50,6 +53,8 @@ datatools_usage(void)
 	    "                   [--since TIME] [--until TIME] [--ascending true|false] [--data DIR]\n"
 	    "       lrsd import FILE|- [--restore] [--skip-invalid] [--attachments DIR]\n"
 	    "                   [--credential KEY] [--xapi-version 1.0.3|2.0.0] [--batch N] [--data DIR]\n"
+	    "       lrsd import --url http://HOST:PORT --credential KEY:SECRET FILE|-...\n"
+	    "                   [--restore] [--skip-invalid] [--xapi-version V] [--batch N]\n"
 	    "       lrsd backup TARGET [--data DIR]\n"
 	    "       lrsd restore BACKUP [--data DIR]\n"
 	    "       lrsd stats [--json] [--top N] [--data DIR]\n";
@@ -108,6 +113,8 @@ own_flag(struct args *a, const char *name, const char *v)
 		str = &a->credential;
 	else if (strcmp(name, "xapi-version") == 0)
 		str = &a->version;
+	else if (strcmp(name, "url") == 0)
+		str = &a->url;
 	else if (strcmp(name, "limit") == 0)
 		return number(name, v, &a->limit) ? -1 : 1;
 	else if (strcmp(name, "batch") == 0)
@@ -162,7 +169,7 @@ parse(int argc, char **argv, struct args *a)
 	}
 	for (i = 2; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2) != 0 || strcmp(argv[i], "-") == 0) {
-			if (a->npos == 2) {
+			if (a->npos == MAXPOS) {
 				fprintf(stderr, "lrsd: unexpected argument '%s'\n", argv[i]);
 				return -1;
 			}
@@ -330,12 +337,148 @@ import_opts_of(struct args *a, struct import_opts *o)
 		    a->version);
 		return -1;
 	}
+	if (a->url)
+		return 0;
 	if (a->npos != 1 || (a->restore && a->credential)) {
 		fprintf(stderr, "lrsd: import takes one FILE (or - for standard input)%s\n",
 		    a->restore && a->credential ? "; a restore keeps each statement's authority, so no --credential" : "");
 		return -1;
 	}
 	return 0;
+}
+
+/* Sums res into sum. */
+static void
+add_result(struct import_result *sum, const struct import_result *res)
+{
+	sum->read += res->read;
+	sum->stored += res->stored;
+	sum->skipped += res->skipped;
+	sum->invalid += res->invalid;
+	sum->conflicts += res->conflicts;
+	sum->payloads += res->payloads;
+	sum->missing += res->missing;
+}
+
+/* The send of a checking run: nothing leaves, nothing is counted. */
+static int
+check_only(void *arg, json *const *stmts, size_t n, struct import_result *res,
+    char *err, size_t errlen)
+{
+	return IMPORT_OK;
+}
+
+/* The settings of import --url into iu; -1 (said why) when bad. */
+static int
+url_opts_of(struct args *a, char *user, size_t userlen, struct importurl *iu)
+{
+	const char *colon = a->credential ? strchr(a->credential, ':') : NULL;
+	char err[512];
+
+	memset(iu, 0, sizeof(*iu));
+	if (client_url_parse(a->url, &iu->url, err, sizeof(err)) != 0) {
+		fprintf(stderr, "lrsd: --url: %s\n", err);
+		return -1;
+	}
+	if (colon == NULL || (size_t)(colon - a->credential) >= userlen) {
+		fprintf(stderr, "lrsd: import --url needs --credential KEY:SECRET (a credential of the server with the scope all)\n");
+		return -1;
+	}
+	if (a->attachments || a->npos == 0) {
+		fprintf(stderr, "lrsd: import --url %s\n", a->npos == 0 ?
+		    "takes one or more FILEs (or - for standard input)" :
+		    "sends statements only: load attachment payloads with an offline import or POST /xapi/statements");
+		return -1;
+	}
+	memcpy(user, a->credential, (size_t)(colon - a->credential));
+	user[colon - a->credential] = '\0';
+	iu->user = user;
+	iu->password = colon + 1;
+	iu->restore = a->restore;
+	iu->version = a->version ? a->version : "1.0.3";
+	iu->problem = show_problem;
+	return 0;
+}
+
+/* Each file of a through o (the checking or the sending run); the sum
+ * into sum and the first failure's code. */
+static int
+import_files(struct args *a, struct import_opts *o, struct import_result *sum,
+    uint64_t *problems)
+{
+	struct import_result res;
+	struct shown sh;
+	struct phases ph;
+	char err[512];
+	int i, rc, worst = IMPORT_OK;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < a->npos; i++) {
+		sh.file = a->pos[i];
+		sh.n = 0;
+		o->problem = show_problem;
+		o->problem_arg = &sh;
+		if (o->send_arg)
+			((struct importurl *)o->send_arg)->problem_arg = &sh;
+		progress_init(&ph.bar, stderr, "import: checking", "statements");
+		ph.phase = 0;
+		o->progress = import_bar;
+		o->progress_arg = &ph;
+		err[0] = '\0';
+		rc = import_run(o, a->pos[i], &res, err, sizeof(err));
+		progress_end(&ph.bar);
+		add_result(sum, &res);
+		*problems += sh.n;
+		if (sh.n > PROBLEMS_SHOWN)
+			fprintf(stderr, "lrsd: import %s: ... and %llu more problems\n",
+			    a->pos[i], (unsigned long long)(sh.n - PROBLEMS_SHOWN));
+		if (rc != IMPORT_OK && err[0])
+			fprintf(stderr, "lrsd: import %s: %s\n", a->pos[i], err);
+		if (rc == IMPORT_EINVALID && a->skip_invalid && err[0] == '\0')
+			worst = rc;	/* reported; the others went on */
+		else if (rc != IMPORT_OK)
+			return rc;
+	}
+	return worst;
+}
+
+/* lrsd import --url: every file checked, then sent batch by batch. */
+static int
+cmd_import_url(struct args *a, struct import_opts *o)
+{
+	struct importurl iu;
+	struct import_result sum;
+	char user[256];
+	int64_t t0 = iso8601_now();
+	uint64_t problems = 0;
+	int rc;
+
+	if (url_opts_of(a, user, sizeof(user), &iu) != 0)
+		return 2;
+	o->st = NULL;
+	/* Nothing is sent before every file is read and found valid. */
+	o->send = check_only;
+	o->send_arg = NULL;
+	if (a->npos > 1 && !a->skip_invalid &&
+	    (rc = import_files(a, o, &sum, &problems)) != IMPORT_OK)
+		goto done;
+	o->send = importurl_send;
+	o->send_arg = &iu;
+	rc = import_files(a, o, &sum, &problems);
+done:
+	if (rc == IMPORT_EINVALID && !a->skip_invalid && sum.stored == 0)
+		fprintf(stderr, "lrsd: import: nothing was stored (fix the input, or --skip-invalid to store the rest)\n");
+	else if (rc != IMPORT_OK && sum.stored == 0)
+		fprintf(stderr, "lrsd: import: nothing was stored\n");
+	else if (rc != IMPORT_OK)
+		fprintf(stderr, "lrsd: import: stopped; the %llu statements stored before stay (run the import again to go on: what is stored is skipped)\n",
+		    (unsigned long long)sum.stored);
+	fprintf(stderr, "import: %llu read, %llu stored, %llu already stored, %llu invalid, %llu conflicting, %llu requests to %s, %.1f s\n",
+	    (unsigned long long)sum.read, (unsigned long long)sum.stored,
+	    (unsigned long long)sum.skipped, (unsigned long long)sum.invalid,
+	    (unsigned long long)sum.conflicts, (unsigned long long)iu.requests,
+	    a->url, since(t0));
+	return rc == IMPORT_OK ? 0 : 1;
 }
 
 static int
@@ -353,6 +496,8 @@ cmd_import(struct args *a)
 
 	if (import_opts_of(a, &o) != 0)
 		return 2;
+	if (a->url)
+		return cmd_import_url(a, &o);
 	/* Say so before a store is made for nothing. */
 	if (strcmp(a->pos[0], "-") != 0 && access(a->pos[0], R_OK) != 0) {
 		fprintf(stderr, "lrsd: import: cannot read %s: %s\n", a->pos[0],

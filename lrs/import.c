@@ -47,6 +47,7 @@ struct importer {
 	char			*text;		/* the input */
 	size_t			 len;
 	int			 mapped;
+	int			 borrowed;	/* text is the caller's */
 	struct unit		*units;
 	size_t			 nunits;
 	struct item		*items;
@@ -343,6 +344,8 @@ check_stored(struct importer *x, struct item *it, const json *st)
 	int64_t stored;
 	json *prev = NULL;
 
+	if (x->o->st == NULL)
+		return 0;
 	if (x->rd == NULL || ++x->reads % 1000 == 0) {
 		store_read_end(x->rd);
 		if ((rc = store_read_begin(x->o->st, &x->rd)) != STORE_OK) {
@@ -541,7 +544,7 @@ pass_check(struct importer *x)
 	size_t u;
 	int rc = 0;
 
-	if (x->o->restore && last_stored(x) != STORE_OK)
+	if (x->o->restore && x->o->st && last_stored(x) != STORE_OK)
 		return -1;
 	for (u = 0; u < x->nunits && rc == 0; u++) {
 		rc = check_unit(x, u);
@@ -645,7 +648,20 @@ complete(const struct importer *x, json *st, const struct item *it)
 		    "2.0.0" : "1.0.0"));
 }
 
-/* Store batch b; reports a conflict met on the way. */
+/* Hand batch b to o->send. */
+static int
+batch_send(struct importer *x, struct batch *b)
+{
+	int rc;
+
+	rc = x->o->send(x->o->send_arg, b->stmts, b->n, x->res, x->err,
+	    x->errlen);
+	if (rc == IMPORT_OK)
+		batch_reset(b);
+	return rc;
+}
+
+/* Store batch b; reports a conflict met on the way.  An IMPORT_ code. */
 static int
 batch_put(struct importer *x, struct batch *b)
 {
@@ -653,7 +669,9 @@ batch_put(struct importer *x, struct batch *b)
 	int rc;
 
 	if (b->n == 0)
-		return 0;
+		return IMPORT_OK;
+	if (x->o->st == NULL)
+		return batch_send(x, b);
 	memset(&w, 0, sizeof(w));
 	w.stmts = b->stmts;
 	w.n = b->n;
@@ -665,13 +683,13 @@ batch_put(struct importer *x, struct batch *b)
 	if ((rc = store_put(x->o->st, &w)) == STORE_OK) {
 		x->res->stored += b->n;
 		batch_reset(b);
-		return 0;
+		return IMPORT_OK;
 	}
 	snprintf(x->err, x->errlen, "%s%s%s: nothing of this batch of %zu was stored",
 	    store_strerror(rc), w.conflict >= 0 ? " at statement " : "",
 	    w.conflict >= 0 ? json_get_str(b->stmts[w.conflict], "id") : "",
 	    b->n);
-	return -1;
+	return rc == STORE_ECONFLICT ? IMPORT_ECONFLICT : IMPORT_ESTORE;
 }
 
 /* Add item it to batch b (storing b first when it is full, or when a
@@ -680,13 +698,15 @@ static int
 batch_add(struct importer *x, struct batch *b, const struct item *it)
 {
 	json *st = json_clone(item_stmt(x, it));
-	const char *key = x->o->restore ? restored_key(x, st) : NULL;
+	const char *key = x->o->restore && x->o->st ? restored_key(x, st) :
+	    NULL;
+	int rc;
 
 	if (b->n == x->o->batch || (b->n && ((key == NULL) !=
 	    (b->key == NULL) || (key && strcmp(key, b->key) != 0)))) {
-		if (batch_put(x, b) != 0) {
+		if ((rc = batch_put(x, b)) != IMPORT_OK) {
 			json_free(st);
-			return -1;
+			return rc;
 		}
 	}
 	if (b->n == b->cap) {
@@ -697,22 +717,24 @@ batch_add(struct importer *x, struct batch *b, const struct item *it)
 	}
 	if (b->n == 0 && key)
 		b->key = xstrdup(key);
-	complete(x, st, it);
+	/* Sent as the input has it: the receiver completes it. */
+	if (x->o->st)
+		complete(x, st, it);
 	b->stmts[b->n] = st;
 	memcpy(b->ids[b->n], it->id, 16);
 	b->stored[b->n++] = it->stored;
-	if (each_payload(x, it, st, add_blob, b) != 0) {
+	if (x->o->st && each_payload(x, it, st, add_blob, b) != 0) {
 		snprintf(x->err, x->errlen, "a payload file changed during the import");
-		return -1;
+		return IMPORT_ESTORE;
 	}
-	return 0;
+	return IMPORT_OK;
 }
 
 static int
 pass_store(struct importer *x)
 {
 	struct batch b;
-	uint64_t todo = 0, done = 0;
+	uint64_t todo = 0, done = 0, skipped = x->res->skipped;
 	size_t i;
 	int rc = 0;
 
@@ -724,13 +746,14 @@ pass_store(struct importer *x)
 			continue;
 		rc = batch_add(x, &b, &x->items[i]);
 		if (x->o->progress && ++done % 100 == 0)
-			x->o->progress(x->o->progress_arg, 1,
-			    x->res->stored, todo);
+			x->o->progress(x->o->progress_arg, 1, x->res->stored +
+			    x->res->skipped - skipped, todo);
 	}
 	if (rc == 0)
 		rc = batch_put(x, &b);
 	if (x->o->progress)
-		x->o->progress(x->o->progress_arg, 1, x->res->stored, todo);
+		x->o->progress(x->o->progress_arg, 1, x->res->stored +
+		    x->res->skipped - skipped, todo);
 	batch_free(&b);
 	return rc;
 }
@@ -740,7 +763,7 @@ importer_free(struct importer *x)
 {
 	if (x->mapped)
 		munmap(x->text, x->len);
-	else
+	else if (!x->borrowed)
 		free(x->text);
 	free(x->units);
 	free(x->items);
@@ -749,12 +772,62 @@ importer_free(struct importer *x)
 	store_read_end(x->rd);
 }
 
+/* Both passes over x's input (named name in err). */
+static int
+import_input(struct importer *x, const char *name)
+{
+	const struct import_opts *o = x->o;
+	struct import_result *res = x->res;
+	size_t i;
+	int rc, prc;
+
+	split(x);
+	if (x->nunits == 0) {
+		snprintf(x->err, x->errlen, "%s holds no statements", name);
+		return IMPORT_EINPUT;
+	}
+	if (pass_check(x) != 0)
+		return IMPORT_ESTORE;
+	/* Payloads are counted again as they are stored. */
+	res->payloads = 0;
+	res->missing = 0;
+	for (i = 0; i < x->nitems; i++)
+		res->skipped += x->items[i].state == IT_SKIP;
+	rc = res->invalid + res->conflicts ? IMPORT_EINVALID : IMPORT_OK;
+	if (rc != IMPORT_OK && !o->skip_invalid)
+		return rc;
+	if ((prc = pass_store(x)) != IMPORT_OK)
+		return prc;
+	return rc;
+}
+
+int
+import_text(const struct import_opts *o, const char *name, const char *text,
+    size_t len, struct import_result *res, char *err, size_t errlen)
+{
+	struct importer x;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	memset(res, 0, sizeof(*res));
+	x.o = o;
+	x.res = res;
+	x.err = err;
+	x.errlen = errlen;
+	/* Read only: the importer never writes its input. */
+	x.text = (char *)(uintptr_t)text;
+	x.len = len;
+	x.borrowed = 1;
+	rc = import_input(&x, name);
+	importer_free(&x);
+	return rc;
+}
+
 int
 import_run(const struct import_opts *o, const char *path,
     struct import_result *res, char *err, size_t errlen)
 {
 	struct importer x;
-	size_t i;
 	int fd, rc;
 
 	memset(&x, 0, sizeof(x));
@@ -768,31 +841,12 @@ import_run(const struct import_opts *o, const char *path,
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		if (fd > 0)
 			close(fd);
+		importer_free(&x);
 		return IMPORT_EINPUT;
 	}
 	if (fd > 0)
 		close(fd);
-	split(&x);
-	if (x.nunits == 0) {
-		snprintf(err, errlen, "%s holds no statements", path);
-		rc = IMPORT_EINPUT;
-		goto out;
-	}
-	if (pass_check(&x) != 0) {
-		rc = IMPORT_ESTORE;
-		goto out;
-	}
-	/* Payloads are counted again as they are stored. */
-	res->payloads = 0;
-	res->missing = 0;
-	for (i = 0; i < x.nitems; i++)
-		res->skipped += x.items[i].state == IT_SKIP;
-	rc = res->invalid + res->conflicts ? IMPORT_EINVALID : IMPORT_OK;
-	if (rc != IMPORT_OK && !o->skip_invalid)
-		goto out;
-	if (pass_store(&x) != 0)
-		rc = IMPORT_ESTORE;
-out:
+	rc = import_input(&x, path);
 	importer_free(&x);
 	return rc;
 }

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
 #include "store.h"
 #include "xapi.h"
 
@@ -37,8 +38,11 @@ enum {
 	IMPORT_EINVALID = -1,	/* invalid or conflicting statements (see
 				 * the problems reported) */
 	IMPORT_EINPUT = -2,	/* the input cannot be read */
-	IMPORT_ESTORE = -3	/* the store failed; batches before it are
+	IMPORT_ESTORE = -3,	/* the store failed; batches before it are
 				 * stored (import again to finish) */
+	IMPORT_ECONFLICT = -4	/* while storing, an id was taken by a
+				 * different statement (a writer beside the
+				 * import); nothing of that batch stored */
 };
 
 /* A problem with one statement: where ("line 12", "line 3, statement
@@ -49,8 +53,23 @@ typedef void (*import_problem)(void *arg, const char *where,
 typedef void (*import_progress)(void *arg, int phase, uint64_t done,
     uint64_t total);
 
+struct import_result;
+
+/* Instead of a store: hand one batch (n statements as the input has
+ * them, owned by the import) to be stored all or nothing elsewhere, e.g.
+ * by a server (lrsd import --url).  Adds what was stored and skipped to
+ * res; returns IMPORT_OK, or IMPORT_EINVALID, IMPORT_ECONFLICT or
+ * IMPORT_ESTORE with err saying why (nothing of the batch stored). */
+typedef int (*import_send)(void *arg, json *const *stmts, size_t n,
+    struct import_result *res, char *err, size_t errlen);
+
 struct import_opts {
-	store			*st;		/* open for writing */
+	store			*st;		/* open for writing, or NULL
+						 * with send */
+	import_send		 send;		/* with st NULL: pass 1 checks
+						 * the input alone (not against a
+						 * store), pass 2 sends batches */
+	void			*send_arg;
 	const char		*authority_home; /* --authority-home */
 	const char		*authority_key;	/* normal import: whose */
 	int			 restore;
@@ -82,5 +101,11 @@ struct import_result {
  * saying why. */
 int	import_run(const struct import_opts *o, const char *path,
 	    struct import_result *res, char *err, size_t errlen);
+/* Import the len bytes of text (not NUL-terminated, borrowed until it
+ * returns) as import_run does a file; name is what err calls it.
+ * IMPORT_ECONFLICT when a writer beside took an id meanwhile. */
+int	import_text(const struct import_opts *o, const char *name,
+	    const char *text, size_t len, struct import_result *res,
+	    char *err, size_t errlen);
 
 #endif

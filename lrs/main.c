@@ -12,6 +12,7 @@
 #include "dirlock.h"
 #include "docstore.h"
 #include "fault.h"
+#include "importapi.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -242,6 +243,11 @@ cmd_serve(int argc, char **argv)
 	}
 	if (te && server_mount(sv, "/tiering", tier_http, te) != 0) {
 		log_msg(LOG_ERR, "cannot serve /tiering");
+		goto out;
+	}
+	/* lrsd import --url: imports through this server's writer. */
+	if (server_mount(sv, "/import", importapi_handle, NULL) != 0) {
+		log_msg(LOG_ERR, "cannot serve /import");
 		goto out;
 	}
 	if (te)
