@@ -692,6 +692,19 @@ batch_put(struct importer *x, struct batch *b)
 	return rc == STORE_ECONFLICT ? IMPORT_ECONFLICT : IMPORT_ESTORE;
 }
 
+/* Nonzero when a restore sent elsewhere meets another authority than
+ * batch b's: the receiver stores one authority per write (store.h), so a
+ * batch of one authority stays one atomic write there. */
+static int
+other_authority(const struct importer *x, const struct batch *b,
+    const json *st)
+{
+	if (x->o->st || !x->o->restore || b->n == 0)
+		return 0;
+	return !json_equal(json_get(st, "authority"),
+	    json_get(b->stmts[0], "authority"));
+}
+
 /* Add item it to batch b (storing b first when it is full, or when a
  * restore meets another authority). */
 static int
@@ -703,7 +716,8 @@ batch_add(struct importer *x, struct batch *b, const struct item *it)
 	int rc;
 
 	if (b->n == x->o->batch || (b->n && ((key == NULL) !=
-	    (b->key == NULL) || (key && strcmp(key, b->key) != 0)))) {
+	    (b->key == NULL) || (key && strcmp(key, b->key) != 0))) ||
+	    other_authority(x, b, st)) {
 		if ((rc = batch_put(x, b)) != IMPORT_OK) {
 			json_free(st);
 			return rc;

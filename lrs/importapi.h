@@ -2,7 +2,10 @@
  *
  * The body is what lrsd import reads (NDJSON, a JSON array or pages of
  * GET /statements, up to --max-body); it is imported as import.h says,
- * as one atomic batch through the server's own store writer, so the
+ * as one atomic batch through the server's own store writer (a restore:
+ * one write per run of statements with the same authority, as the store
+ * keeps one credential per write; lrsd import --url sends each run
+ * apart, so each of its requests is one write), so the
  * documents, caches and the tiering follower see it as any POST.  Query
  * mode=normal (the default: like POST /xapi/statements by the caller's
  * credential) or mode=restore (ids, "stored" and "authority" kept byte for

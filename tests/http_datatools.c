@@ -6,7 +6,10 @@
  * answers; a backup taken while a writer thread posts restores to a store
  * whose every statement is A's; normal import is a POST and idempotent;
  * bad input (malformed JSON, an invalid statement, a conflicting id, an
- * unreadable file, a busy directory) fails clearly with nothing stored. */
+ * unreadable file, a busy directory) fails clearly with nothing stored;
+ * import --url goes through running servers (restore byte-identical,
+ * normal by the credential, the tiering follower caught up, idempotent,
+ * conflicts, scopes and bad bodies of POST /import/statements refused). */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -805,6 +808,218 @@ test_bad_input(void)
 	    err_has("bad9", "no lrsd store there"), "stats of no store: exit 1");
 }
 
+/* --- import --url into running servers --- */
+
+static struct srv e = SRV_INIT, f = SRV_INIT;
+
+/* GET path on s1 and s2: the same status and body, byte for byte. */
+static int
+same_on(const struct srv *s1, const struct srv *s2, const char *path)
+{
+	struct httpc_resp r1, r2;
+	int a1 = get(s1, path, &r1), a2 = get(s2, path, &r2), eq;
+
+	eq = a1 == a2 && a1 > 0 && r1.len == r2.len &&
+	    memcmp(r1.body, r2.body, r1.len) == 0;
+	if (!eq)
+		fprintf(stderr, "%s: %d %.300s\n%d %.300s\n", path, a1,
+		    r1.body, a2, r2.body);
+	httpc_resp_free(&r1);
+	httpc_resp_free(&r2);
+	return eq;
+}
+
+/* The tiering engine's "last" sequence on s once it has caught up
+ * (cursor == last, behind 0), or -1 when it does not within 10 s. */
+static long long
+tiering_caught_up(const struct srv *s)
+{
+	struct httpc_resp r;
+	const json *j;
+	long long last = -1;
+	int i;
+
+	for (i = 0; i < 200 && last < 0; i++) {
+		if (get(s, "/tiering/status", &r) == 200 &&
+		    (j = httpc_json(&r)) != NULL &&
+		    num(j, "behind") == 0 && num(j, "cursor") == num(j, "last"))
+			last = num(j, "last");
+		httpc_resp_free(&r);
+		if (last < 0)
+			usleep(50000);
+	}
+	return last;
+}
+
+/* POST body to s's /import/statements?query as user, secret; the
+ * status (the response in r). */
+static int
+post_import(const struct srv *s, const char *query, const char *user,
+    const char *secret, const char *body, struct httpc_resp *r)
+{
+	struct buf h = BUF_INIT;
+	int st;
+
+	buf_puts(&h, "Authorization: ");
+	httpc_basic(user, secret, &h);
+	buf_puts(&h, "\r\nX-Experience-API-Version: 1.0.3\r\n");
+	memset(r, 0, sizeof(*r));
+	st = httpc_request("127.0.0.1", s->port, "POST",
+	    fmt("/import/statements%s", query), h.p, body, strlen(body), r);
+	buf_free(&h);
+	return st == 0 ? r->status : -1;
+}
+
+/* import --url --restore into a running server: byte-identical GET by
+ * id, idempotent.  (No tiering engine there: its first tick would be
+ * stored after the dump's times, which a restore cannot go before.) */
+static void
+test_import_url_restore(void)
+{
+	int i, diff = 0;
+
+	if (srv_start(&e, "--no-tiering") != 0) {
+		ok(0, "server E starts");
+		return;
+	}
+	ok(run("url-restore", fmt("import --url http://127.0.0.1:%d "
+	    "--credential %s:%s --restore --batch 300 %s/all.ndjson", e.port,
+	    SRV_USER, SRV_SECRET, work)) == 0 && err_has("url-restore",
+	    fmt("%d read, %d stored, 0 already stored", TOTAL, TOTAL)),
+	    "import --url --restore stores every statement through E");
+	for (i = 0; i < nids; i++)
+		diff += !same_on(&a, &e, fmt("/xapi/statements?%statementId=%s",
+		    i < N && voided[i] ? "voidedS" : "s", ids[i]));
+	ok(diff == 0, "GET by id: %d of %d differ between A and E after "
+	    "import --url --restore", diff, nids);
+	ok(same_on(&a, &e, "/xapi/statements?limit=100"),
+	    "the newest statements page is the same on A and E");
+	ok(run("url-restore2", fmt("import --url http://127.0.0.1:%d "
+	    "--credential %s:%s --restore %s/all.ndjson", e.port, SRV_USER,
+	    SRV_SECRET, work)) == 0 && err_has("url-restore2",
+	    fmt("0 stored, %d already stored", TOTAL)),
+	    "import --url --restore again stores nothing");
+}
+
+/* import --url (normal) is a POST by the credential: ids kept, its own
+ * authority, batches halved to fit --max-body, idempotent, and the
+ * server's tiering engine follows what was imported. */
+static void
+test_import_url_normal(void)
+{
+	struct httpc_resp r;
+	long long last0, last1;
+	int i, bad = 0;
+
+	if (srv_start(&f, "--max-body 65536") != 0) {
+		ok(0, "server F (with tiering) starts");
+		return;
+	}
+	last0 = tiering_caught_up(&f);
+	ok(last0 >= 0, "F's tiering engine is caught up before (%lld)", last0);
+	ok(run("url-normal", fmt("import --url http://127.0.0.1:%d/ "
+	    "--credential %s:%s --batch 1000 %s/all.ndjson", f.port, SRV_USER,
+	    SRV_SECRET, work)) == 0 && err_has("url-normal",
+	    fmt("%d read, %d stored, 0 already stored", TOTAL, TOTAL)),
+	    "import --url stores every statement through F, in batches "
+	    "that fit its --max-body");
+	for (i = 0; i < nids; i++) {
+		get(&f, fmt("/xapi/statements?%statementId=%s",
+		    i < N && voided[i] ? "voidedS" : "s", ids[i]), &r);
+		bad += r.status != 200 || strstr(r.body, fmt("\"authority\":"
+		    "{\"objectType\":\"Agent\",\"account\":{\"homePage\":"
+		    "\"http://localhost/lrsd\",\"name\":\"%s\"}}", SRV_USER))
+		    == NULL;
+		httpc_resp_free(&r);
+	}
+	ok(bad == 0, "normal import --url: every id kept, by the credential's "
+	    "authority (%d of %d not)", bad, nids);
+	last1 = tiering_caught_up(&f);
+	ok(last0 >= 0 && last1 == last0 + TOTAL, "F's tiering follower caught "
+	    "up to the new last sequence (%lld, was %lld, %d imported)", last1,
+	    last0, TOTAL);
+	ok(run("url-normal2", fmt("import --url http://127.0.0.1:%d "
+	    "--credential %s:%s %s/all.ndjson", f.port, SRV_USER, SRV_SECRET,
+	    work)) == 0 && err_has("url-normal2", fmt("0 stored, %d already "
+	    "stored", TOTAL)), "import --url again stores nothing");
+	ok(tiering_caught_up(&f) == last1, "and the log did not grow");
+}
+
+/* A conflict, a credential without scope all and bad bodies: refused,
+ * clearly, with nothing stored. */
+static void
+test_import_url_refused(void)
+{
+	struct httpc_resp r;
+	const json *p;
+	FILE *fp;
+	char id[37];
+
+	if (e.pid == 0)
+		return;
+	fp = fopen(fmt("%s/conflict.ndjson", work), "w");
+	fprintf(fp, "{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:x@example.com\"},"
+	    "\"verb\":{\"id\":\"" EX "other\"},\"object\":{\"id\":\"" EX "x\"}}\n"
+	    "{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:x@example.com\"},"
+	    "\"verb\":{\"id\":\"" EX "new\"},\"object\":{\"id\":\"" EX "x\"}}\n",
+	    ids[0], httpc_uuid(id));
+	fclose(fp);
+	ok(run("url-conflict", fmt("import --url http://127.0.0.1:%d "
+	    "--credential %s:%s %s/conflict.ndjson", e.port, SRV_USER,
+	    SRV_SECRET, work)) == 1 && err_has("url-conflict", ids[0]) &&
+	    err_has("url-conflict", "stored already with different content") &&
+	    err_has("url-conflict", "nothing was stored"),
+	    "import --url of a conflicting id: exit 1, the id named");
+	ok(get(&e, fmt("/xapi/statements?statementId=%s", id), &r) == 404,
+	    "the good statement beside the conflict was not stored");
+	httpc_resp_free(&r);
+
+	ok(run("url-writer", fmt("credential add writer writersecret1 "
+	    "--scopes statements/write,all/read --data %s", e.data)) == 0,
+	    "a credential without scope all is added to E");
+	ok(run("url-403", fmt("import --url http://127.0.0.1:%d --credential "
+	    "writer:writersecret1 %s/all.ndjson", e.port, work)) == 1 &&
+	    err_has("url-403", "403") && err_has("url-403", "scope all"),
+	    "import --url by a credential without scope all: exit 1, 403");
+	ok(post_import(&e, "", "writer", "writersecret1", lines[0], &r) == 403 &&
+	    httpc_error_body(&r), "POST /import/statements without scope all: "
+	    "403 JSON");
+	httpc_resp_free(&r);
+
+	ok(post_import(&e, "", SRV_USER, SRV_SECRET, "{\"actor\": oops",
+	    &r) == 400 && httpc_error_body(&r) && strstr(r.body,
+	    "malformed JSON") && strstr(r.body, "line 1"),
+	    "a body that is not JSON: 400 JSON naming the line");
+	httpc_resp_free(&r);
+	ok(post_import(&e, "", SRV_USER, SRV_SECRET, fmt("%s\n{\"id\":\"%s\","
+	    "\"actor\":{\"mbox\":\"mailto:x@example.com\"},\"object\":{\"id\":"
+	    "\"" EX "x\"}}\n", lines[1], httpc_uuid(id)), &r) == 400 &&
+	    (p = json_get(httpc_json(&r), "problems")) != NULL &&
+	    p->type == JSON_ARRAY && p->n == 1 &&
+	    json_is_str(json_get(p->vals[0], "where"), "line 2") &&
+	    strstr(json_get_str(p->vals[0], "what"), "verb") != NULL,
+	    "an invalid statement: 400 with problems [{where: line 2, what: "
+	    "verb ...}]");
+	httpc_resp_free(&r);
+	ok(get(&e, fmt("/xapi/statements?statementId=%s", id), &r) == 404,
+	    "nothing of a refused body is stored");
+	httpc_resp_free(&r);
+	ok(post_import(&e, "?mode=replace", SRV_USER, SRV_SECRET, lines[0],
+	    &r) == 400 && strstr(r.body, "mode must be normal or restore"),
+	    "an unknown mode: 400 naming it");
+	httpc_resp_free(&r);
+	ok(post_import(&e, "?mode=restore", SRV_USER, SRV_SECRET,
+	    fmt("{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:x@example.com\"},"
+	    "\"verb\":{\"id\":\"" EX "v\"},\"object\":{\"id\":\"" EX "x\"},"
+	    "\"stored\":\"2001-01-01T00:00:00.000Z\"}", httpc_uuid(id)), &r)
+	    == 400 && strstr(r.body, "earlier than"),
+	    "a restore going back in stored time: 400");
+	httpc_resp_free(&r);
+	ok(run("url-bad", fmt("import --url ftp://x --credential a:b %s/all.ndjson",
+	    work)) == 2 && err_has("url-bad", "not an http:// URL"),
+	    "a bad --url: exit 2, named");
+}
+
 /* --- a backup while a writer posts --- */
 
 static volatile int writing;
@@ -932,6 +1147,11 @@ main(void)
 	test_restore_roundtrip();
 	test_import_normal();
 	test_bad_input();
+	test_import_url_restore();
+	test_import_url_normal();
+	test_import_url_refused();
+	srv_stop(&e, 1);
+	srv_stop(&f, 1);
 	test_backup_under_writes();
 	srv_stop(&b, 1);
 	srv_stop(&a, 1);
