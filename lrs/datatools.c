@@ -374,6 +374,7 @@ url_opts_of(struct args *a, char *user, size_t userlen, struct importurl *iu)
 {
 	const char *colon = a->credential ? strchr(a->credential, ':') : NULL;
 	char err[512];
+	int i;
 
 	memset(iu, 0, sizeof(*iu));
 	if (client_url_parse(a->url, &iu->url, err, sizeof(err)) != 0) {
@@ -390,6 +391,11 @@ url_opts_of(struct args *a, char *user, size_t userlen, struct importurl *iu)
 		    "sends statements only: load attachment payloads with an offline import or POST /xapi/statements");
 		return -1;
 	}
+	for (i = 0; i < a->npos && a->npos > 1; i++)
+		if (strcmp(a->pos[i], "-") == 0) {
+			fprintf(stderr, "lrsd: import --url reads all its FILEs twice (checking, then sending): standard input only as the one FILE\n");
+			return -1;
+		}
 	memcpy(user, a->credential, (size_t)(colon - a->credential));
 	user[colon - a->credential] = '\0';
 	iu->user = user;

@@ -689,7 +689,8 @@ batch_put(struct importer *x, struct batch *b)
 	    store_strerror(rc), w.conflict >= 0 ? " at statement " : "",
 	    w.conflict >= 0 ? json_get_str(b->stmts[w.conflict], "id") : "",
 	    b->n);
-	return rc == STORE_ECONFLICT ? IMPORT_ECONFLICT : IMPORT_ESTORE;
+	return rc == STORE_ECONFLICT || rc == STORE_EORDER ? IMPORT_ECONFLICT :
+	    IMPORT_ESTORE;
 }
 
 /* Nonzero when a restore sent elsewhere meets another authority than

@@ -41,8 +41,9 @@ enum {
 	IMPORT_ESTORE = -3,	/* the store failed; batches before it are
 				 * stored (import again to finish) */
 	IMPORT_ECONFLICT = -4	/* while storing, an id was taken by a
-				 * different statement (a writer beside the
-				 * import); nothing of that batch stored */
+				 * different statement, or (restore) a later
+				 * stored time was stored, by a writer beside
+				 * the import; nothing of that batch stored */
 };
 
 /* A problem with one statement: where ("line 12", "line 3, statement

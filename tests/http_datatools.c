@@ -974,6 +974,21 @@ test_import_url_refused(void)
 	    "the good statement beside the conflict was not stored");
 	httpc_resp_free(&r);
 
+	/* Every file is checked before anything is sent. */
+	fp = fopen(fmt("%s/good.ndjson", work), "w");
+	fprintf(fp, "{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:x@example.com\"},"
+	    "\"verb\":{\"id\":\"" EX "new\"},\"object\":{\"id\":\"" EX "x\"}}\n",
+	    httpc_uuid(id));
+	fclose(fp);
+	ok(run("url-two", fmt("import --url http://127.0.0.1:%d --credential "
+	    "%s:%s %s/good.ndjson %s/bad2.ndjson", e.port, SRV_USER, SRV_SECRET,
+	    work, work)) == 1 && err_has("url-two", "bad2.ndjson: line 2: ") &&
+	    err_has("url-two", "nothing was stored"), "import --url of a good "
+	    "and a bad file: exit 1, the bad line named");
+	ok(get(&e, fmt("/xapi/statements?statementId=%s", id), &r) == 404,
+	    "nothing of the good file was sent");
+	httpc_resp_free(&r);
+
 	ok(run("url-writer", fmt("credential add writer writersecret1 "
 	    "--scopes statements/write,all/read --data %s", e.data)) == 0,
 	    "a credential without scope all is added to E");
