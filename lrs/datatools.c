@@ -406,11 +406,11 @@ url_opts_of(struct args *a, char *user, size_t userlen, struct importurl *iu)
 	return 0;
 }
 
-/* Each file of a through o (the checking or the sending run); the sum
- * into sum and the first failure's code. */
+/* Each file of a through o (the checking run, or with iu the sending
+ * one); the sum into sum and the first failure's code. */
 static int
-import_files(struct args *a, struct import_opts *o, struct import_result *sum,
-    uint64_t *problems)
+import_files(struct args *a, struct import_opts *o, struct importurl *iu,
+    struct import_result *sum)
 {
 	struct import_result res;
 	struct shown sh;
@@ -424,8 +424,8 @@ import_files(struct args *a, struct import_opts *o, struct import_result *sum,
 		sh.n = 0;
 		o->problem = show_problem;
 		o->problem_arg = &sh;
-		if (o->send_arg)
-			((struct importurl *)o->send_arg)->problem_arg = &sh;
+		if (iu)
+			iu->problem_arg = &sh;
 		progress_init(&ph.bar, stderr, "import: checking", "statements");
 		ph.phase = 0;
 		o->progress = import_bar;
@@ -434,7 +434,6 @@ import_files(struct args *a, struct import_opts *o, struct import_result *sum,
 		rc = import_run(o, a->pos[i], &res, err, sizeof(err));
 		progress_end(&ph.bar);
 		add_result(sum, &res);
-		*problems += sh.n;
 		if (sh.n > PROBLEMS_SHOWN)
 			fprintf(stderr, "lrsd: import %s: ... and %llu more problems\n",
 			    a->pos[i], (unsigned long long)(sh.n - PROBLEMS_SHOWN));
@@ -456,7 +455,6 @@ cmd_import_url(struct args *a, struct import_opts *o)
 	struct import_result sum;
 	char user[256];
 	int64_t t0 = iso8601_now();
-	uint64_t problems = 0;
 	int rc;
 
 	if (url_opts_of(a, user, sizeof(user), &iu) != 0)
@@ -466,11 +464,11 @@ cmd_import_url(struct args *a, struct import_opts *o)
 	o->send = check_only;
 	o->send_arg = NULL;
 	if (a->npos > 1 && !a->skip_invalid &&
-	    (rc = import_files(a, o, &sum, &problems)) != IMPORT_OK)
+	    (rc = import_files(a, o, NULL, &sum)) != IMPORT_OK)
 		goto done;
 	o->send = importurl_send;
 	o->send_arg = &iu;
-	rc = import_files(a, o, &sum, &problems);
+	rc = import_files(a, o, &iu, &sum);
 done:
 	if (rc == IMPORT_EINVALID && !a->skip_invalid && sum.stored == 0)
 		fprintf(stderr, "lrsd: import: nothing was stored (fix the input, or --skip-invalid to store the rest)\n");
