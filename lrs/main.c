@@ -6,17 +6,21 @@
  *   lrsd credential revoke --data DIR KEY
  *   lrsd purge --before INSTANT [--dry-run] --data DIR
  *   lrsd erase --agent JSON [--dry-run] --data DIR
+ *   lrsd export | import | backup | restore | stats ...   (datatools.h)
  */
 #include "audit.h"
 #include "config.h"
 #include "console.h"
 #include "credapi.h"
 #include "cred.h"
+#include "datatools.h"
+#include "dirlock.h"
 #include "docstore.h"
 #include "fault.h"
 #include "feed.h"
 #include "fwd.h"
 #include "fwdapi.h"
+#include "importapi.h"
 #include "iso8601.h"
 #include "lifeapi.h"
 #include "lifecycle.h"
@@ -68,13 +72,14 @@ usage(FILE *f)
 	    "       lrsd credential revoke KEY [--data DIR]\n"
 	    "       lrsd purge --before INSTANT [--dry-run] [--data DIR]\n"
 	    "       lrsd erase --agent JSON [--dry-run] [--data DIR]\n"
+	    "%s"
 	    "\n"
 	    "xAPI 1.0.3 and 2.0.0 Learning Record Store; serves under /xapi.\n"
 	    "Options (each also an environment variable):\n%s"
 	    "  --scopes LIST      credential add: comma-separated scopes (default all):\n"
 	    "                     statements/write, statements/read, statements/read/mine,\n"
 	    "                     state, define, profile, all/read, all\n",
-	    config_usage());
+	    datatools_usage(), config_usage());
 }
 
 /* Parse argv[from..] flags into cfg; positional words go to pos. */
@@ -223,7 +228,7 @@ cmd_serve(int argc, char **argv)
 	audit *au = NULL;
 	life *lf = NULL;
 	char err[256], *pos[1];
-	int npos, rc = 1;
+	int npos, rc = 1, lock = -1;
 	struct sigaction sa;
 
 	config_defaults(&cfg);
@@ -231,6 +236,11 @@ cmd_serve(int argc, char **argv)
 		return 2;
 	if (open_all(&cfg, &st, &ds, &cs) != 0)
 		return 1;
+	/* No offline import or restore while serving (dirlock.h). */
+	if (dirlock_take(cfg.data, &lock, err, sizeof(err)) != DIRLOCK_OK) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
 	if (first_admin(&cfg, cs) != 0)
 		goto out;
 	memset(&sa, 0, sizeof(sa));
@@ -255,6 +265,11 @@ cmd_serve(int argc, char **argv)
 	}
 	if (te && server_mount(sv, "/tiering", tier_http, te) != 0) {
 		log_msg(LOG_ERR, "cannot serve /tiering");
+		goto out;
+	}
+	/* lrsd import --url: imports through this server's writer. */
+	if (server_mount(sv, "/import", importapi_handle, NULL) != 0) {
+		log_msg(LOG_ERR, "cannot serve /import");
 		goto out;
 	}
 	if (te)
@@ -313,6 +328,7 @@ out:
 	/* The store's writer calls into the documents until it stops. */
 	store_close(st);
 	docstore_close(ds);
+	dirlock_release(lock);
 	if (rc == 0)
 		log_msg(LOG_INFO, "stopped");
 	return rc;
@@ -483,13 +499,13 @@ cmd_lifecycle(int argc, char **argv)
 	struct config cfg;
 	struct passwd *pw = getpwuid(geteuid());
 	const char *before = NULL, *agent = NULL;
-	char who[160], *pos[1];
+	char who[160], err[256], *pos[1];
 	store *st = NULL;
 	docstore *ds = NULL;
 	cred_store *cs = NULL;
 	audit *au = NULL;
 	life *lf = NULL;
-	int npos, rc = 1;
+	int npos, rc = 1, lock = -1;
 
 	config_defaults(&cfg);
 	if (life_args(&argc, argv, &before, &agent, &rq.dry_run) != 0 ||
@@ -500,6 +516,13 @@ cmd_lifecycle(int argc, char **argv)
 	rq.who = who;
 	if (open_all(&cfg, &st, &ds, &cs) != 0)
 		return 1;
+	/* Not beside a serving lrsd, whose engine would not know to
+	 * rebuild (use POST /ops/purge or /ops/erase there). */
+	if (dirlock_take(cfg.data, &lock, err, sizeof(err)) != DIRLOCK_OK) {
+		fprintf(stderr, "lrsd: %s (use POST /ops/%s on the running "
+		    "server)\n", err, argv[1]);
+		goto out;
+	}
 	if ((rc = audit_open(st, &au)) != STORE_OK) {
 		fprintf(stderr, "lrsd: cannot open the audit trail: %s\n",
 		    store_strerror(rc));
@@ -521,6 +544,7 @@ out:
 	cred_close(cs);
 	store_close(st);
 	docstore_close(ds);
+	dirlock_release(lock);
 	return rc;
 }
 
@@ -534,6 +558,8 @@ main(int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "purge") == 0 ||
 	    strcmp(argv[1], "erase") == 0))
 		return cmd_lifecycle(argc, argv);
+	if (argc >= 2 && datatools_is(argv[1]))
+		return datatools_main(argc, argv);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
 		usage(stdout);

@@ -13,9 +13,11 @@
 #include "iso8601.h"
 #include "jws.h"
 #include "multipart.h"
+#include "sha2.h"
 #include "resource.h"
 #include "stmt.h"
 #include "stmtfmt.h"
+#include "stmtquery.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -23,7 +25,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <uuid/uuid.h>
 
@@ -69,35 +70,6 @@ batch_free(struct batch *b)
 	free(b->blobs);
 	if (b->have_mp)
 		multipart_free(&b->mp);
-}
-
-/* Hex SHA-2 of data, the variant chosen by the length of the hex that it
- * will be compared with (224, 256, 384 or 512 bits).  -1 for another
- * length, -2 when libcrypto fails. */
-static int
-sha2_hex(const void *data, size_t len, size_t hexlen, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	const EVP_MD *md;
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen, i;
-
-	switch (hexlen) {
-	case 56: md = EVP_sha224(); break;
-	case 64: md = EVP_sha256(); break;
-	case 96: md = EVP_sha384(); break;
-	case 128: md = EVP_sha512(); break;
-	default: return -1;
-	}
-	if (FAULT("statements.digest") != 0 ||
-	    EVP_Digest(data, len, d, &dlen, md, NULL) != 1)
-		return -2;
-	for (i = 0; i < dlen; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * dlen] = '\0';
-	return 0;
 }
 
 static int
@@ -325,28 +297,6 @@ read_batch(struct http_req *req, struct batch *b, struct http_resp *resp)
 	return 0;
 }
 
-/* Context activities are kept as arrays, even when one was sent as a
- * single object, so that readers meet one shape. */
-static void
-normalize_context(json *st)
-{
-	static const char *kinds[] = { "parent", "grouping", "category", "other" };
-	json *ca = json_get(json_get(st, "context"), "contextActivities");
-	json *obj = json_get(st, "object"), *one, *arr;
-	size_t k;
-
-	for (k = 0; ca && ca->type == JSON_OBJECT && k < 4; k++) {
-		one = json_get(ca, kinds[k]);
-		if (one == NULL || one->type != JSON_OBJECT)
-			continue;
-		arr = json_new(JSON_ARRAY);
-		json_push(arr, json_take(ca, kinds[k]));
-		json_set(ca, kinds[k], arr);
-	}
-	if (json_is_str(json_get(obj, "objectType"), "SubStatement"))
-		normalize_context(obj);
-}
-
 /* Give each statement its id (the one sent, or a new one), authority and
  * version; refuse ids repeated within the batch. */
 static int
@@ -380,7 +330,7 @@ complete_batch(struct http_req *req, struct batch *b, const char *put_id,
 				return -1;
 			}
 		json_set(st, "authority", authority_of(req));
-		normalize_context(st);
+		stmt_normalize(st);
 		if (json_get(st, "version") == NULL)
 			json_set(st, "version", json_new_str(req->v == XAPI_V2 ?
 			    "2.0.0" : "1.0.0"));
@@ -669,18 +619,12 @@ static int
 parse_bool(struct http_req *req, const char *name, int *out,
     struct http_resp *resp)
 {
-	const char *v = params_get(&req->q, name);
+	char err[256];
 
-	*out = 0;
-	if (v == NULL)
+	if (stmtquery_bool(&req->q, name, out, err, sizeof(err)) == 0)
 		return 0;
-	if (strcmp(v, "true") == 0)
-		*out = 1;
-	else if (strcmp(v, "false") != 0) {
-		http_error(resp, 400, "parameter %s must be true or false, not '%s'", name, v);
-		return -1;
-	}
-	return 0;
+	http_error(resp, 400, "%s", err);
+	return -1;
 }
 
 static int
@@ -838,138 +782,26 @@ encode_more(struct http_req *req, uint64_t lo, uint64_t hi, struct buf *out)
 	buf_free(&raw);
 }
 
-/* Add filter (tag, hash) to q. */
+/* The limit parameter into q, within --page-size. */
 static int
-add_filter(struct store_query *q, int tag, const uint8_t hash[INDEX_HASH_LEN])
-{
-	if (q->nfilters == sizeof(q->filters) / sizeof(q->filters[0]))
-		return -1;
-	q->filters[q->nfilters][0] = (uint8_t)tag;
-	memcpy(q->filters[q->nfilters++] + 1, hash, INDEX_HASH_LEN);
-	return 0;
-}
-
-/* Answer a failure of libcrypto hashing what the parameter name gives. */
-static int
-hash_failed(struct http_resp *resp, const char *name)
-{
-	http_error(resp, 500, "cannot look up %s: %s", name,
-	    index_strerror(INDEX_ECRYPTO));
-	return -1;
-}
-
-/* The agent and related_agents parameters into q. */
-static int
-query_agent(struct http_req *req, struct store_query *q,
-    struct http_resp *resp)
-{
-	const char *v = params_get(&req->q, "agent");
-	uint8_t h[INDEX_HASH_LEN];
-	json *agent = NULL;
-	char err[256];
-	int related, rc = -1;
-
-	if (parse_bool(req, "related_agents", &related, resp) != 0)
-		return -1;
-	if (v == NULL)
-		return 0;
-	if (json_parse(v, strlen(v), 8, &agent, err, sizeof(err)) != 0) {
-		http_error(resp, 400, "agent: %s", err);
-		goto out;
-	}
-	if (stmt_validate_actor(agent, req->v, "agent", err, sizeof(err)) != STMT_OK) {
-		http_error(resp, 400, "%s", err);
-		goto out;
-	}
-	switch (index_agent_hash(agent, h)) {
-	case INDEX_OK:
-		add_filter(q, related ? INDEX_RELATED_AGENT : INDEX_AGENT, h);
-		rc = 0;
-		break;
-	case INDEX_ENOIFI:
-		http_error(resp, 400, "agent must be an Agent or an identified Group");
-		break;
-	default:
-		hash_failed(resp, "the agent");
-	}
-out:
-	json_free(agent);
-	return rc;
-}
-
-/* The verb, activity (related_activities) and registration parameters
- * into q. */
-static int
-query_ids(struct http_req *req, struct store_query *q, struct http_resp *resp)
-{
-	uint8_t h[INDEX_HASH_LEN], id[16];
-	const char *v;
-	int related;
-
-	if (parse_bool(req, "related_activities", &related, resp) != 0)
-		return -1;
-	if ((v = params_get(&req->q, "verb")) != NULL) {
-		if (*v == '\0' || strchr(v, ':') == NULL) {
-			http_error(resp, 400, "verb must be an IRI");
-			return -1;
-		}
-		if (index_hash(INDEX_VERB, v, strlen(v), h) != INDEX_OK)
-			return hash_failed(resp, "the verb");
-		add_filter(q, INDEX_VERB, h);
-	}
-	if ((v = params_get(&req->q, "activity")) != NULL) {
-		if (*v == '\0' || strchr(v, ':') == NULL) {
-			http_error(resp, 400, "activity must be an IRI");
-			return -1;
-		}
-		if (index_hash(INDEX_ACTIVITY, v, strlen(v), h) != INDEX_OK)
-			return hash_failed(resp, "the activity");
-		add_filter(q, related ? INDEX_RELATED_ACTIVITY : INDEX_ACTIVITY, h);
-	}
-	if ((v = params_get(&req->q, "registration")) != NULL) {
-		if (parse_uuid(v, id) != 0) {
-			http_error(resp, 400, "registration '%s' is not a UUID", v);
-			return -1;
-		}
-		if (index_registration_hash(v, strlen(v), h) != INDEX_OK)
-			return hash_failed(resp, "the registration");
-		add_filter(q, INDEX_REGISTRATION, h);
-	}
-	return 0;
-}
-
-/* The since, until, limit and ascending parameters into q. */
-static int
-query_bounds(struct http_req *req, struct store_query *q,
+query_limit(struct http_req *req, struct store_query *q,
     struct http_resp *resp)
 {
 	const char *v;
 	char *end;
 	long long lim;
 
-	if ((v = params_get(&req->q, "since")) != NULL &&
-	    iso8601_parse(v, strlen(v), 0, &q->since) != 0) {
-		http_error(resp, 400, "since '%s' is not an ISO 8601 timestamp", v);
-		return -1;
-	}
-	if ((v = params_get(&req->q, "until")) != NULL &&
-	    iso8601_parse(v, strlen(v), 0, &q->until) != 0) {
-		http_error(resp, 400, "until '%s' is not an ISO 8601 timestamp", v);
-		return -1;
-	}
-	if (q->since < 0)
-		q->since = 0;
 	q->limit = (size_t)req->cfg->page_size;
-	if ((v = params_get(&req->q, "limit")) != NULL) {
-		lim = strtoll(v, &end, 10);
-		if (*v == '\0' || *end || lim < 0) {
-			http_error(resp, 400, "limit must be a non-negative integer, not '%s'", v);
-			return -1;
-		}
-		if (lim > 0 && lim < req->cfg->page_size)
-			q->limit = (size_t)lim;
+	if ((v = params_get(&req->q, "limit")) == NULL)
+		return 0;
+	lim = strtoll(v, &end, 10);
+	if (*v == '\0' || *end || lim < 0) {
+		http_error(resp, 400, "limit must be a non-negative integer, not '%s'", v);
+		return -1;
 	}
-	return parse_bool(req, "ascending", &q->ascending, resp);
+	if (lim > 0 && lim < req->cfg->page_size)
+		q->limit = (size_t)lim;
+	return 0;
 }
 
 static int
@@ -979,15 +811,26 @@ build_query(struct http_req *req, struct store_query *q, struct http_resp *resp)
 	    "registration", "related_activities", "related_agents", "since",
 	    "until", "limit", "format", "attachments", "ascending", NULL };
 	uint8_t h[INDEX_HASH_LEN];
+	char err[512];
+	int rc;
 
-	if (http_only_params(req, allowed, resp) != 0 ||
-	    query_agent(req, q, resp) != 0 || query_ids(req, q, resp) != 0 ||
-	    query_bounds(req, q, resp) != 0)
+	if (http_only_params(req, allowed, resp) != 0)
 		return -1;
+	/* limit is checked after since and until, ascending after limit. */
+	rc = stmtquery_build(&req->q, req->v, q, err, sizeof(err));
+	if (rc == STMTQUERY_OK && query_limit(req, q, resp) != 0)
+		return -1;
+	if (rc != STMTQUERY_OK) {
+		http_error(resp, rc == STMTQUERY_ECRYPTO ? 500 : 400, "%s", err);
+		return -1;
+	}
 	if (read_mine_only(req)) {
-		if (index_authority_hash(req->cred.key, h) != INDEX_OK)
-			return hash_failed(resp, "the statements of this credential");
-		add_filter(q, INDEX_AUTHORITY, h);
+		if (index_authority_hash(req->cred.key, h) != INDEX_OK ||
+		    stmtquery_add(q, INDEX_AUTHORITY, h) != STMTQUERY_OK) {
+			http_error(resp, 500, "cannot look up the statements of this credential: %s",
+			    index_strerror(INDEX_ECRYPTO));
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -1317,3 +1317,25 @@ stmt_validate_actor(const json *actor, enum xapi_version v, const char *name,
 	push_key(&c, name);
 	return chk_actor(&c, actor);
 }
+
+/* Context activities are kept as arrays, even when one was sent as a
+ * single object, so that readers meet one shape. */
+void
+stmt_normalize(json *st)
+{
+	static const char *kinds[] = { "parent", "grouping", "category", "other" };
+	json *ca = json_get(json_get(st, "context"), "contextActivities");
+	json *obj = json_get(st, "object"), *one, *arr;
+	size_t k;
+
+	for (k = 0; ca && ca->type == JSON_OBJECT && k < 4; k++) {
+		one = json_get(ca, kinds[k]);
+		if (one == NULL || one->type != JSON_OBJECT)
+			continue;
+		arr = json_new(JSON_ARRAY);
+		json_push(arr, json_take(ca, kinds[k]));
+		json_set(ca, kinds[k], arr);
+	}
+	if (json_is_str(json_get(obj, "objectType"), "SubStatement"))
+		stmt_normalize(obj);
+}

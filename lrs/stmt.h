@@ -39,4 +39,9 @@ int	stmt_validate(const json *st, enum xapi_version v, char *err, size_t errlen)
 int	stmt_validate_actor(const json *actor, enum xapi_version v,
 	    const char *name, char *err, size_t errlen);
 
+/* Store-ready shape: context activities given as a single object become
+ * one-element arrays (in a SubStatement too), so that readers meet one
+ * shape.  st must be valid. */
+void	stmt_normalize(json *st);
+
 #endif

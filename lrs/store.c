@@ -50,6 +50,7 @@
 #include <sys/statvfs.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -111,6 +112,7 @@ struct store {
 	pthread_cond_t	 work;
 	struct job	*head, *tail;
 	int		 closing;
+	int		 rdonly;	/* store_open_readonly: no writer */
 	int64_t		 busy_since;	/* 0 when the writer is idle */
 	store_subscriber sub_fn[STORE_MAX_SUBSCRIBERS];
 	void		*sub_arg[STORE_MAX_SUBSCRIBERS];
@@ -165,7 +167,7 @@ map_rc(int rc)
 	case MDB_READERS_FULL: return STORE_EBUSY;
 	case MDB_CORRUPTED: case MDB_PAGE_NOTFOUND: return STORE_ECORRUPT;
 	default:
-		return rc < 0 && rc >= STORE_ECRYPTO ? rc : STORE_EIO;
+		return rc < 0 && rc >= STORE_EEXIST ? rc : STORE_EIO;
 	}
 }
 
@@ -186,6 +188,9 @@ store_strerror(int rc)
 	case STORE_EBUSY: return "the store is busy (no LMDB reader slot free, or reads kept the map from growing); retry";
 	case STORE_ECORRUPT: return "stored data is corrupt";
 	case STORE_ECRYPTO: return "hashing an index key failed (libcrypto)";
+	case STORE_EORDER: return "a restored statement is stored earlier than the last one in the store";
+	case STORE_ERDONLY: return "the store is open read-only";
+	case STORE_EEXIST: return "the target exists already";
 	default: return "unknown store error";
 	}
 }
@@ -655,7 +660,10 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	uint8_t seqb[8], flags;
 	int rc, sn;
 
-	json_set(st, "stored", json_new_str(iso8601_format(stored, when)));
+	iso8601_format(stored, when);
+	/* A restore keeps "stored" as it was written (w->stored says when). */
+	if (w->stored == NULL || json_get(st, "stored") == NULL)
+		json_set(st, "stored", json_new_str(when));
 	/* The spec has the LRS fill a missing timestamp with the stored time. */
 	if (json_get(st, "timestamp") == NULL)
 		json_set(st, "timestamp", json_new_str(when));
@@ -700,6 +708,23 @@ put_blob(MDB_txn *txn, store *s, const struct store_blob *b)
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
+/* A restored statement's time t, after statement seq (the last): it
+ * becomes the group's time *stored, or STORE_EORDER when earlier than
+ * that statement's. */
+static int
+restore_time(MDB_txn *txn, store *s, uint64_t seq, int64_t t, int64_t *stored)
+{
+	MDB_val rec;
+	int rc;
+
+	if (seq && (rc = rec_get(txn, s, seq, &rec)) != 0)
+		return rc;
+	if (seq && t < (int64_t)be64_get((uint8_t *)rec.mv_data + 1))
+		return STORE_EORDER;
+	*stored = t;
+	return 0;
+}
+
 /* Apply one write in its own nested transaction. */
 static int
 apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
@@ -738,6 +763,14 @@ apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
 	for (i = 0; i < w->n; i++) {
 		if (skip[i])
 			continue;
+		/* A restore gives each statement its time, which must not go
+		 * back along the sequence. */
+		if (w->stored && (rc = restore_time(txn, s, *seq, w->stored[i],
+		    stored)) != 0) {
+			if (rc == STORE_EORDER)
+				w->conflict = (int)i;
+			goto out;
+		}
 		*seq += 1;
 		if ((rc = put_statement(txn, s, w, i, *seq, *stored)) != 0)
 			goto out;
@@ -1013,9 +1046,9 @@ static int
 submit_start(store *s, struct job *job)
 {
 	pthread_mutex_lock(&s->mu);
-	if (s->closing) {
+	if (s->closing || s->rdonly) {
 		pthread_mutex_unlock(&s->mu);
-		return STORE_ECLOSED;
+		return s->rdonly ? STORE_ERDONLY : STORE_ECLOSED;
 	}
 	pthread_cond_init(&job->cv, NULL);
 	if (s->tail)
@@ -1229,6 +1262,28 @@ migrate_v1(MDB_txn *txn, store *s)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* The map's size now, as LMDB has it. */
+static size_t
+map_now(store *s)
+{
+	MDB_envinfo info;
+
+	return mdb_env_info(s->env, &info) == 0 ? info.me_mapsize : 0;
+}
+
+/* Remove what a failed copy left in dir (its two files, then dir). */
+static void
+rmdir_copy(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* Release what store_open made but LMDB's environment. */
 static void
 store_free(store *s)
@@ -1335,6 +1390,126 @@ out:
 	return map_rc(rc);
 }
 
+/* Open dir's databases for reading only: they must all be there and of
+ * this layout. */
+static int
+dbs_open_readonly(store *s)
+{
+	static const char *names[] = { "meta", "st", "id", "ix", "tm", "void",
+	    "att", "ref" };
+	MDB_dbi *dbi[] = { &s->meta, &s->st, &s->id, &s->ix, &s->tm,
+	    &s->voids, &s->att, &s->ref };
+	MDB_txn *txn;
+	uint64_t layout;
+	size_t i;
+	int rc;
+
+	if ((rc = txn_begin(s, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((rc = mdb_dbi_open(txn, names[i], 0, dbi[i])) != 0)
+			goto out;
+	if ((rc = meta_get(txn, s, "layout", &layout)) != 0 ||
+	    (rc = meta_get(txn, s, "seq", &s->committed)) != 0)
+		goto out;
+	if (layout != LAYOUT)
+		rc = MDB_INCOMPATIBLE;
+out:
+	if (rc != 0) {
+		txn_abort(s, txn);
+		return rc == MDB_NOTFOUND ? STORE_ENOTFOUND : rc;
+	}
+	/* Committing a read keeps the handles it opened. */
+	return txn_commit(s, txn);
+}
+
+int
+store_open_readonly(const char *dir, store **out)
+{
+	store *s = xcalloc(1, sizeof(*s));
+	unsigned flags = MDB_NOTLS | MDB_RDONLY;
+	struct stat sb;
+	int rc;
+
+	*out = NULL;
+	s->rdonly = 1;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->grew, NULL);
+	gate_init(&s->gate);
+	if (stat(dir, &sb) != 0) {
+		rc = errno == ENOENT ? STORE_ENOTFOUND : errno;
+		goto out;
+	}
+	/* maxreaders only counts when this process makes the lock file. */
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 64)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 126 + READERS_SPARE)) != 0 ||
+	    (rc = mdb_env_open(s->env, dir, flags, 0600)) != 0)
+		goto out;
+	if ((rc = mdb_env_set_mapsize(s->env, 0)) != 0 ||
+	    (rc = dbs_open_readonly(s)) != 0)
+		goto out;
+	s->map_size = s->map_max = map_now(s);
+	*out = s;
+out:
+	if (*out == NULL) {
+		if (s->env)
+			mdb_env_close(s->env);
+		store_free(s);
+	}
+	return map_rc(rc);
+}
+
+int
+store_copy(store *s, const char *dir)
+{
+	int rc, again;
+
+	if (mkdir(dir, 0700) != 0)
+		return errno == EEXIST ? STORE_EEXIST : map_rc(errno);
+	for (again = 1;; again = 0) {
+		/* The copy's read transaction is LMDB's own: keep the map
+		 * still meanwhile. */
+		gate_enter(&s->gate);
+		rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+		gate_leave(&s->gate);
+		if (rc != MDB_MAP_RESIZED || !again)
+			break;
+		if ((rc = map_adopt(s)) != 0)
+			break;
+	}
+	if (rc != 0)
+		rmdir_copy(dir);
+	return map_rc(rc);
+}
+
+int
+store_usage(store_read *r, struct store_usage *out)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	MDB_stat ms;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = mdb_cursor_open(r->txn, r->s->att, &c)) != 0)
+		return map_rc(rc);
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		out->attachments++;
+		out->attachment_bytes += d.mv_size;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return map_rc(rc);
+	if ((rc = mdb_stat(r->txn, r->s->ix, &ms)) != 0)
+		return map_rc(rc);
+	out->index_keys = ms.ms_entries;
+	out->statements = r->last;
+	return STORE_OK;
+}
+
 static void follower_join(store_follower *f);
 
 void
@@ -1344,6 +1519,11 @@ store_close(store *s)
 
 	if (s == NULL)
 		return;
+	if (s->rdonly) {
+		mdb_env_close(s->env);
+		store_free(s);
+		return;
+	}
 	pthread_mutex_lock(&s->mu);
 	s->closing = 1;
 	pthread_cond_signal(&s->work);
@@ -2101,7 +2281,8 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 			if (cur == 0)
 				break;
 			continue;
-		} else if (!(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
+		} else if (q->voided ||
+		    !(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
 			if (q->limit && count == q->limit) {
 				*next = cur;
 				break;

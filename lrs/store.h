@@ -54,7 +54,10 @@ enum {
 	STORE_ECORRUPT = -11,	/* stored data is not what the store wrote
 				 * (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, a bad
 				 * record) */
-	STORE_ECRYPTO = -12	/* hashing an index key failed (libcrypto) */
+	STORE_ECRYPTO = -12,	/* hashing an index key failed (libcrypto) */
+	STORE_EORDER = -13,	/* a restored stored time goes backwards */
+	STORE_ERDONLY = -14,	/* a write to a store opened read-only */
+	STORE_EEXIST = -15	/* store_copy: the target exists already */
 };
 
 #define STORE_MAX_SUBSCRIBERS	4
@@ -79,6 +82,11 @@ struct store_write {
 	struct store_blob	 *blobs;
 	size_t			  nblobs;
 	const char		 *authority_key;	/* credential, for read/mine */
+	/* Restore only (else NULL): each statement's stored time,
+	 * microseconds, not earlier than the last statement's (else
+	 * STORE_EORDER, conflict saying which); the statement's "stored"
+	 * member, when it has one, is kept as written. */
+	const int64_t		 *stored;
 	/* out */
 	int			  conflict;	/* index of the conflicting statement */
 };
@@ -105,6 +113,19 @@ struct store_limits {
  * STORE_EIO (also for an incompatible layout), STORE_ENOSPC. */
 int	store_open(const char *dir, const struct store_limits *lim,
 	    store **out);
+/* Open the store in dir for reading only, beside a server that may be
+ * writing to it (LMDB's lock file makes that safe): nothing is created,
+ * migrated or grown, and no writer runs (writes get STORE_ERDONLY).  The
+ * map follows the writing process's growth.  *out is released with
+ * store_close.  STORE_ENOTFOUND when dir holds no store,
+ * STORE_EIO for an incompatible layout (start lrsd serve once on it to
+ * migrate), STORE_ECORRUPT. */
+int	store_open_readonly(const char *dir, store **out);
+/* Write a consistent, compacted copy of the whole environment (every
+ * module's databases) into the new directory dir, as of one moment,
+ * while writes may go on.  STORE_EEXIST when dir exists (nothing is
+ * written), STORE_ENOSPC, STORE_EIO; a failed copy leaves no dir. */
+int	store_copy(store *s, const char *dir);
 /* Finish pending writes, stop the writer, close LMDB. */
 void	store_close(store *s);
 /* The LMDB environment, for modules that keep their own databases in it
@@ -277,15 +298,16 @@ struct store_query {
 	uint64_t	from, to;
 	int		ascending;
 	size_t		limit;		/* 0: no limit */
+	int		voided;		/* also voided statements (a dump) */
 };
 
 /* Called for each match, in order; text is valid until store_read_end. */
 typedef void (*store_visit)(void *arg, uint64_t seq, const char *text,
     size_t len);
 
-/* Run q: voided statements are left out.  *next is the sequence number
- * where the next page starts (for q->from or q->to), or 0 when there is no
- * more.  When LMDB fails on the way the query stops with its code (what
+/* Run q: voided statements are left out unless q->voided.  *next is the
+ * sequence number where the next page starts (for q->from or q->to), or 0
+ * when there is no more.  When LMDB fails on the way the query stops with its code (what
  * fn saw so far is no answer then: never a short page). */
 int	store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    void *arg, uint64_t *next);
@@ -354,6 +376,17 @@ int	store_remove_txn(store *s, MDB_txn *txn, uint64_t seq, int cascade,
  * ends), skipping holes; STORE_ENOTFOUND past the end. */
 int	store_entry_next(MDB_txn *txn, store *s, uint64_t seq,
 	    struct store_entry *out);
+
+/* What a read's snapshot holds, for operators. */
+struct store_usage {
+	uint64_t	statements;	/* the last sequence number */
+	uint64_t	attachments;	/* payloads kept */
+	uint64_t	attachment_bytes;
+	uint64_t	index_keys;	/* entries of the query index */
+};
+
+/* Fill *out (walks the attachments).  STORE_EIO, STORE_ECORRUPT. */
+int	store_usage(store_read *r, struct store_usage *out);
 
 #define STORE_HIST_N	12	/* finite buckets of a histogram */
 
