@@ -29,6 +29,7 @@
 #include "store.h"
 #include "tier.h"
 
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,7 +39,6 @@
 
 #include <openssl/rand.h>
 
-static volatile sig_atomic_t stopping;
 
 /* n random bytes as 2n hex digits into out (2n + 1 bytes); -1 when the
  * random generator fails. */
@@ -53,13 +53,6 @@ random_hex(char *out, size_t n)
 	for (i = 0; i < n; i++)
 		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
 	return 0;
-}
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
 }
 
 static void
@@ -228,12 +221,19 @@ cmd_serve(int argc, char **argv)
 	audit *au = NULL;
 	life *lf = NULL;
 	char err[256], *pos[1];
-	int npos, rc = 1, lock = -1;
-	struct sigaction sa;
+	int npos, rc = 1, lock = -1, sig;
+	sigset_t stop;
 
 	config_defaults(&cfg);
 	if (parse_args(argc, argv, 2, &cfg, pos, 0, &npos, NULL) != 0)
 		return 2;
+	/* SIGINT and SIGTERM are for this thread's sigwait alone: blocked
+	 * before any thread starts, so every thread inherits the block (a
+	 * handler run by another thread left pause() here waiting). */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	if (open_all(&cfg, &st, &ds, &cs) != 0)
 		return 1;
 	/* No offline import or restore while serving (dirlock.h). */
@@ -243,10 +243,6 @@ cmd_serve(int argc, char **argv)
 	}
 	if (first_admin(&cfg, cs) != 0)
 		goto out;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* The one place that wires the tiering engine to the LRS. */
 	if (!cfg.no_tiering && tier_open(st, cfg.authority_home,
@@ -312,8 +308,8 @@ cmd_serve(int argc, char **argv)
 	server_open(sv);
 	log_msg(LOG_INFO, "lrsd serving xAPI at http://%s/xapi (data %s)",
 	    cfg.listen, cfg.data);
-	while (!stopping)
-		pause();
+	while (sigwait(&stop, &sig) != 0)
+		;
 	log_msg(LOG_INFO, "stopping: finishing requests in flight");
 	rc = 0;
 out:
