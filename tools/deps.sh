@@ -6,6 +6,8 @@ set -eu
 pkgs="make gcc libc6-dev pkg-config liblmdb-dev libyajl-dev libssl-dev uuid-dev libjemalloc-dev json-schema-test-suite lmdb-utils prometheus"
 # The console tests drive Debian's Chromium (tests/console, playwright-core).
 pkgs="$pkgs chromium"
+# tools/bench_ir.py counts the writer's instructions under callgrind.
+pkgs="$pkgs valgrind"
 # Tests also run Node.js (schema checks with ajv) and Python 3 (the tiering
 # scenario); a machine that has them from elsewhere keeps its own.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
