@@ -39,6 +39,7 @@
 #include "docstore.h"
 #include "fault.h"
 #include "iso8601.h"
+#include "learnmemo.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -57,9 +58,15 @@
 #define MAX_DEPTH	64
 
 struct docstore {
-	store	*st;
-	MDB_dbi	 doc, act, agt, meta, own;
+	store		*st;
+	MDB_dbi		 doc, act, agt, meta, own;
+	learnmemo	*memo;	/* what the learner last learned */
 };
+
+/* Slots of the learner's memo: objects a busy store keeps learning. */
+#define MEMO_SLOTS	4096
+/* The kinds of objects in the memo. */
+enum { MEMO_ACTIVITY = 1, MEMO_VERB, MEMO_PERSON };
 
 /* A stored record, decoded in place (pointers into the map). */
 struct rec {
@@ -418,6 +425,39 @@ canonical_load(docstore *ds, MDB_txn *txn, const uint8_t k[INDEX_HASH_LEN],
 	return 0;
 }
 
+/* Whether learning in (kind, name) again is known to change nothing:
+ * what is stored under its key is exactly what learning an equal input
+ * left last time (see learnmemo.h). */
+static int
+learned(docstore *ds, MDB_txn *txn, MDB_dbi dbi, int kind, const char *name,
+    size_t nlen, const json *in)
+{
+	uint8_t k[LEARNMEMO_KEY_LEN];
+	MDB_val kv = { sizeof(k), k }, v;
+	void *bytes;
+	size_t len;
+	int same;
+
+	if (!learnmemo_find(ds->memo, kind, name, nlen, in, k, &bytes, &len))
+		return 0;
+	same = mdb_get(txn, dbi, &kv, &v) == 0 && v.mv_size == len &&
+	    memcmp(v.mv_data, bytes, len) == 0;
+	free(bytes);
+	return same;
+}
+
+/* Remember what learning in (kind, name) left under key k. */
+static void
+remember(docstore *ds, MDB_txn *txn, MDB_dbi dbi, int kind, const char *name,
+    size_t nlen, const json *in, const uint8_t k[INDEX_HASH_LEN])
+{
+	MDB_val kv = { INDEX_HASH_LEN, (void *)k }, v;
+
+	if (mdb_get(txn, dbi, &kv, &v) == 0)
+		learnmemo_put(ds->memo, kind, name, nlen, in, k, v.mv_data,
+		    v.mv_size);
+}
+
 /* Learn one Activity object. */
 static int
 learn_activity(docstore *ds, MDB_txn *txn, const json *a)
@@ -428,7 +468,8 @@ learn_activity(docstore *ds, MDB_txn *txn, const json *a)
 	int rc, changed = 0;
 
 	if (id == NULL || id->type != JSON_STRING || def == NULL ||
-	    def->type != JSON_OBJECT || def->n == 0)
+	    def->type != JSON_OBJECT || def->n == 0 ||
+	    learned(ds, txn, ds->act, MEMO_ACTIVITY, id->str, id->len, a))
 		return 0;
 	if (index_hash(INDEX_ACTIVITY, id->str, id->len, k) != INDEX_OK)
 		return DOCSTORE_ECRYPTO;
@@ -450,6 +491,8 @@ learn_activity(docstore *ds, MDB_txn *txn, const json *a)
 	changed |= docstore_merge_definition(have, def);
 	rc = changed ? put_json(txn, ds->act, k, cur) : 0;
 	json_free(cur);
+	if (rc == 0)
+		remember(ds, txn, ds->act, MEMO_ACTIVITY, id->str, id->len, a, k);
 	return rc;
 }
 
@@ -463,7 +506,8 @@ learn_verb(docstore *ds, MDB_txn *txn, const json *v)
 	int rc, changed = 0;
 
 	if (id == NULL || id->type != JSON_STRING || display == NULL ||
-	    display->type != JSON_OBJECT || display->n == 0)
+	    display->type != JSON_OBJECT || display->n == 0 ||
+	    learned(ds, txn, ds->act, MEMO_VERB, id->str, id->len, v))
 		return 0;
 	if (index_hash(INDEX_VERB, id->str, id->len, k) != INDEX_OK)
 		return DOCSTORE_ECRYPTO;
@@ -477,6 +521,8 @@ learn_verb(docstore *ds, MDB_txn *txn, const json *v)
 	changed |= merge_members(have, display);
 	rc = changed ? put_json(txn, ds->act, k, cur) : 0;
 	json_free(cur);
+	if (rc == 0)
+		remember(ds, txn, ds->act, MEMO_VERB, id->str, id->len, v, k);
 	return rc;
 }
 
@@ -581,7 +627,8 @@ learn_agent(docstore *ds, MDB_txn *txn, const json *a)
 		return 0;
 	}
 	name = json_get(a, "name");
-	if (name == NULL || name->type != JSON_STRING)
+	if (name == NULL || name->type != JSON_STRING ||
+	    learned(ds, txn, ds->agt, MEMO_PERSON, name->str, name->len, a))
 		return 0;
 	if ((rc = index_agent_hash(a, k)) != INDEX_OK)
 		return rc == INDEX_ENOIFI ? 0 : DOCSTORE_ECRYPTO;
@@ -593,6 +640,9 @@ learn_agent(docstore *ds, MDB_txn *txn, const json *a)
 	} else if (rc == 0 && add_unique(cur, "name", name, MAX_NAMES))
 		rc = put_json(txn, ds->agt, k, cur);
 	json_free(cur);
+	if (rc == 0)
+		remember(ds, txn, ds->agt, MEMO_PERSON, name->str, name->len, a,
+		    k);
 	return rc;
 }
 
@@ -716,6 +766,7 @@ docstore_open(store *st, docstore **out)
 
 	*out = NULL;
 	ds->st = st;
+	ds->memo = learnmemo_new(MEMO_SLOTS);
 	if ((rc = store_txn_begin(st, 0, &txn)) != STORE_OK) {
 		txn = NULL;
 		rc = from_store(rc);
@@ -744,6 +795,7 @@ out:
 	if (txn)
 		store_txn_abort(st, txn);
 	if (*out == NULL) {
+		learnmemo_free(ds->memo);
 		free(ds);
 		return map_rc(rc);
 	}
@@ -753,6 +805,8 @@ out:
 void
 docstore_close(docstore *ds)
 {
+	if (ds)
+		learnmemo_free(ds->memo);
 	free(ds);
 }
 

@@ -88,8 +88,23 @@ static const uint64_t commit_le[STORE_HIST_N] = {
 	250000, 1000000
 };
 
+/* What a worker computes for one statement before the writer takes it:
+ * nothing here depends on the order of writes, so the writer only
+ * applies it.  text is the statement serialised without "stored" (and
+ * without "timestamp" when it has none), its closing brace left off: the
+ * writer appends those two, which the writer alone knows.  A statement
+ * that came with "stored" keeps it in place, so it has no text (NULL)
+ * and the writer serialises it as before. */
+struct pre {
+	struct index_keys	 ks;	/* its own keys and the authority's */
+	char			*text;
+	size_t			 len;
+	int			 has_ts;	/* it carries a timestamp */
+};
+
 struct job {
 	struct store_write	*w;	/* statements, or */
+	struct pre		*pre;	/* w's, precomputed (or NULL) */
 	store_exec_fn		 fn;	/* other work */
 	void			*arg;
 	int			 once;	/* fn must not run twice in a row */
@@ -575,25 +590,50 @@ new_flags(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* The members the writer appends to a precomputed text (see struct
+ * pre): "stored", and "timestamp" when the statement had none, both the
+ * stored time as text when; then the closing brace.  Into out (at least
+ * 80 bytes); its length.  Byte for byte what json_to_string writes for
+ * the members json_set appends. */
+static size_t
+pre_tail(const struct pre *p, const char *when, char *out)
+{
+	const char *sep = p->len > 1 ? "," : "";
+
+	if (p->has_ts)
+		return (size_t)sprintf(out, "%s\"stored\":\"%s\"}", sep, when);
+	return (size_t)sprintf(out, "%s\"stored\":\"%s\",\"timestamp\":\"%s\"}",
+	    sep, when, when);
+}
+
 /* The record of statement st (number seqb, with flags, stored at time
- * stored, id id) and its entries in "id" and "tm". */
+ * stored, id id; its text precomputed in p, or NULL) and its entries in
+ * "id" and "tm". */
 static int
-put_record(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
-    const uint8_t seqb[8], uint8_t flags, int64_t stored)
+put_record(MDB_txn *txn, store *s, const json *st, const struct pre *p,
+    const uint8_t id[16], const uint8_t seqb[8], uint8_t flags,
+    int64_t stored)
 {
 	uint8_t tmb[16];
 	MDB_val k = { 8, (void *)seqb }, d;
-	size_t len;
-	char *text = json_to_string(st, &len);
+	char when[32], tail[96], *text = NULL;
+	size_t len, tlen = 0;
 	int rc;
 
-	d.mv_size = REC_HDR + len;
+	if (p && p->text) {
+		tlen = pre_tail(p, iso8601_format(stored, when), tail);
+		len = p->len;
+	} else
+		text = json_to_string(st, &len);
+	d.mv_size = REC_HDR + len + tlen;
 	d.mv_data = NULL;
 	rc = mdb_put(txn, s->st, &k, &d, MDB_APPEND | MDB_RESERVE);
 	if (rc == 0) {
 		((uint8_t *)d.mv_data)[0] = flags;
 		put_i64((uint8_t *)d.mv_data + 1, stored);
-		memcpy((uint8_t *)d.mv_data + REC_HDR, text, len);
+		memcpy((uint8_t *)d.mv_data + REC_HDR, text ? text : p->text,
+		    len);
+		memcpy((uint8_t *)d.mv_data + REC_HDR + len, tail, tlen);
 	}
 	free(text);
 	if (rc != 0)
@@ -612,50 +652,62 @@ put_record(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
 	return mdb_put(txn, s->tm, &k, &d, 0);
 }
 
-/* The keys statement st (id, number seqb, stored with credential
- * authority) is found by, its own and those it inherits or hands down
- * along StatementRefs. */
+/* The keys statement st is found by (its own and the authority's, those
+ * of credential authority), into ks.  STORE_ECRYPTO (ks then holds some:
+ * free it). */
+static int
+own_keys(const json *st, const char *authority, struct index_keys *ks)
+{
+	uint8_t h[INDEX_HASH_LEN];
+
+	if (index_statement(st, ks) != INDEX_OK ||
+	    (authority && index_authority_hash(authority, h) != INDEX_OK))
+		return STORE_ECRYPTO;
+	if (authority)
+		index_add(ks, INDEX_AUTHORITY, h);
+	return 0;
+}
+
+/* Index statement st (id, number seqb) under its own keys ks (which it
+ * adds to and takes back from) and those it inherits or hands down along
+ * StatementRefs. */
 static int
 put_index(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
-    const uint8_t seqb[8], const char *authority)
+    const uint8_t seqb[8], struct index_keys *ks)
 {
-	struct index_keys ks = { 0 };
-	uint8_t h[INDEX_HASH_LEN], refb[32];
+	uint8_t refb[32];
 	MDB_val k = { sizeof(refb), refb }, d = { 8, (void *)seqb };
+	size_t own = ks->n;
 	int rc;
 
-	if (index_statement(st, &ks) != INDEX_OK ||
-	    (authority && index_authority_hash(authority, h) != INDEX_OK)) {
-		rc = STORE_ECRYPTO;
-		goto out;
-	}
-	if (authority)
-		index_add(&ks, INDEX_AUTHORITY, h);
-	if ((rc = inherit_keys(txn, s, st, &ks, 0)) != 0 ||
-	    (rc = put_keys(txn, s, &ks, seqb, 0)) != 0)
+	if ((rc = inherit_keys(txn, s, st, ks, 0)) != 0 ||
+	    (rc = put_keys(txn, s, ks, seqb, 0)) != 0)
 		goto out;
 	if (ref_target(st, refb) == 0) {
 		memcpy(refb + 16, id, 16);
 		if ((rc = mdb_put(txn, s->ref, &k, &d, 0)) != 0)
 			goto out;
 	}
-	rc = hand_down(txn, s, id, &ks, 0);
+	rc = hand_down(txn, s, id, ks, 0);
 out:
-	index_keys_free(&ks);
+	/* The group may run again (the map grew): inherit afresh then. */
+	ks->n = own;
 	return rc;
 }
 
+static void	pre_free(struct pre *pre, size_t n);
 static int	attrefs(MDB_txn *txn, store *s, const json *st,
 		    const uint8_t seqb[8], int del);
 static int	attref_backfill(MDB_txn *txn, store *s);
 
-/* Store statement i of w as number seq at time stored, and tell the
- * subscribers. */
+/* Store statement i of w (precomputed in p, or NULL) as number seq at
+ * time stored, and tell the subscribers. */
 static int
 put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
-    uint64_t seq, int64_t stored)
+    struct pre *p, uint64_t seq, int64_t stored)
 {
 	json *st = w->stmts[i];
+	struct index_keys ks = { 0 };
 	char when[32];
 	uint8_t seqb[8], flags;
 	int rc, sn;
@@ -668,15 +720,21 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	if (json_get(st, "timestamp") == NULL)
 		json_set(st, "timestamp", json_new_str(when));
 	be64_put(seqb, seq);
+	if (p == NULL && (rc = own_keys(st, w->authority_key, &ks)) != 0)
+		goto out;
 	if ((rc = new_flags(txn, s, st, w->ids[i], seqb, &flags)) != 0 ||
-	    (rc = put_record(txn, s, st, w->ids[i], seqb, flags, stored)) != 0 ||
-	    (rc = put_index(txn, s, st, w->ids[i], seqb, w->authority_key)) != 0 ||
+	    (rc = put_record(txn, s, st, p, w->ids[i], seqb, flags,
+	    stored)) != 0 ||
+	    (rc = put_index(txn, s, st, w->ids[i], seqb,
+	    p ? &p->ks : &ks)) != 0 ||
 	    (rc = attrefs(txn, s, st, seqb, 0)) != 0)
-		return rc;
+		goto out;
 	for (sn = 0; sn < s->nsub; sn++)
 		if ((rc = s->sub_fn[sn](s->sub_arg[sn], txn, seq, st)) != 0)
-			return rc;
-	return 0;
+			goto out;
+out:
+	index_keys_free(&ks);
+	return rc;
 }
 
 /* The "att" key of an attachment: its SHA-2 hex in lower case, into key
@@ -725,10 +783,11 @@ restore_time(MDB_txn *txn, store *s, uint64_t seq, int64_t t, int64_t *stored)
 	return 0;
 }
 
-/* Apply one write in its own nested transaction. */
+/* Apply one write (precomputed in pre[0..w->n), or NULL) in its own
+ * nested transaction. */
 static int
-apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
-    int64_t *stored)
+apply_one(MDB_txn *txn, store *s, struct store_write *w, struct pre *pre,
+    uint64_t *seq, int64_t *stored)
 {
 	uint64_t old;
 	MDB_val rec;
@@ -772,7 +831,8 @@ apply_one(MDB_txn *txn, store *s, struct store_write *w, uint64_t *seq,
 			goto out;
 		}
 		*seq += 1;
-		if ((rc = put_statement(txn, s, w, i, *seq, *stored)) != 0)
+		if ((rc = put_statement(txn, s, w, i, pre ? &pre[i] : NULL,
+		    *seq, *stored)) != 0)
 			goto out;
 	}
 	for (i = 0; i < w->nblobs; i++)
@@ -804,8 +864,8 @@ run_job(store *s, MDB_txn *txn, struct job *j, int full_rc)
 		rc = j->fn_rc = j->fn(j->arg, child);
 		full = rc == MDB_MAP_FULL || rc == STORE_EFULL;
 	} else {
-		rc = j->rc = map_rc(apply_one(child, s, j->w, &s->gseq,
-		    &s->gstored));
+		rc = j->rc = map_rc(apply_one(child, s, j->w, j->pre,
+		    &s->gseq, &s->gstored));
 		full = rc == STORE_EFULL;
 	}
 	if (rc == 0)
@@ -987,7 +1047,7 @@ store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
 	int rc;
 
 	w->conflict = -1;
-	rc = map_rc(apply_one(txn, s, w, &s->gseq, &s->gstored));
+	rc = map_rc(apply_one(txn, s, w, NULL, &s->gseq, &s->gstored));
 	if (rc != STORE_OK)
 		s->gseq = seq0;
 	return rc;
@@ -1082,13 +1142,58 @@ submit(store *s, struct job *job)
 	return rc ? rc : submit_wait(s, job);
 }
 
+/* Compute in the caller's thread what the writer would otherwise do for
+ * each statement of w that does not depend on the order of writes: its
+ * index keys and its text.  STORE_ECRYPTO (nothing to free then). */
+static int
+pre_make(const struct store_write *w, struct pre **out)
+{
+	struct pre *pre = xcalloc(w->n ? w->n : 1, sizeof(*pre));
+	const json *st;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < w->n && rc == 0; i++) {
+		st = w->stmts[i];
+		rc = own_keys(st, w->authority_key, &pre[i].ks);
+		if (rc != 0 || json_get(st, "stored") != NULL)
+			continue;
+		pre[i].has_ts = json_get(st, "timestamp") != NULL;
+		pre[i].text = json_to_string(st, &pre[i].len);
+		/* Leave off the closing brace: pre_tail writes it. */
+		pre[i].len--;
+	}
+	if (rc != 0)
+		pre_free(pre, w->n);
+	else
+		*out = pre;
+	return rc;
+}
+
+static void
+pre_free(struct pre *pre, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		index_keys_free(&pre[i].ks);
+		free(pre[i].text);
+	}
+	free(pre);
+}
+
 int
 store_put(store *s, struct store_write *w)
 {
 	struct job job = { .w = w };
+	int rc;
 
 	w->conflict = -1;
-	return submit(s, &job);
+	if ((rc = pre_make(w, &job.pre)) != 0)
+		return rc;
+	rc = submit(s, &job);
+	pre_free(job.pre, w->n);
+	return rc;
 }
 
 int

@@ -149,9 +149,13 @@ int	store_subscribe(store *s, store_subscriber fn, void *arg);
 
 /* Store a batch durably; returns once it is committed (STORE_OK), or
  * STORE_ECONFLICT (w->conflict says which statement), STORE_EFULL,
- * STORE_ENOSPC, STORE_EBUSY (the map must grow but reads stay open), ...
+ * STORE_ENOSPC, STORE_EBUSY (the map must grow but reads stay open),
+ * STORE_ECRYPTO (before anything is queued), ...
  * A statement whose id is stored already with an equivalent statement is
- * skipped silently; the rest of the batch is stored. */
+ * skipped silently; the rest of the batch is stored.  What does not
+ * depend on the order of writes (the statements' index keys and their
+ * text without "stored") is computed in the caller's thread, so the
+ * writer only applies it. */
 int	store_put(store *s, struct store_write *w);
 
 /* Work for the writer: fn runs in a nested transaction of the next group

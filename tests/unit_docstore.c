@@ -352,6 +352,93 @@ test_learning(store *st, docstore *ds)
 	json_free(agent);
 }
 
+/* Learn statement text (an id added) inside a store_exec that then drops
+ * everything it did. */
+static int
+drop_learn(void *arg, MDB_txn *txn)
+{
+	void **a = arg;
+
+	ok(docstore_learn(a[0], txn, a[1]) == DOCSTORE_OK, "learned, to drop");
+	return 1;
+}
+
+/* The name of activity id in language lang as learned, or "". */
+static const char *
+act_name(docstore *ds, const char *id, const char *lang, char *out, size_t n)
+{
+	json *a = NULL;
+	const json *v;
+
+	snprintf(out, n, "%s", "");
+	if (docstore_activity(ds, id, &a) == DOCSTORE_OK &&
+	    (v = json_get(json_get(json_get(a, "definition"), "name"), lang)) &&
+	    v->type == JSON_STRING)
+		snprintf(out, n, "%s", v->str);
+	json_free(a);
+	return out;
+}
+
+/* Learning the same Activity again is skipped by the learner's memo, but
+ * only while the stored definition is what that learning left: the latest
+ * definition still wins, and a learning that was rolled back does not
+ * count. */
+static void
+test_learning_again(store *st, docstore *ds)
+{
+	const char *fmt = "{\"actor\":{\"name\":\"Bo\",\"mbox\":\"mailto:bo@example.com\"},"
+	    "\"verb\":{\"id\":\"http://example.com/v\",\"display\":{\"en\":\"%s\"}},"
+	    "\"object\":{\"id\":\"http://example.com/again\",\"definition\":"
+	    "{\"name\":{\"en\":\"%s\"}}}}";
+	char text[512], name[64];
+	json *p = NULL, *agent, *st_b, *v = NULL;
+	void *arg[2];
+	int fn_rc = 0;
+	char *s;
+
+	snprintf(text, sizeof(text), fmt, "did", "first");
+	ok(put_statement(st, text) == STORE_OK, "A stored");
+	snprintf(text, sizeof(text), fmt, "done", "second");
+	ok(put_statement(st, text) == STORE_OK, "B stored");
+	ok(strcmp(act_name(ds, "http://example.com/again", "en", name,
+	    sizeof(name)), "second") == 0, "B's name learned: %s", name);
+	snprintf(text, sizeof(text), fmt, "did", "first");
+	ok(put_statement(st, text) == STORE_OK, "A stored again");
+	ok(strcmp(act_name(ds, "http://example.com/again", "en", name,
+	    sizeof(name)), "first") == 0, "A's name again, the latest: %s",
+	    name);
+	ok(docstore_verb(ds, "http://example.com/v", &v) == DOCSTORE_OK &&
+	    json_is_str(json_get(json_get(v, "display"), "en"), "did"),
+	    "verb display the latest again");
+	json_free(v);
+
+	/* B learned in a transaction that is dropped: the memo remembers B,
+	 * the store still holds A's. */
+	snprintf(text, sizeof(text), fmt, "done", "second");
+	st_b = parse(text);
+	arg[0] = ds;
+	arg[1] = st_b;
+	ok(store_exec(st, drop_learn, arg, &fn_rc) == STORE_OK && fn_rc == 1,
+	    "learning dropped");
+	ok(strcmp(act_name(ds, "http://example.com/again", "en", name,
+	    sizeof(name)), "first") == 0, "dropped learning left A: %s", name);
+	ok(put_statement(st, text) == STORE_OK, "B stored again");
+	ok(strcmp(act_name(ds, "http://example.com/again", "en", name,
+	    sizeof(name)), "second") == 0, "B learned after the drop: %s",
+	    name);
+	json_free(st_b);
+
+	agent = parse("{\"mbox\":\"mailto:bo@example.com\"}");
+	ok(docstore_person(ds, agent, &p) == DOCSTORE_OK, "person Bo");
+	s = p ? json_to_string(p, NULL) : NULL;
+	ok(s && strcmp(s, "{\"objectType\":\"Person\",\"name\":[\"Bo\"],"
+	    "\"mbox\":[\"mailto:bo@example.com\"]}") == 0,
+	    "one name however often learned: %s", s ? s : "(none)");
+	free(s);
+	json_free(p);
+	json_free(agent);
+}
+
 int
 main(void)
 {
@@ -370,6 +457,7 @@ main(void)
 		test_documents(ds);
 		test_merge_definition();
 		test_learning(st, ds);
+		test_learning_again(st, ds);
 	}
 	store_close(st);
 	docstore_close(ds);

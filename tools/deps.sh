@@ -8,6 +8,8 @@ pkgs="make gcc libc6-dev pkg-config liblmdb-dev libyajl-dev libssl-dev uuid-dev 
 pkgs="$pkgs chromium"
 # The TLS proxy of docker/ is tested outside Docker (tests/proxy/proxy.py).
 pkgs="$pkgs nginx openssl"
+# tools/bench_ir.py counts the writer's instructions under callgrind.
+pkgs="$pkgs valgrind"
 # Tests also run Node.js (schema checks with ajv) and Python 3 (the tiering
 # scenario); a machine that has them from elsewhere keeps its own.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
