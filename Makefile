@@ -36,6 +36,7 @@ HTTP_SRC := $(wildcard tests/http_*.c)
 HTTP_BIN := $(HTTP_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB := $(filter-out tests/unit_%.c tests/http_%.c,$(wildcard tests/*.c))
 TEST_OBJ := $(TEST_LIB:%.c=$(BUILD)/%.o)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 all: $(BIN)/lrsd
 
@@ -100,7 +101,18 @@ $(BUILD)/tests/lrsd-faults: $(BUILD)/fault/lrs/main.o $(FAULT_OBJ) \
     $(BUILD)/tests/fault.o $(BUILD)/liblrs.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
-tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd $(BUILD)/tests/lrsd-faults
+# The fuzz targets once more without libFuzzer, each linked with
+# tests/fuzz/replay.c as main and built like the tests (so the sanitizer
+# build has ASan and UBSan): tests/fuzz/replay.sh replays the committed
+# corpora (tests/fuzz/corpus/), seeds and tests/data through them.
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%)
+
+$(REPLAY_BIN): $(BUILD)/tests/fuzz/%: $(BUILD)/tests/fuzz/%.o \
+    $(BUILD)/tests/fuzz/replay.o $(BUILD)/liblrs.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+tests: $(UNIT_BIN) $(HTTP_BIN) $(BIN)/lrsd $(BUILD)/tests/lrsd-faults \
+    $(REPLAY_BIN)
 
 test: tests check-deps
 	@SCENARIO_SCALE=$(SCENARIO_SCALE) sh tests/run.sh $(BUILD)/tests $(BIN)/lrsd
@@ -146,7 +158,6 @@ clean:
 # (with libFuzzer's final stats) in build-fuzz/<target>.log.
 # make fuzz-cov reports the line coverage of that corpus (tools/fuzz.md).
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_BIN := $(FUZZ_TARGETS:%=build-fuzz/%)
 FUZZ_LIB := $(filter-out lrs/main.c lrs/server.c lrs/console.c,$(wildcard lrs/*.c))

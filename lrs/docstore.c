@@ -36,6 +36,7 @@
  * LRS does not link different IFIs to one person.
  */
 #include "be.h"
+#include "docmerge.h"
 #include "docstore.h"
 #include "fault.h"
 #include "iso8601.h"
@@ -303,27 +304,6 @@ rec_put(MDB_txn *txn, MDB_dbi dbi, const MDB_val *k, const char *id,
 	return rc;
 }
 
-static int
-is_json_type(const char *type, size_t len)
-{
-	static const char want[] = "application/json";
-	size_t n = sizeof(want) - 1;
-
-	while (len && (*type == ' ' || *type == '\t')) {
-		type++;
-		len--;
-	}
-	if (len < n || strncasecmp(type, want, n) != 0)
-		return 0;
-	type += n;
-	len -= n;
-	while (len && (*type == ' ' || *type == '\t')) {
-		type++;
-		len--;
-	}
-	return len == 0 || *type == ';';
-}
-
 /* Read a JSON text value of db under key k into a new tree. */
 static int
 get_json(MDB_txn *txn, MDB_dbi dbi, const uint8_t k16[16], json **out)
@@ -354,25 +334,6 @@ put_json(MDB_txn *txn, MDB_dbi dbi, const uint8_t k16[16], const json *j)
 	return rc;
 }
 
-/* Merge the members of object from into object into, one level deep;
- * nonzero when into changed. */
-static int
-merge_members(json *into, const json *from)
-{
-	int changed = 0;
-	size_t i;
-	json *cur;
-
-	for (i = 0; i < from->n; i++) {
-		cur = json_get(into, from->keys[i]);
-		if (cur && json_equal(cur, from->vals[i]))
-			continue;
-		json_set(into, from->keys[i], json_clone(from->vals[i]));
-		changed = 1;
-	}
-	return changed;
-}
-
 int
 docstore_merge_definition(json *cur, const json *def)
 {
@@ -390,7 +351,7 @@ docstore_merge_definition(json *cur, const json *def)
 				break;
 		if (maps[k] && have && have->type == JSON_OBJECT &&
 		    def->vals[i]->type == JSON_OBJECT) {
-			changed |= merge_members(have, def->vals[i]);
+			changed |= docmerge_members(have, def->vals[i]);
 			continue;
 		}
 		if (have && json_equal(have, def->vals[i]))
@@ -518,7 +479,7 @@ learn_verb(docstore *ds, MDB_txn *txn, const json *v)
 		json_set(cur, "display", json_new(JSON_OBJECT));
 		have = json_get(cur, "display");
 	}
-	changed |= merge_members(have, display);
+	changed |= docmerge_members(have, display);
 	rc = changed ? put_json(txn, ds->act, k, cur) : 0;
 	json_free(cur);
 	if (rc == 0)
@@ -936,23 +897,10 @@ static int
 merge_doc(const struct rec *cur, const struct docstore_write *w,
     struct buf *out)
 {
-	json *a = NULL, *b = NULL;
-	int rc = DOCSTORE_ENOTJSON;
-
-	if (!is_json_type(cur->type, cur->typelen) ||
-	    w->type == NULL || !is_json_type(w->type, strlen(w->type)))
-		goto out;
-	if (json_parse(cur->data, cur->len, MAX_DEPTH, &a, NULL, 0) != 0 ||
-	    json_parse(w->data, w->len, MAX_DEPTH, &b, NULL, 0) != 0 ||
-	    a->type != JSON_OBJECT || b->type != JSON_OBJECT)
-		goto out;
-	merge_members(a, b);
-	json_dump(a, out);
-	rc = DOCSTORE_OK;
-out:
-	json_free(a);
-	json_free(b);
-	return rc;
+	if (docmerge(cur->type, cur->typelen, cur->data, cur->len, w->type,
+	    w->data, w->len, out) != 0)
+		return DOCSTORE_ENOTJSON;
+	return DOCSTORE_OK;
 }
 
 /* What docstore_write hands to the store's writer. */

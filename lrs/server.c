@@ -7,6 +7,7 @@
  */
 #include "server.h"
 #include "accesslog.h"
+#include "altsyntax.h"
 #include "authlimit.h"
 #include "cors.h"
 #include "http.h"
@@ -72,12 +73,6 @@ struct server {
 	const char		*home;		/* where GET / redirects; NULL: 404 */
 };
 
-/* Headers the alternate request syntax may carry as form fields. */
-static const char *form_headers[] = {
-	"Authorization", "X-Experience-API-Version", "Content-Type",
-	"Content-Length", "If-Match", "If-None-Match", NULL
-};
-
 static void
 add_req_header(struct http_req *req, const char *name, const char *value)
 {
@@ -85,85 +80,6 @@ add_req_header(struct http_req *req, const char *name, const char *value)
 	    (req->nheaders + 1) * sizeof(*req->headers));
 	req->headers[req->nheaders].name = xstrdup(name);
 	req->headers[req->nheaders++].value = xstrdup(value);
-}
-
-static void
-set_req_header(struct http_req *req, const char *name, const char *value)
-{
-	size_t i;
-
-	for (i = 0; i < req->nheaders; i++)
-		if (strcasecmp(req->headers[i].name, name) == 0) {
-			free(req->headers[i].value);
-			req->headers[i].value = xstrdup(value);
-			return;
-		}
-	add_req_header(req, name, value);
-}
-
-/* Rewrite a 1.0.3 alternate-syntax request (POST ?method=X with a form
- * body, req->body) into the request it stands for; its content goes to
- * body, which req->body then points into. */
-static int
-alternate_syntax(struct http_req *req, struct buf *body, struct http_resp *resp)
-{
-	struct params form = { 0 };
-	const char *method = params_get(&req->q, "method");
-	char err[200], *content = NULL, *m = NULL;
-	size_t i, k;
-	int rc = -1;
-
-	if (strcmp(req->method, "POST") != 0) {
-		http_error(resp, 400, "the method parameter is only allowed with POST");
-		goto out;
-	}
-	if (req->q.n != 1) {
-		http_error(resp, 400, "alternate request syntax allows no query parameter but method");
-		goto out;
-	}
-	m = xstrdup(method);
-	for (i = 0; m[i]; i++)
-		m[i] = (char)toupper((unsigned char)m[i]);
-	if (strcmp(m, "GET") && strcmp(m, "PUT") && strcmp(m, "POST") &&
-	    strcmp(m, "DELETE") && strcmp(m, "HEAD")) {
-		http_error(resp, 400, "method parameter '%s' is not an HTTP method the LRS serves", method);
-		goto out;
-	}
-	if (!http_is_type(http_header(req, "Content-Type"),
-	    "application/x-www-form-urlencoded")) {
-		http_error(resp, 400, "alternate request syntax needs Content-Type application/x-www-form-urlencoded");
-		goto out;
-	}
-	if (params_parse(&form, req->body, req->len, err, sizeof(err)) != 0) {
-		http_error(resp, 400, "%s", err);
-		goto out;
-	}
-	params_free(&req->q);
-	req->method = m;	/* freed by the caller via alt_method */
-	m = NULL;
-	/* The content is JSON unless the form names another type. */
-	set_req_header(req, "Content-Type", "application/json");
-	for (i = 0; i < form.n; i++) {
-		for (k = 0; form_headers[k]; k++)
-			if (strcasecmp(form.names[i], form_headers[k]) == 0)
-				break;
-		if (form_headers[k])
-			set_req_header(req, form_headers[k], form.values[i]);
-		else if (strcmp(form.names[i], "content") == 0)
-			content = form.values[i];
-		else
-			params_set(&req->q, form.names[i], form.values[i]);
-	}
-	buf_reset(body);
-	if (content)
-		buf_puts(body, content);
-	req->body = body->p ? body->p : "";
-	req->len = body->len;
-	rc = 0;
-out:
-	free(m);
-	params_free(&form);
-	return rc;
 }
 
 /* The version the request speaks, from X-Experience-API-Version, into
@@ -401,7 +317,7 @@ read_request(const struct httpd_req *hreq, const char *root,
 		http_error(resp, 400, "xAPI 2.0.0 has no alternate request syntax (method parameter)");
 		return -1;
 	}
-	if (alternate_syntax(req, body, resp) != 0)
+	if (altsyntax_rewrite(req, body, resp) != 0)
 		return -1;
 	/* The form may carry the version header. */
 	request_version(req);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every test in DIR (unit_* first, then http_* against LRSD), then the
-# schema and OpenAPI checks, the console in headless Chromium, the TLS
+# fuzz corpora replayed (tests/fuzz/replay.sh), the schema and OpenAPI
+# checks, the console in headless Chromium, the TLS
 # proxy of docker/ (tests/proxy) and the tiering crash and scenario tests
 # against LRSD; print each one's output and end with the summed
 # "N passed, N failed".
@@ -28,6 +29,7 @@ for t in "$dir"/unit_* "$dir"/http_*; do
 	[ -x "$t" ] || continue
 	run "$(basename "$t")" env LRSD="$lrsd" "$t"
 done
+run fuzz-replay sh tests/fuzz/replay.sh "$dir/fuzz"
 run schemas sh tests/schemas/run.sh
 run openapi sh tests/openapi/run.sh "$lrsd"
 run console sh tests/console/run.sh "$lrsd"
