@@ -69,15 +69,18 @@ export async function credentials() {
 			h("button", { class: "danger revoke", "data-key": c.key, onclick: async () => {
 			    if (!confirm(`Revoke ${c.key}? Clients using it are refused from now on.`))
 				    return;
+			    let msg;
 			    try {
 				    if (b.get(c.key))
 					    await call("DELETE", "/tiering/bindings/" + enc(c.key));
 				    await call("DELETE", "/credentials/" + enc(c.key));
-				    clear(note, h("p", { class: "notice" }, `Revoked ${c.key}.`));
+				    msg = h("p", { class: "notice" }, `Revoked ${c.key}.`);
 			    } catch (e) {
-				    clear(note, errorBox(e));
+				    msg = errorBox(e);
 			    }
+			    // The list first: the note then speaks of what is shown.
 			    await guard(list, render);
+			    clear(note, msg);
 		    } }, "Revoke") }], creds, { id: "cred-table" }));
 	};
 	await guard(list, render);
