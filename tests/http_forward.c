@@ -696,24 +696,6 @@ test_admin_errors(void)
 	httpc_resp_free(&r);
 }
 
-/* promtool accepts the body of r. */
-static int
-promtool_ok(const struct httpc_resp *r)
-{
-	char path[400], cmd[600];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/metrics.txt", a.tmp);
-	if ((f = fopen(path, "w")) == NULL)
-		return 0;
-	rc = fwrite(r->body, 1, r->len, f) == r->len;
-	if (fclose(f) != 0 || !rc)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
-	return system(cmd) == 0;
-}
-
 /* Target "keep" points at a closed port: it falls behind. */
 static void
 test_metrics_ready(void)
@@ -739,7 +721,7 @@ test_metrics_ready(void)
 	ok(strstr(r.body, "lrsd_forward_lag_seconds{target=\"keep\"}") != NULL, "the lag in seconds");
 	ok(strstr(r.body, "lrsd_forward_failures_total{target=\"keep\"}") != NULL, "the failures");
 	ok(strstr(r.body, "lrsd_forward_dead_letters{target=\"keep\"} 0") != NULL, "the dead letters");
-	ok(promtool_ok(&r), "promtool check metrics accepts it");
+	ok(srv_promtool_ok(&a, r.body, r.len), "promtool check metrics accepts it");
 	ok(admin(a.port, "GET", "/forwarding/targets/keep", NULL, &r) == 200 &&
 	    strstr(r.body, "\"lastError\":\"POST http://127.0.0.1:2/x") != NULL, "the last error names the target: %s", r.body);
 	ok(admin(a.port, "DELETE", "/forwarding/targets/keep", NULL, &r) == 204, "delete it");

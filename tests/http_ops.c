@@ -313,24 +313,6 @@ sample(const char *name)
 	return v;
 }
 
-/* promtool accepts the body of r. */
-static int
-promtool_ok(const struct httpc_resp *r)
-{
-	char path[400], cmd[600];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/metrics.txt", srv.tmp);
-	if ((f = fopen(path, "w")) == NULL)
-		return 0;
-	rc = fwrite(r->body, 1, r->len, f) == r->len;
-	if (fclose(f) != 0 || !rc)
-		return 0;
-	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
-	return system(cmd) == 0;
-}
-
 /* A statement POSTed by the admin; the status. */
 static int
 post_statement(void)
@@ -366,7 +348,7 @@ test_metrics_access(void)
 	ok(get_metrics(SRV_USER, SRV_SECRET, &r) == 200, "/metrics with the admin is 200 (got %d)", r.status);
 	ct = httpc_header(&r, "Content-Type");
 	ok(ct && strncmp(ct, "text/plain; version=0.0.4", 25) == 0, "in the text format: %s", ct ? ct : "none");
-	ok(promtool_ok(&r), "promtool check metrics accepts it");
+	ok(srv_promtool_ok(&srv, r.body, r.len), "promtool check metrics accepts it");
 	ok(strstr(r.body, "lrsd_map_used_bytes ") && strstr(r.body, "lrsd_disk_free_bytes ") &&
 	    strstr(r.body, "lrsd_tiering_lag_seconds ") &&
 	    strstr(r.body, "lrsd_store_commit_duration_seconds_bucket"),
@@ -412,7 +394,7 @@ test_metrics_allow(void)
 		return;
 	}
 	ok(get_metrics(NULL, NULL, &r) == 200, "an allowed address needs no credential (got %d)", r.status);
-	ok(promtool_ok(&r), "promtool accepts a scrape with no traffic");
+	ok(srv_promtool_ok(&srv, r.body, r.len), "promtool accepts a scrape with no traffic");
 	buf_puts(&h, "X-Experience-API-Version: 2.0.0\r\nAuthorization: ");
 	httpc_basic("someone", "guess-guess", &h);
 	buf_puts(&h, "\r\n");

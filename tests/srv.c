@@ -262,3 +262,20 @@ srv_dump_log(const struct srv *s)
 	fprintf(stderr, "---- end of log ----\n");
 	fclose(f);
 }
+
+int
+srv_promtool_ok(const struct srv *s, const char *text, size_t len)
+{
+	char path[400], cmd[600];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/metrics.txt", s->tmp);
+	if ((f = fopen(path, "w")) == NULL)
+		return 0;
+	rc = fwrite(text, 1, len, f) == len;
+	if (fclose(f) != 0 || !rc)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
+	return system(cmd) == 0;
+}

@@ -52,4 +52,8 @@ int	srv_restart(struct srv *s);
 /* Copy the server's log to stderr (to explain a failure). */
 void	srv_dump_log(const struct srv *s);
 
+/* Nonzero when `promtool check metrics` accepts text (len bytes), written
+ * to a file in s's temporary directory first. */
+int	srv_promtool_ok(const struct srv *s, const char *text, size_t len);
+
 #endif
