@@ -1390,6 +1390,19 @@ rmdir_copy(const char *dir)
 }
 
 /* Release what store_open made but LMDB's environment. */
+/* A store not yet open: its locks and gate ready (store_free's twin). */
+static store *
+store_new(void)
+{
+	store *s = xcalloc(1, sizeof(*s));
+
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->grew, NULL);
+	gate_init(&s->gate);
+	return s;
+}
+
 static void
 store_free(store *s)
 {
@@ -1471,14 +1484,10 @@ out:
 int
 store_open(const char *dir, const struct store_limits *lim, store **out)
 {
-	store *s = xcalloc(1, sizeof(*s));
+	store *s = store_new();
 	int rc;
 
 	*out = NULL;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->work, NULL);
-	pthread_cond_init(&s->grew, NULL);
-	gate_init(&s->gate);
 	if ((rc = env_open(s, dir, lim)) != 0 || (rc = dbs_open(s)) != 0)
 		goto out;
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
@@ -1531,17 +1540,13 @@ out:
 int
 store_open_readonly(const char *dir, store **out)
 {
-	store *s = xcalloc(1, sizeof(*s));
+	store *s = store_new();
 	unsigned flags = MDB_NOTLS | MDB_RDONLY;
 	struct stat sb;
 	int rc;
 
 	*out = NULL;
 	s->rdonly = 1;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->work, NULL);
-	pthread_cond_init(&s->grew, NULL);
-	gate_init(&s->gate);
 	if (stat(dir, &sb) != 0) {
 		rc = errno == ENOENT ? STORE_ENOTFOUND : errno;
 		goto out;
