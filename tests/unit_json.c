@@ -128,6 +128,58 @@ test_dump_utf8(void)
 	buf_free(&b);
 }
 
+/* json_parse_own builds what json_parse builds, refuses what the grammar
+ * or the depth refuses, and leaves UTF-8 and repeated names alone. */
+static void
+test_own(void)
+{
+	static const char *same[] = {
+		"{\"id\":\"x\",\"n\":-0.5e+3,\"a\":[true,false,null,{}]}",
+		" [ 1 , \"\\u00e9\\ud83d\\ude00\\n\\\"\\/\" ] ",
+		"\"\"", "0", "{\"\":[[],[[]]]}", "\t{\"k\" : 1e5 }\r\n",
+	};
+	static const char *bad[] = {
+		"", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.",
+		"-", "1e", "tru", "nul", "[1 2]", "\"\\x\"", "\"\\ud800\"",
+		"\"\\udc00\"", "\"a\x01\"", "{} {}", "{\"a\":1} \"", "\"",
+		"{\"a\\u0000\":1}",
+	};
+	json *a, *b;
+	char *da, *db;
+	size_t i, la, lb;
+	int rc;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		a = b = NULL;
+		rc = json_parse(same[i], strlen(same[i]), 32, &a, NULL, 0);
+		ok(rc == 0 && json_parse_own(same[i], strlen(same[i]), 32,
+		    &b) == JSON_OK && json_equal(a, b), "own parse of %s",
+		    same[i]);
+		if (a && b) {
+			da = json_to_string(a, &la);
+			db = json_to_string(b, &lb);
+			ok(la == lb && memcmp(da, db, la) == 0,
+			    "own parse of %s spelled the same", same[i]);
+			free(da);
+			free(db);
+		}
+		json_free(a);
+		json_free(b);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		b = NULL;
+		rc = json_parse_own(bad[i], strlen(bad[i]), 32, &b);
+		ok(rc != JSON_OK && b == NULL, "own parse refuses '%s'",
+		    bad[i]);
+	}
+	b = NULL;
+	ok(json_parse_own("[[[1]]]", 7, 2, &b) == JSON_EDEPTH && b == NULL,
+	    "own parse refuses nesting past the limit");
+	ok(json_parse_own("{\"a\":1,\"a\":2}", 13, 2, &b) == JSON_OK &&
+	    b && b->n == 2, "own parse leaves repeated names to the writer");
+	json_free(b);
+}
+
 int
 main(void)
 {
@@ -162,6 +214,13 @@ main(void)
 	ok(parse("{\"a\":1,\"a\":2}", &rc) == NULL && rc == JSON_EDUPKEY, "duplicate key refused");
 	ok(parse("\"\xff\"", &rc) == NULL && rc == JSON_EUTF8, "invalid UTF-8 refused");
 	ok(parse("{} {}", &rc) == NULL && rc == JSON_ESYNTAX, "trailing garbage refused");
+	ok(parse("{\"a\":1} \"", &rc) == NULL && rc == JSON_ESYNTAX,
+	    "a value followed by a string that never ends refused");
+	ok(parse(" 7 \"", &rc) == NULL && rc == JSON_ESYNTAX,
+	    "a number followed by a string that never ends refused");
+	j = parse(" -1.5e3 ", &rc);
+	ok(rc == 0 && j && j->num == -1500, "a number alone with spaces taken");
+	json_free(j);
 	ok(parse("", &rc) == NULL && rc == JSON_ESYNTAX, "empty input refused");
 	{
 		char deep[200];
@@ -175,6 +234,29 @@ main(void)
 		ok(rc == 0, "nesting within the limit accepted");
 		json_free(j);
 	}
+	{
+		/* Deeper than the parser's inline stack of open containers. */
+		char deep[2 * 300 + 8];
+		const json *in;
+		int d;
+
+		memset(deep, '[', 300);
+		deep[300] = '7';
+		memset(deep + 301, ']', 300);
+		deep[601] = '\0';
+		j = NULL;
+		rc = json_parse(deep, 601, 1000, &j, NULL, 0);
+		for (d = 0, in = j; in && in->type == JSON_ARRAY && in->n == 1;
+		    d++)
+			in = in->vals[0];
+		ok(rc == 0 && d == 300 && in && in->type == JSON_NUMBER &&
+		    in->num == 7, "300 nested arrays parse whole");
+		json_free(j);
+		j = NULL;
+		ok(json_parse(deep, 601, 299, &j, NULL, 0) == JSON_EDEPTH &&
+		    j == NULL, "300 nested arrays past a limit of 299 refused");
+	}
+	test_own();
 	test_refused();
 	test_accepted();
 	test_dump_utf8();

@@ -1,7 +1,10 @@
 /* libFuzzer: the JSON parser and the UTF-8 checks.  Aborts when
  *  - utf8_check() disagrees with a plain decoder written from RFC 3629,
  *  - a parsed tree holds a string that is not UTF-8 or a name with NUL,
- *  - the dump of a tree is not UTF-8 or does not parse back to it. */
+ *  - the dump of a tree is not UTF-8 or does not parse back to it,
+ *  - json_parse_own (the fast parser of lrsd's own JSON) disagrees with
+ *    json_parse: a different tree, or a different verdict where the
+ *    grammar or the depth decides. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,19 +66,48 @@ check_tree(const json *j)
 	}
 }
 
+/* json_parse_own on the same text: the same tree, spelled the same, when
+ * json_parse took it; refused when json_parse refused it for its grammar
+ * or depth (what it checks besides, UTF-8 and repeated names, the fast
+ * parser leaves alone). */
+static void
+own_agrees(const char *text, size_t size, int rc, const json *j)
+{
+	json *o = NULL;
+	char *a, *b;
+	size_t alen, blen;
+	int orc = json_parse_own(text, size, 64, &o);
+
+	if (rc == JSON_OK) {
+		if (orc != JSON_OK || !json_equal(j, o))
+			abort();
+		a = json_to_string(j, &alen);
+		b = json_to_string(o, &blen);
+		if (alen != blen || memcmp(a, b, alen) != 0)
+			abort();
+		free(a);
+		free(b);
+	} else if ((rc == JSON_ESYNTAX || rc == JSON_EDEPTH) && orc == JSON_OK)
+		abort();
+	json_free(o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256], *copy, *text;
 	json *j = NULL, *again = NULL;
 	size_t len, off;
+	int rc;
 
 	if ((utf8_check((const char *)data, size, &off) == UTF8_OK) !=
 	    reference_ok(data, size))
 		abort();
 	/* An exactly sized copy, so reading past the end is caught. */
 	copy = xmemdup(data, size);
-	if (json_parse(copy, size, 64, &j, err, sizeof(err)) == JSON_OK) {
+	rc = json_parse(copy, size, 64, &j, err, sizeof(err));
+	own_agrees(copy, size, rc, j);
+	if (rc == JSON_OK) {
 		check_tree(j);
 		text = json_to_string(j, &len);
 		if (utf8_check_json(text, len, &off) != UTF8_OK ||
