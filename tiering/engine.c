@@ -43,7 +43,7 @@ log_load(void *arg, const char *id, uint64_t *seq, json **out)
 	if ((rc = store_seq_of(lr->txn, lr->st, u, seq)) != 0 ||
 	    (rc = store_entry_at(lr->txn, lr->st, *seq, &en)) != 0)
 		return rc;
-	return json_parse(en.text, en.len, 1000, out, NULL, 0) == 0 ? 0 :
+	return json_parse_own(en.text, en.len, 1000, out) == 0 ? 0 :
 	    STORE_EIO;
 }
 
@@ -54,7 +54,7 @@ prepare(void *arg, const struct store_entry *en)
 	json *st = NULL;
 
 	(void)arg;
-	if (json_parse(en->text, en->len, 1000, &st, NULL, 0) != 0)
+	if (json_parse_own(en->text, en->len, 1000, &st) != 0)
 		return NULL;
 	if (fold_is_outcome(st)) {
 		json_free(st);
@@ -634,6 +634,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	tstate_bind(ts, txn);
 	if ((rc = fold_init(&f, ts, e->home, e->simulated)) != 0)
 		goto out;
+	f.ids_only = 1;
 	last = store_last_seq(r);
 	/* The draft holds from the start, as if defined before everything. */
 	st = engine_statement(e, "what-if", "defined", obj + strlen(TV_NS) + 1,
@@ -653,7 +654,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 		if (rc != 0)
 			break;
 		st = NULL;
-		if (json_parse(en.text, en.len, 1000, &st, NULL, 0) == 0 &&
+		if (json_parse_own(en.text, en.len, 1000, &st) == 0 &&
 		    !fold_is_outcome(st)) {
 			whatif_one(&f, st, &en, obj, draft);
 			(*count)++;

@@ -90,8 +90,16 @@ static void
 list_key(const char *lk, const char *cid, int w, size_t i, int end,
     char *out, size_t size)
 {
-	snprintf(out, size, "%s" SEP "%s" SEP "%s" SEP "%02zx%s", lk, cid, tag[w],
-	    i, end ? "\x20" : SEP);
+	char num[24];
+
+	if (i < 256) {	/* "%02zx" by hand: this is on every statement */
+		num[0] = "0123456789abcdef"[i >> 4];
+		num[1] = "0123456789abcdef"[i & 15];
+		num[2] = '\0';
+	} else
+		snprintf(num, sizeof(num), "%02zx", i);
+	(void)jx_join(out, size, lk, SEP, cid, SEP, tag[w], SEP, num,
+	    end ? "\x20" : SEP, (char *)NULL);
 }
 
 /* Note that certification cid's evidence at time t changed. */
@@ -123,7 +131,8 @@ cert_add(struct fold *f, json *L, const char *lk, const char *cid,
 			if (!evidence_meets(reqs->vals[i], fc))
 				continue;
 			list_key(lk, cid, w, i, 0, pre, sizeof(pre));
-			snprintf(key, sizeof(key), "%s%s" SEP "%s", pre, h, sid);
+			(void)jx_join(key, sizeof(key), pre, h, SEP, sid,
+			    (char *)NULL);
 			note(f, tstate_put(f->ts, 'V', key, sign > 0 ?
 			    json_new(JSON_OBJECT) : NULL));
 			n++;
@@ -198,7 +207,7 @@ first_from(struct fold *f, const char *lk, const char *cid, int w, size_t i,
 	list_key(lk, cid, w, i, 0, pre, sizeof(pre));
 	list_key(lk, cid, w, i, 1, hi, sizeof(hi));
 	fold_time_key(from, h);
-	snprintf(lo, sizeof(lo), "%s%s", pre, h);
+	(void)jx_join(lo, sizeof(lo), pre, h, (char *)NULL);
 	if ((rc = tstate_first(f->ts, 'V', lo, hi, id, sizeof(id))) != 0) {
 		if (rc != MDB_NOTFOUND)
 			note(f, rc);

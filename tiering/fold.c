@@ -89,8 +89,8 @@ fold_uuid5(const char *text, char out[37])
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			out[o++] = '-';
-		snprintf(out + o, 3, "%02x", md[i]);
-		o += 2;
+		out[o++] = "0123456789abcdef"[md[i] >> 4];
+		out[o++] = "0123456789abcdef"[md[i] & 15];
 	}
 	out[36] = '\0';
 }
@@ -100,35 +100,33 @@ fold_agent_key(const json *a, char *out, size_t size)
 {
 	const json *acct;
 	const char *v;
-	int n = -1;
+	size_t n = (size_t)-1;
 
 	if (a == NULL || a->type != JSON_OBJECT)
 		return -1;
 	if ((v = json_get_str(a, "mbox")))
-		n = snprintf(out, size, "mbox:%s", v);
+		n = jx_join(out, size, "mbox:", v, (char *)NULL);
 	else if ((v = json_get_str(a, "mbox_sha1sum")))
-		n = snprintf(out, size, "sha1:%s", v);
+		n = jx_join(out, size, "sha1:", v, (char *)NULL);
 	else if ((v = json_get_str(a, "openid")))
-		n = snprintf(out, size, "openid:%s", v);
+		n = jx_join(out, size, "openid:", v, (char *)NULL);
 	else if ((acct = json_get(a, "account")) &&
 	    json_get_str(acct, "homePage") && json_get_str(acct, "name"))
-		n = snprintf(out, size, "account:%s|%s",
-		    json_get_str(acct, "homePage"), json_get_str(acct, "name"));
-	return n > 0 && (size_t)n < size ? 0 : -1;
+		n = jx_join(out, size, "account:", json_get_str(acct,
+		    "homePage"), "|", json_get_str(acct, "name"), (char *)NULL);
+	return n != (size_t)-1 && n < size ? 0 : -1;
 }
 
 int
 fold_group_key(const json *g, char *out, size_t size)
 {
 	const json *acct = json_get(g, "account");
-	int n;
 
 	if (!json_is_str(json_get(g, "objectType"), "Group") ||
 	    !json_get_str(acct, "homePage") || !json_get_str(acct, "name"))
 		return -1;
-	n = snprintf(out, size, "%s|%s", json_get_str(acct, "homePage"),
-	    json_get_str(acct, "name"));
-	return n > 0 && (size_t)n < size ? 0 : -1;
+	return jx_join(out, size, json_get_str(acct, "homePage"), "|",
+	    json_get_str(acct, "name"), (char *)NULL) < size ? 0 : -1;
 }
 
 static void
@@ -218,6 +216,11 @@ outcome(struct fold *f, const char *verb, const char *objid,
 	snprintf(text, sizeof(text), "%s|%s|%s|%s", defname, subjkey, kind,
 	    f->cause);
 	fold_uuid5(text, id);
+	if (f->ids_only) {
+		json_free(details);
+		json_push(f->outcomes, json_new_str(id));
+		return f->outcomes->vals[f->outcomes->n - 1]->str;
+	}
 	st = fold_statement(f->home, id, TV_ENGINE, verb, objid, f->now,
 	    TV_ENGINE);
 	jx_set_str(details, "kind", kind);
@@ -306,7 +309,13 @@ fold_org_at(const json *L, int64_t t, const char **role)
 void
 fold_time_key(int64_t t, char out[17])
 {
-	snprintf(out, 17, "%016llx", (unsigned long long)t ^ (1ULL << 63));
+	static const char hex[] = "0123456789abcdef";
+	uint64_t u = (uint64_t)t ^ (1ULL << 63);
+	int i;
+
+	for (i = 15; i >= 0; i--, u >>= 4)
+		out[i] = hex[u & 15];
+	out[16] = '\0';
 }
 
 void
@@ -316,8 +325,8 @@ fold_fact_key(const char *owner, const char *verb, int64_t t,
 	char h[17];
 
 	fold_time_key(t, h);
-	snprintf(out, size, "%s" FACT_SEP "%s" FACT_SEP "%s" FACT_SEP "%s",
-	    owner, verb ? verb : "", h, sid);
+	(void)jx_join(out, size, owner, FACT_SEP, verb ? verb : "", FACT_SEP, h,
+	    FACT_SEP, sid, (char *)NULL);
 }
 
 struct facts {
@@ -582,7 +591,8 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 	for (i = 0; progs && i < progs->n; i++) {
 		if ((P = fold_def(f, "programs", progs->keys[i])) == NULL)
 			continue;
-		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
+		(void)jx_join(ek, sizeof(ek), progs->keys[i], "/", orgid,
+		    (char *)NULL);
 		if ((E = get(f, 'E', ek, 0)) == NULL)
 			continue;
 		if (count_into(P, E, fc, sign)) {
@@ -1293,12 +1303,12 @@ evaluate(struct fold *f, const char *pid, const char *orgid)
 	int q, c;
 	double since;
 
-	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	if (P == NULL || (E = get(f, 'E', ek, 0)) == NULL ||
 	    json_is_str(json_get(E, "status"), "ended"))
 		return;
 	q = fold_qualified(f, P, E, &qid);
-	snprintf(tid, sizeof(tid), "%s", qid ? qid : "");
+	(void)jx_join(tid, sizeof(tid), qid ? qid : "", (char *)NULL);
 	c = rank_of(P, jx_str(E, "tier"));
 	if (q >= c)
 		json_set(E, "at_risk", json_new(JSON_NULL));
@@ -1392,7 +1402,7 @@ enroll(struct fold *f, const char *pid, const json *P, const char *orgid,
 	size_t n;
 	const json **v;
 
-	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	if (get(f, 'E', ek, 0) == NULL)
 		list_add(f, "enrollments", ek);
 	E = get(f, 'E', ek, 1);
@@ -1535,7 +1545,7 @@ tick(struct fold *f, const json *st)
 		char pid[KEYMAX], *slash;
 		const json *P;
 
-		snprintf(pid, sizeof(pid), "%s", ids[i]);
+		(void)jx_join(pid, sizeof(pid), ids[i], (char *)NULL);
 		slash = strchr(pid, '/');
 		if (slash)
 			*slash = '\0';
@@ -1709,7 +1719,7 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		goto out;
 	at = fold_org_at(L, t, NULL);
 	if (at) {
-		snprintf(ok, sizeof(ok), "%s", at);
+		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
 		count_fact(f, ok, fc, -1);
 	}
 	(void)evidence_add(f, L, lk, fc, -1);
@@ -1744,7 +1754,8 @@ agreement(struct fold *f, const json *st, const char *orgkey, int64_t t)
 		if ((P = fold_def(f, "programs", progs->keys[i])) == NULL ||
 		    !json_is_str(json_get(P, "agreement"), obj))
 			continue;
-		snprintf(ek, sizeof(ek), "%s/%s", progs->keys[i], orgid);
+		(void)jx_join(ek, sizeof(ek), progs->keys[i], "/", orgid,
+		    (char *)NULL);
 		E = get(f, 'E', ek, 0);
 		if (E && !json_is_str(json_get(E, "status"), "ended"))
 			continue;
@@ -1780,7 +1791,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	put(f, 'F', fk, fc);
 	at = fold_org_at(L, t, NULL);
 	if (at) {
-		snprintf(ok, sizeof(ok), "%s", at);
+		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
 		count_fact(f, ok, fc, 1);
 	}
 	if (evidence_add(f, L, lk, fc, 1) == 0)
@@ -1857,7 +1868,7 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 	json_set(r, "deleted", json_new_bool(body == NULL));
 	if (body)
 		json_set(r, "definition", json_clone(body));
-	snprintf(key, sizeof(key), "%s/%s", kind, id);
+	(void)jx_join(key, sizeof(key), kind, "/", id, (char *)NULL);
 	D = get(f, 'D', key, 1);
 	json_set(D, "record", json_clone(r));
 	if (strcmp(kind, "programs") == 0) {
@@ -1899,10 +1910,10 @@ admin_enrollment(struct fold *f, const char *pid, const char *orgid,
 
 	if (P == NULL || ok == NULL)
 		return NULL;
-	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	E = get(f, 'E', ek, 0);
 	if (create && (E == NULL || json_is_str(json_get(E, "status"), "ended"))) {
-		snprintf(okb, sizeof(okb), "%s", ok);
+		(void)jx_join(okb, sizeof(okb), ok, (char *)NULL);
 		if (start && start->type == JSON_STRING)
 			jx_day_parse(start->str, &day);
 		E = enroll(f, pid, P, orgid, okb, day);
@@ -1923,7 +1934,7 @@ enrollment_edit(struct fold *f, const char *pid, const char *orgid,
 
 	if (E == NULL)
 		return;
-	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	if ((v = json_get(body, "start")) && jx_day_parse(v->str, &day) == 0 &&
 	    day != (int64_t)jx_num(E, "start", 0))
 		jx_set_num(E, "start", (double)day), recountit = 1;
@@ -1954,7 +1965,7 @@ decide_custom(struct fold *f, const char *pid, const char *orgid,
 
 	if (E == NULL)
 		return;
-	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	d = json_new(JSON_OBJECT);
 	json_set(d, "met", json_new_bool(json_get(body, "met") &&
 	    json_get(body, "met")->type == JSON_TRUE));
@@ -1980,7 +1991,7 @@ decide_rec(struct fold *f, const char *rid, const json *body)
 		return;
 	snprintf(pid, sizeof(pid), "%s", jx_str(R, "program"));
 	snprintf(orgid, sizeof(orgid), "%s", jx_str(R, "org"));
-	snprintf(ek, sizeof(ek), "%s/%s", pid, orgid);
+	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	if ((E = get(f, 'E', ek, 0)) == NULL ||
 	    !json_is_str(json_get(json_get(E, "rec"), "id"), rid))
 		return;
@@ -2033,7 +2044,8 @@ admin_act(struct fold *f, const json *st, const char *verb)
 		json *E = admin_enrollment(f, part[1], part[3], 0, NULL);
 		char ek[KEYMAX];
 
-		snprintf(ek, sizeof(ek), "%s/%s", part[1], part[3]);
+		(void)jx_join(ek, sizeof(ek), part[1], "/", part[3],
+		    (char *)NULL);
 		if (E) {
 			recount(f, fold_def(f, "programs", part[1]), E, ek,
 			    jx_str(E, "account"));
@@ -2114,7 +2126,7 @@ fold_init(struct fold *f, tstate *ts, const char *home, int simulated)
 	for (i = 0; i < n; i++) {
 		char kind[256], *slash;
 
-		snprintf(kind, sizeof(kind), "%s", ids[i]);
+		(void)jx_join(kind, sizeof(kind), ids[i], (char *)NULL);
 		if ((slash = strchr(kind, '/')) != NULL &&
 		    (D = tstate_get(ts, 'D', ids[i], 0, &rc)) != NULL &&
 		    (r = json_get(D, "record")) != NULL) {

@@ -29,6 +29,10 @@ struct fold {
 	int64_t		 now;		/* engine time (microseconds) */
 	json		*defs;		/* {"programs": {id: record}, ...}, owned */
 	json		*outcomes;	/* array of statements to store, owned */
+	/* Set: outcomes holds only each outcome's id (a string), not its
+	 * statement (a what-if, which stores nothing, or a check of which
+	 * are stored already). */
+	int		 ids_only;
 	json		*countable;	/* verbs criteria count (cache), owned */
 	int		 rc;		/* first LMDB error of this batch */
 	/* The log, read back to undo a voided statement: statement id's

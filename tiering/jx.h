@@ -26,6 +26,10 @@ json	*jx_new_num(double v);
 int	 jx_has_str(const json *arr, const char *s);
 /* Remove element i of array arr (freed). */
 void	 jx_remove(json *arr, size_t i);
+/* The strings given, up to a NULL, one after the other into out (size
+ * bytes, size > 0), cut short and NUL-terminated like snprintf; the
+ * length they needed (>= size when cut).  A cheap snprintf("%s%s..."). */
+size_t	 jx_join(char *out, size_t size, ...);
 /* UTC day number (days since 1970-01-01) of usec; and back to "YYYY-MM-DD". */
 int64_t	 jx_day(int64_t usec);
 void	 jx_day_format(int64_t day, char out[16]);

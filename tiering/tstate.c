@@ -137,8 +137,8 @@ tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, int *rc)
 	*rc = mdb_get(txn, dbi, &k, &d);
 	if (*rc == MDB_NOTFOUND)
 		*rc = 0;
-	else if (*rc == 0 && json_parse(d.mv_data, d.mv_size, 1000, &j, NULL,
-	    0) != 0)
+	else if (*rc == 0 && json_parse_own(d.mv_data, d.mv_size, 1000,
+	    &j) != 0)
 		*rc = MDB_CORRUPTED;
 	if (key != stack)
 		free(key);
@@ -385,7 +385,7 @@ tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
 	if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
 		goto out;
 	for (; (rc = seek(c, op, kl, kh, &k, &d)) == 0; op = MDB_NEXT) {
-		if (json_parse(d.mv_data, d.mv_size, 1000, &j, NULL, 0) != 0) {
+		if (json_parse_own(d.mv_data, d.mv_size, 1000, &j) != 0) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
