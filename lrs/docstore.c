@@ -41,6 +41,7 @@
 #include "fault.h"
 #include "iso8601.h"
 #include "learnmemo.h"
+#include "sha2.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -134,11 +135,10 @@ docstore_strerror(int rc)
 static int
 sha256_16(const void *a, size_t alen, uint8_t out[16])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
+	unsigned char md[32];
+	struct sha2_part part = { a, alen };
 
-	if (FAULT("docstore.hash") != 0 ||
-	    EVP_Digest(a, alen, md, &mdlen, EVP_sha256(), NULL) != 1)
+	if (FAULT("docstore.hash") != 0 || sha2_256(&part, 1, md) != 0)
 		return DOCSTORE_ECRYPTO;
 	memcpy(out, md, 16);
 	return DOCSTORE_OK;
@@ -185,30 +185,25 @@ static int
 scope_prefix(const struct docstore_scope *sc, int registration,
     uint8_t out[PREFIX_MAX], size_t *len)
 {
-	EVP_MD_CTX *ctx;
-	unsigned char md[EVP_MAX_MD_SIZE], k = (unsigned char)sc->kind, z = 0;
-	unsigned int mdlen;
+	unsigned char md[32], k = (unsigned char)sc->kind, z = 0;
 	int act = sc->kind != DOCSTORE_AGENT_PROFILE;
 	int agent = sc->kind != DOCSTORE_ACTIVITY_PROFILE;
-	int ok;
-	size_t n;
+	struct sha2_part parts[4];
+	size_t n = 0;
 
 	if (sc->kind != DOCSTORE_STATE && sc->kind != DOCSTORE_ACTIVITY_PROFILE &&
 	    sc->kind != DOCSTORE_AGENT_PROFILE)
 		return DOCSTORE_EINVALID;
 	if (act && sc->activity_id == NULL)
 		return DOCSTORE_EINVALID;
-	if (FAULT("docstore.hash") != 0 || (ctx = EVP_MD_CTX_new()) == NULL)
-		return DOCSTORE_ECRYPTO;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, &k, 1) == 1 &&
-	    (!act || EVP_DigestUpdate(ctx, sc->activity_id,
-	    strlen(sc->activity_id)) == 1) &&
-	    EVP_DigestUpdate(ctx, &z, 1) == 1 &&
-	    (!agent || EVP_DigestUpdate(ctx, sc->agent, INDEX_HASH_LEN) == 1) &&
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	parts[n++] = (struct sha2_part){ &k, 1 };
+	if (act)
+		parts[n++] = (struct sha2_part){ sc->activity_id,
+		    strlen(sc->activity_id) };
+	parts[n++] = (struct sha2_part){ &z, 1 };
+	if (agent)
+		parts[n++] = (struct sha2_part){ sc->agent, INDEX_HASH_LEN };
+	if (FAULT("docstore.hash") != 0 || sha2_256(parts, n, md) != 0)
 		return DOCSTORE_ECRYPTO;
 	out[0] = k;
 	memcpy(out + 1, md, 16);

@@ -9,12 +9,12 @@
  */
 #include "fault.h"
 #include "index.h"
+#include "sha2.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <uuid/uuid.h>
 
 const char *
@@ -33,22 +33,13 @@ static int
 hash_parts(int tag, const char *a, size_t alen, const char *b, size_t blen,
     uint8_t out[INDEX_HASH_LEN])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen;
-	EVP_MD_CTX *ctx;
-	unsigned char t = (unsigned char)tag, sep = 0;
-	int ok;
+	unsigned char md[32], t = (unsigned char)tag, sep = 0;
+	struct sha2_part parts[4] = {
+		{ &t, 1 }, { a, alen }, { &sep, 1 }, { b, blen }
+	};
 
-	if (FAULT("index.hash") != 0 || (ctx = EVP_MD_CTX_new()) == NULL)
-		return INDEX_ECRYPTO;
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, &t, 1) == 1 &&
-	    EVP_DigestUpdate(ctx, a, alen) == 1 &&
-	    (b == NULL || (EVP_DigestUpdate(ctx, &sep, 1) == 1 &&
-	    EVP_DigestUpdate(ctx, b, blen) == 1)) &&
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen >= INDEX_HASH_LEN;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
+	if (FAULT("index.hash") != 0 ||
+	    sha2_256(parts, b == NULL ? 2 : 4, md) != 0)
 		return INDEX_ECRYPTO;
 	memcpy(out, md, INDEX_HASH_LEN);
 	return INDEX_OK;

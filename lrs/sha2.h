@@ -10,4 +10,16 @@
  * when libcrypto fails. */
 int	sha2_hex(const void *data, size_t len, size_t hexlen, char *out);
 
+/* One piece of a message to digest: len bytes at p. */
+struct sha2_part {
+	const void	*p;
+	size_t		 len;
+};
+
+/* SHA-256 of the n parts one after the other into out (32 bytes): 0, or
+ * -2 when libcrypto fails.  The digest is fetched from libcrypto once per
+ * process, not on every call (that lookup cost more than the hashing of
+ * a short key). */
+int	sha2_256(const struct sha2_part *parts, size_t n, unsigned char out[32]);
+
 #endif
