@@ -51,19 +51,30 @@ fail(struct ctx *c, const char *fmt, ...)
 	return STMT_EINVALID;
 }
 
+/* Append n bytes of s to the path, cut to fit with a NUL, as snprintf
+ * would have written them (which cost a fifth of a worker's time). */
+static void
+path_add(struct ctx *c, const char *s, size_t n)
+{
+	size_t room = sizeof(c->path) - c->plen - 1;
+
+	if (n > room)
+		n = room;
+	memcpy(c->path + c->plen, s, n);
+	c->plen += n;
+	c->path[c->plen] = '\0';
+}
+
 /* Extend the path by ".key" (or "key" at the root); returns the old
  * length for pop(). */
 static size_t
 push_key(struct ctx *c, const char *key)
 {
 	size_t old = c->plen;
-	int n;
 
-	n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "%s%s",
-	    c->plen ? "." : "", key);
-	if (n > 0)
-		c->plen += (size_t)n < sizeof(c->path) - c->plen ?
-		    (size_t)n : sizeof(c->path) - c->plen - 1;
+	if (c->plen)
+		path_add(c, ".", 1);
+	path_add(c, key, strlen(key));
 	return old;
 }
 
@@ -71,12 +82,14 @@ static size_t
 push_index(struct ctx *c, size_t i)
 {
 	size_t old = c->plen;
-	int n;
+	char num[24], *p = num + sizeof(num);
 
-	n = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "[%zu]", i);
-	if (n > 0)
-		c->plen += (size_t)n < sizeof(c->path) - c->plen ?
-		    (size_t)n : sizeof(c->path) - c->plen - 1;
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	*--p = '[';
+	path_add(c, p, (size_t)(num + sizeof(num) - p));
 	return old;
 }
 
