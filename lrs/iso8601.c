@@ -240,6 +240,16 @@ iso8601_duration_valid(const char *s, size_t len)
 	return parts > 0;
 }
 
+/* v (0 <= v < 10^n) as n decimal digits, zero-padded, into out. */
+static void
+put_digits(char *out, int v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 char *
 iso8601_format(int64_t usec, char out[32])
 {
@@ -262,6 +272,26 @@ iso8601_format(int64_t usec, char out[32])
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
+	if (y >= 0 && y <= 9999) {
+		/* Digit by digit: snprintf cost the writer 3,600
+		 * instructions a statement. */
+		put_digits(out, y, 4);
+		out[4] = '-';
+		put_digits(out + 5, m, 2);
+		out[7] = '-';
+		put_digits(out + 8, d, 2);
+		out[10] = 'T';
+		put_digits(out + 11, (int)(rem / 3600), 2);
+		out[13] = ':';
+		put_digits(out + 14, (int)(rem / 60 % 60), 2);
+		out[16] = ':';
+		put_digits(out + 17, (int)(rem % 60), 2);
+		out[19] = '.';
+		put_digits(out + 20, ms, 3);
+		out[23] = 'Z';
+		out[24] = '\0';
+		return out;
+	}
 	/* Through a larger buffer: the compiler cannot see that the year of
 	 * any int64_t fits. */
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m,

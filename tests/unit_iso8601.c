@@ -142,6 +142,10 @@ main(void)
 	    "2000-02-29T00:00:00.000Z") == 0, "format leap day: %s", out);
 	ok(strcmp(iso8601_format(INT64_C(253402300799999000), out),
 	    "9999-12-31T23:59:59.999Z") == 0, "format year 9999: %s", out);
+	ok(strcmp(iso8601_format(INT64_C(253402300800000000), out),
+	    "10000-01-01T00:00:00.000Z") == 0, "format year 10000: %s", out);
+	ok(strcmp(iso8601_format(INT64_C(-62167219200000000), out),
+	    "0000-01-01T00:00:00.000Z") == 0, "format year 0: %s", out);
 	ok(iso8601_format(5, out) == out, "format returns out");
 	/* Round trips over four centuries of pseudo-random instants. */
 	srand(42);
