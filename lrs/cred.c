@@ -30,9 +30,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "cred.h"
@@ -91,6 +91,9 @@ struct cred_store {
 	store			*st;
 	MDB_dbi			 dbi;
 	uint8_t			 tagkey[32];	/* HMAC key of the cache */
+	/* HMAC-SHA256 keyed with tagkey, copied for each tag: HMAC() looked
+	 * the MAC and the digest up and keyed them on every request. */
+	EVP_MAC_CTX		*tagmac;
 	uint8_t			 dummysalt[SALT_LEN];
 	atomic_uint_fast64_t	 hashes;
 	pthread_mutex_t		 lock;		/* guards clock, cache, flight */
@@ -346,6 +349,43 @@ cache_drop(cred_store *cs, const uint8_t *tag, const char *key)
 	pthread_mutex_unlock(&cs->lock);
 }
 
+/* An HMAC-SHA256 context keyed with key (len bytes), to copy for each
+ * tag; NULL when libcrypto fails. */
+static EVP_MAC_CTX *
+tagmac_new(const uint8_t *key, size_t len)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+		    (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end()
+	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+
+	/* The context holds its own reference to the MAC. */
+	EVP_MAC_free(mac);
+	if (ctx && EVP_MAC_init(ctx, key, len, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* The cache tag of pair (len bytes) into tag: 0, or CRED_ECRYPTO. */
+static int
+tag_of(cred_store *cs, const uint8_t *pair, size_t len,
+    uint8_t tag[TAG_LEN])
+{
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(cs->tagmac);
+	size_t n = 0;
+	int ok;
+
+	ok = ctx && EVP_MAC_update(ctx, pair, len) == 1 &&
+	    EVP_MAC_final(ctx, tag, &n, TAG_LEN) == 1 && n == TAG_LEN;
+	EVP_MAC_CTX_free(ctx);
+	return ok ? 0 : CRED_ECRYPTO;
+}
+
 int
 cred_open(store *st, cred_store **out)
 {
@@ -357,7 +397,9 @@ cred_open(store *st, cred_store **out)
 	cs->st = st;
 	atomic_init(&cs->hashes, 0);
 	if (RAND_bytes(cs->tagkey, sizeof(cs->tagkey)) != 1 ||
-	    RAND_bytes(cs->dummysalt, sizeof(cs->dummysalt)) != 1) {
+	    RAND_bytes(cs->dummysalt, sizeof(cs->dummysalt)) != 1 ||
+	    (cs->tagmac = tagmac_new(cs->tagkey, sizeof(cs->tagkey))) ==
+	    NULL) {
 		rc = CRED_ECRYPTO;
 		goto out;
 	}
@@ -375,6 +417,7 @@ cred_open(store *st, cred_store **out)
 	*out = cs;
 	return 0;
 out:
+	EVP_MAC_CTX_free(cs->tagmac);
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 	return rc;
@@ -388,6 +431,7 @@ cred_close(cred_store *cs)
 		return;
 	pthread_mutex_destroy(&cs->lock);
 	pthread_cond_destroy(&cs->landed);
+	EVP_MAC_CTX_free(cs->tagmac);
 	OPENSSL_cleanse(cs, sizeof(*cs));
 	free(cs);
 }
@@ -601,10 +645,7 @@ basic_parse(cred_store *cs, const char *authorization, struct basic *b)
 		return CRED_EDENIED;
 	memcpy(b->key, b->pair, keylen);
 	b->key[keylen] = '\0';
-	if (HMAC(EVP_sha256(), cs->tagkey, sizeof(cs->tagkey), b->pair,
-	    b->pairlen, b->tag, NULL) == NULL)
-		return CRED_ECRYPTO;
-	return CRED_OK;
+	return tag_of(cs, b->pair, b->pairlen, b->tag);
 }
 
 /* b names no stored key: denied, after costing what a wrong secret
