@@ -70,6 +70,11 @@
  * the read-ahead), the writer, what-ifs and tools on the same directory. */
 #define READERS_SPARE	(2 * STORE_MAX_FOLLOWERS + 32)
 
+/* How long a follower's batch, queued alone, waits for a write to share
+ * its group: with single-statement writes each commit woke the followers,
+ * whose batch then took a commit (and its two syncs) of its own. */
+#define LINGER_MS	5
+
 /* A job's answer when it must be submitted again (a follower's batch that
  * ran while the map was found full: see write_jobs). */
 #define JOB_RETRY	1
@@ -108,6 +113,7 @@ struct job {
 	store_exec_fn		 fn;	/* other work */
 	void			*arg;
 	int			 once;	/* fn must not run twice in a row */
+	int			 lazy;	/* may wait LINGER_MS for company */
 	int			 fn_rc;
 	int			 rc;
 	int			 done;
@@ -1069,6 +1075,26 @@ writer_stall(void)
 	}
 }
 
+static void	deadline(struct timespec *ts, int ms);
+
+/* Let a queue of lazy jobs alone wait up to LINGER_MS for another to
+ * join them, so that they share its commit.  Under s->mu. */
+static void
+linger(store *s)
+{
+	struct timespec ts;
+	struct job *j;
+
+	deadline(&ts, LINGER_MS);
+	for (;;) {
+		for (j = s->head; j && j->lazy; j = j->next)
+			;
+		if (j != NULL || s->closing ||
+		    pthread_cond_timedwait(&s->work, &s->mu, &ts) != 0)
+			return;
+	}
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -1081,6 +1107,7 @@ writer_main(void *arg)
 			pthread_cond_wait(&s->work, &s->mu);
 		if (s->head == NULL)
 			break;
+		linger(s);
 		jobs = s->head;
 		s->head = s->tail = NULL;
 		s->busy_since = iso8601_now();
@@ -1863,6 +1890,7 @@ follower_main(void *arg)
 		job.fn = fbatch_apply;
 		job.arg = &b[cur];
 		job.once = 1;
+		job.lazy = 1;
 		if ((rc = submit_start(s, &job)) == 0) {
 			ahead = follower_read_ahead(f, &b[cur], &b[cur ^ 1]);
 			rc = submit_wait(s, &job);
