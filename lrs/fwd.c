@@ -1122,14 +1122,16 @@ pick(fwd *f, uint64_t last, int *wait_ms, int *busy)
 }
 
 /* Wait (f->mu held) until a statement after last arrives, or a target's
- * backoff ends, or a change of targets. */
+ * backoff ends, or a change of targets.  Without targets, new statements
+ * are no reason to wake (that was a wake-up and a lock of the store's
+ * mutex for every commit): only a change of targets is. */
 static void
 idle(fwd *f, uint64_t last, int wait_ms, int busy)
 {
 	struct timespec ts;
 	uint64_t seen;
 
-	if (!busy) {
+	if (!busy && f->n > 0) {
 		pthread_mutex_unlock(&f->mu);
 		store_wait(f->st, last, wait_ms, &seen);
 		pthread_mutex_lock(&f->mu);
