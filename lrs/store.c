@@ -658,19 +658,31 @@ put_record(MDB_txn *txn, store *s, const json *st, const struct pre *p,
 	return mdb_put(txn, s->tm, &k, &d, 0);
 }
 
-/* The keys statement st is found by (its own and the authority's, those
- * of credential authority), into ks.  STORE_ECRYPTO (ks then holds some:
- * free it). */
+/* The keys statement st is found by (its own, and the authority's when
+ * authority, the hash of the credential that stores it, is not NULL),
+ * into ks.  STORE_ECRYPTO (ks then holds some: free it). */
 static int
-own_keys(const json *st, const char *authority, struct index_keys *ks)
+own_keys(const json *st, const uint8_t *authority, struct index_keys *ks)
 {
-	uint8_t h[INDEX_HASH_LEN];
-
-	if (index_statement(st, ks) != INDEX_OK ||
-	    (authority && index_authority_hash(authority, h) != INDEX_OK))
+	if (index_statement(st, ks) != INDEX_OK)
 		return STORE_ECRYPTO;
 	if (authority)
-		index_add(ks, INDEX_AUTHORITY, h);
+		index_add(ks, INDEX_AUTHORITY, authority);
+	return 0;
+}
+
+/* The hash of w's credential into h, and h, or NULL when w has none;
+ * STORE_ECRYPTO. */
+static int
+authority_hash(const struct store_write *w, uint8_t h[INDEX_HASH_LEN],
+    const uint8_t **out)
+{
+	*out = NULL;
+	if (w->authority_key == NULL)
+		return 0;
+	if (index_authority_hash(w->authority_key, h) != INDEX_OK)
+		return STORE_ECRYPTO;
+	*out = h;
 	return 0;
 }
 
@@ -714,6 +726,8 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 {
 	json *st = w->stmts[i];
 	struct index_keys ks = { 0 };
+	uint8_t ah[INDEX_HASH_LEN];
+	const uint8_t *a;
 	char when[32];
 	uint8_t seqb[8], flags;
 	int rc, sn;
@@ -726,7 +740,8 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	if (json_get(st, "timestamp") == NULL)
 		json_set(st, "timestamp", json_new_str(when));
 	be64_put(seqb, seq);
-	if (p == NULL && (rc = own_keys(st, w->authority_key, &ks)) != 0)
+	if (p == NULL && ((rc = authority_hash(w, ah, &a)) != 0 ||
+	    (rc = own_keys(st, a, &ks)) != 0))
 		goto out;
 	if ((rc = new_flags(txn, s, st, w->ids[i], seqb, &flags)) != 0 ||
 	    (rc = put_record(txn, s, st, p, w->ids[i], seqb, flags,
@@ -1176,13 +1191,17 @@ static int
 pre_make(const struct store_write *w, struct pre **out)
 {
 	struct pre *pre = xcalloc(w->n ? w->n : 1, sizeof(*pre));
+	uint8_t ah[INDEX_HASH_LEN];
+	const uint8_t *a;
 	const json *st;
 	size_t i;
-	int rc = 0;
+	int rc;
 
+	/* One credential stores the whole write: hash it once. */
+	rc = authority_hash(w, ah, &a);
 	for (i = 0; i < w->n && rc == 0; i++) {
 		st = w->stmts[i];
-		rc = own_keys(st, w->authority_key, &pre[i].ks);
+		rc = own_keys(st, a, &pre[i].ks);
 		if (rc != 0 || json_get(st, "stored") != NULL)
 			continue;
 		pre[i].has_ts = json_get(st, "timestamp") != NULL;

@@ -220,10 +220,26 @@ test_registration_case(void)
 {
 	static const char up[] = "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE";
 	static const char low[] = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+	/* 36 bytes, dashes in place, but a 'g': no UUID, hashed as sent. */
+	static const char odd[] = "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEG";
+	uint8_t h1[INDEX_HASH_LEN], h2[INDEX_HASH_LEN];
 	char d[64], cmd[128];
 	struct store_query q;
 	store *s;
 
+	ok(index_registration_hash(up, 36, h1) == INDEX_OK &&
+	    index_hash(INDEX_REGISTRATION, low, 36, h2) == INDEX_OK &&
+	    memcmp(h1, h2, sizeof(h1)) == 0,
+	    "an upper-case UUID hashes as its lower-case text");
+	ok(index_registration_hash(odd, 36, h1) == INDEX_OK &&
+	    index_hash(INDEX_REGISTRATION, odd, 36, h2) == INDEX_OK &&
+	    memcmp(h1, h2, sizeof(h1)) == 0,
+	    "a registration that is no UUID hashes as sent");
+	ok(index_registration_hash("aaaaaaaa-bbbb-4ccc-8ddd\0eeeeeeeeeeee", 36,
+	    h1) == INDEX_OK && index_hash(INDEX_REGISTRATION,
+	    "aaaaaaaa-bbbb-4ccc-8ddd\0eeeeeeeeeeee", 36, h2) == INDEX_OK &&
+	    memcmp(h1, h2, sizeof(h1)) == 0,
+	    "one holding a NUL for a dash hashes as sent");
 	snprintf(d, sizeof(d), "/tmp/lrs-unit-reg-XXXXXX");
 	ok(mkdtemp(d) != NULL, "temp dir");
 	ok(store_open(d, &lim64, &s) == STORE_OK, "store opens");
