@@ -133,6 +133,7 @@ struct store {
 	pthread_cond_t	 work;
 	struct job	*head, *tail;
 	int		 closing;
+	int		 follow_waiters; /* in store_follower_wait */
 	int		 rdonly;	/* store_open_readonly: no writer */
 	int64_t		 busy_since;	/* 0 when the writer is idle */
 	store_subscriber sub_fn[STORE_MAX_SUBSCRIBERS];
@@ -1093,7 +1094,8 @@ writer_stall(void)
 static void	deadline(struct timespec *ts, int ms);
 
 /* Let a queue of lazy jobs alone wait up to LINGER_MS for another to
- * join them, so that they share its commit.  Under s->mu. */
+ * join them, so that they share its commit, unless someone waits for a
+ * follower (store_follower_wait).  Under s->mu. */
 static void
 linger(store *s)
 {
@@ -1104,7 +1106,7 @@ linger(store *s)
 	for (;;) {
 		for (j = s->head; j && j->lazy; j = j->next)
 			;
-		if (j != NULL || s->closing ||
+		if (j != NULL || s->closing || s->follow_waiters > 0 ||
 		    pthread_cond_timedwait(&s->work, &s->mu, &ts) != 0)
 			return;
 	}
@@ -2033,8 +2035,12 @@ store_follower_wait(store_follower *f, uint64_t seq, int timeout_ms)
 
 	deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&f->s->mu);
+	/* Someone waits for a follower: its batch must not linger. */
+	f->s->follow_waiters++;
+	pthread_cond_signal(&f->s->work);
 	while (f->cursor < seq && !f->stop && rc == 0)
 		rc = pthread_cond_timedwait(&f->advanced, &f->s->mu, &ts);
+	f->s->follow_waiters--;
 	if (f->cursor >= seq)
 		rc = 0;
 	else
