@@ -605,12 +605,25 @@ new_flags(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
 static size_t
 pre_tail(const struct pre *p, const char *when, char *out)
 {
-	const char *sep = p->len > 1 ? "," : "";
+	size_t n = 0, wlen = strlen(when);
 
-	if (p->has_ts)
-		return (size_t)sprintf(out, "%s\"stored\":\"%s\"}", sep, when);
-	return (size_t)sprintf(out, "%s\"stored\":\"%s\",\"timestamp\":\"%s\"}",
-	    sep, when, when);
+	/* By hand: sprintf cost the writer 900 instructions a statement. */
+	if (p->len > 1)
+		out[n++] = ',';
+	memcpy(out + n, "\"stored\":\"", 10);
+	n += 10;
+	memcpy(out + n, when, wlen);
+	n += wlen;
+	out[n++] = '"';
+	if (!p->has_ts) {
+		memcpy(out + n, ",\"timestamp\":\"", 14);
+		n += 14;
+		memcpy(out + n, when, wlen);
+		n += wlen;
+		out[n++] = '"';
+	}
+	out[n++] = '}';
+	return n;
 }
 
 /* The record of statement st (number seqb, with flags, stored at time
