@@ -8,6 +8,7 @@
  * parts.  Registration is the context's.
  */
 #include "fault.h"
+#include "hex.h"
 #include "index.h"
 #include "sha2.h"
 #include "xalloc.h"
@@ -99,23 +100,6 @@ index_hash(int tag, const char *s, size_t len, uint8_t out[INDEX_HASH_LEN])
 	return hash_parts(tag, s, len, NULL, 0, out);
 }
 
-/* Whether s (36 bytes) is a UUID's text: hex digits with dashes at 8,
- * 13, 18 and 23, what uuid_parse() takes. */
-static int
-uuid_text(const char *s)
-{
-	int i;
-
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
 int
 index_registration_hash(const char *s, size_t len,
     uint8_t out[INDEX_HASH_LEN])
@@ -126,7 +110,7 @@ index_registration_hash(const char *s, size_t len,
 	/* The canonical text of a UUID is lower case (RFC 4122 3): what
 	 * uuid_parse() and uuid_unparse_lower() made of it, for a third of
 	 * the instructions. */
-	if (len == 36 && uuid_text(s)) {
+	if (hex_is_uuid(s, len)) {
 		for (i = 0; i < 36; i++)
 			text[i] = (char)tolower((unsigned char)s[i]);
 		s = text;

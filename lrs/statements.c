@@ -9,6 +9,7 @@
 #include "base64.h"
 #include "config.h"
 #include "fault.h"
+#include "hex.h"
 #include "index.h"
 #include "iso8601.h"
 #include "jws.h"
@@ -75,9 +76,9 @@ batch_free(struct batch *b)
 static int
 parse_uuid(const char *s, uint8_t out[16])
 {
-	if (s == NULL || strlen(s) != 36)
+	if (s == NULL)
 		return -1;
-	return uuid_parse(s, out);
+	return hex_uuid_parse(s, strlen(s), out);
 }
 
 /* The attachment part whose hash is sha2, or NULL. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "iso8601.h"
 #include "json.h"
 #include "stmt.h"
@@ -202,24 +203,6 @@ iri_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* The 8-4-4-4-12 hex form, either case, any version and variant. */
-static int
-uuid_valid(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len != 36)
-		return 0;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!is_hex((unsigned char)s[i]))
-			return 0;
-	}
-	return 1;
-}
-
 static int
 alnum_run(const char *s, size_t n, int alpha_only, int digit_only)
 {
@@ -350,7 +333,7 @@ chk_iri(struct ctx *c, const json *j)
 static int
 chk_uuid(struct ctx *c, const json *j)
 {
-	if (j->type != JSON_STRING || !uuid_valid(j->str, j->len))
+	if (j->type != JSON_STRING || !hex_is_uuid(j->str, j->len))
 		return fail(c, "must be a UUID");
 	return STMT_OK;
 }

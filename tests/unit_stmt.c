@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uuid/uuid.h>
+
+#include "hex.h"
 #include "json.h"
 #include "stmt.h"
 #include "test.h"
@@ -140,6 +143,37 @@ valid_text(const char *text, enum xapi_version v, char *err, size_t errlen)
 	return rc;
 }
 
+/* hex_uuid_parse takes what uuid_parse takes, to the same bytes. */
+static void
+test_uuid_parse(void)
+{
+	static const char *const texts[] = {
+		"00000000-0000-0000-0000-000000000000",
+		"12345678-9abc-4def-8123-456789abcdef",
+		"FFFFFFFF-ABCD-4EF0-B123-0123456789AB",
+		"fedcba98-7654-3210-FeDc-BA9876543210",
+		"12345678-9abc-4def-8123-456789abcdeg",
+		"12345678-9abc-4def-8123-456789abcde",
+		"12345678-9abc-4def-8123-456789abcdef0",
+		"123456789-abc-4def-8123-456789abcdef",
+		"12345678-9abc-4def-8123_456789abcdef",
+		"{2345678-9abc-4def-8123-456789abcdef",
+		"",
+		NULL
+	};
+	uint8_t a[16], b[16];
+	int i, ra, rb;
+
+	for (i = 0; texts[i]; i++) {
+		memset(a, 0, sizeof(a));
+		memset(b, 0, sizeof(b));
+		ra = uuid_parse(texts[i], a) == 0;
+		rb = hex_uuid_parse(texts[i], strlen(texts[i]), b) == 0;
+		ok(ra == rb && (!ra || memcmp(a, b, 16) == 0),
+		    "hex_uuid_parse agrees with uuid_parse on \"%s\"", texts[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -150,6 +184,7 @@ main(void)
 
 	if (dir == NULL)
 		dir = "tests/data";
+	test_uuid_parse();
 	n = run_fixtures(dir, 1);
 	ok(n >= 100, "ran %d good fixture checks", n);
 	n = run_fixtures(dir, 0);
