@@ -169,6 +169,20 @@ is_hex(int ch)
 	    (ch >= 'A' && ch <= 'F');
 }
 
+/* The ASCII characters RFC 3987 excludes from an IRI besides controls
+ * and space; a switch, where strchr() cost a call a character. */
+static int
+iri_excluded(unsigned char ch)
+{
+	switch (ch) {
+	case '<': case '>': case '"': case '{': case '}': case '|':
+	case '\\': case '^': case '`':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* An absolute IRI (RFC 3987): a scheme, ':', and a rest free of the
  * characters no IRI may hold (spaces, controls, <>"{}|\^`) with every '%'
  * starting a percent-encoded octet.  Characters beyond ASCII are allowed:
@@ -193,7 +207,7 @@ iri_valid(const char *s, size_t len)
 		return 0;
 	for (i++; i < len; i++) {
 		ch = (unsigned char)s[i];
-		if (ch <= 0x20 || ch == 0x7f || strchr("<>\"{}|\\^`", ch))
+		if (ch <= 0x20 || ch == 0x7f || iri_excluded(ch))
 			return 0;
 		if (ch == '%' && (i + 2 >= len ||
 		    !is_hex((unsigned char)s[i + 1]) ||
