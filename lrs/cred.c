@@ -96,7 +96,8 @@ struct cred_store {
 	EVP_MAC_CTX		*tagmac;
 	uint8_t			 dummysalt[SALT_LEN];
 	atomic_uint_fast64_t	 hashes;
-	pthread_mutex_t		 lock;		/* guards clock, cache, flight */
+	pthread_mutex_t		 lock;		/* guards clock, cache, flight,
+						 * tagmac's copying */
 	uint64_t		 clock;
 	struct slot		 cache[CACHE_SETS][CACHE_WAYS];
 	/* Headers being verified now: a second request with the same one
@@ -376,10 +377,15 @@ static int
 tag_of(cred_store *cs, const uint8_t *pair, size_t len,
     uint8_t tag[TAG_LEN])
 {
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(cs->tagmac);
+	EVP_MAC_CTX *ctx;
 	size_t n = 0;
 	int ok;
 
+	/* libcrypto promises nothing of a context copied by several threads
+	 * at once. */
+	pthread_mutex_lock(&cs->lock);
+	ctx = EVP_MAC_CTX_dup(cs->tagmac);
+	pthread_mutex_unlock(&cs->lock);
 	ok = ctx && EVP_MAC_update(ctx, pair, len) == 1 &&
 	    EVP_MAC_final(ctx, tag, &n, TAG_LEN) == 1 && n == TAG_LEN;
 	EVP_MAC_CTX_free(ctx);
