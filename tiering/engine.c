@@ -109,17 +109,42 @@ put_outcomes(tier_engine *e, MDB_txn *txn)
 	return rc;
 }
 
+/* Forget everything folded but not committed: the cache, the
+ * definitions read, the outcomes not stored. */
+static void
+forget(tier_engine *e)
+{
+	tstate_clear(e->ts);
+	e->reload = 1;
+	e->fold.rc = 0;
+	json_free(e->fold.outcomes);
+	e->fold.outcomes = json_new(JSON_ARRAY);
+}
+
+/* Fold a batch on the follower's thread, over the log and state as
+ * committed (txn), into the overlay: apply then only writes the result,
+ * so the writer's group commits never wait for the fold. */
 static int
-apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+compute(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 {
 	tier_engine *e = arg;
 	struct logread lr = { e->st, txn };
+	MDB_txn *otxn = NULL;
 	struct item *it;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	(void)first;
+	pthread_mutex_lock(&e->mu);
+	if (e->reset)
+		forget(e);
+	e->reset = 0;
+	pthread_mutex_unlock(&e->mu);
+	if ((rc = mdb_txn_begin(e->overlay.env, NULL, 0, &otxn)) != 0 ||
+	    (rc = mdb_drop(otxn, e->overlay.dbi, 0)) != 0)
+		goto out;
 	tstate_bind(e->ts, txn);
+	tstate_defer(e->ts, otxn, e->overlay.dbi);
 	if (e->reload) {
 		fold_cleanup(&e->fold);
 		if ((rc = fold_init(&e->fold, e->ts, e->home, e->simulated)) != 0)
@@ -128,47 +153,67 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	}
 	e->fold.load = log_load;
 	e->fold.load_arg = &lr;
-	for (i = 0; i < n && rc == 0; i++) {
-		if ((it = items[i]) == NULL)
-			continue;
-		rc = fold_apply(&e->fold, it->st, it->seq, it->stored,
-		    it->voided_by);
-		/* Outcomes go into the log right after their cause. */
-		if (rc == 0)
-			rc = put_outcomes(e, txn);
-	}
+	for (i = 0; i < n && rc == 0; i++)
+		if ((it = items[i]) != NULL)
+			rc = fold_apply(&e->fold, it->st, it->seq, it->stored,
+			    it->voided_by);
 	if (rc == 0)
 		rc = tstate_flush(e->ts);
-out:
-	e->fold.load = NULL;
 	/* The parsed entities stay cached for the next batch, but for the
 	 * kinds written through (facts, the clock's watch list), which
-	 * LMDB holds already; after a failure nothing cached can be
-	 * trusted. */
+	 * LMDB will hold. */
 	if (rc == 0)
 		tstate_evict(e->ts, "FGWV");
-	else
-		tstate_clear(e->ts);
+	if (rc == 0)
+		rc = mdb_txn_commit(otxn);
+	otxn = NULL;
+out:
+	if (otxn)
+		mdb_txn_abort(otxn);
+	e->fold.load = NULL;
+	tstate_defer(e->ts, NULL, 0);
 	tstate_bind(e->ts, NULL);
-	if (rc != 0) {
-		e->reload = 1;
-		e->fold.rc = 0;
-	}
+	if (rc != 0)
+		forget(e);
 	return rc;
 }
 
-/* A batch apply accepted was not committed: forget the cache. */
+/* In the writer's group commit: the batch's state changes, then its
+ * outcomes, in the order their causes came (each after its cause). */
+static int
+apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+{
+	tier_engine *e = arg;
+	MDB_txn *otxn;
+	int rc;
+
+	(void)items;
+	(void)n;
+	(void)first;
+	if ((rc = mdb_txn_begin(e->overlay.env, NULL, MDB_RDONLY,
+	    &otxn)) != 0)
+		return rc;
+	rc = tstate_overlay_copy(otxn, e->overlay.dbi, txn, e->dbi);
+	mdb_txn_abort(otxn);
+	if (rc == 0)
+		rc = put_outcomes(e, txn);
+	return rc;
+}
+
+/* A batch computed was not committed: forget what it folded. */
 static void
 abort_batch(void *arg)
 {
-	tier_engine *e = arg;
-
-	tstate_clear(e->ts);
-	e->reload = 1;
+	forget(arg);
 }
 
-static const struct store_follow_ops ops = { prepare, apply, release,
-	abort_batch };
+static const struct store_follow_ops ops = {
+	.prepare = prepare,
+	.apply = apply,
+	.release = release,
+	.abort = abort_batch,
+	.compute = compute,
+};
 
 json *
 engine_statement(tier_engine *e, const char *actor_name, const char *verb,
@@ -392,6 +437,64 @@ format_check(tier_engine *e, MDB_txn *txn)
 	return format_put(e, txn);
 }
 
+/* A scratch LMDB environment (struct scratch, engine.h): state that
+ * nobody else sees and that is thrown away (no fsync: nothing in it needs
+ * to survive).  Its files are unlinked once open, so that none is left
+ * behind by a crash. */
+
+static void
+scratch_unlink(struct scratch *sc)
+{
+	char path[128];
+
+	if (sc->dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/data.mdb", sc->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", sc->dir);
+	unlink(path);
+	rmdir(sc->dir);
+	sc->dir[0] = '\0';
+}
+
+static int
+scratch_open(struct scratch *sc)
+{
+	const char *tmp = getenv("TMPDIR");
+	MDB_txn *txn;
+	int rc;
+
+	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-whatif-XXXXXX",
+	    tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (mkdtemp(sc->dir) == NULL)
+		return errno;
+	if ((rc = mdb_env_create(&sc->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(sc->env, 2)) != 0 ||
+	    (rc = mdb_env_set_mapsize(sc->env, (size_t)1 << 40)) != 0 ||
+	    (rc = mdb_env_open(sc->env, sc->dir, MDB_NOSYNC | MDB_NOMETASYNC |
+	    MDB_WRITEMAP | MDB_NOTLS, 0600)) != 0)
+		return rc;
+	if ((rc = mdb_txn_begin(sc->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &sc->dbi)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return rc;
+	scratch_unlink(sc);
+	return 0;
+}
+
+static void
+scratch_close(struct scratch *sc)
+{
+	if (sc->env)
+		mdb_env_close(sc->env);
+	sc->env = NULL;
+	scratch_unlink(sc);
+}
+
 int
 tier_open(store *st, const char *home, const char *simulated,
     tier_engine **out, char *err, size_t errlen)
@@ -432,6 +535,11 @@ tier_open(store *st, const char *home, const char *simulated,
 	e->ts = tstate_new(e->dbi);
 	tstate_write_through(e->ts, "FGWV");
 	e->reload = 1;
+	if ((rc = scratch_open(&e->overlay)) != 0) {
+		snprintf(err, errlen, "tiering: cannot open its scratch state in %s: %s",
+		    e->overlay.dir, rc > 0 ? strerror(rc) : mdb_strerror(rc));
+		goto fail;
+	}
 	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
 		    store_strerror(rc));
@@ -448,6 +556,7 @@ tier_open(store *st, const char *home, const char *simulated,
 	*out = e;
 	return 0;
 fail:
+	scratch_close(&e->overlay);
 	tstate_free(e->ts);
 	free(e);
 	return -1;
@@ -468,6 +577,7 @@ tier_close(tier_engine *e)
 		store_follower_stop(e->follower);
 	fold_cleanup(&e->fold);
 	tstate_free(e->ts);
+	scratch_close(&e->overlay);
 	pthread_mutex_destroy(&e->mu);
 	pthread_mutex_destroy(&e->ticks);
 	pthread_cond_destroy(&e->stop_cv);
@@ -485,8 +595,11 @@ rewind_fn(void *arg, MDB_txn *txn)
 	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
 	    (rc = format_put(e, txn)) != 0)
 		return rc;
-	tstate_clear(e->ts);
-	e->reload = 1;	/* the writer thread runs both this and apply */
+	/* The follower's thread folds: it starts afresh at its next batch
+	 * (and the batch in flight, if any, finds the cursor moved). */
+	pthread_mutex_lock(&e->mu);
+	e->reset = 1;
+	pthread_mutex_unlock(&e->mu);
 	return 0;
 }
 
@@ -534,55 +647,6 @@ engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
 	store_read_end(r);
 	*replayed = last;
 	return store_follower_wait(e->follower, last, timeout_ms);
-}
-
-/* A scratch LMDB environment for a what-if: the same fold as the live
- * engine, on its own state that nobody else sees and that is thrown away
- * (no fsync: nothing in it needs to survive). */
-struct scratch {
-	char	 dir[64];
-	MDB_env	*env;
-	MDB_dbi	 dbi;
-};
-
-static int
-scratch_open(struct scratch *sc)
-{
-	const char *tmp = getenv("TMPDIR");
-	MDB_txn *txn;
-	int rc;
-
-	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-whatif-XXXXXX",
-	    tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(sc->dir) == NULL)
-		return errno;
-	if ((rc = mdb_env_create(&sc->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(sc->env, 2)) != 0 ||
-	    (rc = mdb_env_set_mapsize(sc->env, (size_t)1 << 40)) != 0 ||
-	    (rc = mdb_env_open(sc->env, sc->dir, MDB_NOSYNC | MDB_NOMETASYNC |
-	    MDB_WRITEMAP | MDB_NOTLS, 0600)) != 0)
-		return rc;
-	if ((rc = mdb_txn_begin(sc->env, NULL, 0, &txn)) != 0)
-		return rc;
-	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &sc->dbi)) != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	return mdb_txn_commit(txn);
-}
-
-static void
-scratch_close(struct scratch *sc)
-{
-	char path[128];
-
-	if (sc->env)
-		mdb_env_close(sc->env);
-	snprintf(path, sizeof(path), "%s/data.mdb", sc->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", sc->dir);
-	unlink(path);
-	rmdir(sc->dir);
 }
 
 /* Fold one statement of the log into a what-if, with the draft in place
