@@ -191,7 +191,7 @@ deferred(const char *dir)
 
 	mdb_txn_begin(oenv, NULL, MDB_RDONLY, &otxn);
 	mdb_txn_begin(env, NULL, 0, &txn);
-	ok(tstate_overlay_copy(otxn, odbi, txn, dbi) == 0 &&
+	ok(tstate_overlay_copy(otxn, odbi, txn, dbi, 0) == 0 &&
 	    mdb_txn_commit(txn) == 0, "the overlay is copied in one write");
 	mdb_txn_abort(otxn);
 	tstate_clear(ts);

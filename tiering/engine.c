@@ -83,9 +83,8 @@ release(void *arg, void *p)
  * possible when a newer engine words an old outcome differently) is left
  * as it was first recorded, since outcomes are never rewritten. */
 static int
-put_outcomes(tier_engine *e, MDB_txn *txn)
+put_outcomes(tier_engine *e, MDB_txn *txn, const json *out)
 {
-	json *out = e->fold.outcomes;
 	struct store_write w;
 	uint8_t id[16];
 	size_t i;
@@ -104,8 +103,6 @@ put_outcomes(tier_engine *e, MDB_txn *txn)
 			rc = 0;
 		}
 	}
-	json_free(e->fold.outcomes);
-	e->fold.outcomes = json_new(JSON_ARRAY);
 	return rc;
 }
 
@@ -193,10 +190,12 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	if ((rc = mdb_txn_begin(e->overlay.env, NULL, MDB_RDONLY,
 	    &otxn)) != 0)
 		return rc;
-	rc = tstate_overlay_copy(otxn, e->overlay.dbi, txn, e->dbi);
+	rc = tstate_overlay_copy(otxn, e->overlay.dbi, txn, e->dbi, 0);
 	mdb_txn_abort(otxn);
 	if (rc == 0)
-		rc = put_outcomes(e, txn);
+		rc = put_outcomes(e, txn, e->fold.outcomes);
+	json_free(e->fold.outcomes);
+	e->fold.outcomes = json_new(JSON_ARRAY);
 	return rc;
 }
 
@@ -632,41 +631,119 @@ tier_rebuild(void *arg)
 	return store_follower_rewind(e->follower, 0, rewind_fn, e);
 }
 
-int
-engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
-{
-	store_read *r;
-	uint64_t last;
-	int rc;
-
-	if ((rc = store_follower_rewind(e->follower, 0, rewind_fn, e)) != 0)
-		return rc;
-	if ((rc = store_read_begin(e->st, &r)) != 0)
-		return rc;
-	last = store_last_seq(r);
-	store_read_end(r);
-	*replayed = last;
-	return store_follower_wait(e->follower, last, timeout_ms);
-}
-
-/* Fold one statement of the log into a what-if, with the draft in place
- * of program pid's definitions. */
-static void
-whatif_one(struct fold *f, json *st, const struct store_entry *en,
-    const char *obj, const json *draft)
+/* Fold statement st (entry en) of the log into a what-if or replay:
+ * for a what-if (draft set), with draft in place of the definition
+ * statements of program object obj.  Outcomes go unless fresh is set:
+ * then those the log does not hold yet are kept there. */
+static int
+scratch_one(struct fold *f, json *st, const struct store_entry *en,
+    const char *obj, const json *draft, json *fresh, struct logread *lr)
 {
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	const char *oid = json_get_str(json_get(st, "object"), "id");
 	const char *auth = json_get_str(json_get(json_get(st, "authority"),
 	    "account"), "name");
+	json *out;
+	uint8_t u[16];
+	uint64_t seq;
+	size_t i;
+	int rc = 0;
 
-	if (auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
+	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
 	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0)
 		json_set(jx_obj(json_get(st, "result"), "extensions"),
 		    TV_EXT("payload"), json_clone(draft));
 	fold_apply(f, st, en->seq, en->stored, en->voided_by);
+	out = f->outcomes;
+	for (i = 0; fresh && rc == 0 && i < out->n; i++) {
+		uuid_parse(json_get_str(out->vals[i], "id"), u);
+		if ((rc = store_seq_of(lr->txn, lr->st, u, &seq)) ==
+		    STORE_ENOTFOUND) {
+			json_push(fresh, out->vals[i]);
+			out->vals[i] = NULL;
+			rc = 0;
+		}
+	}
 	json_free(f->outcomes);
 	f->outcomes = json_new(JSON_ARRAY);
+	return rc;
+}
+
+/* Fold the whole log (statements 1..*last, *last the log's end when this
+ * begins) with fold f over state ts of scratch environment sc, as
+ * scratch_one says; *count gets the statements folded.  On success the
+ * state is flushed into *txn, a transaction of sc bound to ts that the
+ * caller commits or aborts. */
+static int
+scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
+    const char *obj, const json *draft, json *fresh, MDB_txn **txn,
+    uint64_t *last, uint64_t *count)
+{
+	store_read *r = NULL;
+	struct store_entry en;
+	struct logread lr = { e->st, NULL };
+	uint64_t seq;
+	json *st;
+	int rc;
+
+	*count = 0;
+	if ((rc = mdb_txn_begin(sc->env, NULL, 0, txn)) != 0 ||
+	    (rc = store_read_begin(e->st, &r)) != 0)
+		goto out;
+	tstate_bind(ts, *txn);
+	*last = store_last_seq(r);
+	lr.txn = store_read_txn(r);
+	f->load = log_load;
+	f->load_arg = &lr;
+	for (seq = 1; seq <= *last && rc == 0; seq++) {
+		rc = store_entry_at(lr.txn, e->st, seq, &en);
+		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		st = NULL;
+		if (json_parse_own(en.text, en.len, 1000, &st) == 0 &&
+		    !fold_is_outcome(st)) {
+			rc = scratch_one(f, st, &en, obj, draft, fresh, &lr);
+			(*count)++;
+		}
+		json_free(st);
+		if (rc == 0)
+			rc = f->rc;
+		/* Commit the facts written through every few thousand
+		 * statements, to keep the transaction small.  The other
+		 * entities stay in the cache, the scratch fold's whole
+		 * state: writing them out each time would only cost. */
+		if (rc == 0 && seq % 4096 == 0) {
+			rc = mdb_txn_commit(*txn);
+			*txn = NULL;
+			tstate_evict(ts, "FGWV");
+			if (rc != 0 ||
+			    (rc = mdb_txn_begin(sc->env, NULL, 0, txn)) != 0)
+				break;
+			tstate_bind(ts, *txn);
+			/* A new snapshot of the log too: a read held for
+			 * the whole fold (a minute at a million statements)
+			 * would stop the map from growing and keep the
+			 * pages freed meanwhile from reuse.  Log entries up
+			 * to last never change but for their voided_by,
+			 * which fold_apply reads only as "voided before it
+			 * arrived". */
+			store_read_end(r);
+			r = NULL;
+			if ((rc = store_read_begin(e->st, &r)) != 0)
+				break;
+			lr.txn = store_read_txn(r);
+		}
+	}
+	if (rc == 0)
+		rc = tstate_flush(ts);
+out:
+	f->load = NULL;
+	store_read_end(r);
+	return rc;
 }
 
 int
@@ -677,92 +754,109 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	struct scratch sc = { "", NULL, 0 };
 	struct fold f;
 	tstate *ts = NULL;
-	store_read *r = NULL;
 	MDB_txn *txn = NULL;
-	struct store_entry en;
-	struct logread lr;
-	uint64_t seq, last;
+	uint64_t last;
 	json *st;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	snprintf(obj, sizeof(obj), TV_NS "/programs/%s", pid);
 	*count = 0;
-	if ((rc = scratch_open(&sc)) != 0 ||
-	    (rc = store_read_begin(e->st, &r)) != 0)
+	if ((rc = scratch_open(&sc)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
 	tstate_write_through(ts, "FGWV");
-	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
-		goto out;
-	tstate_bind(ts, txn);
 	if ((rc = fold_init(&f, ts, e->home, e->simulated)) != 0)
 		goto out;
 	f.ids_only = 1;
-	last = store_last_seq(r);
 	/* The draft holds from the start, as if defined before everything. */
 	st = engine_statement(e, "what-if", "defined", obj + strlen(TV_NS) + 1,
 	    json_clone(draft), 0, TV_ADMIN, "00000000-0000-4000-8000-000000000000");
 	fold_apply(&f, st, 0, 0, 0);
 	json_free(st);
-	lr.st = e->st;
-	lr.txn = store_read_txn(r);
-	f.load = log_load;
-	f.load_arg = &lr;
-	for (seq = 1; seq <= last && rc == 0; seq++) {
-		rc = store_entry_at(store_read_txn(r), e->st, seq, &en);
-		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
-			rc = 0;
-			continue;
-		}
-		if (rc != 0)
-			break;
-		st = NULL;
-		if (json_parse_own(en.text, en.len, 1000, &st) == 0 &&
-		    !fold_is_outcome(st)) {
-			whatif_one(&f, st, &en, obj, draft);
-			(*count)++;
-		}
-		json_free(st);
-		rc = f.rc;
-		/* Commit the facts written through every few thousand
-		 * statements, to keep the transaction small.  The other
-		 * entities stay in the cache, the what-if's whole state:
-		 * writing them out each time would only cost. */
-		if (rc == 0 && seq % 4096 == 0) {
-			if ((rc = mdb_txn_commit(txn)) != 0) {
-				txn = NULL;
-				break;
-			}
-			txn = NULL;
-			tstate_evict(ts, "FGWV");
-			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
-				break;
-			tstate_bind(ts, txn);
-			/* A new snapshot of the log too: a read held for
-			 * the whole what-if (a minute at a million
-			 * statements) would stop the map from growing and
-			 * keep the pages freed meanwhile from reuse.  Log
-			 * entries up to last never change but for their
-			 * voided_by, which fold_apply reads only as "voided
-			 * before it arrived". */
-			store_read_end(r);
-			r = NULL;
-			if ((rc = store_read_begin(e->st, &r)) != 0)
-				break;
-			lr.txn = store_read_txn(r);
-		}
-	}
-	if (rc == STORE_ENOTFOUND)
-		rc = 0;
-	if (rc == 0 && (rc = tstate_flush(ts)) == 0)
+	json_free(f.outcomes);
+	f.outcomes = json_new(JSON_ARRAY);
+	rc = scratch_fold(e, &sc, ts, &f, obj, draft, NULL, &txn, &last,
+	    count);
+	if (rc == 0)
 		result(arg, &f);
 out:
 	fold_cleanup(&f);
 	tstate_free(ts);
 	if (txn)
 		mdb_txn_abort(txn);
-	store_read_end(r);
+	scratch_close(&sc);
+	return rc;
+}
+
+/* A replay's result, installed by the writer in one commit. */
+struct install {
+	tier_engine	*e;
+	struct scratch	*sc;
+	json		*fresh;		/* outcomes not in the log yet */
+};
+
+static int
+install_fn(void *arg, MDB_txn *txn)
+{
+	struct install *in = arg;
+	tier_engine *e = in->e;
+	MDB_txn *otxn = NULL;
+	int rc;
+
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
+	    (rc = mdb_txn_begin(in->sc->env, NULL, MDB_RDONLY, &otxn)) != 0 ||
+	    (rc = tstate_overlay_copy(otxn, in->sc->dbi, txn, e->dbi,
+	    MDB_APPEND)) != 0 || (rc = format_put(e, txn)) != 0)
+		goto out;
+	if ((rc = put_outcomes(e, txn, in->fresh)) != 0)
+		goto out;
+	pthread_mutex_lock(&e->mu);
+	e->reset = 1;
+	pthread_mutex_unlock(&e->mu);
+out:
+	if (otxn)
+		mdb_txn_abort(otxn);
+	return rc;
+}
+
+int
+engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
+{
+	struct scratch sc = { "", NULL, 0 };
+	struct install in = { e, &sc, json_new(JSON_ARRAY) };
+	struct fold f;
+	tstate *ts = NULL;
+	MDB_txn *txn = NULL;
+	uint64_t last = 0, count;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	pthread_mutex_lock(&e->ticks);
+	if ((rc = scratch_open(&sc)) != 0)
+		goto out;
+	ts = tstate_new(sc.dbi);
+	tstate_write_through(ts, "FGWV");
+	if ((rc = fold_init(&f, ts, e->home, e->simulated)) != 0 ||
+	    (rc = scratch_fold(e, &sc, ts, &f, NULL, NULL, in.fresh, &txn,
+	    &last, &count)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	/* The follower goes on after the last statement replayed, on the
+	 * replayed state: what it folded meanwhile it folds again. */
+	if (rc == 0)
+		rc = store_follower_rewind(e->follower, last, install_fn, &in);
+	*replayed = last;
+	if (rc == 0)
+		rc = store_follower_wait(e->follower, last, timeout_ms);
+out:
+	pthread_mutex_unlock(&e->ticks);
+	json_free(in.fresh);
+	fold_cleanup(&f);
+	tstate_free(ts);
+	if (txn)
+		mdb_txn_abort(txn);
 	scratch_close(&sc);
 	return rc;
 }

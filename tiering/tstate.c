@@ -115,7 +115,8 @@ raw_put(tstate *ts, const char *key, const void *data, size_t len)
 }
 
 int
-tstate_overlay_copy(MDB_txn *otxn, MDB_dbi odbi, MDB_txn *txn, MDB_dbi dbi)
+tstate_overlay_copy(MDB_txn *otxn, MDB_dbi odbi, MDB_txn *txn, MDB_dbi dbi,
+    unsigned flags)
 {
 	MDB_cursor *c;
 	MDB_val k, d;
@@ -129,7 +130,7 @@ tstate_overlay_copy(MDB_txn *otxn, MDB_dbi odbi, MDB_txn *txn, MDB_dbi dbi)
 			rc = mdb_del(txn, dbi, &k, NULL);
 			rc = rc == MDB_NOTFOUND ? 0 : rc;
 		} else
-			rc = mdb_put(txn, dbi, &k, &d, 0);
+			rc = mdb_put(txn, dbi, &k, &d, flags);
 		if (rc != 0)
 			break;
 	}

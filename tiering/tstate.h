@@ -33,9 +33,10 @@ void	 tstate_bind(tstate *ts, MDB_txn *txn);
  * with tstate_overlay_copy. */
 void	 tstate_defer(tstate *ts, MDB_txn *otxn, MDB_dbi odbi);
 /* Apply overlay database odbi, read through otxn, to database dbi of
- * txn: every value put, every deletion done.  LMDB code. */
+ * txn: every value put (with mdb_put flags, e.g. MDB_APPEND into an
+ * empty database), every deletion done.  LMDB code. */
 int	 tstate_overlay_copy(MDB_txn *otxn, MDB_dbi odbi, MDB_txn *txn,
-	    MDB_dbi dbi);
+	    MDB_dbi dbi, unsigned flags);
 /* Entity (kind, id): the cached tree (owned by ts), read from LMDB on the
  * first use; when absent, NULL, or a new empty object when create is set
  * (it is then dirty).  *rc gets an LMDB error (0 when none); on error the
