@@ -279,47 +279,61 @@ add(tstate *ts, char *key, json *j)
 	return e;
 }
 
+/* mdb_get of entity (kind, id) in database dbi of txn into *d. */
+static int
+get_raw(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, MDB_val *d)
+{
+	size_t n = strlen(id);
+	char stack[256], *key = n + 2 <= sizeof(stack) ? stack :
+	    xmalloc(n + 2);
+	MDB_val k = { n + 1, key };
+	int rc;
+
+	key[0] = (char)kind;
+	memcpy(key + 1, id, n + 1);
+	rc = mdb_get(txn, dbi, &k, d);
+	if (key != stack)
+		free(key);
+	return rc;
+}
+
+/* Stored text d as a tree: NULL for an empty one (an overlay's
+ * deletion), or with *rc MDB_CORRUPTED when it does not parse. */
+static json *
+parse_val(const MDB_val *d, int *rc)
+{
+	json *j = NULL;
+
+	*rc = 0;
+	if (d->mv_size > 0 && json_parse_own(d->mv_data, d->mv_size, 1000,
+	    &j) != 0)
+		*rc = MDB_CORRUPTED;
+	return j;
+}
+
 json *
 tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, int *rc)
 {
-	char stack[256], *key = strlen(id) + 2 <= sizeof(stack) ? stack :
-	    xmalloc(strlen(id) + 2);
-	MDB_val k = { strlen(id) + 1, key }, d;
-	json *j = NULL;
+	MDB_val d;
 
-	key[0] = (char)kind;
-	memcpy(key + 1, id, strlen(id) + 1);
-	*rc = mdb_get(txn, dbi, &k, &d);
-	if (*rc == MDB_NOTFOUND)
-		*rc = 0;
-	else if (*rc == 0 && json_parse_own(d.mv_data, d.mv_size, 1000,
-	    &j) != 0)
-		*rc = MDB_CORRUPTED;
-	if (key != stack)
-		free(key);
-	return j;
+	if ((*rc = get_raw(txn, dbi, kind, id, &d)) != 0) {
+		if (*rc == MDB_NOTFOUND)
+			*rc = 0;
+		return NULL;
+	}
+	return parse_val(&d, rc);
 }
 
 /* Entity (kind, id) as the overlay over the bound transaction has it. */
 static json *
 overlay_read(tstate *ts, int kind, const char *id, int *rc)
 {
-	char stack[256], *key = strlen(id) + 2 <= sizeof(stack) ? stack :
-	    xmalloc(strlen(id) + 2);
-	MDB_val k = { strlen(id) + 1, key }, d;
-	json *j = NULL;
+	MDB_val d;
 
-	key[0] = (char)kind;
-	memcpy(key + 1, id, strlen(id) + 1);
-	*rc = mdb_get(ts->otxn, ts->odbi, &k, &d);
+	*rc = get_raw(ts->otxn, ts->odbi, kind, id, &d);
 	if (*rc == MDB_NOTFOUND)
-		j = tstate_read(ts->txn, ts->dbi, kind, id, rc);
-	else if (*rc == 0 && d.mv_size > 0 && json_parse_own(d.mv_data,
-	    d.mv_size, 1000, &j) != 0)
-		*rc = MDB_CORRUPTED;
-	if (key != stack)
-		free(key);
-	return j;
+		return tstate_read(ts->txn, ts->dbi, kind, id, rc);
+	return *rc == 0 ? parse_val(&d, rc) : NULL;
 }
 
 json *

@@ -160,6 +160,15 @@ def snapshot(srv, orgs, learners):
     return snap
 
 
+def caught_up(srv):
+    """Wait (at most a minute) until the engine has applied the whole log."""
+    for _ in range(600):
+        st, body = srv.call("GET", "/tiering/status")
+        if st == 200 and body["behind"] == 0:
+            return
+        time.sleep(0.1)
+
+
 def play(lrsd, tmp, name, defs, steps, kills, rnd, replay_at=None):
     """Send the steps to a new server, SIGKILLing it kills times; with
     replay_at, a replay from zero starts at that step and runs while the
@@ -192,11 +201,7 @@ def play(lrsd, tmp, name, defs, steps, kills, rnd, replay_at=None):
         i += 1
     if replay:
         replay.join()
-        for _ in range(600):
-            st, body = srv.call("GET", "/tiering/status")
-            if st == 200 and body["behind"] == 0:
-                break
-            time.sleep(0.1)
+        caught_up(srv)
     return srv, done_kills
 
 
@@ -211,11 +216,7 @@ def upgrade(srv, learners, want, orgs):
     r = subprocess.run(["mdb_load", "-s", "tier", srv.data], input=dump.encode(), capture_output=True)
     check(r.returncode == 0, "mdb_load rewrote the state's format (%s)" % r.stderr.decode().strip())
     srv.start()
-    for _ in range(600):
-        st, body = srv.call("GET", "/tiering/status")
-        if st == 200 and body["behind"] == 0:
-            break
-        time.sleep(0.1)
+    caught_up(srv)
     got = snapshot(srv, orgs, learners)
     for k in want:
         check(want[k] == got[k], "after a start on a state of another format, %s equals the uninterrupted run" % k)
