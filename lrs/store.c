@@ -1742,6 +1742,7 @@ struct fbatch {
 	size_t		  n;
 	uint64_t	  first;	/* seq of items[0] */
 	int		  applied;	/* apply returned 0 */
+	int		  computed;	/* compute ran */
 };
 
 /* Runs in the writer: apply the batch unless someone moved the cursor. */
@@ -1779,6 +1780,7 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 	b->f = f;
 	b->first = cursor + 1;
 	b->applied = 0;
+	b->computed = 0;
 	b->n = 0;
 	if (last - cursor > f->batch_max)
 		last = cursor + f->batch_max;
@@ -1800,6 +1802,25 @@ fbatch_read(store_follower *f, uint64_t cursor, uint64_t last,
 	}
 	txn_abort(s, txn);
 	return map_rc(rc);
+}
+
+/* Run the follower's compute on b, in a read transaction begun now: after
+ * the previous batch's commit, so that it sees it. */
+static int
+fbatch_compute(struct fbatch *b)
+{
+	store_follower *f = b->f;
+	MDB_txn *txn;
+	int rc;
+
+	if (f->ops->compute == NULL)
+		return 0;
+	if ((rc = txn_begin(f->s, MDB_RDONLY, &txn)) != 0)
+		return map_rc(rc);
+	b->computed = 1;
+	rc = f->ops->compute(f->arg, txn, b->items, b->n, b->first);
+	txn_abort(f->s, txn);
+	return rc;
 }
 
 static void
@@ -1925,17 +1946,18 @@ follower_main(void *arg)
 		job.arg = &b[cur];
 		job.once = 1;
 		job.lazy = 1;
-		if ((rc = submit_start(s, &job)) == 0) {
+		if ((rc = fbatch_compute(&b[cur])) == 0 &&
+		    (rc = submit_start(s, &job)) == 0) {
 			ahead = follower_read_ahead(f, &b[cur], &b[cur ^ 1]);
 			rc = submit_wait(s, &job);
 			retry = rc == JOB_RETRY;
-			/* apply's work did not commit after all. */
-			if ((rc != 0 || job.fn_rc != 0) && b[cur].applied &&
-			    f->ops->abort)
-				f->ops->abort(f->arg);
 			if (rc == 0)
 				rc = job.fn_rc;
 		}
+		/* compute's or apply's work did not commit after all. */
+		if (rc != 0 && (b[cur].applied || b[cur].computed) &&
+		    f->ops->abort)
+			f->ops->abort(f->arg);
 		if (rc == 0) {
 			pthread_mutex_lock(&s->mu);
 			/* A rewind committed after this batch set the cursor. */

@@ -193,7 +193,8 @@ int	store_put_txn(store *s, MDB_txn *txn, struct store_write *w);
  * statement or processes one twice.
  *
  * It runs a thread of its own.  For each batch (up to batch_max statements)
- * it calls prepare for each statement outside any transaction, then apply
+ * it calls prepare for each statement outside any transaction, then
+ * compute (when given) in a read-only transaction, then apply
  * once inside a group commit of the writer (a nested transaction: apply's
  * changes, the statements it stores with store_put_txn and the new cursor
  * are committed together, or none of them).  When apply returns nonzero,
@@ -233,10 +234,19 @@ struct store_follow_ops {
 		    uint64_t first);
 	/* Release an item (NULL items are not passed). */
 	void	 (*release)(void *arg, void *item);
-	/* Optional: apply returned 0 but the batch was not committed after
-	 * all (the group's commit failed), so whatever apply remembered
-	 * outside LMDB must be forgotten.  Runs on the follower's thread. */
+	/* Optional: compute or apply ran but the batch was not committed
+	 * after all (compute or apply failed, the group's commit failed, or
+	 * a rewind moved the cursor), so whatever they remembered outside
+	 * LMDB must be forgotten.  Runs on the follower's thread. */
 	void	 (*abort)(void *arg);
+	/* Optional: do the batch's work on the follower's thread before
+	 * apply, in txn, a read-only transaction that sees everything
+	 * committed before (the follower's earlier batches included), so
+	 * that apply, in the writer, only writes its results and the
+	 * store's other writes do not wait for the work.  Nonzero drops the
+	 * batch as a failed apply does. */
+	int	 (*compute)(void *arg, MDB_txn *txn, void **items, size_t n,
+		    uint64_t first);
 };
 
 /* Start follower name (1..32 bytes) with ops and arg, both outliving it.

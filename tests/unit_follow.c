@@ -128,7 +128,97 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	return mdb_put(txn, c->dbi, &k, &v, 0);
 }
 
-static const struct store_follow_ops ops = { prepare, apply, release, NULL };
+static const struct store_follow_ops ops = {
+	.prepare = prepare,
+	.apply = apply,
+	.release = release,
+};
+
+/* A follower that works in compute: it reads the count it committed (key
+ * "c") in compute's read transaction, adds the batch, and apply only
+ * writes the sum.  Were compute to miss the previous batch's commit, the
+ * sum would come out short. */
+struct summer {
+	MDB_dbi		 dbi;
+	uint64_t	 sum;		/* computed, not yet written */
+	int		 fail_next;	/* fail the next compute once */
+	int		 computes, aborts;
+	int		 outcomes;	/* prepared as NULL */
+};
+
+static void *
+sum_prepare(void *arg, const struct store_entry *e)
+{
+	struct summer *m = arg;
+
+	if (memmem(e->text, e->len, "http://v/outcome", 16)) {
+		m->outcomes++;
+		return NULL;
+	}
+	return strdup("x");
+}
+
+static int
+sum_compute(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+{
+	struct summer *m = arg;
+	MDB_val k = { 1, "c" }, v;
+	size_t i;
+
+	(void)first;
+	m->computes++;
+	m->sum = 0;
+	if (mdb_get(txn, m->dbi, &k, &v) == 0 && v.mv_size == 8)
+		memcpy(&m->sum, v.mv_data, 8);
+	for (i = 0; i < n; i++)
+		m->sum += items[i] != NULL;
+	if (m->fail_next) {
+		m->fail_next = 0;
+		return 97;
+	}
+	return 0;
+}
+
+static int
+sum_apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+{
+	struct summer *m = arg;
+	MDB_val k = { 1, "c" }, v = { 8, &m->sum };
+
+	(void)items;
+	(void)n;
+	(void)first;
+	return mdb_put(txn, m->dbi, &k, &v, 0);
+}
+
+static void
+sum_abort(void *arg)
+{
+	((struct summer *)arg)->aborts++;
+}
+
+static const struct store_follow_ops sum_ops = {
+	.prepare = sum_prepare,
+	.apply = sum_apply,
+	.release = release,
+	.abort = sum_abort,
+	.compute = sum_compute,
+};
+
+/* What follower sum committed. */
+static uint64_t
+sum_stored(store *s, struct summer *m)
+{
+	MDB_txn *txn;
+	MDB_val k = { 1, "c" }, v;
+	uint64_t n = 0;
+
+	mdb_txn_begin(store_env(s), NULL, MDB_RDONLY, &txn);
+	if (mdb_get(txn, m->dbi, &k, &v) == 0 && v.mv_size == 8)
+		memcpy(&n, v.mv_data, 8);
+	mdb_txn_abort(txn);
+	return n;
+}
 
 static int
 sub(void *arg, MDB_txn *txn, uint64_t seq, const json *st)
@@ -258,6 +348,38 @@ main(void)
 	    "cursor rewound, with other work in the same commit");
 	ok(store_follower_wait(f, last_seq(s), 10000) == 0, "follower catches up again");
 	ok(c.seen[1] == 1 && c.seen[50] == 1, "statements replayed from the start");
+
+	/* compute: the work done before apply, on what was committed. */
+	{
+		static struct summer m;
+		store_follower *h;
+
+		mdb_txn_begin(store_env(s), NULL, 0, &txn);
+		mdb_dbi_open(txn, "unit-follow-sum", MDB_CREATE, &m.dbi);
+		mdb_txn_commit(txn);
+		m.fail_next = 1;
+		ok(store_follow(s, "sum", &sum_ops, &m, 7, &h) == STORE_OK,
+		    "a follower with compute starts");
+		for (i = 600; i < 640; i++)
+			put(s, i, "http://v/did");
+		ok(store_follower_wait(h, last_seq(s), 10000) == 0,
+		    "it catches up");
+		ok(store_follower_wait(f, last_seq(s), 10000) == 0,
+		    "and so does the other");
+		ok(store_follower_wait(h, last_seq(s), 10000) == 0,
+		    "and the first with the other's outcomes");
+		/* 50 + 70 + 1 + 40 statements put, the rest outcomes. */
+		ok(sum_stored(s, &m) == 161 &&
+		    sum_stored(s, &m) + (uint64_t)m.outcomes == last_seq(s),
+		    "each compute saw the batches committed before it "
+		    "(sum %llu, %d outcomes, %llu statements)",
+		    (unsigned long long)sum_stored(s, &m), m.outcomes,
+		    (unsigned long long)last_seq(s));
+		ok(m.aborts == 1 && m.computes > 2,
+		    "a failed compute is aborted once and retried (%d, %d)",
+		    m.aborts, m.computes);
+		store_follower_stop(h);
+	}
 
 	/* Limits. */
 	for (i = 0; i < 3; i++) {

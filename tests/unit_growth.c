@@ -186,8 +186,12 @@ t_abort(void *arg)
 	((struct tracker *)arg)->clean = 1;
 }
 
-static const struct store_follow_ops tracker_ops = { t_prepare, t_apply,
-	t_release, t_abort };
+static const struct store_follow_ops tracker_ops = {
+	.prepare = t_prepare,
+	.apply = t_apply,
+	.release = t_release,
+	.abort = t_abort,
+};
 
 static size_t
 map_of(store *s)

@@ -144,8 +144,11 @@ f_release(void *arg, void *item)
 	free(item);
 }
 
-static const struct store_follow_ops fops = { f_prepare, f_apply, f_release,
-    NULL };
+static const struct store_follow_ops fops = {
+	.prepare = f_prepare,
+	.apply = f_apply,
+	.release = f_release,
+};
 
 /* Make the store look as written before "attref" existed. */
 static void

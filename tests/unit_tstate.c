@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lmdb.h>
 
@@ -114,6 +115,98 @@ fact_ranges(MDB_env *env, MDB_dbi dbi)
 	tstate_free(f.ts);
 }
 
+/* Count the entities a scan visits. */
+static int
+scan_count(void *arg, const char *id, const json *j)
+{
+	(void)id;
+	(void)j;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Deferred writes: a batch folded over a read-only transaction into an
+ * overlay, which reads see at once, then copied in one write. */
+static void
+deferred(const char *dir)
+{
+	char odir[96], id[64];
+	MDB_env *env, *oenv;
+	MDB_txn *txn, *otxn;
+	MDB_dbi dbi, odbi;
+	tstate *ts;
+	int rc, n = 0;
+	json *j;
+
+	snprintf(odir, sizeof(odir), "%s/overlay", dir);
+	ok(mkdir(odir, 0700) == 0, "overlay dir");
+	ok(mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 2) == 0 &&
+	    mdb_env_open(env, dir, 0, 0600) == 0 &&
+	    mdb_env_create(&oenv) == 0 && mdb_env_set_maxdbs(oenv, 2) == 0 &&
+	    mdb_env_open(oenv, odir, 0, 0600) == 0, "envs open");
+	mdb_txn_begin(env, NULL, 0, &txn);
+	ok(mdb_dbi_open(txn, "deferred", MDB_CREATE, &dbi) == 0, "db");
+	ts = tstate_new(dbi);
+	tstate_write_through(ts, "F");
+	tstate_bind(ts, txn);
+	tstate_put(ts, 'F', "a\x1fx\x1f" "01", obj("{\"t\":1}"));
+	tstate_put(ts, 'F', "a\x1fy\x1f" "02", obj("{\"t\":2}"));
+	tstate_put(ts, 'F', "ab\x1fx\x1f" "03", obj("{\"t\":3}"));
+	tstate_put(ts, 'L', "a", obj("{\"n\":1}"));
+	ok(tstate_flush(ts) == 0 && mdb_txn_commit(txn) == 0, "base state");
+	tstate_evict(ts, "F");
+
+	mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	mdb_txn_begin(oenv, NULL, 0, &otxn);
+	ok(mdb_dbi_open(otxn, "ov", MDB_CREATE, &odbi) == 0, "overlay db");
+	tstate_bind(ts, txn);
+	tstate_defer(ts, otxn, odbi);
+	ok(tstate_put(ts, 'F', "a\x1fx\x1f" "00", obj("{\"t\":0}")) == 0 &&
+	    tstate_del(ts, 'F', "a\x1fx\x1f" "01") == 0,
+	    "writes through a read-only transaction go to the overlay");
+	ok(tstate_first(ts, 'F', "a\x1fx\x1f", "a\x1fx\x20", id,
+	    sizeof(id)) == 0 && strcmp(id, "a\x1fx\x1f" "00") == 0,
+	    "first sees the overlay's new key");
+	tstate_evict(ts, "F");
+	ok(has_ids(ts, 'F', "a\x1f", "a\x1fx\x1f" "00,a\x1fy\x1f" "02"),
+	    "with nothing cached, listing merges overlay and store and a "
+	    "deletion hides the stored key");
+	ok(tstate_scan(ts, 'F', "a\x1f", "a\x20", scan_count, &n) == 0 &&
+	    n == 2, "a scan sees the same two (%d)", n);
+	j = tstate_get(ts, 'F', "a\x1fx\x1f" "00", 0, &rc);
+	ok(j && jx_num(j, "t", -1) == 0, "a get reads the overlay");
+	ok(tstate_get(ts, 'F', "a\x1fx\x1f" "01", 0, &rc) == NULL && rc == 0,
+	    "and a deleted entity as absent");
+	jx_set_num(tstate_get(ts, 'L', "a", 0, &rc), "n", 5);
+	tstate_dirty(ts, 'L', "a");
+	ok(tstate_flush(ts) == 0 && mdb_txn_commit(otxn) == 0,
+	    "flush into the overlay");
+	tstate_defer(ts, NULL, 0);
+	mdb_txn_abort(txn);
+	mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	j = tstate_read(txn, dbi, 'L', "a", &rc);
+	ok(j && jx_num(j, "n", 0) == 1, "the store is untouched before the copy");
+	json_free(j);
+	mdb_txn_abort(txn);
+
+	mdb_txn_begin(oenv, NULL, MDB_RDONLY, &otxn);
+	mdb_txn_begin(env, NULL, 0, &txn);
+	ok(tstate_overlay_copy(otxn, odbi, txn, dbi, 0) == 0 &&
+	    mdb_txn_commit(txn) == 0, "the overlay is copied in one write");
+	mdb_txn_abort(otxn);
+	tstate_clear(ts);
+	mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	tstate_bind(ts, txn);
+	ok(has_ids(ts, 'F', NULL, "a\x1fx\x1f" "00,a\x1fy\x1f" "02,"
+	    "ab\x1fx\x1f" "03"), "puts and deletions arrived");
+	ok(jx_num(tstate_get(ts, 'L', "a", 0, &rc), "n", 0) == 5,
+	    "and the flushed entity");
+	mdb_txn_abort(txn);
+	tstate_free(ts);
+	mdb_env_close(oenv);
+	mdb_env_close(env);
+}
+
 int
 main(void)
 {
@@ -194,6 +287,7 @@ main(void)
 	tstate_free(ts);
 	fact_ranges(env, dbi);
 	mdb_env_close(env);
+	deferred(dir);
 
 	/* Name-based ids are stable and distinct; days round down. */
 	fold_uuid5("programs/p@1|acme|promoted|x", id1);

@@ -878,6 +878,7 @@ clock_api(tier_engine *e, struct http_req *req, struct http_resp *resp)
 	json *body = NULL, *out;
 	store_read *r;
 	int64_t to, now = iso8601_now();
+	int rc;
 
 	if (strcmp(req->method, "POST") == 0) {
 		if (!e->simulated) {
@@ -892,8 +893,10 @@ clock_api(tier_engine *e, struct http_req *req, struct http_resp *resp)
 		}
 		iso8601_parse(json_get_str(body, "to"), strlen(json_get_str(body,
 		    "to")), 1, &to);
-		if (engine_clock_to(e, to) != 0) {
-			http_error(resp, 503, "could not move the clock");
+		if ((rc = engine_clock_to(e, to)) != 0) {
+			http_error(resp, 503, "could not move the clock: %s",
+			    rc == STORE_ETIMEDOUT ? "the engine did not catch "
+			    "up with the log within 10 s" : store_strerror(rc));
 			goto out;
 		}
 	} else if (strcmp(req->method, "GET") != 0) {

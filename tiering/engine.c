@@ -83,9 +83,8 @@ release(void *arg, void *p)
  * possible when a newer engine words an old outcome differently) is left
  * as it was first recorded, since outcomes are never rewritten. */
 static int
-put_outcomes(tier_engine *e, MDB_txn *txn)
+put_outcomes(tier_engine *e, MDB_txn *txn, const json *out)
 {
-	json *out = e->fold.outcomes;
 	struct store_write w;
 	uint8_t id[16];
 	size_t i;
@@ -104,22 +103,45 @@ put_outcomes(tier_engine *e, MDB_txn *txn)
 			rc = 0;
 		}
 	}
-	json_free(e->fold.outcomes);
-	e->fold.outcomes = json_new(JSON_ARRAY);
 	return rc;
 }
 
+/* Forget everything folded but not committed: the cache, the
+ * definitions read, the outcomes not stored. */
+static void
+forget(tier_engine *e)
+{
+	tstate_clear(e->ts);
+	e->reload = 1;
+	e->fold.rc = 0;
+	json_free(e->fold.outcomes);
+	e->fold.outcomes = json_new(JSON_ARRAY);
+}
+
+/* Fold a batch on the follower's thread, over the log and state as
+ * committed (txn), into the overlay: apply then only writes the result,
+ * so the writer's group commits never wait for the fold. */
 static int
-apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+compute(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 {
 	tier_engine *e = arg;
 	struct logread lr = { e->st, txn };
+	MDB_txn *otxn = NULL;
 	struct item *it;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	(void)first;
+	pthread_mutex_lock(&e->mu);
+	if (e->reset)
+		forget(e);
+	e->reset = 0;
+	pthread_mutex_unlock(&e->mu);
+	if ((rc = mdb_txn_begin(e->overlay.env, NULL, 0, &otxn)) != 0 ||
+	    (rc = mdb_drop(otxn, e->overlay.dbi, 0)) != 0)
+		goto out;
 	tstate_bind(e->ts, txn);
+	tstate_defer(e->ts, otxn, e->overlay.dbi);
 	if (e->reload) {
 		fold_cleanup(&e->fold);
 		if ((rc = fold_init(&e->fold, e->ts, e->home, e->simulated)) != 0)
@@ -128,47 +150,69 @@ apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 	}
 	e->fold.load = log_load;
 	e->fold.load_arg = &lr;
-	for (i = 0; i < n && rc == 0; i++) {
-		if ((it = items[i]) == NULL)
-			continue;
-		rc = fold_apply(&e->fold, it->st, it->seq, it->stored,
-		    it->voided_by);
-		/* Outcomes go into the log right after their cause. */
-		if (rc == 0)
-			rc = put_outcomes(e, txn);
-	}
+	for (i = 0; i < n && rc == 0; i++)
+		if ((it = items[i]) != NULL)
+			rc = fold_apply(&e->fold, it->st, it->seq, it->stored,
+			    it->voided_by);
 	if (rc == 0)
 		rc = tstate_flush(e->ts);
-out:
-	e->fold.load = NULL;
 	/* The parsed entities stay cached for the next batch, but for the
 	 * kinds written through (facts, the clock's watch list), which
-	 * LMDB holds already; after a failure nothing cached can be
-	 * trusted. */
+	 * LMDB will hold. */
 	if (rc == 0)
 		tstate_evict(e->ts, "FGWV");
-	else
-		tstate_clear(e->ts);
+	if (rc == 0)
+		rc = mdb_txn_commit(otxn);
+	otxn = NULL;
+out:
+	if (otxn)
+		mdb_txn_abort(otxn);
+	e->fold.load = NULL;
+	tstate_defer(e->ts, NULL, 0);
 	tstate_bind(e->ts, NULL);
-	if (rc != 0) {
-		e->reload = 1;
-		e->fold.rc = 0;
-	}
+	if (rc != 0)
+		forget(e);
 	return rc;
 }
 
-/* A batch apply accepted was not committed: forget the cache. */
+/* In the writer's group commit: the batch's state changes, then its
+ * outcomes, in the order their causes came (each after its cause). */
+static int
+apply(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
+{
+	tier_engine *e = arg;
+	MDB_txn *otxn;
+	int rc;
+
+	(void)items;
+	(void)n;
+	(void)first;
+	if ((rc = mdb_txn_begin(e->overlay.env, NULL, MDB_RDONLY,
+	    &otxn)) != 0)
+		return rc;
+	rc = tstate_overlay_copy(otxn, e->overlay.dbi, txn, e->dbi, 0);
+	mdb_txn_abort(otxn);
+	if (rc == 0)
+		rc = put_outcomes(e, txn, e->fold.outcomes);
+	json_free(e->fold.outcomes);
+	e->fold.outcomes = json_new(JSON_ARRAY);
+	return rc;
+}
+
+/* A batch computed was not committed: forget what it folded. */
 static void
 abort_batch(void *arg)
 {
-	tier_engine *e = arg;
-
-	tstate_clear(e->ts);
-	e->reload = 1;
+	forget(arg);
 }
 
-static const struct store_follow_ops ops = { prepare, apply, release,
-	abort_batch };
+static const struct store_follow_ops ops = {
+	.prepare = prepare,
+	.apply = apply,
+	.release = release,
+	.abort = abort_batch,
+	.compute = compute,
+};
 
 json *
 engine_statement(tier_engine *e, const char *actor_name, const char *verb,
@@ -392,6 +436,64 @@ format_check(tier_engine *e, MDB_txn *txn)
 	return format_put(e, txn);
 }
 
+/* A scratch LMDB environment (struct scratch, engine.h): state that
+ * nobody else sees and that is thrown away (no fsync: nothing in it needs
+ * to survive).  Its files are unlinked once open, so that none is left
+ * behind by a crash. */
+
+static void
+scratch_unlink(struct scratch *sc)
+{
+	char path[128];
+
+	if (sc->dir[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "%s/data.mdb", sc->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", sc->dir);
+	unlink(path);
+	rmdir(sc->dir);
+	sc->dir[0] = '\0';
+}
+
+static int
+scratch_open(struct scratch *sc)
+{
+	const char *tmp = getenv("TMPDIR");
+	MDB_txn *txn;
+	int rc;
+
+	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-whatif-XXXXXX",
+	    tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (mkdtemp(sc->dir) == NULL)
+		return errno;
+	if ((rc = mdb_env_create(&sc->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(sc->env, 2)) != 0 ||
+	    (rc = mdb_env_set_mapsize(sc->env, (size_t)1 << 40)) != 0 ||
+	    (rc = mdb_env_open(sc->env, sc->dir, MDB_NOSYNC | MDB_NOMETASYNC |
+	    MDB_WRITEMAP | MDB_NOTLS, 0600)) != 0)
+		return rc;
+	if ((rc = mdb_txn_begin(sc->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &sc->dbi)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return rc;
+	scratch_unlink(sc);
+	return 0;
+}
+
+static void
+scratch_close(struct scratch *sc)
+{
+	if (sc->env)
+		mdb_env_close(sc->env);
+	sc->env = NULL;
+	scratch_unlink(sc);
+}
+
 int
 tier_open(store *st, const char *home, const char *simulated,
     tier_engine **out, char *err, size_t errlen)
@@ -432,6 +534,11 @@ tier_open(store *st, const char *home, const char *simulated,
 	e->ts = tstate_new(e->dbi);
 	tstate_write_through(e->ts, "FGWV");
 	e->reload = 1;
+	if ((rc = scratch_open(&e->overlay)) != 0) {
+		snprintf(err, errlen, "tiering: cannot open its scratch state in %s: %s",
+		    e->overlay.dir, rc > 0 ? strerror(rc) : mdb_strerror(rc));
+		goto fail;
+	}
 	if ((rc = store_follow(st, "tiering", &ops, e, 4096, &e->follower)) != 0) {
 		snprintf(err, errlen, "tiering: cannot follow the store: %s",
 		    store_strerror(rc));
@@ -448,6 +555,7 @@ tier_open(store *st, const char *home, const char *simulated,
 	*out = e;
 	return 0;
 fail:
+	scratch_close(&e->overlay);
 	tstate_free(e->ts);
 	free(e);
 	return -1;
@@ -468,6 +576,7 @@ tier_close(tier_engine *e)
 		store_follower_stop(e->follower);
 	fold_cleanup(&e->fold);
 	tstate_free(e->ts);
+	scratch_close(&e->overlay);
 	pthread_mutex_destroy(&e->mu);
 	pthread_mutex_destroy(&e->ticks);
 	pthread_cond_destroy(&e->stop_cv);
@@ -485,8 +594,11 @@ rewind_fn(void *arg, MDB_txn *txn)
 	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
 	    (rc = format_put(e, txn)) != 0)
 		return rc;
-	tstate_clear(e->ts);
-	e->reload = 1;	/* the writer thread runs both this and apply */
+	/* The follower's thread folds: it starts afresh at its next batch
+	 * (and the batch in flight, if any, finds the cursor moved). */
+	pthread_mutex_lock(&e->mu);
+	e->reset = 1;
+	pthread_mutex_unlock(&e->mu);
 	return 0;
 }
 
@@ -519,90 +631,119 @@ tier_rebuild(void *arg)
 	return store_follower_rewind(e->follower, 0, rewind_fn, e);
 }
 
-int
-engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
-{
-	store_read *r;
-	uint64_t last;
-	int rc;
-
-	if ((rc = store_follower_rewind(e->follower, 0, rewind_fn, e)) != 0)
-		return rc;
-	if ((rc = store_read_begin(e->st, &r)) != 0)
-		return rc;
-	last = store_last_seq(r);
-	store_read_end(r);
-	*replayed = last;
-	return store_follower_wait(e->follower, last, timeout_ms);
-}
-
-/* A scratch LMDB environment for a what-if: the same fold as the live
- * engine, on its own state that nobody else sees and that is thrown away
- * (no fsync: nothing in it needs to survive). */
-struct scratch {
-	char	 dir[64];
-	MDB_env	*env;
-	MDB_dbi	 dbi;
-};
-
+/* Fold statement st (entry en) of the log into a what-if or replay:
+ * for a what-if (draft set), with draft in place of the definition
+ * statements of program object obj.  Outcomes go unless fresh is set:
+ * then those the log does not hold yet are kept there. */
 static int
-scratch_open(struct scratch *sc)
-{
-	const char *tmp = getenv("TMPDIR");
-	MDB_txn *txn;
-	int rc;
-
-	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-whatif-XXXXXX",
-	    tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(sc->dir) == NULL)
-		return errno;
-	if ((rc = mdb_env_create(&sc->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(sc->env, 2)) != 0 ||
-	    (rc = mdb_env_set_mapsize(sc->env, (size_t)1 << 40)) != 0 ||
-	    (rc = mdb_env_open(sc->env, sc->dir, MDB_NOSYNC | MDB_NOMETASYNC |
-	    MDB_WRITEMAP | MDB_NOTLS, 0600)) != 0)
-		return rc;
-	if ((rc = mdb_txn_begin(sc->env, NULL, 0, &txn)) != 0)
-		return rc;
-	if ((rc = mdb_dbi_open(txn, "tier", MDB_CREATE, &sc->dbi)) != 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	return mdb_txn_commit(txn);
-}
-
-static void
-scratch_close(struct scratch *sc)
-{
-	char path[128];
-
-	if (sc->env)
-		mdb_env_close(sc->env);
-	snprintf(path, sizeof(path), "%s/data.mdb", sc->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", sc->dir);
-	unlink(path);
-	rmdir(sc->dir);
-}
-
-/* Fold one statement of the log into a what-if, with the draft in place
- * of program pid's definitions. */
-static void
-whatif_one(struct fold *f, json *st, const struct store_entry *en,
-    const char *obj, const json *draft)
+scratch_one(struct fold *f, json *st, const struct store_entry *en,
+    const char *obj, const json *draft, json *fresh, struct logread *lr)
 {
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	const char *oid = json_get_str(json_get(st, "object"), "id");
 	const char *auth = json_get_str(json_get(json_get(st, "authority"),
 	    "account"), "name");
+	json *out;
+	uint8_t u[16];
+	uint64_t seq;
+	size_t i;
+	int rc = 0;
 
-	if (auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
+	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
 	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0)
 		json_set(jx_obj(json_get(st, "result"), "extensions"),
 		    TV_EXT("payload"), json_clone(draft));
 	fold_apply(f, st, en->seq, en->stored, en->voided_by);
+	out = f->outcomes;
+	for (i = 0; fresh && rc == 0 && i < out->n; i++) {
+		uuid_parse(json_get_str(out->vals[i], "id"), u);
+		if ((rc = store_seq_of(lr->txn, lr->st, u, &seq)) ==
+		    STORE_ENOTFOUND) {
+			json_push(fresh, out->vals[i]);
+			out->vals[i] = NULL;
+			rc = 0;
+		}
+	}
 	json_free(f->outcomes);
 	f->outcomes = json_new(JSON_ARRAY);
+	return rc;
+}
+
+/* Fold the whole log (statements 1..*last, *last the log's end when this
+ * begins) with fold f over state ts of scratch environment sc, as
+ * scratch_one says; *count gets the statements folded.  On success the
+ * state is flushed into *txn, a transaction of sc bound to ts that the
+ * caller commits or aborts. */
+static int
+scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
+    const char *obj, const json *draft, json *fresh, MDB_txn **txn,
+    uint64_t *last, uint64_t *count)
+{
+	store_read *r = NULL;
+	struct store_entry en;
+	struct logread lr = { e->st, NULL };
+	uint64_t seq;
+	json *st;
+	int rc;
+
+	*count = 0;
+	if ((rc = mdb_txn_begin(sc->env, NULL, 0, txn)) != 0 ||
+	    (rc = store_read_begin(e->st, &r)) != 0)
+		goto out;
+	tstate_bind(ts, *txn);
+	*last = store_last_seq(r);
+	lr.txn = store_read_txn(r);
+	f->load = log_load;
+	f->load_arg = &lr;
+	for (seq = 1; seq <= *last && rc == 0; seq++) {
+		rc = store_entry_at(lr.txn, e->st, seq, &en);
+		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		st = NULL;
+		if (json_parse_own(en.text, en.len, 1000, &st) == 0 &&
+		    !fold_is_outcome(st)) {
+			rc = scratch_one(f, st, &en, obj, draft, fresh, &lr);
+			(*count)++;
+		}
+		json_free(st);
+		if (rc == 0)
+			rc = f->rc;
+		/* Commit the facts written through every few thousand
+		 * statements, to keep the transaction small.  The other
+		 * entities stay in the cache, the scratch fold's whole
+		 * state: writing them out each time would only cost. */
+		if (rc == 0 && seq % 4096 == 0) {
+			rc = mdb_txn_commit(*txn);
+			*txn = NULL;
+			tstate_evict(ts, "FGWV");
+			if (rc != 0 ||
+			    (rc = mdb_txn_begin(sc->env, NULL, 0, txn)) != 0)
+				break;
+			tstate_bind(ts, *txn);
+			/* A new snapshot of the log too: a read held for
+			 * the whole fold (a minute at a million statements)
+			 * would stop the map from growing and keep the
+			 * pages freed meanwhile from reuse.  Log entries up
+			 * to last never change but for their voided_by,
+			 * which fold_apply reads only as "voided before it
+			 * arrived". */
+			store_read_end(r);
+			r = NULL;
+			if ((rc = store_read_begin(e->st, &r)) != 0)
+				break;
+			lr.txn = store_read_txn(r);
+		}
+	}
+	if (rc == 0)
+		rc = tstate_flush(ts);
+out:
+	f->load = NULL;
+	store_read_end(r);
+	return rc;
 }
 
 int
@@ -613,92 +754,109 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	struct scratch sc = { "", NULL, 0 };
 	struct fold f;
 	tstate *ts = NULL;
-	store_read *r = NULL;
 	MDB_txn *txn = NULL;
-	struct store_entry en;
-	struct logread lr;
-	uint64_t seq, last;
+	uint64_t last;
 	json *st;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	snprintf(obj, sizeof(obj), TV_NS "/programs/%s", pid);
 	*count = 0;
-	if ((rc = scratch_open(&sc)) != 0 ||
-	    (rc = store_read_begin(e->st, &r)) != 0)
+	if ((rc = scratch_open(&sc)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
 	tstate_write_through(ts, "FGWV");
-	if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
-		goto out;
-	tstate_bind(ts, txn);
 	if ((rc = fold_init(&f, ts, e->home, e->simulated)) != 0)
 		goto out;
 	f.ids_only = 1;
-	last = store_last_seq(r);
 	/* The draft holds from the start, as if defined before everything. */
 	st = engine_statement(e, "what-if", "defined", obj + strlen(TV_NS) + 1,
 	    json_clone(draft), 0, TV_ADMIN, "00000000-0000-4000-8000-000000000000");
 	fold_apply(&f, st, 0, 0, 0);
 	json_free(st);
-	lr.st = e->st;
-	lr.txn = store_read_txn(r);
-	f.load = log_load;
-	f.load_arg = &lr;
-	for (seq = 1; seq <= last && rc == 0; seq++) {
-		rc = store_entry_at(store_read_txn(r), e->st, seq, &en);
-		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
-			rc = 0;
-			continue;
-		}
-		if (rc != 0)
-			break;
-		st = NULL;
-		if (json_parse_own(en.text, en.len, 1000, &st) == 0 &&
-		    !fold_is_outcome(st)) {
-			whatif_one(&f, st, &en, obj, draft);
-			(*count)++;
-		}
-		json_free(st);
-		rc = f.rc;
-		/* Commit the facts written through every few thousand
-		 * statements, to keep the transaction small.  The other
-		 * entities stay in the cache, the what-if's whole state:
-		 * writing them out each time would only cost. */
-		if (rc == 0 && seq % 4096 == 0) {
-			if ((rc = mdb_txn_commit(txn)) != 0) {
-				txn = NULL;
-				break;
-			}
-			txn = NULL;
-			tstate_evict(ts, "FGWV");
-			if ((rc = mdb_txn_begin(sc.env, NULL, 0, &txn)) != 0)
-				break;
-			tstate_bind(ts, txn);
-			/* A new snapshot of the log too: a read held for
-			 * the whole what-if (a minute at a million
-			 * statements) would stop the map from growing and
-			 * keep the pages freed meanwhile from reuse.  Log
-			 * entries up to last never change but for their
-			 * voided_by, which fold_apply reads only as "voided
-			 * before it arrived". */
-			store_read_end(r);
-			r = NULL;
-			if ((rc = store_read_begin(e->st, &r)) != 0)
-				break;
-			lr.txn = store_read_txn(r);
-		}
-	}
-	if (rc == STORE_ENOTFOUND)
-		rc = 0;
-	if (rc == 0 && (rc = tstate_flush(ts)) == 0)
+	json_free(f.outcomes);
+	f.outcomes = json_new(JSON_ARRAY);
+	rc = scratch_fold(e, &sc, ts, &f, obj, draft, NULL, &txn, &last,
+	    count);
+	if (rc == 0)
 		result(arg, &f);
 out:
 	fold_cleanup(&f);
 	tstate_free(ts);
 	if (txn)
 		mdb_txn_abort(txn);
-	store_read_end(r);
+	scratch_close(&sc);
+	return rc;
+}
+
+/* A replay's result, installed by the writer in one commit. */
+struct install {
+	tier_engine	*e;
+	struct scratch	*sc;
+	json		*fresh;		/* outcomes not in the log yet */
+};
+
+static int
+install_fn(void *arg, MDB_txn *txn)
+{
+	struct install *in = arg;
+	tier_engine *e = in->e;
+	MDB_txn *otxn = NULL;
+	int rc;
+
+	if ((rc = mdb_drop(txn, e->dbi, 0)) != 0 ||
+	    (rc = mdb_txn_begin(in->sc->env, NULL, MDB_RDONLY, &otxn)) != 0 ||
+	    (rc = tstate_overlay_copy(otxn, in->sc->dbi, txn, e->dbi,
+	    MDB_APPEND)) != 0 || (rc = format_put(e, txn)) != 0)
+		goto out;
+	if ((rc = put_outcomes(e, txn, in->fresh)) != 0)
+		goto out;
+	pthread_mutex_lock(&e->mu);
+	e->reset = 1;
+	pthread_mutex_unlock(&e->mu);
+out:
+	if (otxn)
+		mdb_txn_abort(otxn);
+	return rc;
+}
+
+int
+engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
+{
+	struct scratch sc = { "", NULL, 0 };
+	struct install in = { e, &sc, json_new(JSON_ARRAY) };
+	struct fold f;
+	tstate *ts = NULL;
+	MDB_txn *txn = NULL;
+	uint64_t last = 0, count;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	pthread_mutex_lock(&e->ticks);
+	if ((rc = scratch_open(&sc)) != 0)
+		goto out;
+	ts = tstate_new(sc.dbi);
+	tstate_write_through(ts, "FGWV");
+	if ((rc = fold_init(&f, ts, e->home, e->simulated)) != 0 ||
+	    (rc = scratch_fold(e, &sc, ts, &f, NULL, NULL, in.fresh, &txn,
+	    &last, &count)) != 0)
+		goto out;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	/* The follower goes on after the last statement replayed, on the
+	 * replayed state: what it folded meanwhile it folds again. */
+	if (rc == 0)
+		rc = store_follower_rewind(e->follower, last, install_fn, &in);
+	*replayed = last;
+	if (rc == 0)
+		rc = store_follower_wait(e->follower, last, timeout_ms);
+out:
+	pthread_mutex_unlock(&e->ticks);
+	json_free(in.fresh);
+	fold_cleanup(&f);
+	tstate_free(ts);
+	if (txn)
+		mdb_txn_abort(txn);
 	scratch_close(&sc);
 	return rc;
 }

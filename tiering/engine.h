@@ -10,6 +10,13 @@
 #include "tier.h"
 #include "tstate.h"
 
+/* A private LMDB environment, thrown away after use (engine.c). */
+struct scratch {
+	char	 dir[64];
+	MDB_env	*env;
+	MDB_dbi	 dbi;
+};
+
 struct tier_engine {
 	store		*st;
 	MDB_env		*env;
@@ -17,9 +24,11 @@ struct tier_engine {
 	char		 home[256];
 	int		 simulated;
 	store_follower	*follower;
-	tstate		*ts;		/* the follower's (writer thread) */
+	tstate		*ts;		/* the follower's thread's */
 	struct fold	 fold;
 	int		 reload;	/* a batch failed: reread defs */
+	int		 reset;		/* rewound: start afresh (mu) */
+	struct scratch	 overlay;	/* a batch's writes, compute to apply */
 	uint64_t	 conflicts;	/* outcomes found recorded otherwise */
 	pthread_t	 clock;
 	int		 clock_running;

@@ -278,14 +278,14 @@ fact_of(const json *st, const char *sid, int64_t t)
 static const char *
 org_at_ms(const json *ms, int64_t t, const char **role)
 {
-	const json *e, *best = NULL;
+	const json *best = NULL;
 	size_t i;
 
-	for (i = 0; ms && i < ms->n; i++) {
-		e = ms->vals[i];
-		if (jx_num(e, "t", 0) <= (double)t)
-			best = e;	/* sorted by (t, seq) */
-	}
+	/* Sorted by (t, seq): the last one at or before t, from the end
+	 * (most events are recent). */
+	for (i = ms ? ms->n : 0; i > 0 && best == NULL; i--)
+		if (jx_num(ms->vals[i - 1], "t", 0) <= (double)t)
+			best = ms->vals[i - 1];
 	if (role)
 		*role = best ? jx_str(best, "role") : NULL;
 	return best ? jx_str(best, "org") : NULL;

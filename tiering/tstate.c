@@ -20,6 +20,8 @@ struct ent {
 struct tstate {
 	MDB_dbi		 dbi;
 	MDB_txn		*txn;
+	MDB_txn		*otxn;		/* the overlay (tstate_defer) */
+	MDB_dbi		 odbi;
 	struct ent	**tab[256];	/* NBUCKET chains each, made on use */
 	char		 through[256];	/* kinds written through at once */
 };
@@ -88,6 +90,159 @@ tstate_bind(tstate *ts, MDB_txn *txn)
 	ts->txn = txn;
 }
 
+void
+tstate_defer(tstate *ts, MDB_txn *otxn, MDB_dbi odbi)
+{
+	ts->otxn = otxn;
+	ts->odbi = odbi;
+}
+
+/* Write key's value (data NULL: delete it) where writes go: the bound
+ * transaction, or the overlay, where a deletion is an empty value. */
+static int
+raw_put(tstate *ts, const char *key, const void *data, size_t len)
+{
+	MDB_val k = { strlen(key), (void *)key }, d = { len, (void *)data };
+	int rc;
+
+	if (ts->otxn)
+		return mdb_put(ts->otxn, ts->odbi, &k, &d, 0);
+	if (data == NULL) {
+		rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	return mdb_put(ts->txn, ts->dbi, &k, &d, 0);
+}
+
+int
+tstate_overlay_copy(MDB_txn *otxn, MDB_dbi odbi, MDB_txn *txn, MDB_dbi dbi,
+    unsigned flags)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = mdb_cursor_open(otxn, odbi, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (d.mv_size == 0) {
+			rc = mdb_del(txn, dbi, &k, NULL);
+			rc = rc == MDB_NOTFOUND ? 0 : rc;
+		} else
+			rc = mdb_put(txn, dbi, &k, &d, flags);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* --- reading LMDB under the overlay ---
+ *
+ * A merged cursor walks the bound transaction's keys and the overlay's
+ * together in key order: where both hold a key the overlay's value
+ * stands, and an empty one (a deletion) hides the key. */
+struct mcur {
+	MDB_cursor	*c[2];		/* the bound transaction's, the overlay's */
+	MDB_val		 k[2], d[2];
+	int		 rc[2];		/* 0 while positioned */
+	int		 at;		/* the cursor whose key is current */
+	MDB_txn		*txn;
+	MDB_dbi		 dbi;
+};
+
+static int
+mcur_open(tstate *ts, struct mcur *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->txn = ts->txn;
+	m->dbi = ts->dbi;
+	m->rc[0] = m->rc[1] = MDB_NOTFOUND;
+	if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &m->c[0])) != 0)
+		return rc;
+	if (ts->otxn && (rc = mdb_cursor_open(ts->otxn, ts->odbi,
+	    &m->c[1])) != 0) {
+		mdb_cursor_close(m->c[0]);
+		m->c[0] = NULL;
+	}
+	return rc;
+}
+
+static void
+mcur_close(struct mcur *m)
+{
+	if (m->c[0])
+		mdb_cursor_close(m->c[0]);
+	if (m->c[1])
+		mdb_cursor_close(m->c[1]);
+}
+
+/* Move cursor i by op (an LMDB cursor op; MDB_SET_RANGE uses *k). */
+static int
+mcur_step(struct mcur *m, int i, int op, const MDB_val *k)
+{
+	if (m->c[i] == NULL)
+		return 0;
+	if (k)
+		m->k[i] = *k;
+	m->rc[i] = mdb_cursor_get(m->c[i], &m->k[i], &m->d[i], op);
+	return m->rc[i] == MDB_NOTFOUND ? 0 : m->rc[i];
+}
+
+/* Settle on the next visible key: 0 with *k, *d, MDB_NOTFOUND at the
+ * end, or an LMDB code. */
+static int
+mcur_settle(struct mcur *m, MDB_val *k, MDB_val *d)
+{
+	int c, rc;
+
+	for (;;) {
+		if (m->rc[0] != 0 && m->rc[1] != 0)
+			return MDB_NOTFOUND;
+		c = m->rc[0] != 0 ? 1 : m->rc[1] != 0 ? -1 :
+		    mdb_cmp(m->txn, m->dbi, &m->k[0], &m->k[1]);
+		/* The overlay shadows the same key underneath. */
+		if (c == 0 && (rc = mcur_step(m, 0, MDB_NEXT, NULL)) != 0)
+			return rc;
+		m->at = c < 0 ? 0 : 1;
+		if (m->at == 1 && m->d[1].mv_size == 0) {
+			if ((rc = mcur_step(m, 1, MDB_NEXT, NULL)) != 0)
+				return rc;
+			continue;
+		}
+		*k = m->k[m->at];
+		*d = m->d[m->at];
+		return 0;
+	}
+}
+
+/* The first visible key at or after *k. */
+static int
+mcur_seek(struct mcur *m, MDB_val *k, MDB_val *d)
+{
+	MDB_val want = *k;
+	int rc;
+
+	if ((rc = mcur_step(m, 0, MDB_SET_RANGE, &want)) != 0 ||
+	    (rc = mcur_step(m, 1, MDB_SET_RANGE, &want)) != 0)
+		return rc;
+	return mcur_settle(m, k, d);
+}
+
+/* The visible key after the current one. */
+static int
+mcur_next(struct mcur *m, MDB_val *k, MDB_val *d)
+{
+	int rc;
+
+	if ((rc = mcur_step(m, m->at, MDB_NEXT, NULL)) != 0)
+		return rc;
+	return mcur_settle(m, k, d);
+}
+
 static char *
 make_key(int kind, const char *id)
 {
@@ -124,25 +279,61 @@ add(tstate *ts, char *key, json *j)
 	return e;
 }
 
+/* mdb_get of entity (kind, id) in database dbi of txn into *d. */
+static int
+get_raw(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, MDB_val *d)
+{
+	size_t n = strlen(id);
+	char stack[256], *key = n + 2 <= sizeof(stack) ? stack :
+	    xmalloc(n + 2);
+	MDB_val k = { n + 1, key };
+	int rc;
+
+	key[0] = (char)kind;
+	memcpy(key + 1, id, n + 1);
+	rc = mdb_get(txn, dbi, &k, d);
+	if (key != stack)
+		free(key);
+	return rc;
+}
+
+/* Stored text d as a tree: NULL for an empty one (an overlay's
+ * deletion), or with *rc MDB_CORRUPTED when it does not parse. */
+static json *
+parse_val(const MDB_val *d, int *rc)
+{
+	json *j = NULL;
+
+	*rc = 0;
+	if (d->mv_size > 0 && json_parse_own(d->mv_data, d->mv_size, 1000,
+	    &j) != 0)
+		*rc = MDB_CORRUPTED;
+	return j;
+}
+
 json *
 tstate_read(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, int *rc)
 {
-	char stack[256], *key = strlen(id) + 2 <= sizeof(stack) ? stack :
-	    xmalloc(strlen(id) + 2);
-	MDB_val k = { strlen(id) + 1, key }, d;
-	json *j = NULL;
+	MDB_val d;
 
-	key[0] = (char)kind;
-	memcpy(key + 1, id, strlen(id) + 1);
-	*rc = mdb_get(txn, dbi, &k, &d);
+	if ((*rc = get_raw(txn, dbi, kind, id, &d)) != 0) {
+		if (*rc == MDB_NOTFOUND)
+			*rc = 0;
+		return NULL;
+	}
+	return parse_val(&d, rc);
+}
+
+/* Entity (kind, id) as the overlay over the bound transaction has it. */
+static json *
+overlay_read(tstate *ts, int kind, const char *id, int *rc)
+{
+	MDB_val d;
+
+	*rc = get_raw(ts->otxn, ts->odbi, kind, id, &d);
 	if (*rc == MDB_NOTFOUND)
-		*rc = 0;
-	else if (*rc == 0 && json_parse_own(d.mv_data, d.mv_size, 1000,
-	    &j) != 0)
-		*rc = MDB_CORRUPTED;
-	if (key != stack)
-		free(key);
-	return j;
+		return tstate_read(ts->txn, ts->dbi, kind, id, rc);
+	return *rc == 0 ? parse_val(&d, rc) : NULL;
 }
 
 json *
@@ -153,7 +344,9 @@ tstate_get(tstate *ts, int kind, const char *id, int create, int *rc)
 
 	*rc = 0;
 	if (e == NULL) {
-		if (ts->txn)
+		if (ts->otxn)
+			j = overlay_read(ts, kind, id, rc);
+		else if (ts->txn)
 			j = tstate_read(ts->txn, ts->dbi, kind, id, rc);
 		if (*rc != 0)
 			return NULL;
@@ -186,7 +379,6 @@ tstate_flush(tstate *ts)
 {
 	struct buf b = BUF_INIT;
 	struct ent *e, **pp;
-	MDB_val k, d;
 	size_t i, t;
 	int rc = 0;
 
@@ -195,18 +387,12 @@ tstate_flush(tstate *ts)
 	for (t = 0; t < 256; t++)
 	for (i = 0; ts->tab[t] && i < NBUCKET && rc == 0; i++)
 		for (pp = &ts->tab[t][i]; (e = *pp) != NULL && rc == 0; ) {
-			k.mv_size = strlen(e->key);
-			k.mv_data = e->key;
-			if (e->dirty && e->j == NULL) {
-				rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
-				if (rc == MDB_NOTFOUND)
-					rc = 0;
-			} else if (e->dirty) {
+			if (e->dirty && e->j == NULL)
+				rc = raw_put(ts, e->key, NULL, 0);
+			else if (e->dirty) {
 				buf_reset(&b);
 				json_dump(e->j, &b);
-				d.mv_size = b.len;
-				d.mv_data = b.p;
-				rc = mdb_put(ts->txn, ts->dbi, &k, &d, 0);
+				rc = raw_put(ts, e->key, b.p, b.len);
 			}
 			if (rc == 0)
 				e->dirty = 0;
@@ -247,7 +433,7 @@ static int
 collect(tstate *ts, int kind, const char *prefix, const char *hi,
     char ***ids, size_t *n)
 {
-	MDB_cursor *c = NULL;
+	struct mcur m;
 	size_t plen = prefix ? strlen(prefix) : 0, cap = 0, i, j;
 	char *kp = make_key(kind, prefix ? prefix : "");
 	char *kh = hi ? make_key(kind, hi) : NULL;
@@ -258,10 +444,10 @@ collect(tstate *ts, int kind, const char *prefix, const char *hi,
 	*ids = NULL;
 	*n = 0;
 	if (ts->txn) {
-		if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
+		if ((rc = mcur_open(ts, &m)) != 0)
 			goto out;
-		for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
-		    rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		for (rc = mcur_seek(&m, &k, &d); rc == 0;
+		    rc = mcur_next(&m, &k, &d)) {
 			if (k.mv_size < plen + 1 ||
 			    memcmp(k.mv_data, kp, plen + 1) != 0)
 				break;
@@ -272,7 +458,7 @@ collect(tstate *ts, int kind, const char *prefix, const char *hi,
 			push_id(ids, n, &cap, (char *)k.mv_data + 1,
 			    k.mv_size - 1);
 		}
-		mdb_cursor_close(c);
+		mcur_close(&m);
 		if (rc != MDB_NOTFOUND && rc != 0)
 			goto out;
 		rc = 0;
@@ -353,13 +539,14 @@ scan_cache(tstate *ts, int kind, const char *lo, const char *hi,
 	return r;
 }
 
-/* Position cursor c on the first stored key of kind in [lo, hi) and
- * parse nothing: 0 with *k set, MDB_NOTFOUND, or an LMDB code. */
+/* Position m on the first stored key of kind in [lo, hi) (first) or on
+ * the next one, and parse nothing: 0 with *k set, MDB_NOTFOUND, or an
+ * LMDB code. */
 static int
-seek(MDB_cursor *c, int op, const char *kl, const char *kh, MDB_val *k,
+seek(struct mcur *m, int first, const char *kl, const char *kh, MDB_val *k,
     MDB_val *d)
 {
-	int rc = mdb_cursor_get(c, k, d, op);
+	int rc = first ? mcur_seek(m, k, d) : mcur_next(m, k, d);
 
 	if (rc == 0 && (k->mv_size == 0 || *(char *)k->mv_data != *kl ||
 	    (kh && !below(k, kh))))
@@ -373,18 +560,19 @@ tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
 {
 	char *kl = make_key(kind, lo), *kh = hi ? make_key(kind, hi) : NULL;
 	char *id = NULL;
-	MDB_cursor *c = NULL;
+	struct mcur m;
 	MDB_val k = { strlen(kl), kl }, d;
 	json *j;
-	int rc, op = MDB_SET_RANGE;
+	int rc, first = 1, open = 0;
 
 	if (ts->txn == NULL) {
 		rc = scan_cache(ts, kind, lo, hi, fn, arg);
 		goto out;
 	}
-	if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) != 0)
+	if ((rc = mcur_open(ts, &m)) != 0)
 		goto out;
-	for (; (rc = seek(c, op, kl, kh, &k, &d)) == 0; op = MDB_NEXT) {
+	open = 1;
+	for (; (rc = seek(&m, first, kl, kh, &k, &d)) == 0; first = 0) {
 		if (json_parse_own(d.mv_data, d.mv_size, 1000, &j) != 0) {
 			rc = MDB_CORRUPTED;
 			break;
@@ -400,8 +588,8 @@ tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 out:
-	if (c)
-		mdb_cursor_close(c);
+	if (open)
+		mcur_close(&m);
 	free(id);
 	free(kl);
 	free(kh);
@@ -433,7 +621,7 @@ tstate_first(tstate *ts, int kind, const char *lo, const char *hi,
 {
 	char *kl = make_key(kind, lo), *kh = hi ? make_key(kind, hi) : NULL;
 	struct first f = { id, size, 0 };
-	MDB_cursor *c = NULL;
+	struct mcur m;
 	MDB_val k = { strlen(kl), kl }, d;
 	int rc;
 
@@ -441,17 +629,16 @@ tstate_first(tstate *ts, int kind, const char *lo, const char *hi,
 		rc = scan_cache(ts, kind, lo, hi, first_fn, &f);
 		rc = rc == 1 && f.found ? 0 : rc == 0 || rc == 1 ? MDB_NOTFOUND :
 		    rc;
-	} else if ((rc = mdb_cursor_open(ts->txn, ts->dbi, &c)) == 0 &&
-	    (rc = seek(c, MDB_SET_RANGE, kl, kh, &k, &d)) == 0) {
-		if (k.mv_size > size)
+	} else if ((rc = mcur_open(ts, &m)) == 0) {
+		if ((rc = seek(&m, 1, kl, kh, &k, &d)) == 0 &&
+		    k.mv_size > size)
 			rc = MDB_NOTFOUND;
-		else {
+		else if (rc == 0) {
 			memcpy(id, (char *)k.mv_data + 1, k.mv_size - 1);
 			id[k.mv_size - 1] = '\0';
 		}
+		mcur_close(&m);
 	}
-	if (c)
-		mdb_cursor_close(c);
 	free(kl);
 	free(kh);
 	return rc;
@@ -469,17 +656,12 @@ static int
 write_now(tstate *ts, const char *key, const json *j)
 {
 	struct buf b = BUF_INIT;
-	MDB_val k = { strlen(key), (void *)key }, d;
 	int rc;
 
-	if (j == NULL) {
-		rc = mdb_del(ts->txn, ts->dbi, &k, NULL);
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	}
+	if (j == NULL)
+		return raw_put(ts, key, NULL, 0);
 	json_dump(j, &b);
-	d.mv_size = b.len;
-	d.mv_data = b.p;
-	rc = mdb_put(ts->txn, ts->dbi, &k, &d, 0);
+	rc = raw_put(ts, key, b.p, b.len);
 	buf_free(&b);
 	return rc;
 }

@@ -24,6 +24,19 @@ tstate	*tstate_new(MDB_dbi dbi);
 void	 tstate_free(tstate *ts);
 /* Use txn for reads and flushes until the next call (NULL: none). */
 void	 tstate_bind(tstate *ts, MDB_txn *txn);
+/* Defer every write into database odbi of otxn, a write transaction of
+ * the caller's scratch environment (NULL: stop deferring): from then on
+ * puts, deletions and flushes go there (a deletion as an empty value)
+ * instead of into the bound transaction, which may then be read-only,
+ * and every read sees that overlay over the bound transaction.  So a
+ * batch can be folded outside the writer and its writes applied later
+ * with tstate_overlay_copy. */
+void	 tstate_defer(tstate *ts, MDB_txn *otxn, MDB_dbi odbi);
+/* Apply overlay database odbi, read through otxn, to database dbi of
+ * txn: every value put (with mdb_put flags, e.g. MDB_APPEND into an
+ * empty database), every deletion done.  LMDB code. */
+int	 tstate_overlay_copy(MDB_txn *otxn, MDB_dbi odbi, MDB_txn *txn,
+	    MDB_dbi dbi, unsigned flags);
 /* Entity (kind, id): the cached tree (owned by ts), read from LMDB on the
  * first use; when absent, NULL, or a new empty object when create is set
  * (it is then dirty).  *rc gets an LMDB error (0 when none); on error the

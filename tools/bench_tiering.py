@@ -57,6 +57,13 @@ class Server:
         f = open("/proc/%d/stat" % self.proc.pid).read().rsplit(")", 1)[1].split()
         return (int(f[11]) + int(f[12])) / HZ
 
+    def written(self):
+        """Bytes this server caused to be written to the device."""
+        for line in open("/proc/%d/io" % self.proc.pid):
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+        return 0
+
     def stop(self):
         self.proc.terminate(); self.proc.wait(); self.log.close()
 
@@ -134,7 +141,7 @@ def world(n, seed=11):
 
 def post_all(srv, weeks, batch, threads, clock, monitor=None):
     bodies = [[json.dumps(wk[i:i + batch]).encode() for i in range(0, len(wk), batch)] for wk in weeks]
-    t0, c0 = time.time(), srv.cpu()
+    t0, c0, w0 = time.time(), srv.cpu(), srv.written()
     for w, bs in enumerate(bodies):
         q = list(bs)
         lock = threading.Lock()
@@ -151,7 +158,7 @@ def post_all(srv, weeks, batch, threads, clock, monitor=None):
         if clock:
             srv.call("POST", "/tiering/clock", {"to": time.strftime("%Y-%m-%dT00:00:00Z",
                                                  time.gmtime(1767225600 + (w + 1) * 7 * 86400))})
-    return time.time() - t0, srv.cpu() - c0
+    return time.time() - t0, srv.cpu() - c0, srv.written() - w0
 
 
 def main():
@@ -183,17 +190,22 @@ def main():
                 _, s = srv.call("GET", "/tiering/status")
                 lags.append(s["lag_seconds"]); behind.append(s["behind"])
                 time.sleep(0.2)
-        m = threading.Thread(target=mon); m.start()
-        secs, cpu = post_all(srv, weeks, a.batch, a.threads, True)
-        stop.set(); m.join()
+        m = threading.Thread(target=mon, daemon=True); m.start()
+        try:
+            secs, cpu, wr = post_all(srv, weeks, a.batch, a.threads, True)
+        finally:
+            stop.set(); m.join()
         lags.sort()
-        print("ingest with engine:     %8.0f statements/s  (%.1f s; server CPU %.1f us/statement)" %
-              (n / secs, secs, cpu * 1e6 / n))
+        print("ingest with engine:     %8.0f statements/s  (%.1f s; server CPU %.1f us/statement; "
+              "%.1f KB/statement written to the device)" % (n / secs, secs, cpu * 1e6 / n, wr / 1024 / n))
         print("engine lag under load:  p50 %.3f s, p99 %.3f s, max %.3f s; most statements behind %d" %
               (lags[len(lags) // 2], lags[int(len(lags) * 0.99)], lags[-1], max(behind)))
+        c0, w0 = srv.cpu(), srv.written()
         _, r = srv.call("POST", "/tiering/replay")
-        print("replay from zero:       %8.0f statements/s  (%d statements in %.2f s)" %
-              (r["statements"] / r["seconds"], r["statements"], r["seconds"]))
+        print("replay from zero:       %8.0f statements/s  (%d statements in %.2f s; server CPU %.1f us/statement; "
+              "%.1f KB/statement written)" %
+              (r["statements"] / r["seconds"], r["statements"], r["seconds"],
+               (srv.cpu() - c0) * 1e6 / r["statements"], (srv.written() - w0) / 1024 / r["statements"]))
         draft = json.loads(json.dumps(programs["p1"]))
         for t in draft["tiers"]:
             for c in t.get("criteria", []):
@@ -206,9 +218,9 @@ def main():
         if a.engine_only:
             return
         srv = Server(a.lrsd, tmp, "noengine", {"LRSD_NO_TIERING": "1"}, simulated=False)
-        secs2, cpu2 = post_all(srv, weeks, a.batch, a.threads, False)
-        print("ingest without engine:  %8.0f statements/s  (%.1f s; server CPU %.1f us/statement)" %
-              (n / secs2, secs2, cpu2 * 1e6 / n))
+        secs2, cpu2, wr2 = post_all(srv, weeks, a.batch, a.threads, False)
+        print("ingest without engine:  %8.0f statements/s  (%.1f s; server CPU %.1f us/statement; "
+              "%.1f KB/statement written to the device)" % (n / secs2, secs2, cpu2 * 1e6 / n, wr2 / 1024 / n))
         print("ingest ratio with/without engine: %.2f" % (secs2 / secs))
         srv.stop()
 

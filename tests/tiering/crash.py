@@ -160,17 +160,33 @@ def snapshot(srv, orgs, learners):
     return snap
 
 
-def play(lrsd, tmp, name, defs, steps, kills, rnd):
+def caught_up(srv):
+    """Wait (at most a minute) until the engine has applied the whole log."""
+    for _ in range(600):
+        st, body = srv.call("GET", "/tiering/status")
+        if st == 200 and body["behind"] == 0:
+            return
+        time.sleep(0.1)
+
+
+def play(lrsd, tmp, name, defs, steps, kills, rnd, replay_at=None):
+    """Send the steps to a new server, SIGKILLing it kills times; with
+    replay_at, a replay from zero starts at that step and runs while the
+    rest of the stream arrives."""
+    import threading
     data = os.path.join(tmp, name)
     srv = Server(lrsd, data); srv.start()
     for kind, id_, body in defs:
         check(srv.call("PUT", "/tiering/%s/%s" % (kind, id_), body)[0] == 200, "%s: define %s/%s" % (name, kind, id_))
     kill_at = sorted(rnd.sample(range(5, len(steps) - 5), kills)) if kills else []
-    i, done_kills = 0, 0
+    i, done_kills, replay = 0, 0, None
     while i < len(steps):
+        if i == replay_at and replay is None:
+            replay = threading.Thread(target=lambda: check(
+                srv.call("POST", "/tiering/replay", timeout=600)[0] == 200, "%s: replay" % name))
+            replay.start()
         if done_kills < len(kill_at) and i == kill_at[done_kills]:
             # Kill while this step is in flight, at a random moment.
-            import threading
             t = threading.Thread(target=lambda: (time.sleep(rnd.random() * 0.05), srv.kill()))
             t.start()
             try:
@@ -183,6 +199,9 @@ def play(lrsd, tmp, name, defs, steps, kills, rnd):
             continue  # resend the same step: ids make it idempotent
         check(run_step(srv, steps[i]) in (200, 204), "%s: step %d" % (name, i))
         i += 1
+    if replay:
+        replay.join()
+        caught_up(srv)
     return srv, done_kills
 
 
@@ -197,11 +216,7 @@ def upgrade(srv, learners, want, orgs):
     r = subprocess.run(["mdb_load", "-s", "tier", srv.data], input=dump.encode(), capture_output=True)
     check(r.returncode == 0, "mdb_load rewrote the state's format (%s)" % r.stderr.decode().strip())
     srv.start()
-    for _ in range(600):
-        st, body = srv.call("GET", "/tiering/status")
-        if st == 200 and body["behind"] == 0:
-            break
-        time.sleep(0.1)
+    caught_up(srv)
     got = snapshot(srv, orgs, learners)
     for k in want:
         check(want[k] == got[k], "after a start on a state of another format, %s equals the uninterrupted run" % k)
@@ -232,6 +247,11 @@ def main():
             check(want[k] == again[k], "after a replay from zero, %s equals the uninterrupted run" % k)
         srv.stop()
         upgrade(srv, learners, want, orgs)
+        srv, _ = play(a.lrsd, tmp, "replayed", defs, steps, 0, random.Random(2), replay_at=len(steps) // 3)
+        got = snapshot(srv, orgs, learners)
+        for k in want:
+            check(want[k] == got[k], "with a replay from zero while the stream arrived, %s equals the uninterrupted run" % k)
+        srv.stop()
     print("crash: %d statements, %d kills, %d outcomes" % (nst, kills, len(want["outcomes"])))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
