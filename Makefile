@@ -130,9 +130,10 @@ sanitize:
 	    LDFLAGS="-fsanitize=address,undefined" MALLOC_LIBS= \
 	    SCENARIO_SCALE=0.25 test
 
-$(BUILD)/bench: tools/bench.c $(BUILD)/liblrs.a
+BENCH_SRC = tools/bench.c tools/stmtgen.c tools/procstat.c
+$(BUILD)/bench: $(BENCH_SRC) tools/stmtgen.h tools/procstat.h $(BUILD)/liblrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ tools/bench.c $(BUILD)/liblrs.a $(LDLIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itools -o $@ $(BENCH_SRC) $(BUILD)/liblrs.a $(LDLIBS)
 
 # TIER_BENCH_ARGS, e.g. "--statements 100000" for a shorter tiering run.
 bench: $(BIN)/lrsd $(BUILD)/bench
