@@ -2180,16 +2180,21 @@ storage_line(const char *data, uint64_t jbytes)
 	fflush(stdout);
 }
 
+#define VERB_EXP "http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fexperienced"
+
 /* What the reads need from the store as preloaded. */
 static int
 reads_ready(void)
 {
 	char a[32], b[32];
 
+	/* Statements of the stream only (the tiering engine stores its own
+	 * at start): a fifth of them are "experienced". */
 	reads.count = opt.statements;
-	if (stored_ms("/statements?limit=1&ascending=true",
+	if (stored_ms("/statements?limit=1&ascending=true&verb=" VERB_EXP,
 	    &reads.first_ms) != 0 ||
-	    stored_ms("/statements?limit=1", &reads.last_ms) != 0) {
+	    stored_ms("/statements?limit=1&verb=" VERB_EXP,
+	    &reads.last_ms) != 0) {
 		fprintf(stderr, "bench: cannot read the stored times\n");
 		return -1;
 	}
@@ -2219,11 +2224,14 @@ phase_loaded(const char *kept, uint64_t jbytes, struct buf *failures, int *rc)
 		return 0;
 	}
 	memory_line("at start");
+	/* The reads draw from the preload only: read its stored times
+	 * before the writes add to it. */
+	if (any_selected(K_QUERY, K_QUERY) && reads_ready() != 0)
+		*rc = 2;
 	post_next = opt.statements;
 	failed |= scenarios_run(K_POST1, K_POST100, failures, rc);
 	if (*rc == 0 && any_selected(K_QUERY, K_QUERY)) {
-		if (reads_ready() != 0 ||
-		    (selected("get-deep") && deep_walk() != 0))
+		if (selected("get-deep") && deep_walk() != 0)
 			*rc = 2;
 		else
 			failed |= scenarios_run(K_QUERY, K_QUERY, failures,
