@@ -131,7 +131,7 @@ sanitize:
 	    SCENARIO_SCALE=0.25 test
 
 # make bench: every figure of issue 8 on a store of 1,000,000 generated
-# statements, then the tiering bench (tools/bench.md; about 25 minutes).
+# statements (about 10 minutes), then the tiering bench (tools/bench.md).
 # BENCH_ARGS="--statements 20000" for a quick run, "--keep DIR" to preload
 # once and reuse it.  make test runs it at a tiny size (tests/http_bench.c).
 BENCH_SRC = tools/bench.c tools/stmtgen.c tools/procstat.c

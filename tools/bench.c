@@ -1,17 +1,24 @@
-/* bench: load benchmarks of lrsd against a fresh server.
+/* bench: load figures of lrsd on an empty store and on a store of a
+ * million generated statements.
  *
- *	bench LRSD [--seconds S] [--runs R] [--threads T] [--only NAMES]
+ *	bench LRSD [--statements N] [--keep DIR] [--seed S] [--no-empty]
+ *	    [--seconds S] [--runs R] [--threads T] [--only NAMES]
  *	    [--lrsd-threads N] [--conns C]
  *
- * Starts LRSD serve on a free loopback port with a new data directory,
- * drives it with keep-alive HTTP/1.1 connections for S seconds per run
- * (default 5), runs every scenario R times (default 3) and prints the
- * median of the runs with their spread.  The load generator is wrk-like:
- * T client threads (default: the number of CPUs) each multiplex their
- * share of the scenario's connections with epoll, one request in flight
- * per connection, the next sent as soon as the previous answer is read.
- * Exits 1 when any request of any scenario failed (a non-2xx status, a
- * malformed or missing answer), naming the scenarios.  See tools/bench.md.
+ * Starts LRSD serve on a free loopback port and drives it with keep-alive
+ * HTTP/1.1 connections: the writes on an empty store; then a preload of
+ * statements 0..N-1 of a seeded stream (tools/stmtgen.h; kept in DIR and
+ * copied for each run with --keep); then on the preloaded store the
+ * writes again, a query by every filter, deep paging and the document
+ * resources.  Every scenario runs R times for S seconds (default 3 x 5)
+ * and prints the median rate, p50 and p99, and the server's CPU per unit,
+ * its bytes written per statement and its memory inside and outside the
+ * LMDB maps, read from /proc (tools/procstat.h).  The load generator is
+ * wrk-like: T client threads (default: the number of CPUs) each multiplex
+ * their share of the connections with epoll, one request in flight per
+ * connection.  Exits 1 when any request failed (a non-2xx status, a
+ * malformed or missing answer), naming the scenarios; 2 when a server
+ * could not start or died.  See tools/bench.md.
  */
 #include <sys/epoll.h>
 #include <sys/prctl.h>
