@@ -456,20 +456,27 @@ scratch_unlink(struct scratch *sc)
 	sc->dir[0] = '\0';
 }
 
+/* Open sc with the map size the store has now (its state, which a
+ * scratch fold rebuilds, fits in it), in $TMPDIR. */
 static int
-scratch_open(struct scratch *sc)
+scratch_open(struct scratch *sc, tier_engine *e)
 {
 	const char *tmp = getenv("TMPDIR");
+	MDB_envinfo info;
 	MDB_txn *txn;
 	int rc;
 
-	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-whatif-XXXXXX",
+	if ((rc = mdb_env_info(e->env, &info)) != 0)
+		return rc;
+	if (info.me_mapsize < (size_t)64 << 20)
+		info.me_mapsize = (size_t)64 << 20;
+	snprintf(sc->dir, sizeof(sc->dir), "%s/lrsd-scratch-XXXXXX",
 	    tmp && strlen(tmp) < 40 ? tmp : "/tmp");
 	if (mkdtemp(sc->dir) == NULL)
 		return errno;
 	if ((rc = mdb_env_create(&sc->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(sc->env, 2)) != 0 ||
-	    (rc = mdb_env_set_mapsize(sc->env, (size_t)1 << 40)) != 0 ||
+	    (rc = mdb_env_set_mapsize(sc->env, info.me_mapsize)) != 0 ||
 	    (rc = mdb_env_open(sc->env, sc->dir, MDB_NOSYNC | MDB_NOMETASYNC |
 	    MDB_WRITEMAP | MDB_NOTLS, 0600)) != 0)
 		return rc;
@@ -534,7 +541,7 @@ tier_open(store *st, const char *home, const char *simulated,
 	e->ts = tstate_new(e->dbi);
 	tstate_write_through(e->ts, "FGWV");
 	e->reload = 1;
-	if ((rc = scratch_open(&e->overlay)) != 0) {
+	if ((rc = scratch_open(&e->overlay, e)) != 0) {
 		snprintf(err, errlen, "tiering: cannot open its scratch state in %s: %s",
 		    e->overlay.dir, rc > 0 ? strerror(rc) : mdb_strerror(rc));
 		goto fail;
@@ -762,7 +769,7 @@ engine_whatif(tier_engine *e, const char *pid, const json *draft,
 	memset(&f, 0, sizeof(f));
 	snprintf(obj, sizeof(obj), TV_NS "/programs/%s", pid);
 	*count = 0;
-	if ((rc = scratch_open(&sc)) != 0)
+	if ((rc = scratch_open(&sc, e)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
 	tstate_write_through(ts, "FGWV");
@@ -833,7 +840,7 @@ engine_replay(tier_engine *e, int timeout_ms, uint64_t *replayed)
 
 	memset(&f, 0, sizeof(f));
 	pthread_mutex_lock(&e->ticks);
-	if ((rc = scratch_open(&sc)) != 0)
+	if ((rc = scratch_open(&sc, e)) != 0)
 		goto out;
 	ts = tstate_new(sc.dbi);
 	tstate_write_through(ts, "FGWV");

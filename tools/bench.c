@@ -1,17 +1,24 @@
-/* bench: load benchmarks of lrsd against a fresh server.
+/* bench: load figures of lrsd on an empty store and on a store of a
+ * million generated statements.
  *
- *	bench LRSD [--seconds S] [--runs R] [--threads T] [--only NAMES]
+ *	bench LRSD [--statements N] [--keep DIR] [--seed S] [--no-empty]
+ *	    [--seconds S] [--runs R] [--threads T] [--only NAMES]
  *	    [--lrsd-threads N] [--conns C]
  *
- * Starts LRSD serve on a free loopback port with a new data directory,
- * drives it with keep-alive HTTP/1.1 connections for S seconds per run
- * (default 5), runs every scenario R times (default 3) and prints the
- * median of the runs with their spread.  The load generator is wrk-like:
- * T client threads (default: the number of CPUs) each multiplex their
- * share of the scenario's connections with epoll, one request in flight
- * per connection, the next sent as soon as the previous answer is read.
- * Exits 1 when any request of any scenario failed (a non-2xx status, a
- * malformed or missing answer), naming the scenarios.  See tools/bench.md.
+ * Starts LRSD serve on a free loopback port and drives it with keep-alive
+ * HTTP/1.1 connections: the writes on an empty store; then a preload of
+ * statements 0..N-1 of a seeded stream (tools/stmtgen.h; kept in DIR and
+ * copied for each run with --keep); then on the preloaded store the
+ * writes again, a query by every filter, deep paging and the document
+ * resources.  Every scenario runs R times for S seconds (default 3 x 5)
+ * and prints the median rate, p50 and p99, and the server's CPU per unit,
+ * its bytes written per statement and its memory inside and outside the
+ * LMDB maps, read from /proc (tools/procstat.h).  The load generator is
+ * wrk-like: T client threads (default: the number of CPUs) each multiplex
+ * their share of the connections with epoll, one request in flight per
+ * connection.  Exits 1 when any request failed (a non-2xx status, a
+ * malformed or missing answer), naming the scenarios; 2 when a server
+ * could not start or died.  See tools/bench.md.
  */
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -25,6 +32,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
@@ -38,51 +46,86 @@
 
 #include "buf.h"
 #include "json.h"
+#include "procstat.h"
+#include "stmtgen.h"
 #include "xalloc.h"
 
 #define USER		"bench"
 #define SECRET		"benchsecret1"
 #define XAPI_VERSION	"1.0.3"
-#define N_LEARNERS	1000
-#define N_COURSES	200
-#define N_PROGRAMS	10
+#define SEED		20261203	/* the generator's default stream */
 #define BATCH		100	/* statements per request of post-100 */
-#define SEED_MIN	20000	/* statements stored before the reads */
-#define STATE_DOCS	50	/* State documents cycled by each connection */
-#define STATE_SIZE	1024	/* bytes of each State document */
-#define START_TIMEOUT	15	/* seconds to wait for /xapi/about */
-#define IO_TIMEOUT	30	/* seconds a request may take before it fails */
+#define LIMIT		50	/* statements per page of the queries */
+#define PRELOAD_BATCH	500	/* statements per request of the preload */
+#define PRELOAD_CONNS	4
+#define PAY_MAX		4	/* payloads in one request, at most */
+#define DOCS		50	/* documents cycled by each connection */
+#define DOC_SIZE	1024	/* bytes of each document */
+#define DEEP_PAGES	2000	/* how deep get-deep pages (at most) */
+#define START_TIMEOUT	60	/* seconds to wait for /xapi/about */
+#define IO_TIMEOUT	60	/* seconds a request may take before it fails */
 #define MAX_CONNS	1024
+#define BOUNDARY	"bench-7d1e0c55"
 
 enum kind {
-	K_POST1, K_POST100, K_GET_AGENT, K_GET_ID, K_GET_PAGE, K_STATE
+	K_POST1, K_POST100, K_QUERY, K_DOC
+};
+
+/* What a K_QUERY scenario asks, what a K_DOC scenario writes. */
+enum what {
+	Q_AGENT, Q_VERB, Q_ACTIVITY, Q_REGISTRATION, Q_SINCE, Q_UNTIL,
+	Q_RELATED_ACT, Q_RELATED_AGENTS, Q_AGENT_VERB, Q_ID, Q_PAGE1, Q_DEEP,
+	D_STATE = 0, D_ACTPROF, D_AGENTPROF
 };
 
 struct scenario {
 	const char	*name;
 	enum kind	 kind;
+	int		 what;
 	int		 conns;		/* default connections */
 	const char	*unit;		/* what the rate counts */
-	const char	*what;		/* one line for --help */
+	const char	*help;		/* one line for --help */
 };
 
 static const struct scenario scenarios[] = {
-	{ "post-1", K_POST1, 32, "stmt/s",
+	{ "post-1x16", K_POST1, 0, 16, "stmt/s",
 	    "POST /xapi/statements, 1 statement per request" },
-	{ "post-100", K_POST100, 8, "stmt/s",
+	{ "post-1x64", K_POST1, 0, 64, "stmt/s",
+	    "POST /xapi/statements, 1 statement per request" },
+	{ "post-100", K_POST100, 0, 8, "stmt/s",
 	    "POST /xapi/statements, batches of 100" },
-	{ "get-agent", K_GET_AGENT, 32, "query/s",
-	    "GET ?agent=<1 of 1000>&limit=10" },
-	{ "get-id", K_GET_ID, 32, "req/s",
+	{ "get-agent", K_QUERY, Q_AGENT, 32, "query/s",
+	    "GET ?agent=<an actor>&limit=50" },
+	{ "get-verb", K_QUERY, Q_VERB, 32, "query/s",
+	    "GET ?verb=<a verb>&limit=50" },
+	{ "get-activity", K_QUERY, Q_ACTIVITY, 32, "query/s",
+	    "GET ?activity=<an object>&limit=50" },
+	{ "get-registration", K_QUERY, Q_REGISTRATION, 32, "query/s",
+	    "GET ?registration=<one>&limit=50" },
+	{ "get-since", K_QUERY, Q_SINCE, 32, "query/s",
+	    "GET ?since=<a stored time>&limit=50" },
+	{ "get-until", K_QUERY, Q_UNTIL, 32, "query/s",
+	    "GET ?until=<a stored time>&limit=50" },
+	{ "get-related-act", K_QUERY, Q_RELATED_ACT, 32, "query/s",
+	    "GET ?activity=<a program>&related_activities=true&limit=50" },
+	{ "get-related-agents", K_QUERY, Q_RELATED_AGENTS, 32, "query/s",
+	    "GET ?agent=<an instructor>&related_agents=true&limit=50" },
+	{ "get-agent-verb", K_QUERY, Q_AGENT_VERB, 32, "query/s",
+	    "GET ?agent=<an actor>&verb=<its verb>&limit=50" },
+	{ "get-id", K_QUERY, Q_ID, 32, "req/s",
 	    "GET ?statementId=<a stored id>" },
-	{ "get-page", K_GET_PAGE, 32, "req/s",
-	    "GET ?verb=completed&since=..&limit=100" },
-	{ "state", K_STATE, 32, "op/s",
+	{ "get-page1", K_QUERY, Q_PAGE1, 32, "req/s",
+	    "GET ?limit=50, the first page of everything" },
+	{ "get-deep", K_QUERY, Q_DEEP, 32, "req/s",
+	    "GET the more link of page 2,000 of ?limit=50" },
+	{ "state", K_DOC, D_STATE, 32, "op/s",
 	    "PUT then GET /xapi/activities/state (1 KB JSON)" },
+	{ "activity-profile", K_DOC, D_ACTPROF, 32, "op/s",
+	    "GET then PUT If-Match /xapi/activities/profile (1 KB)" },
+	{ "agent-profile", K_DOC, D_AGENTPROF, 32, "op/s",
+	    "GET then PUT If-Match /xapi/agents/profile (1 KB)" },
 };
 #define N_SCENARIOS	(sizeof(scenarios) / sizeof(scenarios[0]))
-
-static const char *verbs[] = { "completed", "passed", "experienced" };
 
 /* Settings from the command line. */
 static struct {
@@ -93,26 +136,33 @@ static struct {
 	int		 lrsd_threads;
 	int		 conns;		/* 0: each scenario's default */
 	const char	*only;
-} opt = { NULL, 5.0, 3, 0, 64, 0, NULL };
+	uint64_t	 statements;	/* the preload */
+	uint64_t	 seed;
+	const char	*keep;		/* preload kept here between runs */
+	int		 skip_empty;	/* no phase on an empty store */
+} opt = { NULL, 5.0, 3, 0, 64, 0, NULL, 1000000, SEED, NULL, 0 };
 
 /* The server under test. */
 static struct {
 	pid_t	pid;
 	int	port;
-	char	tmp[64];	/* mkdtemp directory: data/ and lrsd.log */
-	char	data[96];
+	char	tmp[64];	/* mkdtemp directory: data dirs, lrsd.log */
+	char	data[PATH_MAX];	/* the data directory it serves */
 	char	log[96];
 } srv;
 
 static char auth_header[128];	/* "Authorization: Basic ...\r\n" */
-static char since[40];		/* ISO 8601, before anything was stored */
 
-/* Ids of the statements stored so far (16 bytes each), for get-id. */
+/* What the reads of the loaded store draw from. */
 static struct {
-	pthread_mutex_t	 lock;
-	unsigned char	*ids;
-	size_t		 n, cap;
-} stored = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+	uint64_t	 count;		/* statements 0..count-1 are stored */
+	int64_t		 first_ms;	/* stored times of the oldest, newest */
+	int64_t		 last_ms;
+	char		*deep;		/* get-deep's target */
+} reads;
+
+/* The next statement of the stream a POST sends. */
+static uint64_t post_next;
 
 /* The figures of one run of one scenario. */
 struct result {
@@ -148,6 +198,7 @@ struct resp {
 	size_t	body_off;	/* where the body starts (Content-Length only) */
 	size_t	body_len;
 	int	close;		/* Connection: close */
+	char	etag[64];	/* the ETag header, quotes included, or "" */
 };
 
 /* One client connection and its request in flight. */
@@ -158,11 +209,10 @@ struct conn {
 	size_t		 woff;		/* bytes of req sent */
 	struct buf	 rb;		/* bytes received, not yet consumed */
 	uint64_t	 t0;
-	int		 nids;		/* ids in the request (POST) */
-	unsigned char	 ids[BATCH][16];
 	char		 expect[40];	/* text the body must hold, or "" */
-	int		 phase;		/* state: 0 PUT, 1 GET */
-	int		 doc;		/* state: document number */
+	int		 phase;		/* documents: 0 first op, 1 second */
+	int		 doc;		/* documents: document number */
+	char		 etag[64];	/* profiles: the ETag the GET gave */
 	int		 want_out;	/* EPOLLOUT is registered */
 	int		 checked;	/* its first page was parsed */
 	uint64_t	 answered;	/* 2xx answers in this run */
@@ -178,8 +228,6 @@ struct worker {
 	uint64_t	*lat;
 	size_t		 nlat, caplat;
 	struct result	 res;
-	unsigned char	*ids;		/* ids stored by this thread */
-	size_t		 nids, capids;
 	struct buf	 body;
 };
 
@@ -230,33 +278,6 @@ rnd_seed(uint64_t s[2], uint64_t salt)
 		s[1] = 1;
 	for (i = 0; i < 16; i++)
 		(void)rnd(s);
-}
-
-/* A random (version 4) UUID as 16 bytes. */
-static void
-uuid_new(uint64_t s[2], unsigned char u[16])
-{
-	uint64_t a = rnd(s), b = rnd(s);
-
-	memcpy(u, &a, 8);
-	memcpy(u + 8, &b, 8);
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-}
-
-static void
-uuid_text(const unsigned char u[16], char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	int i, o = 0;
-
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[u[i] >> 4];
-		out[o++] = hex[u[i] & 15];
-	}
-	out[o] = '\0';
 }
 
 static void
@@ -316,63 +337,6 @@ ms_text(double ms, char *out, size_t len)
 	else
 		snprintf(out, len, "%.0f ms", ms);
 	return out;
-}
-
-/* ---- the statements ---------------------------------------------- */
-
-/* The registration of a learner in a course: the same every time. */
-static void
-registration(unsigned learner, unsigned course, char out[37])
-{
-	snprintf(out, 37, "%08x-%04x-4%03x-8000-%012x", 0xbe4c0000u + learner,
-	    course, learner % 4096, (learner * 7919u + course) & 0xffffffu);
-}
-
-/* Append one realistic statement with id u to b. */
-static void
-statement(struct buf *b, uint64_t s[2], const unsigned char u[16])
-{
-	char id[37], reg[37], stamp[32];
-	unsigned learner = rnd_below(s, N_LEARNERS);
-	unsigned course = rnd_below(s, N_COURSES);
-	unsigned verb = rnd_below(s, 3);
-	unsigned raw = rnd_below(s, 101);
-	time_t t = time(NULL) - (time_t)rnd_below(s, 30 * 86400);
-	struct tm tm;
-
-	if (verb == 1 && raw < 60)	/* "passed" means it succeeded */
-		raw = 60 + raw % 41;
-	uuid_text(u, id);
-	registration(learner, course, reg);
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(b,
-	    "{\"id\":\"%s\","
-	    "\"actor\":{\"objectType\":\"Agent\",\"name\":\"Learner %u\","
-	    "\"mbox\":\"mailto:learner%u@example.com\"},"
-	    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/%s\","
-	    "\"display\":{\"en-US\":\"%s\"}},",
-	    id, learner, learner, verbs[verb], verbs[verb]);
-	buf_printf(b,
-	    "\"object\":{\"objectType\":\"Activity\","
-	    "\"id\":\"http://example.com/courses/course-%03u\","
-	    "\"definition\":{\"name\":{\"en-US\":\"Course %u\"},"
-	    "\"description\":{\"en-US\":\"Course %u of the bench catalog\"},"
-	    "\"type\":\"http://adlnet.gov/expapi/activities/course\"}},",
-	    course, course, course);
-	buf_printf(b,
-	    "\"result\":{\"score\":{\"scaled\":%u.%02u,\"raw\":%u,\"min\":0,"
-	    "\"max\":100},\"success\":%s,\"completion\":true,"
-	    "\"duration\":\"PT%uM%uS\"},",
-	    raw / 100, raw % 100, raw, raw >= 60 ? "true" : "false",
-	    5 + rnd_below(s, 55), rnd_below(s, 60));
-	buf_printf(b,
-	    "\"context\":{\"registration\":\"%s\",\"contextActivities\":"
-	    "{\"parent\":[{\"objectType\":\"Activity\","
-	    "\"id\":\"http://example.com/programs/program-%u\"}]},"
-	    "\"platform\":\"bench\",\"language\":\"en-US\"},"
-	    "\"timestamp\":\"%s.%03uZ\"}",
-	    reg, course % N_PROGRAMS, stamp, rnd_below(s, 1000));
 }
 
 /* ---- HTTP ---------------------------------------------------------- */
@@ -453,6 +417,16 @@ resp_parse(const char *p, size_t len, int eof, struct resp *r)
 		} else if (ci_prefix(line, eol, "connection:")) {
 			if (memmem(line, (size_t)(eol - line), "close", 5))
 				r->close = 1;
+		} else if (ci_prefix(line, eol, "etag:")) {
+			for (v = line + 5; *v == ' ' || *v == '\t'; v++)
+				;
+			n = (size_t)(eol - v);
+			while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == ' '))
+				n--;
+			if (n < sizeof(r->etag)) {
+				memcpy(r->etag, v, n);
+				r->etag[n] = '\0';
+			}
 		}
 	}
 	pos = (size_t)(hend + 4 - p);
@@ -564,6 +538,68 @@ req_body(struct buf *b, const char *type, const char *body, size_t len)
 		buf_add(b, body, len);
 	} else
 		buf_puts(b, "\r\n");
+}
+
+/* The bytes a multipart body adds around the statements' JSON. */
+static size_t
+multipart_extra(const struct stmtgen_payload *pay, int np)
+{
+	size_t n;
+	int i;
+
+	n = strlen("--" BOUNDARY "\r\nContent-Type: application/json"
+	    "\r\n\r\n") + strlen("\r\n--" BOUNDARY "--\r\n");
+	for (i = 0; i < np; i++)
+		n += strlen("\r\n--" BOUNDARY "\r\nContent-Type: text/plain"
+		    "\r\nContent-Transfer-Encoding: binary\r\n"
+		    "X-Experience-API-Hash: \r\n\r\n") + strlen(pay[i].sha2) +
+		    pay[i].len;
+	return n;
+}
+
+/* A POST of statements first..first+n-1 of the stream into req (body is
+ * scratch): a JSON array, or multipart/mixed when one of them carries a
+ * payload.  Returns the bytes of statement JSON. */
+static size_t
+req_post(struct buf *req, struct buf *body, uint64_t first, int n)
+{
+	struct stmtgen_payload pay[PAY_MAX], one;
+	size_t jbytes = 0;
+	int i, np = 0;
+
+	buf_reset(body);
+	if (n > 1)
+		buf_putc(body, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(body, ',');
+		jbytes += stmtgen_statement(opt.seed, first + (uint64_t)i, body,
+		    &one);
+		if (one.len && np < PAY_MAX)
+			pay[np++] = one;
+	}
+	if (n > 1)
+		buf_putc(body, ']');
+	req_head(req, "POST", "/statements");
+	if (np == 0) {
+		req_body(req, "application/json", body->p, body->len);
+		return jbytes;
+	}
+	/* The statements part, then each payload. */
+	buf_printf(req, "Content-Type: multipart/mixed; boundary=" BOUNDARY
+	    "\r\nContent-Length: %zu\r\n\r\n", body->len +
+	    multipart_extra(pay, np));
+	buf_puts(req, "--" BOUNDARY "\r\nContent-Type: application/json"
+	    "\r\n\r\n");
+	buf_add(req, body->p, body->len);
+	for (i = 0; i < np; i++) {
+		buf_printf(req, "\r\n--" BOUNDARY "\r\nContent-Type: "
+		    "text/plain\r\nContent-Transfer-Encoding: binary\r\n"
+		    "X-Experience-API-Hash: %s\r\n\r\n", pay[i].sha2);
+		buf_add(req, pay[i].data, pay[i].len);
+	}
+	buf_puts(req, "\r\n--" BOUNDARY "--\r\n");
+	return jbytes;
 }
 
 /* ---- the server ---------------------------------------------------- */
@@ -697,8 +733,23 @@ warm_auth(void)
 	return rc;
 }
 
+/* The directory of the data directories and the log. */
 static int
-server_start(void)
+tmp_make(void)
+{
+	snprintf(srv.tmp, sizeof(srv.tmp), "/tmp/lrsd-bench.XXXXXX");
+	if (mkdtemp(srv.tmp) == NULL) {
+		fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
+		srv.tmp[0] = '\0';
+		return -1;
+	}
+	snprintf(srv.log, sizeof(srv.log), "%s/lrsd.log", srv.tmp);
+	return 0;
+}
+
+/* Start lrsd on the data directory data (made when missing). */
+static int
+server_start(const char *data)
 {
 	int attempt, rc;
 
@@ -706,14 +757,8 @@ server_start(void)
 		fprintf(stderr, "bench: %s: %s\n", opt.lrsd, strerror(errno));
 		return -1;
 	}
-	snprintf(srv.tmp, sizeof(srv.tmp), "/tmp/lrsd-bench.XXXXXX");
-	if (mkdtemp(srv.tmp) == NULL) {
-		fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
-		return -1;
-	}
-	snprintf(srv.data, sizeof(srv.data), "%s/data", srv.tmp);
-	snprintf(srv.log, sizeof(srv.log), "%s/lrsd.log", srv.tmp);
-	if (mkdir(srv.data, 0700) != 0) {
+	snprintf(srv.data, sizeof(srv.data), "%s", data);
+	if (mkdir(srv.data, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "bench: mkdir %s: %s\n", srv.data,
 		    strerror(errno));
 		return -1;
@@ -775,8 +820,8 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return 0;
 }
 
-/* SIGTERM, wait (SIGKILL after 10 s), remove the directory.  0 when the
- * server exited cleanly. */
+/* SIGTERM, wait (SIGKILL after 60 s).  0 when the server exited
+ * cleanly. */
 static int
 server_stop(void)
 {
@@ -784,12 +829,12 @@ server_stop(void)
 
 	if (srv.pid > 0) {
 		kill(srv.pid, SIGTERM);
-		for (i = 0; i < 200; i++) {
+		for (i = 0; i < 1200; i++) {
 			if (waitpid(srv.pid, &st, WNOHANG) == srv.pid)
 				break;
 			sleep_ms(50);
 		}
-		if (i == 200) {
+		if (i == 1200) {
 			fprintf(stderr, "bench: lrsd ignored SIGTERM; "
 			    "killing it\n");
 			kill(srv.pid, SIGKILL);
@@ -803,19 +848,171 @@ server_stop(void)
 		}
 		srv.pid = 0;
 	}
-	if (srv.tmp[0])
-		nftw(srv.tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	srv.tmp[0] = '\0';
 	return rc;
+}
+
+/* Remove a directory and everything under it. */
+static void
+rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- the requests of each scenario --------------------------------- */
 
+/* An ISO 8601 UTC time, with milliseconds, from ms since the epoch. */
 static void
-url_agent(struct buf *b, unsigned learner)
+iso_ms(int64_t ms, char out[32])
 {
-	buf_printf(b, "%%7B%%22mbox%%22%%3A%%22mailto%%3Alearner%u"
-	    "%%40example.com%%22%%7D", learner);
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char s[24];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%s.%03dZ", s, (int)(ms % 1000));
+}
+
+/* A stored statement at random, never one the stream voids. */
+static uint64_t
+stored_one(struct worker *w)
+{
+	uint64_t i = rnd(w->rng) % reads.count;
+
+	if (i % 500 == 249 && i + 1 < reads.count)
+		i++;
+	return i;
+}
+
+/* The target of the next query of w's scenario into t. */
+static void
+query_target(struct worker *w, struct conn *c, struct buf *t)
+{
+	struct stmtgen_pick p;
+	char when[32], id[37];
+	uint64_t i = stored_one(w);
+	int64_t span = reads.last_ms - reads.first_ms;
+
+	stmtgen_pick(opt.seed, i, &p);
+	if (w->run->sc->what == Q_REGISTRATION)
+		while (!p.registered)
+			stmtgen_pick(opt.seed, i = stored_one(w), &p);
+	iso_ms(reads.first_ms + (int64_t)(rnd(w->rng) % (uint64_t)(span + 1)),
+	    when);
+	buf_puts(t, "/statements?");
+	switch (w->run->sc->what) {
+	case Q_AGENT_VERB:
+		buf_puts(t, "verb=");
+		stmtgen_q_verb(t, p.verb);
+		buf_putc(t, '&');
+		/* FALLTHROUGH */
+	case Q_AGENT:
+		buf_puts(t, "agent=");
+		stmtgen_q_agent(t, p.actor);
+		break;
+	case Q_VERB:
+		buf_puts(t, "verb=");
+		stmtgen_q_verb(t, p.verb);
+		break;
+	case Q_ACTIVITY:
+		buf_puts(t, "activity=");
+		stmtgen_q_activity(t, p.activity);
+		break;
+	case Q_REGISTRATION:
+		buf_puts(t, "registration=");
+		stmtgen_q_registration(t, p.actor, p.course);
+		break;
+	case Q_SINCE:
+		buf_printf(t, "since=%s", when);
+		break;
+	case Q_UNTIL:
+		buf_printf(t, "until=%s", when);
+		break;
+	case Q_RELATED_ACT:
+		buf_puts(t, "related_activities=true&activity=");
+		stmtgen_q_program(t, p.course);
+		break;
+	case Q_RELATED_AGENTS:
+		buf_puts(t, "related_agents=true&agent=");
+		stmtgen_q_instructor(t, rnd_below(w->rng, STMTGEN_COURSES));
+		break;
+	case Q_ID:
+		stmtgen_id(opt.seed, i, id);
+		buf_printf(t, "statementId=%s", id);
+		snprintf(c->expect, sizeof(c->expect), "%s", id);
+		return;
+	case Q_DEEP:
+		buf_reset(t);
+		buf_puts(t, reads.deep);
+		snprintf(c->expect, sizeof(c->expect), "\"statements\"");
+		return;
+	}
+	buf_printf(t, "%slimit=%d", t->p[t->len - 1] == '?' ? "" : "&",
+	    LIMIT);
+	snprintf(c->expect, sizeof(c->expect), "\"statements\"");
+}
+
+/* About 1 KB of JSON a course player might keep. */
+static void
+doc_json(struct worker *w, struct buf *b, int doc)
+{
+	unsigned i;
+
+	buf_printf(b, "{\"bookmark\":\"module-%d/page-%u\",\"progress\":"
+	    "0.%02u,\"attempt\":%u,\"answers\":[", doc,
+	    rnd_below(w->rng, 40), rnd_below(w->rng, 100),
+	    1 + rnd_below(w->rng, 3));
+	for (i = 0; b->len < DOC_SIZE - 60; i++)
+		buf_printf(b, "%s{\"q\":%u,\"a\":\"%c\",\"ok\":%s}",
+		    i ? "," : "", i, 'a' + rnd_below(w->rng, 4),
+		    rnd_below(w->rng, 2) ? "true" : "false");
+	buf_puts(b, "],\"pad\":\"");
+	while (b->len < DOC_SIZE - 2)
+		buf_putc(b, 'x');
+	buf_puts(b, "\"}");
+}
+
+/* The next document request of c: State is PUT then GET; a profile is
+ * read (for its ETag) and then PUT with If-Match, as a careful client
+ * does. */
+static void
+build_doc(struct worker *w, struct conn *c, struct buf *b, struct buf *body)
+{
+	struct buf t = BUF_INIT;
+	unsigned k = (unsigned)c->index % STMTGEN_ACTORS;
+	unsigned a = (unsigned)c->doc % STMTGEN_ACTIVITIES;
+	int what = w->run->sc->what, put;
+
+	if (what == D_STATE) {
+		buf_puts(&t, "/activities/state?stateId=bench-state-");
+		buf_printf(&t, "%d&activityId=", c->doc);
+		stmtgen_q_activity(&t, a);
+		buf_puts(&t, "&agent=");
+		stmtgen_q_agent(&t, k);
+	} else if (what == D_ACTPROF) {
+		buf_printf(&t, "/activities/profile?profileId=bench-%d-%d"
+		    "&activityId=", c->index, c->doc);
+		stmtgen_q_activity(&t, a);
+	} else {
+		buf_printf(&t, "/agents/profile?profileId=bench-%d&agent=",
+		    c->doc);
+		stmtgen_q_agent(&t, k);
+	}
+	put = what == D_STATE ? c->phase == 0 : c->phase == 1;
+	req_head(b, put ? "PUT" : "GET", t.p);
+	if (put) {
+		if (what != D_STATE && c->etag[0])
+			buf_printf(b, "If-Match: %s\r\n", c->etag);
+		else if (what != D_STATE)
+			buf_puts(b, "If-None-Match: *\r\n");
+		doc_json(w, body, c->doc);
+		req_body(b, "application/json", body->p, body->len);
+	} else {
+		if (what == D_STATE)
+			snprintf(c->expect, sizeof(c->expect), "\"bookmark\"");
+		req_body(b, NULL, NULL, 0);
+	}
+	buf_free(&t);
 }
 
 /* Build the next request of connection c into c->req. */
@@ -824,91 +1021,24 @@ build(struct worker *w, struct conn *c)
 {
 	const struct scenario *sc = w->run->sc;
 	struct buf *b = &c->req, *body = &w->body;
-	char target[512], id[37];
-	unsigned learner, course, i;
-	size_t k;
+	int n = sc->kind == K_POST100 ? BATCH : 1;
 
 	buf_reset(b);
 	buf_reset(body);
-	c->nids = 0;
 	c->expect[0] = '\0';
 	switch (sc->kind) {
 	case K_POST1:
-		uuid_new(w->rng, c->ids[0]);
-		c->nids = 1;
-		statement(body, w->rng, c->ids[0]);
-		req_head(b, "POST", "/statements");
-		req_body(b, "application/json", body->p, body->len);
-		break;
 	case K_POST100:
-		buf_putc(body, '[');
-		for (i = 0; i < BATCH; i++) {
-			if (i)
-				buf_putc(body, ',');
-			uuid_new(w->rng, c->ids[i]);
-			statement(body, w->rng, c->ids[i]);
-		}
-		buf_putc(body, ']');
-		c->nids = BATCH;
-		req_head(b, "POST", "/statements");
-		req_body(b, "application/json", body->p, body->len);
+		req_post(b, body, __atomic_fetch_add(&post_next, (uint64_t)n,
+		    __ATOMIC_RELAXED), n);
 		break;
-	case K_GET_AGENT:
-		buf_puts(body, "/statements?agent=");
-		url_agent(body, rnd_below(w->rng, N_LEARNERS));
-		buf_puts(body, "&limit=10");
+	case K_QUERY:
+		query_target(w, c, body);
 		req_head(b, "GET", body->p);
 		req_body(b, NULL, NULL, 0);
 		break;
-	case K_GET_ID:
-		k = (size_t)(rnd(w->rng) % stored.n);
-		uuid_text(stored.ids + 16 * k, id);
-		snprintf(target, sizeof(target), "/statements?statementId=%s",
-		    id);
-		snprintf(c->expect, sizeof(c->expect), "%s", id);
-		req_head(b, "GET", target);
-		req_body(b, NULL, NULL, 0);
-		break;
-	case K_GET_PAGE:
-		snprintf(target, sizeof(target), "/statements?verb=http%%3A%%2F"
-		    "%%2Fadlnet.gov%%2Fexpapi%%2Fverbs%%2Fcompleted&since=%s"
-		    "&limit=100", since);
-		snprintf(c->expect, sizeof(c->expect), "\"statements\"");
-		req_head(b, "GET", target);
-		req_body(b, NULL, NULL, 0);
-		break;
-	case K_STATE:
-		/* Each connection has its own learner and documents. */
-		learner = (unsigned)c->index % N_LEARNERS;
-		course = (unsigned)c->doc % N_COURSES;
-		buf_printf(body, "/activities/state?activityId=http%%3A%%2F%%2F"
-		    "example.com%%2Fcourses%%2Fcourse-%03u&agent=", course);
-		url_agent(body, learner);
-		buf_printf(body, "&stateId=bench-state-%d", c->doc);
-		snprintf(target, sizeof(target), "%s", body->p);
-		buf_reset(body);
-		if (c->phase == 0) {
-			/* About 1 KB of JSON a course player might keep. */
-			buf_printf(body, "{\"bookmark\":\"module-%d/page-%u\","
-			    "\"progress\":0.%02u,\"attempt\":%u,\"answers\":[",
-			    c->doc, rnd_below(w->rng, 40),
-			    rnd_below(w->rng, 100), 1 + rnd_below(w->rng, 3));
-			for (i = 0; body->len < STATE_SIZE - 60; i++)
-				buf_printf(body, "%s{\"q\":%u,\"a\":\"%c\","
-				    "\"ok\":%s}", i ? "," : "", i,
-				    'a' + rnd_below(w->rng, 4),
-				    rnd_below(w->rng, 2) ? "true" : "false");
-			buf_puts(body, "],\"pad\":\"");
-			while (body->len < STATE_SIZE - 2)
-				buf_putc(body, 'x');
-			buf_puts(body, "\"}");
-			req_head(b, "PUT", target);
-			req_body(b, "application/json", body->p, body->len);
-		} else {
-			snprintf(c->expect, sizeof(c->expect), "\"bookmark\"");
-			req_head(b, "GET", target);
-			req_body(b, NULL, NULL, 0);
-		}
+	case K_DOC:
+		build_doc(w, c, b, body);
 		break;
 	}
 }
@@ -1056,10 +1186,13 @@ conn_answered(struct worker *w, struct conn *c, const struct resp *r)
 	const struct scenario *sc = w->run->sc;
 	uint64_t t = now_ns();
 	const char *body = c->rb.p + r->body_off;
-	int i, n;
+	int n, full, missing;
 
 	w->res.bytes += r->total;
-	if (r->status < 200 || r->status > 299) {
+	/* A profile's first GET finds no document yet. */
+	missing = sc->kind == K_DOC && sc->what != D_STATE && c->phase == 0 &&
+	    r->status == 404;
+	if ((r->status < 200 || r->status > 299) && !missing) {
 		n = (int)(r->body_len < 120 ? r->body_len : 120);
 		note_error(w, "HTTP %d: %.*s", r->status, n, body);
 		return;
@@ -1070,13 +1203,14 @@ conn_answered(struct worker *w, struct conn *c, const struct resp *r)
 		note_error(w, "answer without %s: %.*s", c->expect, n, body);
 		return;
 	}
-	if (!c->checked && (sc->kind == K_GET_PAGE ||
-	    sc->kind == K_GET_AGENT) && r->body_off + r->body_len == r->total) {
+	if (!c->checked && sc->kind == K_QUERY && sc->what != Q_ID &&
+	    r->body_off + r->body_len == r->total) {
 		/* Parse one page per connection: enough to know the figures
 		 * count real pages, too little to load the client. */
 		c->checked = 1;
 		n = page_count(body, r->body_len);
-		if (sc->kind == K_GET_PAGE ? n != 100 : n < 1 || n > 10) {
+		full = sc->what == Q_PAGE1 || sc->what == Q_DEEP;
+		if (full ? n != LIMIT : n < 1 || n > LIMIT) {
 			note_error(w, "a page of %d statements", n);
 			return;
 		}
@@ -1090,19 +1224,12 @@ conn_answered(struct worker *w, struct conn *c, const struct resp *r)
 	w->res.requests++;
 	w->res.units += units(sc);
 	c->answered++;
-	if (c->nids) {
-		if (w->nids + (size_t)c->nids > w->capids) {
-			w->capids = w->capids ? 2 * w->capids : 4096;
-			while (w->capids < w->nids + (size_t)c->nids)
-				w->capids *= 2;
-			w->ids = xrealloc(w->ids, 16 * w->capids);
-		}
-		for (i = 0; i < c->nids; i++)
-			memcpy(w->ids + 16 * w->nids++, c->ids[i], 16);
-	}
-	if (sc->kind == K_STATE) {
+	if (sc->kind == K_DOC) {
+		if (c->phase == 0)
+			snprintf(c->etag, sizeof(c->etag), "%s",
+			    missing ? "" : r->etag);
 		if (c->phase == 1)
-			c->doc = (c->doc + 1) % STATE_DOCS;
+			c->doc = (c->doc + 1) % DOCS;
 		c->phase = !c->phase;
 	}
 }
@@ -1239,16 +1366,6 @@ worker_main(void *arg)
 	if (now_ns() > run->last_ns)
 		run->last_ns = now_ns();
 	pthread_mutex_unlock(&run->lock);
-	pthread_mutex_lock(&stored.lock);
-	if (w->nids) {
-		if (stored.n + w->nids > stored.cap) {
-			stored.cap = stored.n + w->nids + stored.cap / 2;
-			stored.ids = xrealloc(stored.ids, 16 * stored.cap);
-		}
-		memcpy(stored.ids + 16 * stored.n, w->ids, 16 * w->nids);
-		stored.n += w->nids;
-	}
-	pthread_mutex_unlock(&stored.lock);
 	for (i = 0; i < w->n; i++)
 		run->answered[w->first + i] = w->conns[i].answered;
 	for (i = 0; i < w->n; i++) {
@@ -1259,7 +1376,6 @@ worker_main(void *arg)
 	close(ep);
 	free(w->conns);
 	free(w->lat);
-	free(w->ids);
 	buf_free(&w->body);
 	return NULL;
 }
@@ -1334,62 +1450,6 @@ run_once(const struct scenario *sc, double seconds, struct result *res)
 	pthread_mutex_destroy(&run.lock);
 }
 
-/* Store statements in batches until at least n are known, so the reads
- * have something to read whatever ran before them. */
-static int
-seed(size_t n)
-{
-	struct buf req = BUF_INIT, in = BUF_INIT, body = BUF_INIT;
-	unsigned char ids[BATCH][16];
-	struct resp r;
-	uint64_t rng[2];
-	int fd = -1, rc = -1, i;
-
-	rnd_seed(rng, 7777);
-	while (stored.n < n) {
-		if (fd < 0 && (fd = tcp_connect(srv.port)) < 0) {
-			fprintf(stderr, "bench: seed: cannot connect\n");
-			goto out;
-		}
-		buf_reset(&body);
-		buf_reset(&req);
-		buf_putc(&body, '[');
-		for (i = 0; i < BATCH; i++) {
-			if (i)
-				buf_putc(&body, ',');
-			uuid_new(rng, ids[i]);
-			statement(&body, rng, ids[i]);
-		}
-		buf_putc(&body, ']');
-		req_head(&req, "POST", "/statements");
-		req_body(&req, "application/json", body.p, body.len);
-		if (http_blocking(fd, &req, &in, &r) != 0 ||
-		    r.status != 200) {
-			fprintf(stderr, "bench: seed: POST failed (HTTP %d)\n",
-			    r.status);
-			goto out;
-		}
-		if (r.close) {
-			close(fd);
-			fd = -1;
-		}
-		if (stored.n + BATCH > stored.cap) {
-			stored.cap = 2 * (stored.n + BATCH);
-			stored.ids = xrealloc(stored.ids, 16 * stored.cap);
-		}
-		memcpy(stored.ids + 16 * stored.n, ids, sizeof(ids));
-		stored.n += BATCH;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	buf_free(&req);
-	buf_free(&in);
-	buf_free(&body);
-	return rc;
-}
-
 /* ---- the report ---------------------------------------------------- */
 
 static int
@@ -1455,9 +1515,17 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: bench LRSD [--seconds S] [--runs R] [--threads T] "
+	fprintf(f, "usage: bench LRSD [--statements N] [--keep DIR] "
+	    "[--seed S] [--no-empty]\n"
+	    "             [--seconds S] [--runs R] [--threads T] "
 	    "[--only NAME[,NAME..]]\n"
 	    "             [--lrsd-threads N] [--conns C]\n"
+	    "  --statements N    statements preloaded before the reads "
+	    "(default 1000000)\n"
+	    "  --keep DIR        keep the preload in DIR/data and reuse it "
+	    "(copied for each run)\n"
+	    "  --seed S          the generator's stream (default %d)\n"
+	    "  --no-empty        skip the writes on an empty store\n"
 	    "  --seconds S       length of each run (default 5)\n"
 	    "  --runs R          runs per scenario; the median is shown "
 	    "(default 3)\n"
@@ -1467,10 +1535,22 @@ usage(FILE *f)
 	    "the connections)\n"
 	    "  --conns C         connections of every scenario (default: "
 	    "each its own)\n"
-	    "scenarios:\n");
+	    "scenarios (the writes run on an empty store and on the preload, "
+	    "the rest on the preload):\n", SEED);
 	for (i = 0; i < N_SCENARIOS; i++)
-		fprintf(f, "  %-10s %2d conns  %s\n", scenarios[i].name,
-		    scenarios[i].conns, scenarios[i].what);
+		fprintf(f, "  %-18s %2d conns  %s\n", scenarios[i].name,
+		    scenarios[i].conns, scenarios[i].help);
+}
+
+/* The value of option argv[*i], or NULL (said on stderr). */
+static const char *
+str_arg(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "bench: %s needs a value\n", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
 }
 
 static int
@@ -1524,12 +1604,22 @@ parse_args(int argc, char **argv)
 			if (num_arg(argc, argv, &i, 1, MAX_CONNS, &v))
 				return -1;
 			opt.conns = (int)v;
-		} else if (strcmp(argv[i], "--only") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "bench: --only needs a value\n");
+		} else if (strcmp(argv[i], "--statements") == 0) {
+			if (num_arg(argc, argv, &i, 2000, 1e9, &v))
 				return -1;
-			}
-			opt.only = argv[++i];
+			opt.statements = (uint64_t)v;
+		} else if (strcmp(argv[i], "--seed") == 0) {
+			if (num_arg(argc, argv, &i, 0, 1e15, &v))
+				return -1;
+			opt.seed = (uint64_t)v;
+		} else if (strcmp(argv[i], "--no-empty") == 0) {
+			opt.skip_empty = 1;
+		} else if (strcmp(argv[i], "--keep") == 0) {
+			if ((opt.keep = str_arg(argc, argv, &i)) == NULL)
+				return -1;
+		} else if (strcmp(argv[i], "--only") == 0) {
+			if ((opt.only = str_arg(argc, argv, &i)) == NULL)
+				return -1;
 		} else if (argv[i][0] == '-' || opt.lrsd != NULL) {
 			fprintf(stderr, "bench: unexpected argument '%s'\n",
 			    argv[i]);
@@ -1558,6 +1648,85 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
+/* The most memory the server held outside the LMDB maps in a phase
+ * (sampled every 250 ms during the scenarios). */
+static struct procstat peak;
+static pthread_mutex_t peak_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+note_memory(const struct procstat *ps)
+{
+	pthread_mutex_lock(&peak_lock);
+	if (ps->rss - ps->rss_mdb > peak.rss - peak.rss_mdb)
+		peak = *ps;
+	pthread_mutex_unlock(&peak_lock);
+}
+
+static const char *
+mb_text(uint64_t bytes, char *out, size_t len)
+{
+	snprintf(out, len, "%.1f MB", (double)bytes / 1048576.0);
+	return out;
+}
+
+/* The server's CPU time per unit and, for writes, per statement: the
+ * bytes of page cache it dirtied (/proc/PID/io write_bytes, counted when a
+ * clean page becomes dirty, in whole folios: on this kernel a 4 KB pwrite
+ * into a 16 KB folio counts 16 KB) and the bytes the device wrote
+ * (/proc/diskstats: by everyone on the machine), between two readings. */
+static void
+per_unit(const struct procstat *a, const struct procstat *b, uint64_t disk,
+    uint64_t n, const struct scenario *sc)
+{
+	double cpu;
+
+	if (n == 0)
+		return;
+	cpu = (double)(b->cpu_us - a->cpu_us) / (double)n;
+	printf("  cpu %6.1f us/%s", cpu, sc == NULL || sc->kind <= K_POST100 ?
+	    "stmt" : sc->kind == K_DOC ? "op" : "req");
+	if (sc != NULL && sc->kind > K_POST100)
+		return;
+	printf("  dirtied %6.0f B/stmt  device %6.0f B/stmt",
+	    (double)(b->write_bytes - a->write_bytes) / (double)n,
+	    (double)disk / (double)n);
+}
+
+/* Print the server's memory now and the most outside the maps so far. */
+static void
+memory_line(const char *when)
+{
+	struct procstat ps;
+	char a[32], b[32], c[32], d[32];
+
+	if (procstat_read(srv.pid, &ps) != 0)
+		return;
+	note_memory(&ps);
+	printf("memory %-11s RSS %s, LMDB map pages %s, outside the map %s "
+	    "(most in this phase %s)\n", when, mb_text(ps.rss, a, sizeof(a)),
+	    mb_text(ps.rss_mdb, b, sizeof(b)),
+	    mb_text(ps.rss - ps.rss_mdb, c, sizeof(c)),
+	    mb_text(peak.rss - peak.rss_mdb, d, sizeof(d)));
+	fflush(stdout);
+}
+
+/* Samples the server's memory every 250 ms while a scenario runs. */
+static int sampling;
+
+static void *
+sampler_main(void *arg)
+{
+	struct procstat ps;
+
+	(void)arg;
+	while (__atomic_load_n(&sampling, __ATOMIC_RELAXED)) {
+		if (procstat_read(srv.pid, &ps) == 0)
+			note_memory(&ps);
+		sleep_ms(250);
+	}
+	return NULL;
+}
+
 /* Run sc opt.runs times and print its line.  Returns the errors. */
 static uint64_t
 scenario(const struct scenario *sc, struct buf *failures)
@@ -1571,7 +1740,14 @@ scenario(const struct scenario *sc, struct buf *failures)
 	uint64_t errors = 0, requests = 0;
 	char a[32], b[32], c[32], l50[24], l99[24], first[200] = "";
 	int i, starved = 0, conns = opt.conns ? opt.conns : sc->conns;
+	struct procstat ps0, ps1;
+	uint64_t units_all = 0, disk0 = 0, disk1 = 0;
+	pthread_t sampler;
 
+	procstat_read(srv.pid, &ps0);
+	procstat_disk(srv.data, &disk0);
+	sampling = 1;
+	pthread_create(&sampler, NULL, sampler_main, NULL);
 	for (i = 0; i < opt.runs; i++) {
 		run_once(sc, opt.seconds, &res);
 		rate[i] = res.secs > 0 ? (double)res.units / res.secs : 0;
@@ -1582,6 +1758,7 @@ scenario(const struct scenario *sc, struct buf *failures)
 		if (res.starved > starved)
 			starved = res.starved;
 		requests += res.requests + res.errors;
+		units_all += res.units;
 		if (!first[0] && res.first_error[0])
 			snprintf(first, sizeof(first), "%s", res.first_error);
 		if (!server_alive())
@@ -1589,15 +1766,23 @@ scenario(const struct scenario *sc, struct buf *failures)
 	}
 	if (i < opt.runs)
 		i++;
+	__atomic_store_n(&sampling, 0, __ATOMIC_RELAXED);
+	pthread_join(sampler, NULL);
+	if (procstat_read(srv.pid, &ps1) != 0)
+		ps1 = ps0;
+	if (procstat_disk(srv.data, &disk1) != 0)
+		disk1 = disk0;
+	note_memory(&ps1);
 	stats(rate, i, &med, &lo, &hi);
 	stats(p50, i, &m50, &unused, &unused);
 	stats(p99, i, &m99, &unused, &unused);
 	stats(mbs, i, &mmb, &unused, &unused);
-	printf("%-10s %9s %-7s  p50 %9s  p99 %9s", sc->name,
+	printf("%-18s %9s %-7s  p50 %8s  p99 %8s", sc->name,
 	    commas((uint64_t)(med + 0.5), a, sizeof(a)), sc->unit,
 	    ms_text(m50, l50, sizeof(l50)), ms_text(m99, l99, sizeof(l99)));
-	if (sc->kind == K_GET_PAGE)
-		printf("  %6.1f MB/s", mmb);
+	per_unit(&ps0, &ps1, disk1 - disk0, units_all, sc);
+	if (sc->kind == K_QUERY)
+		printf("  %.0f MB/s", mmb);
 	printf("   (min %s max %s, %d runs, %d conns)\n",
 	    commas((uint64_t)(lo + 0.5), b, sizeof(b)),
 	    commas((uint64_t)(hi + 0.5), c, sizeof(c)), i, conns);
@@ -1618,14 +1803,491 @@ scenario(const struct scenario *sc, struct buf *failures)
 	return errors;
 }
 
+/* ---- the preload ---------------------------------------------------- */
+
+/* The preload in progress, shared by its connections. */
+static struct {
+	uint64_t	next;		/* the next statement to send */
+	uint64_t	done;		/* statements stored */
+	uint64_t	jbytes;		/* bytes of their JSON */
+	int		failed;
+	char		error[200];
+} pre;
+
+static void *
+preload_main(void *arg)
+{
+	struct buf req = BUF_INIT, in = BUF_INIT, body = BUF_INIT;
+	struct resp r;
+	uint64_t first, n, jbytes;
+	int fd = -1;
+
+	(void)arg;
+	for (;;) {
+		first = __atomic_fetch_add(&pre.next, PRELOAD_BATCH,
+		    __ATOMIC_RELAXED);
+		if (first >= opt.statements ||
+		    __atomic_load_n(&pre.failed, __ATOMIC_RELAXED))
+			break;
+		n = opt.statements - first < PRELOAD_BATCH ?
+		    opt.statements - first : PRELOAD_BATCH;
+		if (fd < 0 && (fd = tcp_connect(srv.port)) < 0) {
+			snprintf(pre.error, sizeof(pre.error), "connect: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		buf_reset(&req);
+		jbytes = req_post(&req, &body, first, (int)n);
+		if (http_blocking(fd, &req, &in, &r) != 0 || r.status != 200) {
+			snprintf(pre.error, sizeof(pre.error), "POST of "
+			    "statements %llu..: HTTP %d %.120s",
+			    (unsigned long long)first, r.status,
+			    in.p ? in.p + r.body_off : "");
+			goto fail;
+		}
+		if (r.close) {
+			close(fd);
+			fd = -1;
+		}
+		__atomic_fetch_add(&pre.done, n, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&pre.jbytes, jbytes, __ATOMIC_RELAXED);
+	}
+	goto out;
+fail:
+	__atomic_store_n(&pre.failed, 1, __ATOMIC_RELAXED);
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&req);
+	buf_free(&in);
+	buf_free(&body);
+	return NULL;
+}
+
+/* Store statements 0..opt.statements-1 of the stream into the running
+ * server, printing progress on stderr and the figures of the whole
+ * preload.  *jbytes: bytes of statement JSON posted. */
+static int
+preload(uint64_t *jbytes)
+{
+	pthread_t tids[PRELOAD_CONNS];
+	struct procstat ps0, ps1;
+	uint64_t t0 = now_ns(), shown = 0, done, disk0 = 0, disk1 = 0;
+	double secs;
+	char a[32], b[32];
+	int i;
+
+	memset(&pre, 0, sizeof(pre));
+	procstat_read(srv.pid, &ps0);
+	procstat_disk(srv.data, &disk0);
+	for (i = 0; i < PRELOAD_CONNS; i++)
+		pthread_create(&tids[i], NULL, preload_main, NULL);
+	while ((done = __atomic_load_n(&pre.done, __ATOMIC_RELAXED)) <
+	    opt.statements && !__atomic_load_n(&pre.failed, __ATOMIC_RELAXED)
+	    && server_alive()) {
+		sleep_ms(200);
+		if (procstat_read(srv.pid, &ps1) == 0)
+			note_memory(&ps1);
+		if (done >= shown + opt.statements / 10) {
+			shown = done;
+			fprintf(stderr, "bench: preload: %s of %s stored, "
+			    "%.0f s\n", commas(done, a, sizeof(a)),
+			    commas(opt.statements, b, sizeof(b)),
+			    (double)(now_ns() - t0) / 1e9);
+		}
+	}
+	for (i = 0; i < PRELOAD_CONNS; i++)
+		pthread_join(tids[i], NULL);
+	if (pre.failed || pre.done < opt.statements) {
+		fprintf(stderr, "bench: preload failed: %s\n", pre.error);
+		return -1;
+	}
+	secs = (double)(now_ns() - t0) / 1e9;
+	procstat_read(srv.pid, &ps1);
+	if (procstat_disk(srv.data, &disk1) != 0)
+		disk1 = disk0;
+	printf("%-18s %9s stmt/s  %s statements in %.0f s", "preload",
+	    commas((uint64_t)((double)pre.done / secs), a, sizeof(a)),
+	    commas(pre.done, b, sizeof(b)), secs);
+	per_unit(&ps0, &ps1, disk1 - disk0, pre.done, NULL);
+	printf("  (%d conns, batches of %d)\n", PRELOAD_CONNS,
+	    PRELOAD_BATCH);
+	fflush(stdout);
+	*jbytes = pre.jbytes;
+	return 0;
+}
+
+/* The record of a kept preload: DIR/preload.txt. */
+static int
+marker_read(const char *dir, uint64_t *n, uint64_t *seed, uint64_t *jbytes)
+{
+	char path[PATH_MAX];
+	unsigned long long a, b, c;
+	FILE *f;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/preload.txt", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fscanf(f, "statements %llu seed %llu json %llu", &a, &b, &c) ==
+	    3) {
+		*n = a;
+		*seed = b;
+		*jbytes = c;
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
+}
+
+static int
+marker_write(const char *dir, uint64_t jbytes)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/preload.txt", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "statements %llu\nseed %llu\njson %llu\n",
+	    (unsigned long long)opt.statements, (unsigned long long)opt.seed,
+	    (unsigned long long)jbytes);
+	return fclose(f);
+}
+
+/* Run cp -a --reflink=auto from to. */
+static int
+copy_tree(const char *from, const char *to)
+{
+	char *argv[] = { "cp", "-a", "--reflink=auto", (char *)from,
+	    (char *)to, NULL };
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execvp("cp", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bench: cp -a %s %s failed\n", from, to);
+		return -1;
+	}
+	return 0;
+}
+
+/* Make the preloaded store in data (DIR/data with --keep, reused when
+ * DIR/preload.txt says it holds this preload).  *jbytes: bytes of JSON. */
+static int
+preload_ready(const char *data, uint64_t *jbytes)
+{
+	uint64_t n, seed;
+	char a[32];
+	int rc;
+
+	if (opt.keep && marker_read(opt.keep, &n, &seed, jbytes) == 0) {
+		if (n == opt.statements && seed == opt.seed) {
+			printf("(preload: %s statements kept in %s)\n",
+			    commas(n, a, sizeof(a)), opt.keep);
+			return 0;
+		}
+		fprintf(stderr, "bench: %s holds %llu statements of seed "
+		    "%llu, not %llu of %llu: remove it or use another "
+		    "--keep\n", opt.keep, (unsigned long long)n,
+		    (unsigned long long)seed,
+		    (unsigned long long)opt.statements,
+		    (unsigned long long)opt.seed);
+		return -1;
+	}
+	if (opt.keep && access(data, F_OK) == 0) {
+		fprintf(stderr, "bench: %s exists without %s/preload.txt "
+		    "(an interrupted preload?): remove it\n", data, opt.keep);
+		return -1;
+	}
+	if (opt.keep && mkdir(opt.keep, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "bench: mkdir %s: %s\n", opt.keep,
+		    strerror(errno));
+		return -1;
+	}
+	if (server_start(data) != 0)
+		return -1;
+	memset(&peak, 0, sizeof(peak));
+	rc = preload(jbytes);
+	if (rc == 0)
+		memory_line("at the end");
+	if (server_stop() != 0)
+		rc = -1;
+	if (rc == 0 && opt.keep && marker_write(opt.keep, *jbytes) != 0) {
+		fprintf(stderr, "bench: cannot write %s/preload.txt\n",
+		    opt.keep);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ---- what the reads need -------------------------------------------- */
+
+/* GET target (blocking) into in; 0 when it answered 200. */
+static int
+get_blocking(const char *target, struct buf *in, struct resp *r)
+{
+	struct buf req = BUF_INIT;
+	int fd, rc = -1;
+
+	req_head(&req, "GET", target);
+	req_body(&req, NULL, NULL, 0);
+	if ((fd = tcp_connect(srv.port)) >= 0) {
+		if (http_blocking(fd, &req, in, r) == 0 && r->status == 200)
+			rc = 0;
+		close(fd);
+	}
+	buf_free(&req);
+	return rc;
+}
+
+/* ms since the epoch of the "stored" of the only statement of a page. */
+static int
+stored_ms(const char *target, int64_t *ms)
+{
+	struct buf in = BUF_INIT;
+	struct resp r;
+	json *j = NULL, *list, *st;
+	struct tm tm;
+	int msec = 0, rc = -1;
+
+	memset(&tm, 0, sizeof(tm));
+	if (get_blocking(target, &in, &r) == 0 &&
+	    json_parse(in.p + r.body_off, r.body_len, 64, &j, NULL, 0) ==
+	    JSON_OK && (list = json_get(j, "statements")) != NULL &&
+	    list->type == JSON_ARRAY && list->n == 1 &&
+	    (st = json_get(list->vals[0], "stored")) != NULL &&
+	    st->type == JSON_STRING &&
+	    sscanf(st->str, "%d-%d-%dT%d:%d:%d.%3d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &msec) >= 6) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		*ms = (int64_t)timegm(&tm) * 1000 + msec;
+		rc = 0;
+	}
+	json_free(j);
+	buf_free(&in);
+	return rc;
+}
+
+/* The "more" link of a page, without its /xapi, into out; "" at the end. */
+static int
+more_link(const char *body, size_t len, struct buf *out)
+{
+	json *j = NULL, *more;
+	int rc = -1;
+
+	buf_reset(out);
+	if (json_parse(body, len, 64, &j, NULL, 0) == JSON_OK &&
+	    (more = json_get(j, "more")) != NULL &&
+	    more->type == JSON_STRING) {
+		buf_puts(out, strncmp(more->str, "/xapi", 5) == 0 ?
+		    more->str + 5 : more->str);
+		rc = 0;
+	}
+	json_free(j);
+	return rc;
+}
+
+/* Page through ?limit=50 to the deepest page get-deep asks for, timing
+ * each page, and keep the link to it.  Prints the walk's figures. */
+static int
+deep_walk(void)
+{
+	struct buf in = BUF_INIT, link = BUF_INIT;
+	struct resp r;
+	uint64_t t, first10 = 0, last10 = 0;
+	int pages, i, rc = -1;
+	char a[32], b[32], c[32];
+
+	pages = (int)(reads.count / LIMIT / 2);
+	if (pages > DEEP_PAGES)
+		pages = DEEP_PAGES;
+	if (pages < 20)
+		pages = 20;
+	buf_printf(&link, "/statements?limit=%d", LIMIT);
+	for (i = 0; i < pages; i++) {
+		t = now_ns();
+		if (get_blocking(link.p, &in, &r) != 0 ||
+		    more_link(in.p + r.body_off, r.body_len, &link) != 0 ||
+		    link.len == 0) {
+			fprintf(stderr, "bench: paging stopped at page %d\n",
+			    i + 1);
+			goto out;
+		}
+		t = now_ns() - t;
+		if (i < 10)
+			first10 += t;
+		if (i >= pages - 10)
+			last10 += t;
+	}
+	reads.deep = xstrdup(link.p);
+	printf("paging: %s pages of %d deep; one client, one page at a time: "
+	    "pages 1-10 %s each, pages %d-%d %s each\n",
+	    commas((uint64_t)pages, a, sizeof(a)), LIMIT,
+	    ms_text((double)first10 / 10e6, b, sizeof(b)), pages - 9, pages,
+	    ms_text((double)last10 / 10e6, c, sizeof(c)));
+	rc = 0;
+out:
+	buf_free(&in);
+	buf_free(&link);
+	return rc;
+}
+
+/* ---- the phases ------------------------------------------------------ */
+
+/* Run the selected scenarios of kinds lo..hi; 1 when any failed. */
+static int
+scenarios_run(enum kind lo, enum kind hi, struct buf *failures, int *rc)
+{
+	size_t i;
+	int failed = 0;
+
+	for (i = 0; i < N_SCENARIOS && *rc == 0; i++) {
+		if (scenarios[i].kind < lo || scenarios[i].kind > hi ||
+		    !selected(scenarios[i].name))
+			continue;
+		if (scenario(&scenarios[i], failures))
+			failed = 1;
+		if (!server_alive())
+			*rc = 2;
+	}
+	return failed;
+}
+
+static int
+any_selected(enum kind lo, enum kind hi)
+{
+	size_t i;
+
+	for (i = 0; i < N_SCENARIOS; i++)
+		if (scenarios[i].kind >= lo && scenarios[i].kind <= hi &&
+		    selected(scenarios[i].name))
+			return 1;
+	return 0;
+}
+
+/* The writes on a fresh store. */
+static int
+phase_empty(struct buf *failures, int *rc)
+{
+	char data[PATH_MAX];
+	int failed;
+
+	if (opt.skip_empty || !any_selected(K_POST1, K_POST100))
+		return 0;
+	printf("-- on an empty store\n");
+	snprintf(data, sizeof(data), "%s/empty", srv.tmp);
+	memset(&peak, 0, sizeof(peak));
+	if (server_start(data) != 0) {
+		*rc = 2;
+		return 0;
+	}
+	post_next = 0;
+	failed = scenarios_run(K_POST1, K_POST100, failures, rc);
+	memory_line("at the end");
+	if (server_stop() != 0)
+		*rc = 2;
+	rm_tree(data);
+	return failed;
+}
+
+/* Bytes on disk of the preloaded store, per statement and against the
+ * JSON posted. */
+static void
+storage_line(const char *data, uint64_t jbytes)
+{
+	uint64_t du;
+	char a[32], b[32];
+
+	if (procstat_du(data, &du) != 0)
+		return;
+	printf("disk: %s statements in %s: %.0f B/stmt on disk (all "
+	    "indexes), %.2fx the %.0f B/stmt of JSON posted\n",
+	    commas(opt.statements, a, sizeof(a)), mb_text(du, b, sizeof(b)),
+	    (double)du / (double)opt.statements, (double)du / (double)jbytes,
+	    (double)jbytes / (double)opt.statements);
+	fflush(stdout);
+}
+
+#define VERB_EXP "http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fexperienced"
+
+/* What the reads need from the store as preloaded. */
+static int
+reads_ready(void)
+{
+	char a[32], b[32];
+
+	/* Statements of the stream only (the tiering engine stores its own
+	 * at start): a fifth of them are "experienced". */
+	reads.count = opt.statements;
+	if (stored_ms("/statements?limit=1&ascending=true&verb=" VERB_EXP,
+	    &reads.first_ms) != 0 ||
+	    stored_ms("/statements?limit=1&verb=" VERB_EXP,
+	    &reads.last_ms) != 0) {
+		fprintf(stderr, "bench: cannot read the stored times\n");
+		return -1;
+	}
+	iso_ms(reads.first_ms, a);
+	iso_ms(reads.last_ms, b);
+	printf("(reads over statements stored from %s to %s)\n", a, b);
+	return 0;
+}
+
+/* Everything on the preloaded store. */
+static int
+phase_loaded(const char *kept, uint64_t jbytes, struct buf *failures, int *rc)
+{
+	char data[PATH_MAX], a[32];
+	int failed = 0;
+
+	snprintf(data, sizeof(data), "%s/data", srv.tmp);
+	if (opt.keep && copy_tree(kept, data) != 0) {
+		*rc = 2;
+		return 0;
+	}
+	printf("-- at %s statements\n", commas(opt.statements, a, sizeof(a)));
+	storage_line(data, jbytes);
+	memset(&peak, 0, sizeof(peak));
+	if (server_start(data) != 0) {
+		*rc = 2;
+		return 0;
+	}
+	memory_line("at start");
+	/* The reads draw from the preload only: read its stored times
+	 * before the writes add to it. */
+	if (any_selected(K_QUERY, K_QUERY) && reads_ready() != 0)
+		*rc = 2;
+	post_next = opt.statements;
+	failed |= scenarios_run(K_POST1, K_POST100, failures, rc);
+	if (*rc == 0 && any_selected(K_QUERY, K_QUERY)) {
+		if (selected("get-deep") && deep_walk() != 0)
+			*rc = 2;
+		else
+			failed |= scenarios_run(K_QUERY, K_QUERY, failures,
+			    rc);
+	}
+	failed |= scenarios_run(K_DOC, K_DOC, failures, rc);
+	memory_line("at the end");
+	if (server_stop() != 0)
+		*rc = 2;
+	return failed;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct buf failures = BUF_INIT;
-	char cpu[200], secs[32], cred[64], n[32];
-	time_t t;
-	struct tm tm;
-	size_t i;
+	char cpu[200], secs[32], cred[64], kept[PATH_MAX], a[32];
+	uint64_t jbytes = 0;
 	int rc = 0, failed = 0;
 
 	if (parse_args(argc, argv) != 0)
@@ -1635,51 +2297,40 @@ main(int argc, char **argv)
 	memcpy(auth_header, "Authorization: Basic ", 21);
 	base64(cred, strlen(cred), auth_header + 21);
 	strcat(auth_header, "\r\n");
-	/* Statements are stored from now on: since an hour ago finds all. */
-	t = time(NULL) - 3600;
-	gmtime_r(&t, &tm);
-	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
 	machine(cpu, sizeof(cpu));
 	snprintf(secs, sizeof(secs), "%g", opt.seconds);
 	printf("lrsd bench: %ld cpus (%s); lrsd --threads %d; %d client "
-	    "threads; %s s x %d runs per scenario, median shown\n",
-	    sysconf(_SC_NPROCESSORS_ONLN), cpu, opt.lrsd_threads, opt.threads,
-	    secs, opt.runs);
+	    "threads; %s s x %d runs per scenario, median shown; %s "
+	    "statements, seed %llu\n", sysconf(_SC_NPROCESSORS_ONLN), cpu,
+	    opt.lrsd_threads, opt.threads, secs, opt.runs,
+	    commas(opt.statements, a, sizeof(a)),
+	    (unsigned long long)opt.seed);
 	fflush(stdout);
-	if (server_start() != 0) {
-		server_stop();
+	if (tmp_make() != 0)
 		return 2;
-	}
-	for (i = 0; i < N_SCENARIOS; i++) {
-		if (!selected(scenarios[i].name))
-			continue;
-		if (scenarios[i].kind >= K_GET_AGENT && stored.n < SEED_MIN) {
-			if (seed(SEED_MIN) != 0) {
-				rc = 2;
-				break;
-			}
-		}
-		if (scenarios[i].kind == K_GET_AGENT) {
-			printf("(reads over %s stored statements)\n",
-			    commas(stored.n, n, sizeof(n)));
-			fflush(stdout);
-		}
-		if (scenario(&scenarios[i], &failures))
-			failed = 1;
-		if (!server_alive()) {
+	failed |= phase_empty(&failures, &rc);
+	if (rc == 0) {
+		if (opt.keep)
+			snprintf(kept, sizeof(kept), "%s/data", opt.keep);
+		else
+			snprintf(kept, sizeof(kept), "%s/data", srv.tmp);
+		if (preload_ready(kept, &jbytes) != 0)
 			rc = 2;
-			break;
-		}
 	}
+	if (rc == 0)
+		failed |= phase_loaded(kept, jbytes, &failures, &rc);
 	if (server_stop() != 0 && rc == 0)
 		rc = 2;
+	if (rc != 0)
+		dump_log();
+	rm_tree(srv.tmp);
 	if (failed) {
 		printf("errors:\n%s", failures.p);
 		if (rc == 0)
 			rc = 1;
 	}
 	buf_free(&failures);
-	free(stored.ids);
+	free(reads.deep);
 	return rc;
 }
