@@ -86,10 +86,23 @@ json_new_bool(int v)
 void
 json_free(json *j)
 {
+	void **c, *next;
 	size_t i;
 
 	if (j == NULL)
 		return;
+	if (j->block) {
+		/* A block's root follows the pointer that begins its first
+		 * chunk, and each chunk's first pointer is to the next
+		 * (jsonown.c). */
+		if (j->block != JSON_BLOCK_ROOT)
+			abort();
+		for (c = (void **)j - 1; c; c = next) {
+			next = *c;
+			free(c);
+		}
+		return;
+	}
 	for (i = 0; i < j->n; i++) {
 		if (j->keys)
 			free(j->keys[i]);
@@ -386,6 +399,8 @@ json_set(json *obj, const char *key, json *val)
 {
 	size_t i;
 
+	if (obj->block)
+		abort();	/* read-only (json_parse_own_block) */
 	for (i = 0; i < obj->n; i++)
 		if (strcmp(obj->keys[i], key) == 0) {
 			json_free(obj->vals[i]);
@@ -403,6 +418,8 @@ json_take(json *obj, const char *key)
 
 	if (obj == NULL || obj->type != JSON_OBJECT)
 		return NULL;
+	if (obj->block)
+		abort();	/* read-only (json_parse_own_block) */
 	for (i = 0; i < obj->n; i++)
 		if (strcmp(obj->keys[i], key) == 0) {
 			v = obj->vals[i];
@@ -426,6 +443,8 @@ json_del(json *obj, const char *key)
 void
 json_push(json *arr, json *val)
 {
+	if (arr->block)
+		abort();	/* read-only (json_parse_own_block) */
 	append(arr, NULL, val);
 }
 

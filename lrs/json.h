@@ -32,6 +32,9 @@ enum json_type {
 typedef struct json json;
 struct json {
 	enum json_type	  type;
+	/* 0, or JSON_BLOCK_ROOT / JSON_BLOCK_MEMBER for a tree of
+	 * json_parse_own_block (see there). */
+	unsigned char	  block;
 	char		 *str;	/* STRING: the text; NUMBER: its literal. NUL-terminated */
 	size_t		  len;	/* length of str in bytes */
 	double		  num;	/* NUMBER: the value */
@@ -65,7 +68,18 @@ int	json_parse(const char *text, size_t len, int maxdepth, json **out,
  * outside.  JSON_OK, JSON_ESYNTAX, JSON_EDEPTH or JSON_ENULNAME (*out is
  * then NULL). */
 int	json_parse_own(const char *text, size_t len, int maxdepth, json **out);
-/* Release a tree (NULL is fine). */
+/* The same, with the whole tree in one block of memory (a few large
+ * allocations instead of one per node, name and member list): for text
+ * parsed only to be read and dropped at a high rate, such as the stored
+ * statements the tiering engine folds.  The tree is read-only: json_set,
+ * json_take, json_del and json_push on any of its nodes abort, and so does
+ * json_free on a member; json_free on the root releases the whole block
+ * (json_clone gives an ordinary copy of any part).  Same results as
+ * json_parse_own. */
+int	json_parse_own_block(const char *text, size_t len, int maxdepth,
+	    json **out);
+enum { JSON_BLOCK_ROOT = 1, JSON_BLOCK_MEMBER = 2 };
+/* Release a tree (NULL is fine): a block's root releases the block. */
 void	json_free(json *j);
 
 /* The member named key of an object, or NULL (also when j is not an object).

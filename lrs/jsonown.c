@@ -7,10 +7,17 @@
  * their exact size, so a tree costs one allocation per node, name and
  * member list.  The tiering engine reads every stored statement and its
  * own entities through it.
+ *
+ * json_parse_own_block puts the whole tree in a block instead: a chain of
+ * a few chunks, each beginning with the pointer to the next one (NULL in
+ * the last); the nodes, names and member lists are cut from them in
+ * order, and the root is copied at the end to its place right after the
+ * first chunk's pointer, where json_free (json.c) finds the chain.
  */
 #include "json.h"
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +25,87 @@ struct rd {
 	const char	*p, *end;
 	int		 depth, maxdepth;
 	int		 rc;		/* JSON_E* once known, else syntax */
+	void		*blk;		/* json_parse_own_block: first chunk */
+	void		**tail;		/* the last chunk's pointer to the next */
+	char		*cur;		/* where the next cut begins */
+	size_t		 left;		/* bytes after cur in the last chunk */
 };
+
+#define CHUNK_MIN	4096
+
+/* Chain a new chunk of at least n bytes after the pointer. */
+static void
+chunk_add(struct rd *r, size_t n)
+{
+	void **c;
+
+	if (n < CHUNK_MIN)
+		n = CHUNK_MIN;
+	c = xmalloc(sizeof(void *) + n);
+	*c = NULL;
+	*r->tail = c;
+	r->tail = c;
+	r->cur = (char *)(c + 1);
+	r->left = n;
+}
+
+/* n bytes (aligned for any node or pointer when align is set): cut from
+ * the block, or allocated. */
+static void *
+take(struct rd *r, size_t n, int align)
+{
+	size_t pad = align ? (size_t)(-(uintptr_t)r->cur & 7) : 0;
+	void *p;
+
+	if (r->blk == NULL)
+		return xmalloc(n);
+	if (r->left < pad + n) {
+		chunk_add(r, n);
+		pad = 0;
+	}
+	p = r->cur + pad;
+	r->cur += pad + n;
+	r->left -= pad + n;
+	return p;
+}
+
+static json *
+node(struct rd *r, enum json_type type)
+{
+	json *j;
+
+	if (r->blk == NULL)
+		return json_new(type);
+	j = take(r, sizeof(*j), 1);
+	memset(j, 0, sizeof(*j));
+	j->type = type;
+	j->block = JSON_BLOCK_MEMBER;
+	return j;
+}
+
+static char *
+dupn(struct rd *r, const char *s, size_t n)
+{
+	char *d;
+
+	if (r->blk == NULL)
+		return xstrndup(s, n);
+	d = take(r, n + 1, 0);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* Give back what the last cut, at p, does not need past its first keep
+ * bytes. */
+static void
+give_back(struct rd *r, char *p, size_t keep)
+{
+	if (r->blk != NULL) {
+		r->left += (size_t)(r->cur - (p + keep));
+		r->cur = p + keep;
+	}
+}
 
 /* A container's members while they are read: kept inline up to 16. */
 struct members {
@@ -36,7 +123,8 @@ static json *value(struct rd *r);
 static void
 skip_ws(struct rd *r)
 {
-	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' ||
+	while (r->p < r->end && (unsigned char)*r->p <= ' ' &&
+	    (*r->p == ' ' || *r->p == '\n' ||
 	    *r->p == '\r' || *r->p == '\t' || *r->p == '\v' || *r->p == '\f'))
 		r->p++;
 }
@@ -123,17 +211,46 @@ unescape(const char *e, const char *end, char *o, size_t *used,
 	return 0;
 }
 
-/* Nonzero when the n bytes at s hold a control character (a loop the
- * compiler can vectorise). */
-static int
-has_control(const char *s, size_t n)
+/* The high bit of each byte of x that is below 0x20 or a backslash, and
+ * maybe of bytes above such a one (a borrow), never of others: nonzero
+ * exactly when x holds one. */
+static uint64_t
+special8(uint64_t x)
 {
-	size_t i;
-	int bad = 0;
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t y = x ^ (ones * 0x5c);
 
-	for (i = 0; i < n; i++)
-		bad |= (unsigned char)s[i] < 0x20;
-	return bad;
+	return ((x - ones * 0x20) & ~x & high) | ((y - ones) & ~y & high);
+}
+
+/* Nonzero when the n bytes at s hold neither a control character nor a
+ * backslash, given that avail bytes (>= n) may be read at s: 8 bytes at a
+ * time, the last 8 masked to the string's bytes where the text goes on
+ * (the first bytes in memory are the low ones on a little-endian
+ * machine, and a borrow only reaches bytes above its own). */
+static int
+plain(const char *s, size_t n, size_t avail)
+{
+	uint64_t x, bad = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		bad |= special8(x);
+	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (i < n && i + 8 <= avail) {
+		memcpy(&x, s + i, 8);
+		return (bad | (special8(x) &
+		    ((1ULL << (8 * (n - i))) - 1))) == 0;
+	}
+#else
+	(void)avail;
+#endif
+	for (; i < n; i++)
+		bad |= (unsigned char)s[i] < 0x20 || s[i] == '\\';
+	return bad == 0;
 }
 
 /* The string starting at the opening quote: a new NUL-terminated copy
@@ -147,14 +264,13 @@ string(struct rd *r, size_t *len)
 
 	/* No escapes: the common case, scanned with memchr. */
 	q = memchr(s, '"', (size_t)(r->end - s));
-	if (q && memchr(s, '\\', (size_t)(q - s)) == NULL &&
-	    !has_control(s, (size_t)(q - s))) {
+	if (q && plain(s, (size_t)(q - s), (size_t)(r->end - s))) {
 		r->p = q + 1;
 		*len = (size_t)(q - s);
-		return xstrndup(s, *len);
+		return dupn(r, s, *len);
 	}
 	/* Unescaped text is never longer than its source. */
-	out = xmalloc((size_t)(r->end - s) + 1);
+	out = take(r, (size_t)(r->end - s) + 1, 0);
 	for (q = s; q < r->end && *q != '"'; ) {
 		if ((unsigned char)*q < 0x20)
 			goto bad;
@@ -172,9 +288,11 @@ string(struct rd *r, size_t *len)
 	r->p = q + 1;
 	out[n] = '\0';
 	*len = n;
+	give_back(r, out, n + 1);
 	return out;
 bad:
-	free(out);
+	if (r->blk == NULL)
+		free(out);
 	return NULL;
 }
 
@@ -208,9 +326,9 @@ number(struct rd *r)
 		while (q < r->end && *q >= '0' && *q <= '9')
 			q++;
 	}
-	j = json_new(JSON_NUMBER);
+	j = node(r, JSON_NUMBER);
 	j->len = (size_t)(q - s);
-	j->str = xstrndup(s, j->len);
+	j->str = dupn(r, s, j->len);
 	j->num = strtod(j->str, NULL);
 	r->p = q;
 	return j;
@@ -224,7 +342,7 @@ word(struct rd *r, const char *w, enum json_type type)
 	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
 		return NULL;
 	r->p += n;
-	return json_new(type);
+	return node(r, type);
 }
 
 static void
@@ -247,11 +365,11 @@ members_add(struct members *m, char *key, json *v)
 }
 
 static void
-members_free(struct members *m)
+members_free(struct rd *r, struct members *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; r->blk == NULL && i < m->n; i++) {
 		free(m->keys[i]);
 		json_free(m->vals[i]);
 	}
@@ -263,14 +381,14 @@ members_free(struct members *m)
 
 /* Move m's members into container c, in arrays of their exact size. */
 static json *
-members_into(struct members *m, json *c)
+members_into(struct rd *r, struct members *m, json *c)
 {
 	c->n = c->cap = m->n;
 	if (m->n > 0) {
-		c->vals = xmalloc(m->n * sizeof(*c->vals));
+		c->vals = take(r, m->n * sizeof(*c->vals), 1);
 		memcpy(c->vals, m->vals, m->n * sizeof(*c->vals));
 		if (c->type == JSON_OBJECT) {
-			c->keys = xmalloc(m->n * sizeof(*c->keys));
+			c->keys = take(r, m->n * sizeof(*c->keys), 1);
 			memcpy(c->keys, m->keys, m->n * sizeof(*c->keys));
 		}
 	}
@@ -332,10 +450,11 @@ container(struct rd *r, enum json_type type, char close)
 done:
 	r->p++;
 	r->depth--;
-	return members_into(&m, json_new(type));
+	return members_into(r, &m, node(r, type));
 bad:
-	free(key);
-	members_free(&m);
+	if (r->blk == NULL)
+		free(key);
+	members_free(r, &m);
 	return NULL;
 }
 
@@ -357,7 +476,7 @@ value(struct rd *r)
 	case '"':
 		if ((s = string(r, &len)) == NULL)
 			return NULL;
-		j = json_new(JSON_STRING);
+		j = node(r, JSON_STRING);
 		j->str = s;
 		j->len = len;
 		return j;
@@ -376,7 +495,7 @@ int
 json_parse_own(const char *text, size_t len, int maxdepth, json **out)
 {
 	struct rd r = { text, text + len, 0, maxdepth > 0 ? maxdepth : 1,
-	    JSON_ESYNTAX };
+	    JSON_ESYNTAX, NULL, NULL, NULL, 0 };
 	json *j;
 
 	*out = NULL;
@@ -388,5 +507,37 @@ json_parse_own(const char *text, size_t len, int maxdepth, json **out)
 		return JSON_ESYNTAX;
 	}
 	*out = j;
+	return JSON_OK;
+}
+
+int
+json_parse_own_block(const char *text, size_t len, int maxdepth, json **out)
+{
+	struct rd r = { text, text + len, 0, maxdepth > 0 ? maxdepth : 1,
+	    JSON_ESYNTAX, NULL, NULL, NULL, 0 };
+	void **first, *c, *next;
+	json *j, *root;
+
+	*out = NULL;
+	/* Room for the root, and for about what a statement needs. */
+	first = xmalloc(sizeof(void *) + sizeof(json) + 4 * len + 256);
+	*first = NULL;
+	r.blk = first;
+	r.tail = first;
+	root = (json *)(first + 1);
+	r.cur = (char *)(root + 1);
+	r.left = 4 * len + 256;
+	if ((j = value(&r)) != NULL)
+		skip_ws(&r);
+	if (j == NULL || r.p != r.end) {
+		for (c = first; c; c = next) {
+			next = *(void **)c;
+			free(c);
+		}
+		return j == NULL ? r.rc : JSON_ESYNTAX;
+	}
+	*root = *j;
+	root->block = JSON_BLOCK_ROOT;
+	*out = root;
 	return JSON_OK;
 }

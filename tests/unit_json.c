@@ -128,6 +128,118 @@ test_dump_utf8(void)
 	buf_free(&b);
 }
 
+/* json_parse_own_block builds what json_parse_own builds, spelled the
+ * same, as a block: root marked, members read-only, a clone ordinary. */
+static void
+block_agrees(const char *text, size_t len)
+{
+	json *a = NULL, *b = NULL, *c;
+	char *da = NULL, *db = NULL;
+	size_t la = 0, lb = 0;
+	int ra = json_parse_own(text, len, 1000, &a);
+	int rb = json_parse_own_block(text, len, 1000, &b);
+
+	ok(ra == JSON_OK && rb == JSON_OK && json_equal(a, b) &&
+	    b->block == JSON_BLOCK_ROOT, "block parse of %.40s", text);
+	if (a && b) {
+		da = json_to_string(a, &la);
+		db = json_to_string(b, &lb);
+	}
+	ok(da && db && la == lb && memcmp(da, db, la) == 0,
+	    "block parse of %.40s spelled the same", text);
+	ok(b && (b->n == 0 || b->vals[0]->block == JSON_BLOCK_MEMBER),
+	    "block members are marked read-only");
+	c = json_clone(b);
+	ok(c && c->block == 0 && (c->n == 0 || c->vals[0]->block == 0) &&
+	    json_equal(c, b), "a clone of a block is an ordinary tree");
+	if (c && c->type == JSON_OBJECT)
+		json_set(c, "added", json_new_bool(1));
+	json_free(c);
+	free(da);
+	free(db);
+	json_free(a);
+	json_free(b);
+}
+
+/* Texts that come near the block's bound: the most values per byte,
+ * escapes at the very end, deep nesting, long strings. */
+static void
+test_block_bound(void)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+
+	buf_puts(&t, "[");
+	for (i = 0; i < 3000; i++)
+		buf_puts(&t, i ? ",1" : "1");
+	buf_puts(&t, "]");
+	block_agrees(t.p, t.len);
+	t.len = 0;
+	buf_puts(&t, "[");
+	for (i = 0; i < 2000; i++)
+		buf_puts(&t, i ? ",{},[]" : "{},[]");
+	buf_puts(&t, "]");
+	block_agrees(t.p, t.len);
+	t.len = 0;
+	buf_puts(&t, "{");
+	for (i = 0; i < 500; i++)
+		buf_printf(&t, "%s\"k%zu\":\"\\n\\u00e9\\ud83d\\ude00\"",
+		    i ? "," : "", i);
+	buf_puts(&t, "}");
+	block_agrees(t.p, t.len);
+	t.len = 0;
+	for (i = 0; i < 900; i++)
+		buf_puts(&t, "[");
+	for (i = 0; i < 900; i++)
+		buf_puts(&t, "]");
+	block_agrees(t.p, t.len);
+	t.len = 0;
+	buf_puts(&t, "\"");
+	for (i = 0; i < 5000; i++)
+		buf_puts(&t, "ab\\\"");
+	buf_puts(&t, "\"");
+	block_agrees(t.p, t.len);
+	buf_free(&t);
+}
+
+/* A control character or an escape at every place of strings of 1 to 20
+ * bytes, with text after them (the parsers test 8 bytes at a time). */
+static void
+test_own_strings(void)
+{
+	char t[64];
+	size_t n, at;
+	json *j = NULL, *b = NULL;
+	int bad = 0, good = 0;
+
+	for (n = 1; n <= 20; n++)
+		for (at = 0; at < n; at++) {
+			memset(t, 0, sizeof(t));
+			t[0] = '[';
+			t[1] = '"';
+			memset(t + 2, 'a', n);
+			t[2 + at] = '\x1f';
+			memcpy(t + 2 + n, "\",\"bbbbbbbbbbbb\"]", 17);
+			bad += json_parse_own(t, strlen(t), 8, &j) != JSON_OK &&
+			    json_parse_own_block(t, strlen(t), 8, &b) !=
+			    JSON_OK;
+			t[2 + at] = '\\';
+			t[3 + at] = 'n';	/* the quote when at is last */
+			if (at + 1 < n &&
+			    json_parse_own(t, strlen(t), 8, &j) == JSON_OK &&
+			    json_parse_own_block(t, strlen(t), 8, &b) ==
+			    JSON_OK && json_equal(j, b) &&
+			    j->vals[0]->len == n - 1)
+				good++;
+			json_free(j);
+			json_free(b);
+			j = b = NULL;
+		}
+	ok(bad == 210, "a control character is refused wherever it is (%d)",
+	    bad);
+	ok(good == 190, "an escape is read wherever it is (%d)", good);
+}
+
 /* json_parse_own builds what json_parse builds, refuses what the grammar
  * or the depth refuses, and leaves UTF-8 and repeated names alone. */
 static void
@@ -171,7 +283,13 @@ test_own(void)
 		rc = json_parse_own(bad[i], strlen(bad[i]), 32, &b);
 		ok(rc != JSON_OK && b == NULL, "own parse refuses '%s'",
 		    bad[i]);
+		b = NULL;
+		rc = json_parse_own_block(bad[i], strlen(bad[i]), 32, &b);
+		ok(rc != JSON_OK && b == NULL, "block parse refuses '%s'",
+		    bad[i]);
 	}
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		block_agrees(same[i], strlen(same[i]));
 	b = NULL;
 	ok(json_parse_own("[[[1]]]", 7, 2, &b) == JSON_EDEPTH && b == NULL,
 	    "own parse refuses nesting past the limit");
@@ -257,6 +375,8 @@ main(void)
 		    j == NULL, "300 nested arrays past a limit of 299 refused");
 	}
 	test_own();
+	test_block_bound();
+	test_own_strings();
 	test_refused();
 	test_accepted();
 	test_dump_utf8();

@@ -43,7 +43,7 @@ log_load(void *arg, const char *id, uint64_t *seq, json **out)
 	if ((rc = store_seq_of(lr->txn, lr->st, u, seq)) != 0 ||
 	    (rc = store_entry_at(lr->txn, lr->st, *seq, &en)) != 0)
 		return rc;
-	return json_parse_own(en.text, en.len, 1000, out) == 0 ? 0 :
+	return json_parse_own_block(en.text, en.len, 1000, out) == 0 ? 0 :
 	    STORE_EIO;
 }
 
@@ -54,7 +54,7 @@ prepare(void *arg, const struct store_entry *en)
 	json *st = NULL;
 
 	(void)arg;
-	if (json_parse_own(en->text, en->len, 1000, &st) != 0)
+	if (json_parse_own_block(en->text, en->len, 1000, &st) != 0)
 		return NULL;
 	if (fold_is_outcome(st)) {
 		json_free(st);
@@ -643,24 +643,28 @@ tier_rebuild(void *arg)
  * statements of program object obj.  Outcomes go unless fresh is set:
  * then those the log does not hold yet are kept there. */
 static int
-scratch_one(struct fold *f, json *st, const struct store_entry *en,
+scratch_one(struct fold *f, const json *st, const struct store_entry *en,
     const char *obj, const json *draft, json *fresh, struct logread *lr)
 {
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	const char *oid = json_get_str(json_get(st, "object"), "id");
 	const char *auth = json_get_str(json_get(json_get(st, "authority"),
 	    "account"), "name");
-	json *out;
+	json *out, *own = NULL;
 	uint8_t u[16];
 	uint64_t seq;
 	size_t i;
 	int rc = 0;
 
+	/* st is read-only (a block): the draft goes into a copy. */
 	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
-	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0)
-		json_set(jx_obj(json_get(st, "result"), "extensions"),
+	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0) {
+		own = json_clone(st);
+		json_set(jx_obj(json_get(own, "result"), "extensions"),
 		    TV_EXT("payload"), json_clone(draft));
-	fold_apply(f, st, en->seq, en->stored, en->voided_by);
+	}
+	fold_apply(f, own ? own : st, en->seq, en->stored, en->voided_by);
+	json_free(own);
 	out = f->outcomes;
 	for (i = 0; fresh && rc == 0 && i < out->n; i++) {
 		uuid_parse(json_get_str(out->vals[i], "id"), u);
@@ -711,7 +715,7 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 		if (rc != 0)
 			break;
 		st = NULL;
-		if (json_parse_own(en.text, en.len, 1000, &st) == 0 &&
+		if (json_parse_own_block(en.text, en.len, 1000, &st) == 0 &&
 		    !fold_is_outcome(st)) {
 			rc = scratch_one(f, st, &en, obj, draft, fresh, &lr);
 			(*count)++;

@@ -573,7 +573,7 @@ tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
 		goto out;
 	open = 1;
 	for (; (rc = seek(&m, first, kl, kh, &k, &d)) == 0; first = 0) {
-		if (json_parse_own(d.mv_data, d.mv_size, 1000, &j) != 0) {
+		if (json_parse_own_block(d.mv_data, d.mv_size, 1000, &j) != 0) {
 			rc = MDB_CORRUPTED;
 			break;
 		}

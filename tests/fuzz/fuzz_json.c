@@ -90,6 +90,16 @@ own_agrees(const char *text, size_t size, int rc, const json *j)
 	} else if ((rc == JSON_ESYNTAX || rc == JSON_EDEPTH) && orc == JSON_OK)
 		abort();
 	json_free(o);
+	/* The block parser: what the fast parser gives, in one block. */
+	o = NULL;
+	if ((json_parse_own_block(text, size, 64, &o) == JSON_OK) !=
+	    (orc == JSON_OK))
+		abort();
+	if (o != NULL) {
+		a = json_to_string(o, &alen);
+		free(a);
+	}
+	json_free(o);
 }
 
 int
