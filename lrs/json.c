@@ -3,6 +3,7 @@
 #include "utf8.h"
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -526,6 +527,24 @@ put_escape(struct buf *out, unsigned char c)
 	}
 }
 
+/* Nonzero when none of the 8 bytes at s needs a look of its own: no
+ * control character, quote, backslash or byte of a multi-byte sequence
+ * (for each test, a byte's high bit is set only when it or one below it
+ * matches, so the sum is zero exactly when none does). */
+static int
+plain8(const char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t x, q, b;
+
+	memcpy(&x, s, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b) | x) & high ? 0 : 1;
+}
+
 void
 json_dump_str(const char *s, size_t len, struct buf *out)
 {
@@ -536,6 +555,10 @@ json_dump_str(const char *s, size_t len, struct buf *out)
 	buf_grow(out, len + 2);
 	buf_putc(out, '"');
 	while (i < len) {
+		if (i + 8 <= len && plain8(s + i)) {
+			i += 8;
+			continue;
+		}
 		c = (unsigned char)s[i];
 		if (c >= 0x80 && (n = utf8_next(s + i, len - i)) > 0) {
 			i += (size_t)n;

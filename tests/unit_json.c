@@ -240,6 +240,44 @@ test_own_strings(void)
 	ok(good == 190, "an escape is read wherever it is (%d)", good);
 }
 
+/* json_dump_str escapes what needs it wherever it stands in strings of
+ * 1 to 20 bytes (it skips 8 plain bytes at a time): written and read
+ * back, the same string. */
+static void
+test_dump_strings(void)
+{
+	static const char *special[] = { "\"", "\\", "\x01", "\x7f",
+	    "\xc3\xa9", "\xf0\x9f\x98\x80", "/" };
+	char t[64];
+	size_t n, at, k, l;
+	struct buf b = BUF_INIT;
+	json *j;
+	int good = 0, all = 0;
+
+	for (k = 0; k < sizeof(special) / sizeof(special[0]); k++)
+		for (n = 1; n <= 20; n++)
+			for (at = 0; at < n; at++, all++) {
+				l = strlen(special[k]);
+				memset(t, 'a', n + l);
+				memcpy(t + at, special[k], l);
+				b.len = 0;
+				json_dump_str(t, n + l, &b);
+				j = NULL;
+				if (json_parse(b.p, b.len, 4, &j, NULL, 0) ==
+				    JSON_OK && j->len == n + l &&
+				    memcmp(j->str, t, n + l) == 0)
+					good++;
+				json_free(j);
+			}
+	ok(good == all, "strings written and read back (%d of %d)", good,
+	    all);
+	b.len = 0;
+	json_dump_str("abcdefgh\xff", 9, &b);
+	ok(b.len == 16 && memcmp(b.p, "\"abcdefgh\\ufffd\"", 16) == 0,
+	    "a byte that is not UTF-8 after 8 plain ones is U+FFFD");
+	buf_free(&b);
+}
+
 /* json_parse_own builds what json_parse builds, refuses what the grammar
  * or the depth refuses, and leaves UTF-8 and repeated names alone. */
 static void
@@ -377,6 +415,7 @@ main(void)
 	test_own();
 	test_block_bound();
 	test_own_strings();
+	test_dump_strings();
 	test_refused();
 	test_accepted();
 	test_dump_utf8();

@@ -1773,12 +1773,15 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
 	json *fc = fact_of(st, sid, t), *L;
+	int changed;
 
+	/* Facts are written through: put takes (frees) fc, so it comes
+	 * after every use of fc, and before anything reads facts back. */
 	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
 	    fold_group_key(team, ok, sizeof(ok)) == 0) {
 		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
-		put(f, 'G', fk, fc);
 		count_fact(f, ok, fc, 1);
+		put(f, 'G', fk, fc);
 		if (verb && strcmp(verb, TV_VERB("signed")) == 0)
 			agreement(f, st, ok, t);
 		return;
@@ -1788,13 +1791,14 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		return;
 	}
 	fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
-	put(f, 'F', fk, fc);
 	at = fold_org_at(L, t, NULL);
 	if (at) {
 		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
 		count_fact(f, ok, fc, 1);
 	}
-	if (evidence_add(f, L, lk, fc, 1) == 0)
+	changed = evidence_add(f, L, lk, fc, 1);
+	put(f, 'F', fk, fc);
+	if (changed == 0)
 		return;
 	dirty(f, 'L', lk);
 	if (certs_update(f, L, lk) | skills_update(f, L, lk))

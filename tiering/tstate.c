@@ -266,6 +266,23 @@ find_id(tstate *ts, int kind, const char *id)
 	return NULL;
 }
 
+/* Forget the cached entry of (kind, id), if any. */
+static void
+drop(tstate *ts, int kind, const char *id)
+{
+	struct ent **pp, *e;
+
+	for (pp = &table(ts, kind)[hash(kind, id)]; (e = *pp) != NULL;
+	    pp = &e->next)
+		if (strcmp(e->key + 1, id) == 0) {
+			*pp = e->next;
+			json_free(e->j);
+			free(e->key);
+			free(e);
+			return;
+		}
+}
+
 static struct ent *
 add(tstate *ts, char *key, json *j)
 {
@@ -669,18 +686,31 @@ write_now(tstate *ts, const char *key, const json *j)
 int
 tstate_put(tstate *ts, int kind, const char *id, json *j)
 {
-	struct ent *e = find_id(ts, kind, id);
-	int through = ts->through[(unsigned char)kind] && ts->txn, rc = 0;
+	struct ent *e;
+	char stack[256], *key;
+	int rc;
 
-	if (e == NULL)
+	/* Written through, it is not cached: LMDB answers for it. */
+	if (ts->through[(unsigned char)kind] && ts->txn) {
+		drop(ts, kind, id);
+		key = strlen(id) + 2 <= sizeof(stack) ? stack : NULL;
+		if (key) {
+			key[0] = (char)kind;
+			memcpy(key + 1, id, strlen(id) + 1);
+		} else
+			key = make_key(kind, id);
+		rc = write_now(ts, key, j);
+		if (key != stack)
+			free(key);
+		json_free(j);
+		return rc;
+	}
+	if ((e = find_id(ts, kind, id)) == NULL)
 		e = add(ts, make_key(kind, id), NULL);
-	if (through)
-		rc = write_now(ts, e->key, j);
-	/* Written through, the cached copy (or deletion) is clean. */
 	json_free(e->j);
 	e->j = j;
-	e->dirty = !through;
-	return rc;
+	e->dirty = 1;
+	return 0;
 }
 
 void

@@ -76,7 +76,9 @@ int	 tstate_scan(tstate *ts, int kind, const char *lo, const char *hi,
 int	 tstate_first(tstate *ts, int kind, const char *lo, const char *hi,
 	    char *id, size_t size);
 /* Set entity (kind, id) to j (taken; NULL deletes), replacing any; it is
- * dirty, or written at once for a write-through kind.  LMDB code (only a
+ * dirty, or, for a write-through kind with a transaction bound, written
+ * at once and not cached: j is then freed, and so is any tree tstate_get
+ * gave for the entity (use neither after).  LMDB code (only a
  * write-through can fail here). */
 int	 tstate_put(tstate *ts, int kind, const char *id, json *j);
 /* Remove entity (kind, id) (tstate_put with NULL). */
