@@ -47,6 +47,19 @@ log_load(void *arg, const char *id, uint64_t *seq, json **out)
 	    STORE_EIO;
 }
 
+/* Whether outcome id is in the log (fold.stored); a failed lookup says
+ * no, and the caller's own lookup then reports it. */
+static int
+log_stored(void *arg, const char *id)
+{
+	struct logread *lr = arg;
+	uint64_t seq;
+	uint8_t u[16];
+
+	return uuid_parse(id, u) == 0 &&
+	    store_seq_of(lr->txn, lr->st, u, &seq) == 0;
+}
+
 static void *
 prepare(void *arg, const struct store_entry *en)
 {
@@ -667,6 +680,8 @@ scratch_one(struct fold *f, const json *st, const struct store_entry *en,
 	json_free(own);
 	out = f->outcomes;
 	for (i = 0; fresh && rc == 0 && i < out->n; i++) {
+		if (out->vals[i]->type != JSON_OBJECT)
+			continue;	/* an id only: stored (log_stored) */
 		uuid_parse(json_get_str(out->vals[i], "id"), u);
 		if ((rc = store_seq_of(lr->txn, lr->st, u, &seq)) ==
 		    STORE_ENOTFOUND) {
@@ -706,6 +721,8 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 	lr.txn = store_read_txn(r);
 	f->load = log_load;
 	f->load_arg = &lr;
+	if (fresh)
+		f->stored = log_stored;
 	for (seq = 1; seq <= *last && rc == 0; seq++) {
 		rc = store_entry_at(lr.txn, e->st, seq, &en);
 		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
@@ -753,6 +770,7 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 		rc = tstate_flush(ts);
 out:
 	f->load = NULL;
+	f->stored = NULL;
 	store_read_end(r);
 	return rc;
 }

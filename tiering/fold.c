@@ -216,7 +216,7 @@ outcome(struct fold *f, const char *verb, const char *objid,
 	snprintf(text, sizeof(text), "%s|%s|%s|%s", defname, subjkey, kind,
 	    f->cause);
 	fold_uuid5(text, id);
-	if (f->ids_only) {
+	if (f->ids_only || (f->stored && f->stored(f->load_arg, id))) {
 		json_free(details);
 		json_push(f->outcomes, json_new_str(id));
 		return f->outcomes->vals[f->outcomes->n - 1]->str;

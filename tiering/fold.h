@@ -33,6 +33,10 @@ struct fold {
 	 * statement (a what-if, which stores nothing, or a check of which
 	 * are stored already). */
 	int		 ids_only;
+	/* When set, nonzero when outcome id is in the log already: then
+	 * only its id is kept too (a replay, which stores only the
+	 * outcomes the log lacks).  Called with load_arg. */
+	int		(*stored)(void *arg, const char *id);
 	json		*countable;	/* verbs criteria count (cache), owned */
 	int		 rc;		/* first LMDB error of this batch */
 	/* The log, read back to undo a voided statement: statement id's
