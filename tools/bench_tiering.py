@@ -64,8 +64,26 @@ class Server:
                 return int(line.split()[1])
         return 0
 
+    def commits(self):
+        """(group commits, writes they held, seconds they took, fsync included) so far."""
+        req = urllib.request.Request("http://127.0.0.1:%d/metrics" % self.port, headers={"Authorization": AUTH})
+        v = {}
+        with urllib.request.urlopen(req, timeout=60) as r:
+            for line in r.read().decode().splitlines():
+                k, _, x = line.partition(" ")
+                if k.startswith(("lrsd_store_group_commit_size_", "lrsd_store_commit_duration_seconds_")):
+                    v[k] = float(x)
+        return (v.get("lrsd_store_commit_duration_seconds_count", 0), v.get("lrsd_store_group_commit_size_sum", 0),
+                v.get("lrsd_store_commit_duration_seconds_sum", 0))
+
     def stop(self):
         self.proc.terminate(); self.proc.wait(); self.log.close()
+
+
+def commit_line(before, after, secs):
+    n, writes, busy = (b - a for a, b in zip(before, after))
+    return ("group commits:          %8.0f per s (%.1f writes each, %.2f ms each with its fsync; committing %.0f%% of the time)"
+            % (n / secs, writes / max(n, 1), busy * 1e3 / max(n, 1), 100 * busy / secs))
 
 
 def world(n, seed=11):
@@ -191,15 +209,18 @@ def main():
                 lags.append(s["lag_seconds"]); behind.append(s["behind"])
                 time.sleep(0.2)
         m = threading.Thread(target=mon, daemon=True); m.start()
+        k0 = srv.commits()
         try:
             secs, cpu, wr = post_all(srv, weeks, a.batch, a.threads, True)
         finally:
             stop.set(); m.join()
+        k1 = srv.commits()
         lags.sort()
         print("ingest with engine:     %8.0f statements/s  (%.1f s; server CPU %.1f us/statement; "
               "%.1f KB/statement written to the device)" % (n / secs, secs, cpu * 1e6 / n, wr / 1024 / n))
         print("engine lag under load:  p50 %.3f s, p99 %.3f s, max %.3f s; most statements behind %d" %
               (lags[len(lags) // 2], lags[int(len(lags) * 0.99)], lags[-1], max(behind)))
+        print(commit_line(k0, k1, secs))
         c0, w0 = srv.cpu(), srv.written()
         _, r = srv.call("POST", "/tiering/replay")
         print("replay from zero:       %8.0f statements/s  (%d statements in %.2f s; server CPU %.1f us/statement; "
@@ -218,9 +239,12 @@ def main():
         if a.engine_only:
             return
         srv = Server(a.lrsd, tmp, "noengine", {"LRSD_NO_TIERING": "1"}, simulated=False)
+        k0 = srv.commits()
         secs2, cpu2, wr2 = post_all(srv, weeks, a.batch, a.threads, False)
+        k1 = srv.commits()
         print("ingest without engine:  %8.0f statements/s  (%.1f s; server CPU %.1f us/statement; "
               "%.1f KB/statement written to the device)" % (n / secs2, secs2, cpu2 * 1e6 / n, wr2 / 1024 / n))
+        print(commit_line(k0, k1, secs2))
         print("ingest ratio with/without engine: %.2f" % (secs2 / secs))
         srv.stop()
 
