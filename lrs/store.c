@@ -2429,7 +2429,7 @@ leg_seek(struct leg *l, uint64_t at, int ascending, uint64_t *got)
  * that lands beyond it makes its landing the next candidate, so every
  * turn either agrees or skips to an entry of that leg.  Each round of n
  * turns moves every leg on to a new entry of its own, so a call does at
- * most n x (e + 2) seeks, e being the fewest entries any one filter has
+ * most n x (e + 2) turns, e being the fewest entries any one filter has
  * between cur and the match (or the end of the range). */
 static int
 next_match(struct leg *legs, size_t n, int ascending, uint64_t cur,
