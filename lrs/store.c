@@ -2349,7 +2349,7 @@ struct leg {
 	MDB_cursor	*c;
 	const uint8_t	*f;	/* tag | hash */
 	uint64_t	 at;	/* the seq it stands on; 0: none yet */
-	int		 done;	/* nothing left in the query's direction */
+	int		 done;	/* no more in the query's direction */
 };
 
 /* The seq of the index key k when it is one of filter f's, else 0. */
@@ -2545,7 +2545,8 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 			 * walk must not stand still if one did). */
 			rc = 0;
 			if (n == 0) {
-				if ((rc = skip_hole(r, q->ascending, &cur)) != 0)
+				rc = skip_hole(r, q->ascending, &cur);
+				if (rc != 0)
 					goto out;
 				if (cur == 0)
 					break;

@@ -809,7 +809,7 @@ struct cb_stmt {
 /* A combined query: -1 where a filter is not given. */
 struct cb_query {
 	int	agent, related_agent, verb, act, related_act, reg;
-	int	after, upto;	/* since statement after, until statement upto */
+	int	after, upto;	/* since stmt after, until stmt upto */
 };
 
 static void
@@ -922,12 +922,12 @@ cb_json(const struct cb_stmt *s, int i, const char **id, const char **reg,
 		    "\"StatementRef\",\"id\":\"%s\"}", id[t->ref]), NULL);
 	obj = t->objagent >= 0 ? agent(fmt("cb-%s-%s", who[t->objagent], u)) :
 	    activity(fmt("cb-%d-%s", t->act, u));
-	ctx = fmt("\"context\":{%s%s%s\"language\":\"en-US\"}", t->reg < 0 ? "" :
-	    fmt("\"registration\":\"%s\",", reg[t->reg]), t->instructor < 0 ?
-	    "" : fmt("\"instructor\":%s,", agent(fmt("cb-%s-%s",
-	    who[t->instructor], u))), t->parent < 0 ? "" :
-	    fmt("\"contextActivities\":{\"parent\":[{\"id\":\"%s\"}]},",
-	    act_id(fmt("cb-%d-%s", t->parent, u))));
+	ctx = fmt("\"context\":{%s%s%s\"language\":\"en-US\"}",
+	    t->reg < 0 ? "" : fmt("\"registration\":\"%s\",", reg[t->reg]),
+	    t->instructor < 0 ? "" : fmt("\"instructor\":%s,",
+	    agent(fmt("cb-%s-%s", who[t->instructor], u))), t->parent < 0 ?
+	    "" : fmt("\"contextActivities\":{\"parent\":[{\"id\":"
+	    "\"%s\"}]},", act_id(fmt("cb-%d-%s", t->parent, u))));
 	return stmt(id[i], agent(fmt("cb-%s-%s", who[t->actor], u)),
 	    verb(fmt("cb-%d-%s", t->verb, u)), obj, ctx);
 }
@@ -1023,14 +1023,16 @@ test_combined(void)
 			empty += nwant == 0;
 			for (limit = 2; limit <= 3; limit++) {
 				n = cb_walk(fmt("ascending=%s%s", asc ?
-				    "true" : "false", qs), limit, got, CB_N + 2);
+				    "true" : "false", qs), limit, got,
+				    CB_N + 2);
 				same = n == nwant;
 				for (i = 0; same && i < n; i++)
 					same = strcmp(got[i], want[i]) == 0;
-				chk(same, "combined query %zu (%s, ascending=%d, "
-				    "limit=%d): want %d statements in order, "
-				    "got %d%s", c, qs, asc, limit, nwant, n,
-				    n == nwant ? " out of order" : "");
+				chk(same, "combined query %zu (%s, "
+				    "ascending=%d, limit=%d): want %d "
+				    "statements in order, got %d%s", c, qs,
+				    asc, limit, nwant, n, n == nwant ?
+				    " out of order" : "");
 			}
 		}
 	}
