@@ -2341,63 +2341,123 @@ seq_until_time(MDB_cursor *c, int64_t t, uint64_t *seq)
 	return tm_seq(&k, seq);
 }
 
-/* In index key prefix f: the first seq >= at (ascending) or the last seq
- * <= at (descending) into *got, 0 when there is none. */
+/* One filter of a query as it is walked: its own cursor in "ix", so a
+ * seek near the previous one stays on the leaf page LMDB holds, and where
+ * that cursor stands.  A query moves one way only, so the entry it stands
+ * on answers every later seek it does not lie beyond. */
+struct leg {
+	MDB_cursor	*c;
+	const uint8_t	*f;	/* tag | hash */
+	uint64_t	 at;	/* the seq it stands on; 0: none yet */
+	int		 done;	/* no more in the query's direction */
+};
+
+/* The seq of the index key k when it is one of filter f's, else 0. */
+static uint64_t
+leg_seq(const uint8_t *f, const MDB_val *k)
+{
+	if (k->mv_size != INDEX_KEY_LEN + 8 ||
+	    memcmp(k->mv_data, f, INDEX_KEY_LEN) != 0)
+		return 0;
+	return be64_get((uint8_t *)k->mv_data + INDEX_KEY_LEN);
+}
+
+/* Seek l with MDB_SET_RANGE: the first seq >= at (ascending) or the last
+ * seq <= at (descending) into l->at, l->done when there is none. */
 static int
-seek(MDB_cursor *c, const uint8_t *f, uint64_t at, int ascending,
-    uint64_t *got)
+leg_seek_range(struct leg *l, uint64_t at, int ascending)
 {
 	uint8_t kb[INDEX_KEY_LEN + 8];
 	MDB_val k = { sizeof(kb), kb }, d;
 	int rc;
 
-	*got = 0;
-	memcpy(kb, f, INDEX_KEY_LEN);
+	memcpy(kb, l->f, INDEX_KEY_LEN);
 	be64_put(kb + INDEX_KEY_LEN, at);
-	rc = cursor_get(c, &k, &d, MDB_SET_RANGE);
+	rc = cursor_get(l->c, &k, &d, MDB_SET_RANGE);
 	if (!ascending) {
 		if (rc == MDB_NOTFOUND)
-			rc = cursor_get(c, &k, &d, MDB_LAST);
+			rc = cursor_get(l->c, &k, &d, MDB_LAST);
 		else if (rc == 0 && (k.mv_size != sizeof(kb) ||
 		    memcmp(k.mv_data, kb, sizeof(kb)) != 0))
-			rc = cursor_get(c, &k, &d, MDB_PREV);
+			rc = cursor_get(l->c, &k, &d, MDB_PREV);
 	}
-	if (rc != 0)
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	if (k.mv_size == sizeof(kb) &&
-	    memcmp(k.mv_data, f, INDEX_KEY_LEN) == 0)
-		*got = be64_get((uint8_t *)k.mv_data + INDEX_KEY_LEN);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	l->at = rc == 0 ? leg_seq(l->f, &k) : 0;
+	l->done = l->at == 0;
 	return 0;
 }
 
-/* The next candidate at or beyond cur matching every filter into *out,
- * 0 when there is none. */
+/* In filter l: the first seq >= at (ascending) or the last seq <= at
+ * (descending) into *got, 0 when there is none.  at never goes back
+ * against the query's direction between calls.  When l stands beyond at,
+ * one step to the neighbouring entry is tried before a seek: in a dense
+ * run (one filter, or after a match) that step is the answer. */
 static int
-next_match(MDB_cursor *c, const struct store_query *q, uint64_t cur,
+leg_seek(struct leg *l, uint64_t at, int ascending, uint64_t *got)
+{
+	MDB_val k, d;
+	int rc;
+
+	*got = 0;
+	if (l->done)
+		return 0;
+	if (l->at != 0 && (ascending ? l->at >= at : l->at <= at)) {
+		*got = l->at;
+		return 0;
+	}
+	if (l->at != 0) {
+		rc = cursor_get(l->c, &k, &d, ascending ? MDB_NEXT : MDB_PREV);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+		l->at = rc == 0 ? leg_seq(l->f, &k) : 0;
+		if ((l->done = l->at == 0) ||
+		    (ascending ? l->at >= at : l->at <= at)) {
+			*got = l->at;
+			return 0;
+		}
+	}
+	if ((rc = leg_seek_range(l, at, ascending)) != 0)
+		return rc;
+	*got = l->at;
+	return 0;
+}
+
+/* The next statement at or beyond cur (in the query's direction) within
+ * [lo, hi] that every leg holds, into *out, 0 when there is none.  A
+ * leapfrog join: the legs take turns seeking to the candidate, and one
+ * that lands beyond it makes its landing the next candidate, so every
+ * turn either agrees or skips to an entry of that leg.  Each round of n
+ * turns moves every leg on to a new entry of its own, so a call does at
+ * most n x (e + 2) turns, e being the fewest entries any one filter has
+ * between cur and the match (or the end of the range). */
+static int
+next_match(struct leg *legs, size_t n, int ascending, uint64_t cur,
     uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	uint64_t got = 0;
-	size_t i;
+	uint64_t got;
+	size_t i = 0, agree = 0;
 	int rc;
 
 	*out = 0;
 	for (;;) {
 		if (cur < lo || cur > hi || cur == 0)
 			return 0;
-		for (i = 0; i < q->nfilters; i++) {
-			if ((rc = seek(c, q->filters[i], cur, q->ascending,
-			    &got)) != 0)
-				return rc;
-			if (got == 0)
-				return 0;
-			if (got != cur)
-				break;
-		}
-		if (i == q->nfilters) {
+		if (agree == n) {
 			*out = cur;
 			return 0;
 		}
-		cur = got;
+		if ((rc = leg_seek(&legs[i], cur, ascending, &got)) != 0)
+			return rc;
+		if (got == 0)
+			return 0;
+		if (got == cur)
+			agree++;
+		else {
+			cur = got;
+			agree = 1;
+		}
+		i = (i + 1) % n;
 	}
 }
 
@@ -2435,20 +2495,28 @@ int
 store_query(store_read *r, const struct store_query *q, store_visit fn,
     void *arg, uint64_t *next)
 {
-	MDB_cursor *ix = NULL, *tm = NULL;
+	struct leg legs[sizeof(q->filters) / sizeof(q->filters[0])];
+	MDB_cursor *tm = NULL;
 	uint64_t lo = 1, hi, cur, t;
-	size_t count = 0;
+	size_t count = 0, n = 0;
 	MDB_val rec;
-	int rc;
+	int rc = 0;
 
 	*next = 0;
+	if (q->nfilters > sizeof(legs) / sizeof(legs[0]))
+		return STORE_EINVALID;
 	hi = r->last;
 	if (q->from > lo)
 		lo = q->from;
 	if (q->to && q->to < hi)
 		hi = q->to;
-	if ((rc = mdb_cursor_open(r->txn, r->s->ix, &ix)) != 0 ||
-	    (rc = mdb_cursor_open(r->txn, r->s->tm, &tm)) != 0)
+	for (; n < q->nfilters; n++) {
+		memset(&legs[n], 0, sizeof(legs[n]));
+		legs[n].f = q->filters[n];
+		if ((rc = mdb_cursor_open(r->txn, r->s->ix, &legs[n].c)) != 0)
+			goto out;
+	}
+	if ((rc = mdb_cursor_open(r->txn, r->s->tm, &tm)) != 0)
 		goto out;
 	if (q->since) {
 		if ((rc = seq_after_time(tm, q->since, &t)) != 0 || t == 0)
@@ -2464,21 +2532,26 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 	}
 	cur = q->ascending ? lo : hi;
 	for (;;) {
-		if ((rc = next_match(ix, q, cur, lo, hi, &cur)) != 0)
+		if ((rc = next_match(legs, n, q->ascending, cur, lo, hi,
+		    &cur)) != 0)
 			goto out;
 		if (cur == 0)
 			break;
 		if ((rc = rec_get(r->txn, r->s, cur, &rec)) != 0) {
 			if (rc != MDB_NOTFOUND)
 				goto out;
-			/* A hole left by removed statements: skip it whole. */
-			if (q->nfilters == 0 &&
-			    (rc = skip_hole(r, q->ascending, &cur)) != 0)
-				goto out;
+			/* A hole left by removed statements: skip it whole
+			 * (an index key never outlives its statement, but a
+			 * walk must not stand still if one did). */
 			rc = 0;
-			if (cur == 0)
-				break;
-			continue;
+			if (n == 0) {
+				rc = skip_hole(r, q->ascending, &cur);
+				if (rc != 0)
+					goto out;
+				if (cur == 0)
+					break;
+				continue;
+			}
 		} else if (q->voided ||
 		    !(((uint8_t *)rec.mv_data)[0] & REC_VOIDED)) {
 			if (q->limit && count == q->limit) {
@@ -2492,8 +2565,9 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 		cur = q->ascending ? cur + 1 : cur - 1;
 	}
 out:
-	if (ix)
-		mdb_cursor_close(ix);
+	while (n > 0)
+		if (legs[--n].c)
+			mdb_cursor_close(legs[n].c);
 	if (tm)
 		mdb_cursor_close(tm);
 	return map_rc(rc);

@@ -322,7 +322,16 @@ typedef void (*store_visit)(void *arg, uint64_t seq, const char *text,
 /* Run q: voided statements are left out unless q->voided.  *next is the
  * sequence number where the next page starts (for q->from or q->to), or 0
  * when there is no more.  When LMDB fails on the way the query stops with its code (what
- * fn saw so far is no answer then: never a short page). */
+ * fn saw so far is no answer then: never a short page).  STORE_EINVALID
+ * when q->nfilters is more than q->filters holds.
+ *
+ * The filters are joined by leapfrogging their index ranges (each with
+ * its own cursor), so the work is bounded by the sparsest filter, not by
+ * the first: per match found, and between the last match and the end of
+ * the range, at most n x (e + 2) turns for n filters (a turn is at most
+ * one cursor step and one seek), e being the fewest entries any one
+ * filter has in that stretch of [from, to] (since/until narrow it first).
+ * Voided statements that match are walked over like matches. */
 int	store_query(store_read *r, const struct store_query *q, store_visit fn,
 	    void *arg, uint64_t *next);
 /* The newest sequence number of the read's snapshot (0 when empty). */

@@ -796,6 +796,251 @@ test_query(void)
 	httpc_resp_free(&r);
 }
 
+/* The statement model of test_combined: who did what, as indexes. */
+#define CB_N		40	/* statements, then two voiding ones */
+#define CB_VOIDED_A	8	/* the statements the last two void */
+#define CB_VOIDED_B	21
+
+struct cb_stmt {
+	int	actor, objagent, verb, act, reg, instructor, parent;
+	int	ref;		/* the statement it voids, -1: none */
+};
+
+/* A combined query: -1 where a filter is not given. */
+struct cb_query {
+	int	agent, related_agent, verb, act, related_act, reg;
+	int	after, upto;	/* since stmt after, until stmt upto */
+};
+
+static void
+cb_model(struct cb_stmt s[CB_N + 2])
+{
+	int i;
+
+	for (i = 0; i < CB_N; i++) {
+		s[i].actor = i % 3;
+		s[i].objagent = i % 7 == 3 ? (i + 1) % 3 : -1;
+		s[i].verb = (i / 2) % 3;
+		s[i].act = s[i].objagent < 0 ? (i / 3) % 4 : -1;
+		s[i].reg = i % 5 == 4 ? -1 : (i / 4) % 2;
+		s[i].instructor = i % 4 == 1 ? 3 : -1;
+		s[i].parent = i % 6 == 0 ? 3 : -1;
+		s[i].ref = -1;
+	}
+	for (i = CB_N; i < CB_N + 2; i++) {
+		s[i].actor = 4;
+		s[i].objagent = s[i].act = s[i].reg = -1;
+		s[i].instructor = s[i].parent = -1;
+		s[i].verb = 3;	/* voided */
+		s[i].ref = i == CB_N ? CB_VOIDED_A : CB_VOIDED_B;
+	}
+}
+
+/* Whether statement i carries the key of filter (what, v), itself or
+ * through the statement it refers to (the store gives a StatementRef its
+ * target's keys). */
+static int
+cb_key(const struct cb_stmt *s, int i, char what, int v)
+{
+	const struct cb_stmt *t = &s[i];
+	int own = 0;
+
+	switch (what) {
+	case 'a': own = t->actor == v || t->objagent == v; break;
+	case 'A': own = t->actor == v || t->objagent == v ||
+	    t->instructor == v; break;
+	case 'v': own = t->verb == v; break;
+	case 'o': own = t->act == v; break;
+	case 'O': own = t->act == v || t->parent == v; break;
+	case 'r': own = t->reg == v; break;
+	}
+	return own || (t->ref >= 0 && cb_key(s, t->ref, what, v));
+}
+
+static int
+cb_matches(const struct cb_stmt *s, int i, const struct cb_query *q)
+{
+	if (i == CB_VOIDED_A || i == CB_VOIDED_B)
+		return 0;
+	return (q->agent < 0 || cb_key(s, i, 'a', q->agent)) &&
+	    (q->related_agent < 0 || cb_key(s, i, 'A', q->related_agent)) &&
+	    (q->verb < 0 || cb_key(s, i, 'v', q->verb)) &&
+	    (q->act < 0 || cb_key(s, i, 'o', q->act)) &&
+	    (q->related_act < 0 || cb_key(s, i, 'O', q->related_act)) &&
+	    (q->reg < 0 || cb_key(s, i, 'r', q->reg)) &&
+	    (q->after < 0 || i > q->after) && (q->upto < 0 || i <= q->upto);
+}
+
+/* Every page of STMTS?qs&limit=limit: the ids in the order served into
+ * ids (at most max), their count, or -1 when a page is bad or too big. */
+static int
+cb_walk(const char *qs, int limit, const char **ids, int max)
+{
+	struct httpc_resp r = { 0 };
+	struct buf path = BUF_INIT;
+	json *j, *st, *more;
+	int n = 0, pages;
+	size_t i;
+
+	buf_printf(&path, STMTS "?%s&limit=%d", qs, limit);
+	for (pages = 0; pages < 4 * max; pages++) {
+		call("GET", path.p, NULL, NULL, 0, &r);
+		j = httpc_json(&r);
+		st = json_get(j, "statements");
+		if (r.status != 200 || st == NULL || st->type != JSON_ARRAY ||
+		    st->n > (size_t)limit) {
+			n = -1;
+			break;
+		}
+		for (i = 0; i < st->n && n < max; i++)
+			ids[n++] = fmt("%s", json_get_str(st->vals[i], "id") ?
+			    json_get_str(st->vals[i], "id") : "");
+		more = json_get(j, "more");
+		if (more == NULL || more->type != JSON_STRING || more->len == 0)
+			break;
+		buf_reset(&path);
+		httpc_more_path(more->str, &path);
+	}
+	buf_free(&path);
+	httpc_resp_free(&r);
+	return n;
+}
+
+/* Statement i of test_combined as JSON: ids, the registrations and the
+ * token u name everything. */
+static const char *
+cb_json(const struct cb_stmt *s, int i, const char **id, const char **reg,
+    const char *u)
+{
+	static const char *who[] = { "p0", "p1", "p2", "inst", "voider" };
+	const struct cb_stmt *t = &s[i];
+	const char *obj, *ctx;
+
+	if (t->ref >= 0)
+		return stmt(id[i], agent(fmt("cb-%s-%s", who[t->actor], u)),
+		    fmt("{\"id\":\"%s\"}", VOIDED), fmt("{\"objectType\":"
+		    "\"StatementRef\",\"id\":\"%s\"}", id[t->ref]), NULL);
+	obj = t->objagent >= 0 ? agent(fmt("cb-%s-%s", who[t->objagent], u)) :
+	    activity(fmt("cb-%d-%s", t->act, u));
+	ctx = fmt("\"context\":{%s%s%s\"language\":\"en-US\"}",
+	    t->reg < 0 ? "" : fmt("\"registration\":\"%s\",", reg[t->reg]),
+	    t->instructor < 0 ? "" : fmt("\"instructor\":%s,",
+	    agent(fmt("cb-%s-%s", who[t->instructor], u))), t->parent < 0 ?
+	    "" : fmt("\"contextActivities\":{\"parent\":[{\"id\":"
+	    "\"%s\"}]},", act_id(fmt("cb-%d-%s", t->parent, u))));
+	return stmt(id[i], agent(fmt("cb-%s-%s", who[t->actor], u)),
+	    verb(fmt("cb-%d-%s", t->verb, u)), obj, ctx);
+}
+
+/* The query string of q, each parameter after a '&' (limit and
+ * ascending go first). */
+static const char *
+cb_qs(const struct cb_query *q, const char **reg, const char **stored,
+    const char *u)
+{
+	static const char *who[] = { "p0", "p1", "p2", "inst", "voider" };
+	struct buf b = BUF_INIT;
+	int ag = q->agent >= 0 ? q->agent : q->related_agent;
+	int act = q->act >= 0 ? q->act : q->related_act;
+
+	buf_add(&b, "", 0);	/* terminated even when empty */
+	if (ag >= 0)
+		buf_printf(&b, "&agent=%s%s", agent_q(fmt("cb-%s-%s", who[ag],
+		    u)), q->related_agent >= 0 ? "&related_agents=true" : "");
+	if (q->verb >= 0)
+		buf_printf(&b, "&verb=%s", enc(verb_id(fmt("cb-%d-%s", q->verb,
+		    u))));
+	if (act >= 0)
+		buf_printf(&b, "&activity=%s%s", enc(act_id(fmt("cb-%d-%s",
+		    act, u))), q->related_act >= 0 ?
+		    "&related_activities=true" : "");
+	if (q->reg >= 0)
+		buf_printf(&b, "&registration=%s", reg[q->reg]);
+	if (q->after >= 0)
+		buf_printf(&b, "&since=%s", enc(stored[q->after]));
+	if (q->upto >= 0)
+		buf_printf(&b, "&until=%s", enc(stored[q->upto]));
+	return keep(buf_detach(&b, NULL));
+}
+
+/* Combined filters: the pairs the spec allows and three at once, with
+ * since and until, in both orders, paged two and three at a time, give
+ * exactly the statements matching all of them, in stored order, each
+ * once.  The filters interleave unevenly and two matching statements are
+ * voided (their voiding statements match through the StatementRef). */
+static void
+test_combined(void)
+{
+	/* agent, related_agent, verb, act, related_act, reg, after, upto */
+	static const struct cb_query cq[] = {
+		{ 0, -1, 1, -1, -1, -1, -1, -1 },
+		{ 1, -1, 2, -1, -1, -1, -1, -1 },
+		{ 2, -1, 0, -1, -1, -1, -1, -1 },
+		{ 0, -1, -1, 2, -1, -1, -1, -1 },
+		{ -1, -1, 1, 1, -1, -1, -1, -1 },
+		{ 1, -1, -1, -1, -1, 0, -1, -1 },
+		{ 0, -1, 1, 1, -1, -1, -1, -1 },
+		{ -1, 3, 0, -1, -1, -1, -1, -1 },
+		{ -1, 1, 2, -1, -1, -1, -1, -1 },
+		{ 2, -1, -1, -1, 3, -1, -1, -1 },
+		{ -1, -1, 1, -1, 3, 1, -1, -1 },
+		{ 0, -1, 1, -1, -1, -1, 15, -1 },
+		{ 1, -1, -1, -1, -1, 1, -1, 24 },
+		{ -1, -1, 0, 2, -1, -1, 5, 30 },
+		{ 1, -1, 2, -1, -1, 0, -1, -1 },
+	};
+	struct httpc_resp r = { 0 };
+	struct cb_stmt s[CB_N + 2];
+	const char *u = uniq(), *id[CB_N + 2], *stored[CB_N + 2], *reg[2];
+	const char *got[CB_N + 2], *want[CB_N + 2], *qs;
+	size_t c;
+	int i, n, nwant, asc, limit, same, empty = 0;
+
+	cb_model(s);
+	reg[0] = uuid();
+	reg[1] = uuid();
+	for (i = 0; i < CB_N + 2; i++)
+		id[i] = uuid();
+	for (i = 0; i < CB_N + 2; i++) {
+		chk(post(cb_json(s, i, id, reg, u), &r) == 200,
+		    "POST combined statement %d: %d %.300s", i, r.status,
+		    r.body);
+		get("statementId", id[i], &r);
+		stored[i] = fmt("%s", json_get_str(httpc_json(&r), "stored") ?
+		    json_get_str(httpc_json(&r), "stored") : "");
+		/* since and until tell statements apart by stored time. */
+		sleep_ms(2);
+	}
+	for (c = 0; c < sizeof(cq) / sizeof(cq[0]); c++) {
+		qs = cb_qs(&cq[c], reg, stored, u);
+		for (asc = 0; asc < 2; asc++) {
+			nwant = 0;
+			for (i = 0; i < CB_N + 2; i++) {
+				n = asc ? i : CB_N + 1 - i;
+				if (cb_matches(s, n, &cq[c]))
+					want[nwant++] = id[n];
+			}
+			empty += nwant == 0;
+			for (limit = 2; limit <= 3; limit++) {
+				n = cb_walk(fmt("ascending=%s%s", asc ?
+				    "true" : "false", qs), limit, got,
+				    CB_N + 2);
+				same = n == nwant;
+				for (i = 0; same && i < n; i++)
+					same = strcmp(got[i], want[i]) == 0;
+				chk(same, "combined query %zu (%s, "
+				    "ascending=%d, limit=%d): want %d "
+				    "statements in order, got %d%s", c, qs,
+				    asc, limit, nwant, n, n == nwant ?
+				    " out of order" : "");
+			}
+		}
+	}
+	chk(empty == 0, "every combined query has matches (%d do not)",
+	    empty);
+	httpc_resp_free(&r);
+}
+
 /* format=ids|exact|canonical. */
 static void
 test_format(void)
@@ -1492,6 +1737,7 @@ main(void)
 		test_get_one();
 		test_void();
 		test_query();
+		test_combined();
 		test_format();
 		test_attachments();
 		test_signed();

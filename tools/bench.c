@@ -897,6 +897,12 @@ query_target(struct worker *w, struct conn *c, struct buf *t)
 	if (w->run->sc->what == Q_REGISTRATION)
 		while (!p.registered)
 			stmtgen_pick(opt.seed, i = stored_one(w), &p);
+	/* A voiding statement's verb is "voided" and a StatementRef is no
+	 * Activity: p.verb and p.activity are then not its own, and in a
+	 * small store nothing else may have them (an empty page). */
+	while (w->run->sc->what != Q_ID && (p.voiding ||
+	    (w->run->sc->what == Q_ACTIVITY && p.ref)))
+		stmtgen_pick(opt.seed, i = stored_one(w), &p);
 	iso_ms(reads.first_ms + (int64_t)(rnd(w->rng) % (uint64_t)(span + 1)),
 	    when);
 	buf_puts(t, "/statements?");
