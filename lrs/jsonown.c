@@ -515,7 +515,7 @@ json_parse_own_block(const char *text, size_t len, int maxdepth, json **out)
 {
 	struct rd r = { text, text + len, 0, maxdepth > 0 ? maxdepth : 1,
 	    JSON_ESYNTAX, NULL, NULL, NULL, 0 };
-	void **first, *c, *next;
+	void **first;
 	json *j, *root;
 
 	*out = NULL;
@@ -525,15 +525,14 @@ json_parse_own_block(const char *text, size_t len, int maxdepth, json **out)
 	r.blk = first;
 	r.tail = first;
 	root = (json *)(first + 1);
+	memset(root, 0, sizeof(*root));
+	root->block = JSON_BLOCK_ROOT;	/* json_free(root) frees the chain */
 	r.cur = (char *)(root + 1);
 	r.left = 4 * len + 256;
 	if ((j = value(&r)) != NULL)
 		skip_ws(&r);
 	if (j == NULL || r.p != r.end) {
-		for (c = first; c; c = next) {
-			next = *(void **)c;
-			free(c);
-		}
+		json_free(root);
 		return j == NULL ? r.rc : JSON_ESYNTAX;
 	}
 	*root = *j;

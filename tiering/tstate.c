@@ -296,18 +296,29 @@ add(tstate *ts, char *key, json *j)
 	return e;
 }
 
+#define KEY_STACK	256
+
+/* The key of entity (kind, id) (kind byte, id, NUL) in stack when it
+ * fits, else allocated: free it when it is not stack. */
+static char *
+key_of(int kind, const char *id, char stack[KEY_STACK])
+{
+	size_t n = strlen(id);
+	char *key = n + 2 <= KEY_STACK ? stack : xmalloc(n + 2);
+
+	key[0] = (char)kind;
+	memcpy(key + 1, id, n + 1);
+	return key;
+}
+
 /* mdb_get of entity (kind, id) in database dbi of txn into *d. */
 static int
 get_raw(MDB_txn *txn, MDB_dbi dbi, int kind, const char *id, MDB_val *d)
 {
-	size_t n = strlen(id);
-	char stack[256], *key = n + 2 <= sizeof(stack) ? stack :
-	    xmalloc(n + 2);
-	MDB_val k = { n + 1, key };
+	char stack[KEY_STACK], *key = key_of(kind, id, stack);
+	MDB_val k = { strlen(id) + 1, key };
 	int rc;
 
-	key[0] = (char)kind;
-	memcpy(key + 1, id, n + 1);
 	rc = mdb_get(txn, dbi, &k, d);
 	if (key != stack)
 		free(key);
@@ -687,18 +698,13 @@ int
 tstate_put(tstate *ts, int kind, const char *id, json *j)
 {
 	struct ent *e;
-	char stack[256], *key;
+	char stack[KEY_STACK], *key;
 	int rc;
 
 	/* Written through, it is not cached: LMDB answers for it. */
 	if (ts->through[(unsigned char)kind] && ts->txn) {
 		drop(ts, kind, id);
-		key = strlen(id) + 2 <= sizeof(stack) ? stack : NULL;
-		if (key) {
-			key[0] = (char)kind;
-			memcpy(key + 1, id, strlen(id) + 1);
-		} else
-			key = make_key(kind, id);
+		key = key_of(kind, id, stack);
 		rc = write_now(ts, key, j);
 		if (key != stack)
 			free(key);
