@@ -2,6 +2,7 @@
 #include "engine.h"
 #include "iso8601.h"
 #include "jx.h"
+#include "logscan.h"
 #include "vocab.h"
 #include "xalloc.h"
 
@@ -651,12 +652,12 @@ tier_rebuild(void *arg)
 	return store_follower_rewind(e->follower, 0, rewind_fn, e);
 }
 
-/* Fold statement st (entry en) of the log into a what-if or replay:
+/* Fold statement st (item en) of the log into a what-if or replay:
  * for a what-if (draft set), with draft in place of the definition
  * statements of program object obj.  Outcomes go unless fresh is set:
  * then those the log does not hold yet are kept there. */
 static int
-scratch_one(struct fold *f, const json *st, const struct store_entry *en,
+scratch_one(struct fold *f, const json *st, const struct logscan_item *en,
     const char *obj, const json *draft, json *fresh, struct logread *lr)
 {
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
@@ -700,16 +701,23 @@ scratch_one(struct fold *f, const json *st, const struct store_entry *en,
  * scratch_one says; *count gets the statements folded.  On success the
  * state is flushed into *txn, a transaction of sc bound to ts that the
  * caller commits or aborts. */
+/* The log's statements for a fold: all but the engine's outcomes. */
+static int
+not_outcome(const json *st)
+{
+	return !fold_is_outcome(st);
+}
+
 static int
 scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
     const char *obj, const json *draft, json *fresh, MDB_txn **txn,
     uint64_t *last, uint64_t *count)
 {
 	store_read *r = NULL;
-	struct store_entry en;
+	struct logscan_item it;
 	struct logread lr = { e->st, NULL };
-	uint64_t seq;
-	json *st;
+	logscan *ls = NULL;
+	uint64_t n = 0;
 	int rc;
 
 	*count = 0;
@@ -723,28 +731,27 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 	f->load_arg = &lr;
 	if (fresh)
 		f->stored = log_stored;
-	for (seq = 1; seq <= *last && rc == 0; seq++) {
-		rc = store_entry_at(lr.txn, e->st, seq, &en);
-		if (rc == STORE_ENOTFOUND) {	/* removed (a purge) */
-			rc = 0;
-			continue;
-		}
-		if (rc != 0)
+	/* Statements are read and parsed on a second thread meanwhile. */
+	if ((rc = logscan_start(e->st, 1, *last, not_outcome, &ls)) != 0)
+		goto out;
+	while (rc == 0) {
+		if ((rc = logscan_next(ls, &it)) != 0) {
+			if (rc == 1)	/* past the last statement */
+				rc = tstate_flush(ts);
 			break;
-		st = NULL;
-		if (json_parse_own_block(en.text, en.len, 1000, &st) == 0 &&
-		    !fold_is_outcome(st)) {
-			rc = scratch_one(f, st, &en, obj, draft, fresh, &lr);
+		}
+		if (it.st != NULL) {
+			rc = scratch_one(f, it.st, &it, obj, draft, fresh, &lr);
 			(*count)++;
 		}
-		json_free(st);
+		json_free(it.st);
 		if (rc == 0)
 			rc = f->rc;
 		/* Commit the facts written through every few thousand
 		 * statements, to keep the transaction small.  The other
 		 * entities stay in the cache, the scratch fold's whole
 		 * state: writing them out each time would only cost. */
-		if (rc == 0 && seq % 4096 == 0) {
+		if (rc == 0 && ++n % 4096 == 0) {
 			rc = mdb_txn_commit(*txn);
 			*txn = NULL;
 			tstate_evict(ts, "FGWV");
@@ -755,10 +762,7 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 			/* A new snapshot of the log too: a read held for
 			 * the whole fold (a minute at a million statements)
 			 * would stop the map from growing and keep the
-			 * pages freed meanwhile from reuse.  Log entries up
-			 * to last never change but for their voided_by,
-			 * which fold_apply reads only as "voided before it
-			 * arrived". */
+			 * pages freed meanwhile from reuse. */
 			store_read_end(r);
 			r = NULL;
 			if ((rc = store_read_begin(e->st, &r)) != 0)
@@ -766,9 +770,8 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 			lr.txn = store_read_txn(r);
 		}
 	}
-	if (rc == 0)
-		rc = tstate_flush(ts);
 out:
+	logscan_stop(ls);
 	f->load = NULL;
 	f->stored = NULL;
 	store_read_end(r);
