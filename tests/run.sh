@@ -35,6 +35,7 @@ run openapi sh tests/openapi/run.sh "$lrsd"
 run console sh tests/console/run.sh "$lrsd"
 run proxy python3 tests/proxy/proxy.py --lrsd "$lrsd"
 run tiering-crash python3 tests/tiering/crash.py --lrsd "$lrsd"
+run tiering-late python3 tests/tiering/late.py --lrsd "$lrsd"
 run tiering-scenario python3 tests/scenario/tiering.py --lrsd "$lrsd" \
     --scale "${SCENARIO_SCALE:-1}"
 echo "$passed passed, $failed failed"

@@ -48,6 +48,37 @@ log_load(void *arg, const char *id, uint64_t *seq, json **out)
 	    STORE_EIO;
 }
 
+/* fold.scan: the statements before `before` that hold a needle. */
+static int
+log_scan(void *arg, const char *const *needles, size_t n, uint64_t before,
+    void (*fn)(void *, const json *, uint64_t, uint64_t), void *ctx)
+{
+	struct logread *lr = arg;
+	struct store_entry en;
+	uint64_t seq;
+	json *st;
+	size_t i;
+	int rc = 0;
+
+	for (seq = 1; seq < before && rc == 0; seq++) {
+		if ((rc = store_entry_at(lr->txn, lr->st, seq, &en)) != 0) {
+			if (rc == STORE_ENOTFOUND)	/* removed */
+				rc = 0;
+			continue;
+		}
+		for (i = 0; i < n && memmem(en.text, en.len, needles[i],
+		    strlen(needles[i])) == NULL; i++)
+			;
+		if (n > 0 && i == n)
+			continue;
+		if (json_parse_own_block(en.text, en.len, 1000, &st) != 0)
+			continue;	/* the fold skipped it too */
+		fn(ctx, st, seq, en.voided_by);
+		json_free(st);
+	}
+	return rc;
+}
+
 /* Whether outcome id is in the log (fold.stored); a failed lookup says
  * no, and the caller's own lookup then reports it. */
 static int
@@ -163,6 +194,7 @@ compute(void *arg, MDB_txn *txn, void **items, size_t n, uint64_t first)
 		e->reload = 0;
 	}
 	e->fold.load = log_load;
+	e->fold.scan = log_scan;
 	e->fold.load_arg = &lr;
 	for (i = 0; i < n && rc == 0; i++)
 		if ((it = items[i]) != NULL)
@@ -182,6 +214,7 @@ out:
 	if (otxn)
 		mdb_txn_abort(otxn);
 	e->fold.load = NULL;
+	e->fold.scan = NULL;
 	tstate_defer(e->ts, NULL, 0);
 	tstate_bind(e->ts, NULL);
 	if (rc != 0)
@@ -417,7 +450,7 @@ clock_main(void *arg)
 /* The shape of what the fold keeps.  A state of another shape (left by
  * an older lrsd) is dropped at start and rebuilt from the log, so raise
  * this whenever entities or fact keys change shape. */
-#define STATE_FORMAT	3
+#define STATE_FORMAT	4	/* 4: facts kept only of verbs in use */
 
 static int
 format_put(tier_engine *e, MDB_txn *txn)
@@ -728,6 +761,7 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 	*last = store_last_seq(r);
 	lr.txn = store_read_txn(r);
 	f->load = log_load;
+	f->scan = log_scan;
 	f->load_arg = &lr;
 	if (fresh)
 		f->stored = log_stored;
@@ -773,6 +807,7 @@ scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
 out:
 	logscan_stop(ls);
 	f->load = NULL;
+	f->scan = NULL;
 	f->stored = NULL;
 	store_read_end(r);
 	return rc;

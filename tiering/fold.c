@@ -7,6 +7,7 @@
 #include "vocab.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -568,6 +569,142 @@ countable(struct fold *f)
 		json_free(v);
 	}
 	return f->countable;
+}
+
+/* --- which facts are kept ---
+ *
+ * A fact is read back only by what counts it (the event criteria of a
+ * program), what it may prove (a certification: passed or completed; a
+ * skill profile: any verb with a score) and the revenue analytics (closed
+ * deals).  Facts of other verbs are not written: an LRS without
+ * definitions keeps none, and most learning statements need none.  When a
+ * definition starts to read a verb, facts_widen writes that verb's facts
+ * for the statements folded before it, from the log, before anything
+ * recounts: the state is then what it would be had they been kept all
+ * along (statements voided by then are left out, as their voiding took
+ * their facts away; those voided later are written and un-counted when
+ * their voiding comes). */
+
+static int
+any_defined(struct fold *f, const char *kind)
+{
+	const json *k = json_get(f->defs, kind);
+	size_t i;
+
+	for (i = 0; k && i < k->n; i++)
+		if (fold_def(f, kind, k->keys[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* f->keep and f->keep_all, made when needed. */
+static const json *
+keep_set(struct fold *f)
+{
+	const json *c;
+	size_t i;
+
+	if (f->keep)
+		return f->keep;
+	f->keep = json_new(JSON_OBJECT);
+	f->keep_all = any_defined(f, "skill-profiles");
+	c = countable(f);
+	for (i = 0; i < c->n; i++)
+		json_set(f->keep, c->keys[i], json_new_bool(1));
+	json_set(f->keep, TV_CLOSED, json_new_bool(1));
+	if (any_defined(f, "certifications")) {
+		json_set(f->keep, TV_PASSED, json_new_bool(1));
+		json_set(f->keep, TV_COMPLETED, json_new_bool(1));
+	}
+	return f->keep;
+}
+
+static int
+keeps(const json *keep, int all, const char *verb)
+{
+	return all || (verb && json_get(keep, verb) != NULL);
+}
+
+static int
+kept(struct fold *f, const char *verb)
+{
+	const json *k = keep_set(f);
+
+	return keeps(k, f->keep_all, verb);
+}
+
+static void fact_put(struct fold *f, const json *st, const char *sid,
+    int64_t t);
+
+struct widen {
+	struct fold	*f;
+	const json	*was;		/* the verbs kept before */
+	int		 was_all;
+};
+
+/* A statement of the log for facts_widen: the fact event() would have
+ * written, had its verb been kept then. */
+static void
+widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
+{
+	struct widen *w = ctx;
+	struct fold *f = w->f;
+	const char *sid = json_get_str(st, "id");
+	const char *verb = json_get_str(json_get(st, "verb"), "id");
+	const char *auth = json_get_str(json_get(json_get(st, "authority"),
+	    "account"), "name");
+
+	(void)seq;
+	if (sid == NULL || verb == NULL || fold_is_outcome(st) ||
+	    (voided_by && voided_by < f->seq) ||
+	    keeps(w->was, w->was_all, verb) || !kept(f, verb))
+		return;
+	if (auth && (strcmp(auth, TV_ENGINE) == 0 ||
+	    strcmp(auth, TV_ADMIN) == 0))
+		return;		/* ticks and admin acts: no facts */
+	if (strcmp(verb, TV_VOIDED) == 0 || strcmp(verb, TV_JOIN) == 0 ||
+	    strcmp(verb, TV_LEAVE) == 0)
+		return;
+	fact_put(f, st, sid, ts_of(st));
+}
+
+/* The definitions changed: write the facts of the verbs kept now and not
+ * before (was, was_all) for the statements before this one. */
+static void
+facts_widen(struct fold *f, const json *was, int was_all)
+{
+	struct widen w = { f, was, was_all };
+	const json *now;
+	char **needles = NULL;
+	size_t n = 0, i, len;
+	json *s;
+	int rc;
+
+	json_free(f->keep);
+	f->keep = NULL;
+	now = keep_set(f);
+	if (was_all || f->seq <= 1)
+		return;		/* nothing new, or nothing before */
+	for (i = 0; !f->keep_all && i < now->n; i++) {
+		if (json_get(was, now->keys[i]) != NULL)
+			continue;
+		s = json_new_str(now->keys[i]);
+		needles = xrealloc(needles, (n + 1) * sizeof(*needles));
+		needles[n++] = json_to_string(s, &len);
+		json_free(s);
+	}
+	if (n > 0 || f->keep_all) {
+		if (f->scan == NULL)
+			rc = EINVAL;	/* a fold that cannot read its log */
+		else
+			rc = f->scan(f->load_arg, (const char *const *)needles,
+			    n, f->seq, widen_one, &w);
+		if (rc != 0 && f->rc == 0)
+			f->rc = rc;
+	}
+	for (i = 0; i < n; i++)
+		free(needles[i]);
+	free(needles);
 }
 
 /* Count fact fc (sign 1 or -1) for every enrollment of organisation
@@ -1764,7 +1901,30 @@ agreement(struct fold *f, const json *st, const char *orgkey, int64_t t)
 	}
 }
 
-/* A learning or business event. */
+/* Write the fact of statement st (id sid, time t) under its owner: the
+ * organisation it names (a Group actor, or its context's team), else its
+ * actor.  For facts_widen; event() does the same as it goes. */
+static void
+fact_put(struct fold *f, const json *st, const char *sid, int64_t t)
+{
+	const json *actor = json_get(st, "actor");
+	const json *team = json_get(json_get(st, "context"), "team");
+	const char *verb = json_get_str(json_get(st, "verb"), "id");
+	char ok[KEYMAX], fk[3 * KEYMAX];
+
+	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
+	    fold_group_key(team, ok, sizeof(ok)) == 0) {
+		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
+		put(f, 'G', fk, fact_of(st, sid, t));
+	} else if (fold_agent_key(actor, ok, sizeof(ok)) == 0) {
+		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
+		put(f, 'F', fk, fact_of(st, sid, t));
+	}
+}
+
+/* A learning or business event.  A verb whose facts are not kept is one
+ * nothing counts or proves (see "which facts are kept"): only its
+ * learner is noted. */
 static void
 event(struct fold *f, const json *st, const char *sid, int64_t t)
 {
@@ -1772,24 +1932,26 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	const json *team = json_get(json_get(st, "context"), "team");
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
-	json *fc = fact_of(st, sid, t), *L;
-	int changed;
+	int keep = kept(f, verb), changed;
+	json *fc, *L;
 
 	/* Facts are written through: put takes (frees) fc, so it comes
 	 * after every use of fc, and before anything reads facts back. */
 	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
 	    fold_group_key(team, ok, sizeof(ok)) == 0) {
-		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
-		count_fact(f, ok, fc, 1);
-		put(f, 'G', fk, fc);
+		if (keep) {
+			fc = fact_of(st, sid, t);
+			fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
+			count_fact(f, ok, fc, 1);
+			put(f, 'G', fk, fc);
+		}
 		if (verb && strcmp(verb, TV_VERB("signed")) == 0)
 			agreement(f, st, ok, t);
 		return;
 	}
-	if ((L = learner(f, actor, lk, sizeof(lk))) == NULL) {
-		json_free(fc);
+	if ((L = learner(f, actor, lk, sizeof(lk))) == NULL || !keep)
 		return;
-	}
+	fc = fact_of(st, sid, t);
 	fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
 	at = fold_org_at(L, t, NULL);
 	if (at) {
@@ -1861,6 +2023,8 @@ static void
 define(struct fold *f, const char *kind, const char *id, const json *body)
 {
 	json *kinds = jx_obj(f->defs, kind), *r = json_get(kinds, id), *D, *O;
+	json *was = json_clone(keep_set(f));
+	int was_all = f->keep_all;
 	char key[KEYMAX], ok[KEYMAX];
 
 	if (r == NULL) {
@@ -1879,6 +2043,9 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 		json_free(f->countable);
 		f->countable = NULL;
 	}
+	/* Before any recount reads them. */
+	facts_widen(f, was, was_all);
+	json_free(was);
 	dirty(f, 'D', key);
 	if (strcmp(kind, "organizations") == 0 && body) {
 		json *g = json_clone(body);
@@ -2088,6 +2255,7 @@ fold_apply(struct fold *f, const json *st, uint64_t seq, int64_t stored,
 	if (!f->simulated && stored > f->now)
 		f->now = stored;
 	f->cause = sid;
+	f->seq = seq;
 	if (voided_by && voided_by < seq)
 		goto out;	/* voided before it arrived */
 	if (auth && strcmp(auth, TV_ENGINE) == 0)
@@ -2158,5 +2326,6 @@ fold_cleanup(struct fold *f)
 	json_free(f->defs);
 	json_free(f->outcomes);
 	json_free(f->countable);
+	json_free(f->keep);
 	memset(f, 0, sizeof(*f));
 }
