@@ -2,7 +2,8 @@
 # Run every test in DIR (unit_* first, then http_* against LRSD), then the
 # fuzz corpora replayed (tests/fuzz/replay.sh), the schema and OpenAPI
 # checks, the console in headless Chromium, the TLS
-# proxy of docker/ (tests/proxy) and the tiering crash and scenario tests
+# proxy of docker/ (tests/proxy) and the tiering crash, late-definition and
+# scenario tests
 # against LRSD; print each one's output and end with the summed
 # "N passed, N failed".
 # SCENARIO_SCALE (default 1) scales the scenario (the sanitizer build runs

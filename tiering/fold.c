@@ -574,63 +574,78 @@ countable(struct fold *f)
 /* --- which facts are kept ---
  *
  * A fact is read back only by what counts it (the event criteria of a
- * program), what it may prove (a certification: passed or completed; a
- * skill profile: any verb with a score) and the revenue analytics (closed
- * deals).  Facts of other verbs are not written: an LRS without
- * definitions keeps none, and most learning statements need none.  When a
- * definition starts to read a verb, facts_widen writes that verb's facts
- * for the statements folded before it, from the log, before anything
- * recounts: the state is then what it would be had they been kept all
- * along (statements voided by then are left out, as their voiding took
- * their facts away; those voided later are written and un-counted when
- * their voiding comes). */
+ * program: their verbs, of any activity), what it may prove (the
+ * activities a certification's requirements or a skill profile's raises
+ * name: evidence_meets and evidence_raises look at no other) and the
+ * revenue analytics (closed deals).  Facts of other statements are not
+ * written: an LRS without definitions keeps none, and most learning
+ * statements need none.  When a definition starts to read a verb or an
+ * activity, facts_widen writes the facts it reads for the statements
+ * folded before it, from the log, before anything recounts: the state is
+ * then what it would be had they been kept all along (statements voided
+ * by then are left out, as their voiding took their facts away; those
+ * voided later are written, and un-counted when their voiding comes). */
 
-static int
-any_defined(struct fold *f, const char *kind)
+/* The activities the requirements or raises of every definition of kind
+ * (certifications: "requirements"; skill-profiles: each skill's
+ * "raises") name, into set (activity -> true). */
+static void
+evidence_activities(struct fold *f, const char *kind, json *set)
 {
-	const json *k = json_get(f->defs, kind);
-	size_t i;
+	const json *k = json_get(f->defs, kind), *D, *sk, *rs;
+	size_t i, j, r;
 
-	for (i = 0; k && i < k->n; i++)
-		if (fold_def(f, kind, k->keys[i]) != NULL)
-			return 1;
-	return 0;
+	for (i = 0; k && i < k->n; i++) {
+		if ((D = fold_def(f, kind, k->keys[i])) == NULL)
+			continue;
+		sk = strcmp(kind, "skill-profiles") == 0 ?
+		    json_get(D, "skills") : NULL;
+		for (j = 0; j < (sk ? sk->n : 1); j++) {
+			rs = sk ? json_get(sk->vals[j], "raises") :
+			    json_get(D, "requirements");
+			for (r = 0; rs && rs->type == JSON_ARRAY && r < rs->n;
+			    r++)
+				if (jx_str(rs->vals[r], "activity"))
+					json_set(set, jx_str(rs->vals[r],
+					    "activity"), json_new_bool(1));
+		}
+	}
 }
 
-/* f->keep and f->keep_all, made when needed. */
+/* f->keep, made when needed: {"verbs": {verb: true}, "activities":
+ * {activity: true}}; a fact is kept when either names it. */
 static const json *
 keep_set(struct fold *f)
 {
+	json *verbs, *acts;
 	const json *c;
 	size_t i;
 
 	if (f->keep)
 		return f->keep;
 	f->keep = json_new(JSON_OBJECT);
-	f->keep_all = any_defined(f, "skill-profiles");
+	verbs = jx_obj(f->keep, "verbs");
+	acts = jx_obj(f->keep, "activities");
 	c = countable(f);
 	for (i = 0; i < c->n; i++)
-		json_set(f->keep, c->keys[i], json_new_bool(1));
-	json_set(f->keep, TV_CLOSED, json_new_bool(1));
-	if (any_defined(f, "certifications")) {
-		json_set(f->keep, TV_PASSED, json_new_bool(1));
-		json_set(f->keep, TV_COMPLETED, json_new_bool(1));
-	}
+		json_set(verbs, c->keys[i], json_new_bool(1));
+	json_set(verbs, TV_CLOSED, json_new_bool(1));
+	evidence_activities(f, "certifications", acts);
+	evidence_activities(f, "skill-profiles", acts);
 	return f->keep;
 }
 
 static int
-keeps(const json *keep, int all, const char *verb)
+keeps(const json *keep, const char *verb, const char *obj)
 {
-	return all || (verb && json_get(keep, verb) != NULL);
+	return (verb && json_get(json_get(keep, "verbs"), verb)) ||
+	    (obj && json_get(json_get(keep, "activities"), obj));
 }
 
 static int
-kept(struct fold *f, const char *verb)
+kept(struct fold *f, const char *verb, const char *obj)
 {
-	const json *k = keep_set(f);
-
-	return keeps(k, f->keep_all, verb);
+	return keeps(keep_set(f), verb, obj);
 }
 
 static void fact_put(struct fold *f, const json *st, const char *sid,
@@ -638,12 +653,11 @@ static void fact_put(struct fold *f, const json *st, const char *sid,
 
 struct widen {
 	struct fold	*f;
-	const json	*was;		/* the verbs kept before */
-	int		 was_all;
+	const json	*was;		/* keep_set before */
 };
 
 /* A statement of the log for facts_widen: the fact event() would have
- * written, had its verb been kept then. */
+ * written, had it been kept then. */
 static void
 widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 {
@@ -651,13 +665,14 @@ widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 	struct fold *f = w->f;
 	const char *sid = json_get_str(st, "id");
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
+	const char *obj = json_get_str(json_get(st, "object"), "id");
 	const char *auth = json_get_str(json_get(json_get(st, "authority"),
 	    "account"), "name");
 
 	(void)seq;
 	if (sid == NULL || verb == NULL || fold_is_outcome(st) ||
 	    (voided_by && voided_by < f->seq) ||
-	    keeps(w->was, w->was_all, verb) || !kept(f, verb))
+	    keeps(w->was, verb, obj) || !kept(f, verb, obj))
 		return;
 	if (auth && (strcmp(auth, TV_ENGINE) == 0 ||
 	    strcmp(auth, TV_ADMIN) == 0))
@@ -668,32 +683,45 @@ widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 	fact_put(f, st, sid, ts_of(st));
 }
 
-/* The definitions changed: write the facts of the verbs kept now and not
- * before (was, was_all) for the statements before this one. */
+/* The names of now[which] that was[which] lacks, as they appear in a
+ * statement's text (JSON strings), appended to *needles. */
 static void
-facts_widen(struct fold *f, const json *was, int was_all)
+needles_add(const json *was, const json *now, const char *which,
+    char ***needles, size_t *n)
 {
-	struct widen w = { f, was, was_all };
+	const json *a = json_get(now, which), *b = json_get(was, which);
+	size_t i, len;
+	json *s;
+
+	for (i = 0; a && i < a->n; i++) {
+		if (json_get(b, a->keys[i]) != NULL)
+			continue;
+		s = json_new_str(a->keys[i]);
+		*needles = xrealloc(*needles, (*n + 1) * sizeof(**needles));
+		(*needles)[(*n)++] = json_to_string(s, &len);
+		json_free(s);
+	}
+}
+
+/* The definitions changed: write the facts kept now and not before (was)
+ * for the statements before this one. */
+static void
+facts_widen(struct fold *f, const json *was)
+{
+	struct widen w = { f, was };
 	const json *now;
 	char **needles = NULL;
-	size_t n = 0, i, len;
-	json *s;
+	size_t n = 0, i;
 	int rc;
 
 	json_free(f->keep);
 	f->keep = NULL;
 	now = keep_set(f);
-	if (was_all || f->seq <= 1)
-		return;		/* nothing new, or nothing before */
-	for (i = 0; !f->keep_all && i < now->n; i++) {
-		if (json_get(was, now->keys[i]) != NULL)
-			continue;
-		s = json_new_str(now->keys[i]);
-		needles = xrealloc(needles, (n + 1) * sizeof(*needles));
-		needles[n++] = json_to_string(s, &len);
-		json_free(s);
-	}
-	if (n > 0 || f->keep_all) {
+	if (f->seq <= 1)
+		return;		/* nothing before */
+	needles_add(was, now, "verbs", &needles, &n);
+	needles_add(was, now, "activities", &needles, &n);
+	if (n > 0) {
 		if (f->scan == NULL)
 			rc = EINVAL;	/* a fold that cannot read its log */
 		else
@@ -1932,7 +1960,8 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	const json *team = json_get(json_get(st, "context"), "team");
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
-	int keep = kept(f, verb), changed;
+	int keep = kept(f, verb, json_get_str(json_get(st, "object"), "id"));
+	int changed;
 	json *fc, *L;
 
 	/* Facts are written through: put takes (frees) fc, so it comes
@@ -2024,7 +2053,6 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 {
 	json *kinds = jx_obj(f->defs, kind), *r = json_get(kinds, id), *D, *O;
 	json *was = json_clone(keep_set(f));
-	int was_all = f->keep_all;
 	char key[KEYMAX], ok[KEYMAX];
 
 	if (r == NULL) {
@@ -2044,7 +2072,7 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 		f->countable = NULL;
 	}
 	/* Before any recount reads them. */
-	facts_widen(f, was, was_all);
+	facts_widen(f, was);
 	json_free(was);
 	dirty(f, 'D', key);
 	if (strcmp(kind, "organizations") == 0 && body) {

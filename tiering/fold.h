@@ -43,9 +43,8 @@ struct fold {
 	 * number and parsed text (*st, caller frees), 0 or a nonzero code
 	 * (not found). */
 	int		(*load)(void *arg, const char *id, uint64_t *seq, json **st);
-	/* The log, read back when a definition starts to read facts of
-	 * verbs whose facts were not kept (see "Which facts are kept" in
-	 * fold.c): fn(ctx, st, seq, voided_by) for each statement numbered
+	/* The log, read back when a definition starts to read facts that
+	 * were not kept (see "which facts are kept" in fold.c): fn(ctx, st, seq, voided_by) for each statement numbered
 	 * below `before` whose text holds one of needles[0..n) (every
 	 * statement when n is 0: the needles only narrow, fn checks what
 	 * it needs).  0, or the nonzero code of a failed read. */
@@ -53,10 +52,9 @@ struct fold {
 			    uint64_t before, void (*fn)(void *ctx, const json *st,
 			    uint64_t seq, uint64_t voided_by), void *ctx);
 	void		*load_arg;	/* for load, scan and stored */
-	/* Which verbs' facts are kept (a cache, remade when a definition
-	 * changes): keep (verb -> true), or every verb when keep_all. */
+	/* Which facts are kept (fold.c, keep_set; a cache, remade when a
+	 * definition changes), owned. */
 	json		*keep;
-	int		 keep_all;
 	/* per statement */
 	uint64_t	 seq;		/* number of the statement being applied */
 	const char	*cause;		/* id of the statement being applied */

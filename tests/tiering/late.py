@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Definitions that arrive after the statements they read.
 
-The engine keeps facts only of the verbs some definition reads (a
-program's criteria, a certification's passed/completed, a skill profile's
-any scored verb, closed deals for the analytics); a definition that starts
-to read a verb writes that verb's facts for the statements before it, from
-the log (tiering/fold.c, "which facts are kept").  This test posts the same
+The engine keeps facts only of what some definition reads (the verbs a
+program's criteria count, closed deals for the analytics, the activities
+certifications and skill profiles name); a definition that starts to read
+a verb or an activity writes those facts for the statements before it,
+from the log (tiering/fold.c, "which facts are kept").  This test posts the same
 stream to two servers: "early" gets every definition first, "late" gets
 most of the stream first, then the definitions, then the rest.  At the end
 both must show the same criterion values for every enrollment and the same
