@@ -245,6 +245,32 @@ fold_is_outcome(const json *st)
 	    !json_is_str(json_get(json_get(st, "verb"), "id"), TV_VERB("ticked"));
 }
 
+/* What statement st is to the fold: nothing (no id or verb, or an
+ * outcome), a clock tick, an admin act, a voiding, a membership change,
+ * or a learning or business event (README 7). */
+enum role { R_NONE, R_TICK, R_ADMIN, R_VOIDING, R_MEMBERSHIP, R_EVENT };
+
+static enum role
+role_of(const json *st)
+{
+	const char *verb = json_get_str(json_get(st, "verb"), "id");
+	const char *auth = json_get_str(json_get(json_get(st, "authority"),
+	    "account"), "name");
+
+	if (json_get_str(st, "id") == NULL || verb == NULL ||
+	    fold_is_outcome(st))
+		return R_NONE;
+	if (auth && strcmp(auth, TV_ENGINE) == 0)
+		return R_TICK;
+	if (auth && strcmp(auth, TV_ADMIN) == 0)
+		return R_ADMIN;
+	if (strcmp(verb, TV_VOIDED) == 0)
+		return R_VOIDING;
+	if (strcmp(verb, TV_JOIN) == 0 || strcmp(verb, TV_LEAVE) == 0)
+		return R_MEMBERSHIP;
+	return R_EVENT;
+}
+
 /* --- facts and attribution --- */
 
 /* The extensions of st that criteria look at, merged: object definition,
@@ -663,24 +689,14 @@ widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 {
 	struct widen *w = ctx;
 	struct fold *f = w->f;
-	const char *sid = json_get_str(st, "id");
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	const char *obj = json_get_str(json_get(st, "object"), "id");
-	const char *auth = json_get_str(json_get(json_get(st, "authority"),
-	    "account"), "name");
 
 	(void)seq;
-	if (sid == NULL || verb == NULL || fold_is_outcome(st) ||
-	    (voided_by && voided_by < f->seq) ||
+	if (role_of(st) != R_EVENT || (voided_by && voided_by < f->seq) ||
 	    keeps(w->was, verb, obj) || !kept(f, verb, obj))
 		return;
-	if (auth && (strcmp(auth, TV_ENGINE) == 0 ||
-	    strcmp(auth, TV_ADMIN) == 0))
-		return;		/* ticks and admin acts: no facts */
-	if (strcmp(verb, TV_VOIDED) == 0 || strcmp(verb, TV_JOIN) == 0 ||
-	    strcmp(verb, TV_LEAVE) == 0)
-		return;
-	fact_put(f, st, sid, ts_of(st));
+	fact_put(f, st, json_get_str(st, "id"), ts_of(st));
 }
 
 /* The names of now[which] that was[which] lacks, as they appear in a
@@ -2255,13 +2271,6 @@ admin_act(struct fold *f, const json *st, const char *verb)
 
 /* --- the fold --- */
 
-static const char *
-authority_name(const json *st)
-{
-	return json_get_str(json_get(json_get(st, "authority"), "account"),
-	    "name");
-}
-
 static int
 cmp_pstr(const void *a, const void *b)
 {
@@ -2272,13 +2281,14 @@ int
 fold_apply(struct fold *f, const json *st, uint64_t seq, int64_t stored,
     uint64_t voided_by)
 {
-	const char *sid = json_get_str(st, "id"), *auth = authority_name(st);
+	const char *sid = json_get_str(st, "id");
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	const json *obj = json_get(st, "object");
+	enum role role = role_of(st);
 	int64_t t = ts_of(st);
 	size_t i;
 
-	if (sid == NULL || verb == NULL || fold_is_outcome(st))
+	if (role == R_NONE)
 		return f->rc;
 	if (!f->simulated && stored > f->now)
 		f->now = stored;
@@ -2286,18 +2296,24 @@ fold_apply(struct fold *f, const json *st, uint64_t seq, int64_t stored,
 	f->seq = seq;
 	if (voided_by && voided_by < seq)
 		goto out;	/* voided before it arrived */
-	if (auth && strcmp(auth, TV_ENGINE) == 0)
+	switch (role) {
+	case R_TICK:
 		tick(f, st);
-	else if (auth && strcmp(auth, TV_ADMIN) == 0)
+		break;
+	case R_ADMIN:
 		admin_act(f, st, verb);
-	else if (strcmp(verb, TV_VOIDED) == 0) {
+		break;
+	case R_VOIDING:
 		if (json_is_str(json_get(obj, "objectType"), "StatementRef") &&
 		    json_get_str(obj, "id"))
 			unvoid(f, json_get_str(obj, "id"), seq);
-	} else if (strcmp(verb, TV_JOIN) == 0 || strcmp(verb, TV_LEAVE) == 0)
+		break;
+	case R_MEMBERSHIP:
 		membership(f, st, sid, t, strcmp(verb, TV_JOIN) == 0, 0);
-	else
+		break;
+	default:
 		event(f, st, sid, t);
+	}
 	evaluate_touched(f);
 out:
 	for (i = 0; i < f->ntouched; i++)
