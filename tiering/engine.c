@@ -703,6 +703,15 @@ scratch_one(struct fold *f, const json *st, const struct logscan_item *en,
 	size_t i;
 	int rc = 0;
 
+	/* A what-if answers for program obj alone, and nothing of one
+	 * program reads another's: the other programs' definitions (and
+	 * with them their counts, evaluations and outcomes) are left out. */
+	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
+	    strcmp(verb, TV_VERB("defined")) == 0 &&
+	    strncmp(oid, TV_NS "/programs/", strlen(TV_NS "/programs/")) == 0 &&
+	    strchr(oid + strlen(TV_NS "/programs/"), '/') == NULL &&
+	    strcmp(oid, obj) != 0)
+		return 0;
 	/* st is read-only (a block): the draft goes into a copy. */
 	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
 	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0) {
