@@ -450,7 +450,7 @@ clock_main(void *arg)
 /* The shape of what the fold keeps.  A state of another shape (left by
  * an older lrsd) is dropped at start and rebuilt from the log, so raise
  * this whenever entities or fact keys change shape. */
-#define STATE_FORMAT	4	/* 4: facts kept only of verbs in use */
+#define STATE_FORMAT	4	/* 4: facts kept only where read */
 
 static int
 format_put(tier_engine *e, MDB_txn *txn)
@@ -738,11 +738,6 @@ scratch_one(struct fold *f, const json *st, const struct logscan_item *en,
 	return rc;
 }
 
-/* Fold the whole log (statements 1..*last, *last the log's end when this
- * begins) with fold f over state ts of scratch environment sc, as
- * scratch_one says; *count gets the statements folded.  On success the
- * state is flushed into *txn, a transaction of sc bound to ts that the
- * caller commits or aborts. */
 /* The log's statements for a fold: all but the engine's outcomes. */
 static int
 not_outcome(const json *st)
@@ -750,6 +745,11 @@ not_outcome(const json *st)
 	return !fold_is_outcome(st);
 }
 
+/* Fold the whole log (statements 1..*last, *last the log's end when this
+ * begins) with fold f over state ts of scratch environment sc, as
+ * scratch_one says; *count gets the statements folded.  On success the
+ * state is flushed into *txn, a transaction of sc bound to ts that the
+ * caller commits or aborts. */
 static int
 scratch_fold(tier_engine *e, struct scratch *sc, tstate *ts, struct fold *f,
     const char *obj, const json *draft, json *fresh, MDB_txn **txn,

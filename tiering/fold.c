@@ -601,8 +601,9 @@ countable(struct fold *f)
  *
  * A fact is read back only by what counts it (the event criteria of a
  * program: their verbs, of any activity), what it may prove (the
- * activities a certification's requirements or a skill profile's raises
- * name: evidence_meets and evidence_raises look at no other) and the
+ * activities a certification's requirements and recertification or a
+ * skill profile's raises name: evidence_meets and evidence_raises look at
+ * no other) and the
  * revenue analytics (closed deals).  Facts of other statements are not
  * written: an LRS without definitions keeps none, and most learning
  * statements need none.  When a definition starts to read a verb or an
@@ -612,14 +613,14 @@ countable(struct fold *f)
  * by then are left out, as their voiding took their facts away; those
  * voided later are written, and un-counted when their voiding comes). */
 
-/* The activities the requirements or raises of every definition of kind
- * (certifications: "requirements"; skill-profiles: each skill's
- * "raises") name, into set (activity -> true). */
+/* The activities the evidence lists of every definition of kind name,
+ * into set (activity -> true): a certification's "requirements" and
+ * "recertification", each skill's "raises" in a skill profile. */
 static void
 evidence_activities(struct fold *f, const char *kind, json *set)
 {
-	const json *k = json_get(f->defs, kind), *D, *sk, *rs;
-	size_t i, j, r;
+	const json *k = json_get(f->defs, kind), *D, *sk, *lists[2], *rs;
+	size_t i, j, l, r, nl;
 
 	for (i = 0; k && i < k->n; i++) {
 		if ((D = fold_def(f, kind, k->keys[i])) == NULL)
@@ -627,13 +628,16 @@ evidence_activities(struct fold *f, const char *kind, json *set)
 		sk = strcmp(kind, "skill-profiles") == 0 ?
 		    json_get(D, "skills") : NULL;
 		for (j = 0; j < (sk ? sk->n : 1); j++) {
-			rs = sk ? json_get(sk->vals[j], "raises") :
+			nl = sk ? 1 : 2;
+			lists[0] = sk ? json_get(sk->vals[j], "raises") :
 			    json_get(D, "requirements");
-			for (r = 0; rs && rs->type == JSON_ARRAY && r < rs->n;
-			    r++)
-				if (jx_str(rs->vals[r], "activity"))
-					json_set(set, jx_str(rs->vals[r],
-					    "activity"), json_new_bool(1));
+			lists[1] = sk ? NULL : json_get(D, "recertification");
+			for (l = 0; l < nl; l++)
+				for (r = 0; (rs = lists[l]) != NULL &&
+				    rs->type == JSON_ARRAY && r < rs->n; r++)
+					if (jx_str(rs->vals[r], "activity"))
+						json_set(set, jx_str(rs->vals[r],
+						    "activity"), json_new_bool(1));
 		}
 	}
 }

@@ -17,7 +17,7 @@ and must show them again.
 
 Ends with "N passed, M failed"; exit 0 only when M == 0.
 """
-import argparse, os, random, sys, tempfile, time, urllib.parse, uuid
+import argparse, calendar, os, random, sys, tempfile, time, urllib.parse, uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crash                                     # noqa: E402  (its Server and check)
@@ -37,7 +37,8 @@ LEARNERS = ["mailto:k%02d@ex.com" % i for i in range(24)]
 def definitions():
     cert = {"name": "Sales", "validity_days": 365, "requirements": [
         {"activity": "https://ex.com/c1", "verb": "completed"},
-        {"activity": "https://ex.com/e1", "verb": "passed", "min_score": 0.7}]}
+        {"activity": "https://ex.com/e1", "verb": "passed", "min_score": 0.7}],
+        "recertification": [{"activity": "https://ex.com/e2", "verb": "passed", "min_score": 0.7}]}
     prog = {"name": "P", "currency": "USD", "rates": {"EUR": 2}, "policy": "automatic", "grace_days": 7,
             "tiers": [{"id": "silver", "name": "Silver", "rank": 1},
                       {"id": "gold", "name": "Gold", "rank": 2, "criteria": [
@@ -78,7 +79,8 @@ def stream(seed):
             elif k < 0.55:
                 st = {"actor": l, "verb": {"id": V["done"]}, "object": {"id": "https://ex.com/c1"}}
             elif k < 0.7:
-                st = {"actor": l, "verb": {"id": V["pass"]}, "object": {"id": "https://ex.com/e1"},
+                st = {"actor": l, "verb": {"id": V["pass"]}, "object": {"id": rnd.choice(["https://ex.com/e1",
+                                                                                         "https://ex.com/e2"])},
                       "result": {"score": {"scaled": rnd.choice([0.5, 0.8])}}}
             elif k < 0.85:
                 st = {"actor": l, "verb": {"id": V["scored"]}, "object": {"id": "https://ex.com/lab"},
@@ -100,28 +102,41 @@ def model(batches):
     learner's best skill level."""
     voided = {s["object"]["id"] for b in batches for s in b if s["verb"]["id"] == V["void"]}
     org_of = {l: ORGS[i // 6] for i, l in enumerate(LEARNERS)}
-    reg, rev, done, passed, best = {}, {}, set(), set(), {}
+    reg, rev, done, passed, recert, best = {}, {}, {}, {}, {}, {}
     for s in (s for b in batches for s in b if s["id"] not in voided):
-        l, v = s["actor"]["mbox"], s["verb"]["id"]
+        l, v, t = s["actor"]["mbox"], s["verb"]["id"], epoch(s["timestamp"])
         if v == V["reg"]:
             reg[org_of[l]] = reg.get(org_of[l], 0) + 1
         elif v == V["closed"]:
             rev[org_of[l]] = rev.get(org_of[l], 0) + 200          # 100 EUR at 2
         elif v == V["done"]:
-            done.add(l)
+            done[l] = min(done.get(l, t), t)
         elif v == V["pass"] and s["result"]["score"]["scaled"] >= 0.7:
-            passed.add(l)
+            which = passed if s["object"]["id"] == "https://ex.com/e1" else recert
+            which.setdefault(l, []).append(t)
         elif v == V["scored"]:
             sc = s["result"]["score"]["scaled"]
             lv = 1 if sc >= 0.9 else 0 if sc >= 0.5 else -1
             best[l] = max(best.get(l, -1), lv)
     levels = {l: ["novice", "expert"][b] for l, b in best.items() if b >= 0}
-    return reg, rev, done & passed, levels
+    # Awarded once both requirements have evidence, renewed by the last
+    # recertification pass after that (validity is longer than the stream).
+    awarded = {}
+    for l in set(done) & set(passed):
+        a = max(done[l], min(passed[l]))
+        awarded[l] = max([a] + [t for t in recert.get(l, []) if t > a])
+    renewed = sum(1 for l in awarded if awarded[l] in recert.get(l, []))
+    return reg, rev, awarded, levels, renewed
+
+
+def epoch(iso):
+    return calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
 def observe(srv):
-    """(criterion values per organisation, certified learners, skill levels)."""
-    values, certified, levels = {}, set(), {}
+    """(criterion values per organisation, certified learners with the time
+    of their last award, skill levels)."""
+    values, certified, levels = {}, {}, {}
     for o in ORGS:
         st, s = srv.call("GET", "/tiering/programs/p1/enrollments/" + o)
         check(st == 200, "enrollment of %s readable (%s)" % (o, st))
@@ -133,8 +148,9 @@ def observe(srv):
         check(st == 200, "learner %s readable (%s)" % (l, st))
         if st != 200:
             continue
-        if any(c["id"] == "sales" and c["status"] == "valid" for c in s["certifications"]):
-            certified.add(l)
+        for c in s["certifications"]:
+            if c["id"] == "sales" and c["status"] == "valid":
+                certified[l] = epoch(c["awarded"])
         for k in s.get("skills", []):
             levels[l] = k["level"]
     return values, certified, levels
@@ -180,7 +196,7 @@ def main():
         for srv in (early, late):
             st, _ = srv.call("POST", "/tiering/clock", {"to": "2026-03-15T00:00:00Z"})
             check(st in (200, 204), "clock moved (%s)" % st)
-        reg, rev, certified, levels = model(batches)
+        reg, rev, certified, levels, renewed = model(batches)
         want_values = {o: {"reg": reg.get(o, 0), "rev": rev.get(o, 0)} for o in ORGS}
         seen = {}
         for name, srv in (("early", early), ("late", late)):
@@ -189,15 +205,16 @@ def main():
             for o in ORGS:
                 got = {k: values.get(o, {}).get(k) for k in ("reg", "rev")}
                 check(got == want_values[o], "%s: %s counts %r, the stream says %r" % (name, o, got, want_values[o]))
-            check(got_cert == certified, "%s: certified %s, the stream says %s" % (name, sorted(got_cert), sorted(certified)))
+            check(got_cert == certified, "%s: certified (last award) %s, the stream says %s"
+                  % (name, sorted(got_cert.items()), sorted(certified.items())))
             check(got_levels == levels, "%s: skill levels %r, the stream says %r" % (name, got_levels, levels))
         check(seen["early"] == seen["late"], "early and late definitions agree")
         st, r = late.call("POST", "/tiering/replay", timeout=300)
         check(st == 200, "late server replays (%s)" % st)
         check(observe(late) == seen["late"], "the replay from zero rebuilds the same values")
-        check(len(certified) > 3 and len(levels) > 3 and sum(reg.values()) > 20,
-              "the stream exercises every kind (%d certified, %d with skills, %d registered)"
-              % (len(certified), len(levels), sum(reg.values())))
+        check(len(certified) > 3 and len(levels) > 3 and sum(reg.values()) > 20 and renewed > 3,
+              "the stream exercises every kind (%d certified, %d renewed, %d with skills, %d registered)"
+              % (len(certified), renewed, len(levels), sum(reg.values())))
         early.stop(), late.stop()
     print("%d passed, %d failed" % (crash.passed, crash.failed))
     sys.exit(1 if crash.failed else 0)
