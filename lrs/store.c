@@ -72,7 +72,7 @@
 
 /* How long a follower's batch, queued alone, waits for a write to share
  * its group: with single-statement writes each commit woke the followers,
- * whose batch then took a commit (and its two syncs) of its own. */
+ * whose batch then took a commit (and its syncs) of its own. */
 #define LINGER_MS	5
 
 /* A job's answer when it must be submitted again (a follower's batch that
