@@ -701,20 +701,18 @@ scratch_one(struct fold *f, const json *st, const struct logscan_item *en,
 	uint8_t u[16];
 	uint64_t seq;
 	size_t i;
-	int rc = 0;
+	const size_t pl = strlen(TV_NS "/programs/");
+	int rc = 0, defines = draft && auth && strcmp(auth, TV_ADMIN) == 0 &&
+	    verb && oid && strcmp(verb, TV_VERB("defined")) == 0;
 
 	/* A what-if answers for program obj alone, and nothing of one
 	 * program reads another's: the other programs' definitions (and
 	 * with them their counts, evaluations and outcomes) are left out. */
-	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
-	    strcmp(verb, TV_VERB("defined")) == 0 &&
-	    strncmp(oid, TV_NS "/programs/", strlen(TV_NS "/programs/")) == 0 &&
-	    strchr(oid + strlen(TV_NS "/programs/"), '/') == NULL &&
-	    strcmp(oid, obj) != 0)
+	if (defines && strncmp(oid, TV_NS "/programs/", pl) == 0 &&
+	    strchr(oid + pl, '/') == NULL && strcmp(oid, obj) != 0)
 		return 0;
 	/* st is read-only (a block): the draft goes into a copy. */
-	if (draft && auth && strcmp(auth, TV_ADMIN) == 0 && verb && oid &&
-	    strcmp(verb, TV_VERB("defined")) == 0 && strcmp(oid, obj) == 0) {
+	if (defines && strcmp(oid, obj) == 0) {
 		own = json_clone(st);
 		json_set(jx_obj(json_get(own, "result"), "extensions"),
 		    TV_EXT("payload"), json_clone(draft));

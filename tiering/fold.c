@@ -130,6 +130,17 @@ fold_group_key(const json *g, char *out, size_t size)
 	    json_get_str(acct, "name"), (char *)NULL) < size ? 0 : -1;
 }
 
+/* The account key (into out) of the organisation statement st counts
+ * for by itself, its Group actor or else its context's team: 0, or -1
+ * when it names none (it counts for its actor's organisation then). */
+static int
+named_org(const json *st, char *out, size_t size)
+{
+	return fold_group_key(json_get(st, "actor"), out, size) == 0 ||
+	    fold_group_key(json_get(json_get(st, "context"), "team"), out,
+	    size) == 0 ? 0 : -1;
+}
+
 static void
 touch(struct fold *f, const char *orgkey)
 {
@@ -1872,9 +1883,7 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 	    (auth && strncmp(auth, TV_ENGINE, strlen(TV_ENGINE)) == 0))
 		goto out;	/* voiding voids, and the engine's acts stay */
 	t = ts_of(st);
-	if (fold_group_key(json_get(st, "actor"), ok, sizeof(ok)) == 0 ||
-	    fold_group_key(json_get(json_get(st, "context"), "team"), ok,
-	    sizeof(ok)) == 0) {
+	if (named_org(st, ok, sizeof(ok)) == 0) {
 		fold_fact_key(ok, verb, t, tid, fk, sizeof(fk));
 		if ((fc = get(f, 'G', fk, 0)) != NULL) {
 			count_fact(f, ok, fc, -1);
@@ -1955,29 +1964,24 @@ agreement(struct fold *f, const json *st, const char *orgkey, int64_t t)
 static void
 fact_put(struct fold *f, const json *st, const char *sid, int64_t t)
 {
-	const json *actor = json_get(st, "actor");
-	const json *team = json_get(json_get(st, "context"), "team");
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	char ok[KEYMAX], fk[3 * KEYMAX];
 
-	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
-	    fold_group_key(team, ok, sizeof(ok)) == 0) {
+	if (named_org(st, ok, sizeof(ok)) == 0) {
 		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
 		put(f, 'G', fk, fact_of(st, sid, t));
-	} else if (fold_agent_key(actor, ok, sizeof(ok)) == 0) {
+	} else if (fold_agent_key(json_get(st, "actor"), ok, sizeof(ok)) == 0) {
 		fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
 		put(f, 'F', fk, fact_of(st, sid, t));
 	}
 }
 
-/* A learning or business event.  A verb whose facts are not kept is one
+/* A learning or business event.  One whose fact is not kept is one
  * nothing counts or proves (see "which facts are kept"): only its
  * learner is noted. */
 static void
 event(struct fold *f, const json *st, const char *sid, int64_t t)
 {
-	const json *actor = json_get(st, "actor");
-	const json *team = json_get(json_get(st, "context"), "team");
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
 	int keep = kept(f, verb, json_get_str(json_get(st, "object"), "id"));
@@ -1986,8 +1990,7 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 
 	/* Facts are written through: put takes (frees) fc, so it comes
 	 * after every use of fc, and before anything reads facts back. */
-	if (fold_group_key(actor, ok, sizeof(ok)) == 0 ||
-	    fold_group_key(team, ok, sizeof(ok)) == 0) {
+	if (named_org(st, ok, sizeof(ok)) == 0) {
 		if (keep) {
 			fc = fact_of(st, sid, t);
 			fold_fact_key(ok, verb, t, sid, fk, sizeof(fk));
@@ -1998,7 +2001,8 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 			agreement(f, st, ok, t);
 		return;
 	}
-	if ((L = learner(f, actor, lk, sizeof(lk))) == NULL || !keep)
+	if ((L = learner(f, json_get(st, "actor"), lk, sizeof(lk))) == NULL ||
+	    !keep)
 		return;
 	fc = fact_of(st, sid, t);
 	fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
