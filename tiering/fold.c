@@ -4,6 +4,7 @@
 #include "evidence.h"
 #include "iso8601.h"
 #include "jx.h"
+#include "prog.h"
 #include "vocab.h"
 #include "xalloc.h"
 
@@ -173,6 +174,49 @@ const json *
 fold_def(struct fold *f, const char *kind, const char *id)
 {
 	return json_get(def(f, kind, id), "definition");
+}
+
+/* Program pid compiled (f->progs), or NULL when it is not defined. */
+static const struct prog *
+prog_get(struct fold *f, const char *pid)
+{
+	const json *P;
+	size_t i;
+
+	for (i = 0; i < f->nprogs; i++)
+		if (strcmp(f->progs[i]->id, pid) == 0)
+			return f->progs[i];
+	if ((P = fold_def(f, "programs", pid)) == NULL)
+		return NULL;
+	f->progs = xrealloc(f->progs, (f->nprogs + 1) * sizeof(*f->progs));
+	return f->progs[f->nprogs++] = prog_new(pid, P);
+}
+
+/* The compiled program whose definition is P: f's, or else a new one
+ * in *own (the caller frees it). */
+static const struct prog *
+prog_for(struct fold *f, const json *P, struct prog **own)
+{
+	size_t i;
+
+	*own = NULL;
+	for (i = 0; i < f->nprogs; i++)
+		if (f->progs[i]->P == P)
+			return f->progs[i];
+	return *own = prog_new("", P);
+}
+
+/* Forget the compiled programs: their definitions change. */
+static void
+progs_drop(struct fold *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nprogs; i++)
+		prog_free(f->progs[i]);
+	free(f->progs);
+	f->progs = NULL;
+	f->nprogs = 0;
 }
 
 /* --- outcomes --- */
@@ -466,41 +510,20 @@ fold_rate(const json *P, const char *cur)
 	return r && r->type == JSON_NUMBER ? r->num : -1;
 }
 
-static const char *
-default_verb(const char *type)
-{
-	if (strcmp(type, "revenue") == 0 || strcmp(type, "deals_closed") == 0)
-		return TV_CLOSED;
-	if (strcmp(type, "deals_registered") == 0)
-		return TV_REGISTERED;
-	if (strcmp(type, "deals_approved") == 0)
-		return TV_VERB("approved");
-	return NULL;
-}
-
+/* Whether fact fc (its verb and activity type) passes event criterion
+ * k's vocabulary and filters. */
 static int
-is_event_criterion(const json *c)
+matches(const struct prog_crit *k, const json *fc, const char *verb,
+    const char *type)
 {
-	const char *type = jx_str(c, "type");
-
-	return type && default_verb(type) != NULL;
-}
-
-/* Whether fact fc passes criterion c's vocabulary and filters. */
-static int
-matches(const json *c, const json *fc)
-{
-	const json *verbs = json_get(c, "verbs"), *types = json_get(c,
-	    "activity_types"), *flt = json_get(c, "filters"), *ext, *want;
-	const char *verb = jx_str(fc, "verb"), *type = jx_str(fc, "type");
+	const json *flt = k->filters, *ext, *want;
 	size_t i;
 
 	if (verb == NULL)
 		return 0;
-	if (verbs ? !jx_has_str(verbs, verb) :
-	    strcmp(verb, default_verb(jx_str(c, "type"))) != 0)
+	if (k->verbs ? !jx_has_str(k->verbs, verb) : strcmp(verb, k->verb) != 0)
 		return 0;
-	if (types ? !(type && jx_has_str(types, type)) :
+	if (k->types ? !(type && jx_has_str(k->types, type)) :
 	    !(type && strcmp(type, TV_DEAL) == 0))
 		return 0;
 	if (flt == NULL)
@@ -522,23 +545,23 @@ matches(const json *c, const json *fc)
 	return 1;
 }
 
-/* What fact fc adds to criterion c of program P; *unconv set when it is
- * an amount that cannot be converted. */
+/* What a fact with extensions ext adds to criterion k of program p;
+ * *unconv set when it is an amount that cannot be converted. */
 static double
-contribution(const json *P, const json *c, const json *fc, int *unconv)
+contribution(const struct prog *p, const struct prog_crit *k,
+    const json *ext, int *unconv)
 {
-	const char *ae = jx_str(c, "amount_extension"), *ce = jx_str(c,
-	    "currency_extension");
-	const json *ext = json_get(fc, "ext"), *amt;
+	const json *amt;
 	double r;
 
 	*unconv = 0;
-	if (strcmp(jx_str(c, "type"), "revenue") != 0)
+	if (k->type != PROG_REVENUE)
 		return 1;
-	amt = json_get(ext, ae ? ae : TV_EXT("amount"));
+	amt = json_get(ext, k->amount_ext ? k->amount_ext : TV_EXT("amount"));
 	if (amt == NULL || amt->type != JSON_NUMBER)
 		return 0;
-	r = fold_rate(P, json_get_str(ext, ce ? ce : TV_EXT("currency")));
+	r = prog_rate(p, json_get_str(ext, k->currency_ext ? k->currency_ext :
+	    TV_EXT("currency")));
 	if (r < 0) {
 		*unconv = 1;
 		return 0;
@@ -547,14 +570,16 @@ contribution(const json *P, const json *c, const json *fc, int *unconv)
 }
 
 /* Add (sign 1) or take away (-1) fact fc to/from the counts of
- * enrollment E of program P when its period holds the fact. */
+ * enrollment E of program p when its period holds the fact. */
 static int
-count_into(const json *P, json *E, const json *fc, int sign)
+count_into(const struct prog *p, json *E, const json *fc, int sign)
 {
 	int64_t day = jx_day((int64_t)jx_num(fc, "t", 0));
-	const json *tiers = json_get(P, "tiers"), *cs, *c;
+	const char *verb = jx_str(fc, "verb"), *type = jx_str(fc, "type");
+	const json *ext = json_get(fc, "ext");
+	const struct prog_crit *k;
 	json *vals;
-	size_t ti, ci;
+	size_t i;
 	int unconv, changed = 0;
 	double add;
 
@@ -562,31 +587,26 @@ count_into(const json *P, json *E, const json *fc, int sign)
 	    day < jx_num(E, "start", 0) || day > jx_num(E, "end", 0))
 		return 0;
 	vals = jx_obj(E, "values");
-	for (ti = 0; tiers && ti < tiers->n; ti++) {
-		cs = json_get(tiers->vals[ti], "criteria");
-		for (ci = 0; cs && ci < cs->n; ci++) {
-			c = cs->vals[ci];
-			if (!is_event_criterion(c) || !matches(c, fc))
-				continue;
-			add = contribution(P, c, fc, &unconv);
-			jx_set_num(vals, jx_str(c, "id"),
-			    jx_num(vals, jx_str(c, "id"), 0) + sign * add);
-			changed = 1;
-		}
+	for (i = 0; i < p->nevents; i++) {
+		k = p->events[i];
+		if (!matches(k, fc, verb, type))
+			continue;
+		add = contribution(p, k, ext, &unconv);
+		jx_set_num(vals, k->id, jx_num(vals, k->id, 0) + sign * add);
+		changed = 1;
 	}
 	/* Closed-won deals in a currency the program cannot convert, once
 	 * each, whatever the criteria's filters. */
-	if (json_is_str(json_get(fc, "verb"), TV_CLOSED) &&
-	    json_get(json_get(fc, "ext"), TV_EXT("amount")) &&
-	    fold_rate(P, json_get_str(json_get(fc, "ext"),
-	    TV_EXT("currency"))) < 0) {
+	if (verb && strcmp(verb, TV_CLOSED) == 0 &&
+	    json_get(ext, TV_EXT("amount")) &&
+	    prog_rate(p, json_get_str(ext, TV_EXT("currency"))) < 0) {
 		jx_set_num(E, "unconverted", jx_num(E, "unconverted", 0) + sign);
 		changed = 1;
 	}
 	return changed;
 }
 
-static json *count_verbs(const json *P);
+static json *count_verbs(const struct prog *p);
 
 /* The verbs any program's event criteria count, as an object verb ->
  * true (f->countable; remade when a program changes). */
@@ -600,7 +620,7 @@ countable(struct fold *f)
 		return f->countable;
 	f->countable = json_new(JSON_OBJECT);
 	for (i = 0; progs && i < progs->n; i++) {
-		v = count_verbs(fold_def(f, "programs", progs->keys[i]));
+		v = count_verbs(prog_get(f, progs->keys[i]));
 		for (k = 0; k < v->n; k++)
 			json_set(f->countable, v->vals[k]->str, json_new_bool(1));
 		json_free(v);
@@ -772,7 +792,7 @@ static void
 count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 {
 	json *O, *progs = json_get(f->defs, "programs"), *E;
-	const json *P;
+	const struct prog *p;
 	const char *orgid;
 	char ek[KEYMAX];
 	size_t i;
@@ -785,13 +805,13 @@ count_fact(struct fold *f, const char *orgkey, const json *fc, int sign)
 	    (orgid = jx_str(O, "id")) == NULL)
 		return;
 	for (i = 0; progs && i < progs->n; i++) {
-		if ((P = fold_def(f, "programs", progs->keys[i])) == NULL)
+		if ((p = prog_get(f, progs->keys[i])) == NULL)
 			continue;
 		(void)jx_join(ek, sizeof(ek), progs->keys[i], "/", orgid,
 		    (char *)NULL);
 		if ((E = get(f, 'E', ek, 0)) == NULL)
 			continue;
-		if (count_into(P, E, fc, sign)) {
+		if (count_into(p, E, fc, sign)) {
 			dirty(f, 'E', ek);
 			touch(f, orgkey);
 		}
@@ -846,9 +866,9 @@ fold_each_attributed(struct fold *f, const char *orgkey, const char *verb,
 	    fn, arg);
 }
 
-/* Recount enrollment E of program P from the facts. */
+/* Recount enrollment E of program p from the facts. */
 struct recount {
-	const json	*P;
+	const struct prog *p;
 	json		*E;
 };
 
@@ -858,44 +878,38 @@ recount_fact(struct fold *f, const json *fc, void *arg)
 	struct recount *r = arg;
 
 	(void)f;
-	(void)count_into(r->P, r->E, fc, 1);
+	(void)count_into(r->p, r->E, fc, 1);
 }
 
-/* The verbs program P's event criteria count (and closed-sale, for the
- * unconverted count), as a new array of strings without repeats. */
+/* The verbs program p's event criteria count (and closed-sale, for the
+ * unconverted count, even when p is NULL: deleted), as a new array of
+ * strings without repeats. */
 static json *
-count_verbs(const json *P)
+count_verbs(const struct prog *p)
 {
 	json *out = json_new(JSON_ARRAY);
-	const json *tiers = json_get(P, "tiers"), *cs, *vs;
-	size_t t, c, i;
+	const json *vs;
+	size_t c, i;
 
 	json_push(out, json_new_str(TV_CLOSED));
-	for (t = 0; tiers && t < tiers->n; t++) {
-		cs = json_get(tiers->vals[t], "criteria");
-		for (c = 0; cs && c < cs->n; c++) {
-			if (!is_event_criterion(cs->vals[c]))
-				continue;
-			vs = json_get(cs->vals[c], "verbs");
-			if (vs == NULL && !jx_has_str(out,
-			    default_verb(jx_str(cs->vals[c], "type"))))
-				json_push(out, json_new_str(default_verb(jx_str(
-				    cs->vals[c], "type"))));
-			for (i = 0; vs && i < vs->n; i++)
-				if (vs->vals[i]->type == JSON_STRING &&
-				    !jx_has_str(out, vs->vals[i]->str))
-					json_push(out, json_clone(vs->vals[i]));
-		}
+	for (c = 0; p && c < p->nevents; c++) {
+		vs = p->events[c]->verbs;
+		if (vs == NULL && !jx_has_str(out, p->events[c]->verb))
+			json_push(out, json_new_str(p->events[c]->verb));
+		for (i = 0; vs && i < vs->n; i++)
+			if (vs->vals[i]->type == JSON_STRING &&
+			    !jx_has_str(out, vs->vals[i]->str))
+				json_push(out, json_clone(vs->vals[i]));
 	}
 	return out;
 }
 
 static void
-recount(struct fold *f, const json *P, json *E, const char *ek,
+recount(struct fold *f, const struct prog *p, json *E, const char *ek,
     const char *orgkey)
 {
-	struct recount r = { P, E };
-	json *verbs = count_verbs(P);
+	struct recount r = { p, E };
+	json *verbs = count_verbs(p);
 	size_t v;
 
 	json_set(E, "values", json_new(JSON_OBJECT));
@@ -1244,12 +1258,6 @@ fold_tier(const json *P, const char *id)
 	return NULL;
 }
 
-static int
-rank_of(const json *P, const char *id)
-{
-	return (int)jx_num(fold_tier(P, id), "rank", 0);
-}
-
 const json **
 fold_ladder(const json *P, size_t *n)
 {
@@ -1296,64 +1304,94 @@ skilled(struct fold *f, json *O, const json *c)
 	return n;
 }
 
-double
-fold_value(struct fold *f, const json *P, const json *E, const json *c)
+/* The value of criterion k of enrollment E now. */
+static double
+value_of(struct fold *f, const json *E, const struct prog_crit *k)
 {
-	const char *type = jx_str(c, "type"), *cert = jx_str(c,
-	    "certification"), *role = jx_str(c, "role"), *orgkey;
 	char key[2 * KEYMAX];
+	const char *orgkey;
+	const json *met;
 	json *O;
 
-	(void)P;
-	if (type == NULL)
-		return 0;
-	if (is_event_criterion(c))
-		return jx_num(json_get(E, "values"), jx_str(c, "id"), 0);
-	if (strcmp(type, "custom") == 0)
-		return json_get(json_get(json_get(E, "custom"), jx_str(c, "id")),
-		    "met") && json_get(json_get(json_get(E, "custom"),
-		    jx_str(c, "id")), "met")->type == JSON_TRUE;
-	if (strcmp(type, "certifications") != 0 && strcmp(type, "skills") != 0)
+	if (k->event)
+		return jx_num(json_get(E, "values"), k->id, 0);
+	if (k->type == PROG_CUSTOM) {
+		met = json_get(json_get(json_get(E, "custom"), k->id), "met");
+		return met && met->type == JSON_TRUE;
+	}
+	if (k->type != PROG_CERTIFICATIONS && k->type != PROG_SKILLS)
 		return 0;
 	orgkey = jx_str(E, "account");
 	if (orgkey == NULL || (O = get(f, 'O', orgkey, 0)) == NULL)
 		return 0;
-	if (strcmp(type, "skills") == 0)
-		return skilled(f, O, c);
-	snprintf(key, sizeof(key), "c" FACT_SEP "%s" FACT_SEP "%s",
-	    cert ? cert : "", role ? role : "");
+	if (k->type == PROG_SKILLS)
+		return skilled(f, O, k->c);
+	(void)jx_join(key, sizeof(key), "c" FACT_SEP, k->cert ? k->cert : "",
+	    FACT_SEP, k->role ? k->role : "", (char *)NULL);
 	return jx_num(counts(O), key, 0);
+}
+
+static int
+holds(struct fold *f, const json *E, const struct prog_crit *k)
+{
+	double v = value_of(f, E, k);
+
+	if (k->type == PROG_CUSTOM)
+		return v > 0;
+	return v + 1e-9 >= k->threshold;
+}
+
+/* The rank of the tier E qualifies for in program p (0: none), its id
+ * in *id (NULL for none). */
+static int
+qualified(struct fold *f, const struct prog *p, const json *E,
+    const char **id)
+{
+	const struct prog_tier *t;
+	size_t i, k;
+	int q = 0;
+
+	*id = NULL;
+	for (i = 0; i < p->ntiers; i++) {
+		t = &p->tiers[i];
+		for (k = 0; k < t->ncrit && holds(f, E, &t->crit[k]); k++)
+			;
+		if (k < t->ncrit)
+			break;
+		q = t->rank;
+		*id = t->id;
+	}
+	return q;
+}
+
+double
+fold_value(struct fold *f, const json *P, const json *E, const json *c)
+{
+	struct prog_crit k;
+
+	(void)P;
+	prog_crit_init(&k, c);
+	return value_of(f, E, &k);
 }
 
 int
 fold_holds(struct fold *f, const json *P, const json *E, const json *c)
 {
-	double v = fold_value(f, P, E, c);
+	struct prog_crit k;
 
-	if (json_is_str(json_get(c, "type"), "custom"))
-		return v > 0;
-	return v + 1e-9 >= jx_num(c, "threshold", 1);
+	(void)P;
+	prog_crit_init(&k, c);
+	return holds(f, E, &k);
 }
 
 int
 fold_qualified(struct fold *f, const json *P, const json *E, const char **id)
 {
-	size_t n, i, k;
-	const json **v = fold_ladder(P, &n), *cs;
-	int q = 0;
+	struct prog *own;
+	const struct prog *p = prog_for(f, P, &own);
+	int q = qualified(f, p, E, id);
 
-	*id = NULL;
-	for (i = 0; i < n; i++) {
-		cs = json_get(v[i], "criteria");
-		for (k = 0; cs && k < cs->n; k++)
-			if (!fold_holds(f, P, E, cs->vals[k]))
-				break;
-		if (cs && k < cs->n)
-			break;
-		q = (int)jx_num(v[i], "rank", 0);
-		*id = jx_str(v[i], "id");
-	}
-	free(v);
+	prog_free(own);
 	return q;
 }
 
@@ -1458,21 +1496,19 @@ rec_raise(struct fold *f, const char *pid, json *E, const char *ek,
 /* The approval policy: the highest tier above the current one, up to
  * rank q, not rejected in this period. */
 static void
-recommend(struct fold *f, const char *pid, const json *P, json *E,
+recommend(struct fold *f, const char *pid, const struct prog *p, json *E,
     const char *ek, int c, int q)
 {
-	size_t n, i;
-	const json **v = fold_ladder(P, &n);
+	size_t i;
 	const char *t = NULL, *pend;
 	const json *rej = json_get(E, "rejected");
 	int r;
 
-	for (i = 0; i < n; i++) {
-		r = (int)jx_num(v[i], "rank", 0);
-		if (r > c && r <= q && !jx_has_str(rej, jx_str(v[i], "id")))
-			t = jx_str(v[i], "id");
+	for (i = 0; i < p->ntiers; i++) {
+		r = p->tiers[i].rank;
+		if (r > c && r <= q && !jx_has_str(rej, p->tiers[i].id))
+			t = p->tiers[i].id;
 	}
-	free(v);
 	pend = jx_str(json_get(E, "rec"), "tier");
 	if (t == NULL) {
 		if (pend)
@@ -1482,9 +1518,10 @@ recommend(struct fold *f, const char *pid, const json *P, json *E,
 	if (pend && strcmp(pend, t) == 0)
 		return;
 	if (pend)
-		rec_close(f, pid, E, ek, rank_of(P, pend) < rank_of(P, t) ?
+		rec_close(f, pid, E, ek, prog_rank(p, pend) < prog_rank(p, t) ?
 		    TV_VERB("superseded") : TV_VERB("withdrew"),
-		    rank_of(P, pend) < rank_of(P, t) ? "superseded" : "withdrawn");
+		    prog_rank(p, pend) < prog_rank(p, t) ? "superseded" :
+		    "withdrawn");
 	rec_raise(f, pid, E, ek, t);
 }
 
@@ -1493,24 +1530,24 @@ static void
 evaluate(struct fold *f, const char *pid, const char *orgid)
 {
 	char ek[KEYMAX], tid[256];
-	const json *P = fold_def(f, "programs", pid);
+	const struct prog *p = prog_get(f, pid);
 	json *E;
 	const char *qid;
 	int q, c;
 	double since;
 
 	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
-	if (P == NULL || (E = get(f, 'E', ek, 0)) == NULL ||
+	if (p == NULL || (E = get(f, 'E', ek, 0)) == NULL ||
 	    json_is_str(json_get(E, "status"), "ended"))
 		return;
-	q = fold_qualified(f, P, E, &qid);
+	q = qualified(f, p, E, &qid);
 	(void)jx_join(tid, sizeof(tid), qid ? qid : "", (char *)NULL);
-	c = rank_of(P, jx_str(E, "tier"));
+	c = prog_rank(p, jx_str(E, "tier"));
 	if (q >= c)
 		json_set(E, "at_risk", json_new(JSON_NULL));
 	if (q > c) {
-		if (json_is_str(json_get(P, "policy"), "approval"))
-			recommend(f, pid, P, E, ek, c, q);
+		if (p->approval)
+			recommend(f, pid, p, E, ek, c, q);
 		else
 			set_tier(f, pid, E, ek, tid, 1);
 	} else if (json_get(E, "rec") && json_get(E, "rec")->type == JSON_OBJECT)
@@ -1520,7 +1557,7 @@ evaluate(struct fold *f, const char *pid, const char *orgid)
 		    json_get(E, "at_risk")->type != JSON_NUMBER)
 			jx_set_num(E, "at_risk", (double)f->now);
 		since = jx_num(E, "at_risk", 0);
-		if ((double)f->now >= since + jx_num(P, "grace_days", 0) *
+		if ((double)f->now >= since + jx_num(p->P, "grace_days", 0) *
 		    (double)DAY_US)
 			set_tier(f, pid, E, ek, q ? tid : NULL, 0);
 	}
@@ -1590,13 +1627,13 @@ list_add(struct fold *f, const char *name, const char *id)
 /* A new enrollment of organisation orgkey (id orgid) in program pid from
  * day start, or a restart of an ended one. */
 static json *
-enroll(struct fold *f, const char *pid, const json *P, const char *orgid,
-    const char *orgkey, int64_t start)
+enroll(struct fold *f, const char *pid, const struct prog *p,
+    const char *orgid, const char *orgkey, int64_t start)
 {
+	const json *P = p->P;
+	const char *entry;
 	char ek[KEYMAX];
-	json *E, *entry;
-	size_t n;
-	const json **v;
+	json *E;
 
 	(void)jx_join(ek, sizeof(ek), pid, "/", orgid, (char *)NULL);
 	if (get(f, 'E', ek, 0) == NULL)
@@ -1613,23 +1650,22 @@ enroll(struct fold *f, const char *pid, const json *P, const char *orgid,
 	json_set(E, "at_risk", json_new(JSON_NULL));
 	json_set(E, "rejected", json_new(JSON_ARRAY));
 	json_set(E, "rec", json_new(JSON_NULL));
-	v = fold_ladder(P, &n);
-	entry = n && json_get(P, "enroll_entry_tier") &&
+	entry = p->ntiers && json_get(P, "enroll_entry_tier") &&
 	    json_get(P, "enroll_entry_tier")->type == JSON_TRUE ?
-	    (json *)v[0] : NULL;
-	free(v);
-	jx_set_str(E, "tier", entry ? jx_str(entry, "id") : NULL);
+	    p->tiers[0].id : NULL;
+	jx_set_str(E, "tier", entry);
 	tier_outcome(f, pid, E, ek, TV_VERB("enrolled"), "enrolled", NULL,
-	    entry ? jx_str(entry, "id") : NULL, NULL);
-	recount(f, P, E, ek, orgkey);
+	    entry, NULL);
+	recount(f, p, E, ek, orgkey);
 	return E;
 }
 
 /* README 7, "Period end". */
 static void
-period_end(struct fold *f, const char *pid, const json *P, json *E,
+period_end(struct fold *f, const char *pid, const struct prog *p, json *E,
     const char *ek)
 {
+	const json *P = p->P;
 	int64_t today = jx_day(f->now), len;
 	const char *t = jx_str(E, "tier");
 
@@ -1642,7 +1678,7 @@ period_end(struct fold *f, const char *pid, const json *P, json *E,
 			json_set(E, "rejected", json_new(JSON_ARRAY));
 			tier_outcome(f, pid, E, ek, TV_VERB("renewed"), "renewed",
 			    t, t, NULL);
-			recount(f, P, E, ek, jx_str(E, "account"));
+			recount(f, p, E, ek, jx_str(E, "account"));
 		} else {
 			rec_close(f, pid, E, ek, TV_VERB("withdrew"), "withdrawn");
 			jx_set_str(E, "status", "ended");
@@ -1739,16 +1775,16 @@ tick(struct fold *f, const json *st)
 		ids[i] = xstrdup(list->vals[i]->str);
 	for (i = 0; i < n; i++) {
 		char pid[KEYMAX], *slash;
-		const json *P;
+		const struct prog *p;
 
 		(void)jx_join(pid, sizeof(pid), ids[i], (char *)NULL);
 		slash = strchr(pid, '/');
 		if (slash)
 			*slash = '\0';
 		E = get(f, 'E', ids[i], 0);
-		P = fold_def(f, "programs", pid);
-		if (E && P && slash) {
-			period_end(f, pid, P, E, ids[i]);
+		p = prog_get(f, pid);
+		if (E && p && slash) {
+			period_end(f, pid, p, E, ids[i]);
 			evaluate(f, pid, slash + 1);
 		}
 		free(ids[i]);
@@ -1953,7 +1989,8 @@ agreement(struct fold *f, const json *st, const char *orgkey, int64_t t)
 		E = get(f, 'E', ek, 0);
 		if (E && !json_is_str(json_get(E, "status"), "ended"))
 			continue;
-		enroll(f, progs->keys[i], P, orgid, orgkey, jx_day(t));
+		enroll(f, progs->keys[i], prog_get(f, progs->keys[i]), orgid,
+		    orgkey, jx_day(t));
 		touch(f, orgkey);
 	}
 }
@@ -2053,7 +2090,7 @@ program_changed(struct fold *f, const char *pid)
 {
 	char **ids = NULL, pre[KEYMAX];
 	size_t n = 0, i, plen;
-	const json *P = fold_def(f, "programs", pid);
+	const struct prog *p = prog_get(f, pid);
 	json *E;
 	int rc;
 
@@ -2061,10 +2098,10 @@ program_changed(struct fold *f, const char *pid)
 	if ((rc = tstate_ids(f->ts, 'E', NULL, &ids, &n)) != 0 && f->rc == 0)
 		f->rc = rc;
 	for (i = 0; i < n; i++) {
-		if (P && strncmp(ids[i], pre, plen) == 0 &&
+		if (p && strncmp(ids[i], pre, plen) == 0 &&
 		    (E = get(f, 'E', ids[i], 0)) != NULL &&
 		    !json_is_str(json_get(E, "status"), "ended")) {
-			recount(f, P, E, ids[i], jx_str(E, "account"));
+			recount(f, p, E, ids[i], jx_str(E, "account"));
 			evaluate(f, pid, ids[i] + plen);
 		}
 		free(ids[i]);
@@ -2078,6 +2115,9 @@ define(struct fold *f, const char *kind, const char *id, const json *body)
 	json *kinds = jx_obj(f->defs, kind), *r = json_get(kinds, id), *D, *O;
 	json *was = json_clone(keep_set(f));
 	char key[KEYMAX], ok[KEYMAX];
+
+	/* They point into the definitions: any may change. */
+	progs_drop(f);
 
 	if (r == NULL) {
 		r = json_new(JSON_OBJECT);
@@ -2139,7 +2179,7 @@ admin_enrollment(struct fold *f, const char *pid, const char *orgid,
 		(void)jx_join(okb, sizeof(okb), ok, (char *)NULL);
 		if (start && start->type == JSON_STRING)
 			jx_day_parse(start->str, &day);
-		E = enroll(f, pid, P, orgid, okb, day);
+		E = enroll(f, pid, prog_get(f, pid), orgid, okb, day);
 	}
 	return E;
 }
@@ -2149,7 +2189,8 @@ enrollment_edit(struct fold *f, const char *pid, const char *orgid,
     const json *body)
 {
 	json *E = admin_enrollment(f, pid, orgid, 1, json_get(body, "start"));
-	const json *P = fold_def(f, "programs", pid), *v;
+	const struct prog *p = prog_get(f, pid);
+	const json *v;
 	char ek[KEYMAX];
 	int64_t day;
 	int recountit = 0;
@@ -2167,13 +2208,13 @@ enrollment_edit(struct fold *f, const char *pid, const char *orgid,
 	if ((v = json_get(body, "primary_user")))
 		json_set(E, "primary_user", json_clone(v));
 	if (recountit)
-		recount(f, P, E, ek, jx_str(E, "account"));
+		recount(f, p, E, ek, jx_str(E, "account"));
 	tier = json_get_str(body, "tier");
-	if (tier && fold_tier(P, tier) &&
+	if (tier && prog_tier(p, tier) &&
 	    !json_is_str(json_get(E, "tier"), tier)) {
 		rec_close(f, pid, E, ek, TV_VERB("withdrew"), "withdrawn");
-		set_tier(f, pid, E, ek, tier, rank_of(P, tier) >
-		    rank_of(P, jx_str(E, "tier")));
+		set_tier(f, pid, E, ek, tier, prog_rank(p, tier) >
+		    prog_rank(p, jx_str(E, "tier")));
 	}
 	dirty(f, 'E', ek);
 	evaluate(f, pid, orgid);
@@ -2270,7 +2311,7 @@ admin_act(struct fold *f, const json *st, const char *verb)
 		(void)jx_join(ek, sizeof(ek), part[1], "/", part[3],
 		    (char *)NULL);
 		if (E) {
-			recount(f, fold_def(f, "programs", part[1]), E, ek,
+			recount(f, prog_get(f, part[1]), E, ek,
 			    jx_str(E, "account"));
 			evaluate(f, part[1], part[3]);
 		}
@@ -2379,5 +2420,6 @@ fold_cleanup(struct fold *f)
 	json_free(f->outcomes);
 	json_free(f->countable);
 	json_free(f->keep);
+	progs_drop(f);
 	memset(f, 0, sizeof(*f));
 }

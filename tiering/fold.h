@@ -38,6 +38,10 @@ struct fold {
 	 * outcomes the log lacks).  Called with load_arg. */
 	int		(*stored)(void *arg, const char *id);
 	json		*countable;	/* verbs criteria count (cache), owned */
+	/* The programs compiled (prog.h; a cache dropped whenever a
+	 * definition changes), owned. */
+	struct prog	**progs;
+	size_t		 nprogs;
 	int		 rc;		/* first LMDB error of this batch */
 	/* The log, read back to undo a voided statement: statement id's
 	 * number and parsed text (*st, caller frees), 0 or a nonzero code
