@@ -31,7 +31,8 @@ struct logread {
 };
 
 static int
-log_load(void *arg, const char *id, uint64_t *seq, json **out)
+log_load(void *arg, const char *id, uint64_t *seq, uint64_t *voided_by,
+    json **out)
 {
 	struct logread *lr = arg;
 	struct store_entry en;
@@ -44,6 +45,7 @@ log_load(void *arg, const char *id, uint64_t *seq, json **out)
 	if ((rc = store_seq_of(lr->txn, lr->st, u, seq)) != 0 ||
 	    (rc = store_entry_at(lr->txn, lr->st, *seq, &en)) != 0)
 		return rc;
+	*voided_by = en.voided_by;
 	return json_parse_own_block(en.text, en.len, 1000, out) == 0 ? 0 :
 	    STORE_EIO;
 }
@@ -450,7 +452,7 @@ clock_main(void *arg)
 /* The shape of what the fold keeps.  A state of another shape (left by
  * an older lrsd) is dropped at start and rebuilt from the log, so raise
  * this whenever entities or fact keys change shape. */
-#define STATE_FORMAT	4	/* 4: facts kept only where read */
+#define STATE_FORMAT	5	/* 5: no facts of learning statements */
 
 static int
 format_put(tier_engine *e, MDB_txn *txn)

@@ -293,23 +293,9 @@ evidence_level(const json *L, const char *key)
 
 /* --- rebuilding --- */
 
-struct rebuild {
-	json		*L;
-	const char	*lk;
-};
-
-static void
-rebuild_fact(struct fold *f, const json *fc, void *arg)
-{
-	struct rebuild *x = arg;
-
-	(void)evidence_add(f, x->L, x->lk, fc, 1);
-}
-
 void
-evidence_rebuild(struct fold *f, json *L, const char *lk)
+evidence_clear(struct fold *f, json *L, const char *lk)
 {
-	struct rebuild x = { L, lk };
 	char pre[KEYMAX + 2], **ids = NULL;
 	size_t n = 0, i;
 
@@ -323,5 +309,4 @@ evidence_rebuild(struct fold *f, json *L, const char *lk)
 	json_del(L, "ea");
 	json_del(L, "evq");
 	json_del(L, "sl");
-	fold_each_fact(f, 'F', lk, NULL, rebuild_fact, &x);
 }

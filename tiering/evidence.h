@@ -1,6 +1,7 @@
-/* evidence: a learner's evidence index, which of its facts meet which
- * certification requirement and raise which skill to which level, kept
- * so that awards and levels follow without reading the learner's facts.
+/* evidence: a learner's evidence index, which of its statements meet
+ * which certification requirement and raise which skill to which level,
+ * kept so that awards and levels follow without reading its statements
+ * again (the fold keeps no fact of them: the index is their only trace).
  *
  * Requirement evidence is write-once entities of kind 'V' keyed learner,
  * US, certification, US, "r" (requirements) or "rr" (recertification),
@@ -41,8 +42,9 @@ int	evidence_award(struct fold *f, json *L, const char *lk,
 /* The highest level index skill key ("profile/skill") has evidence for,
  * or -1. */
 int	evidence_level(const json *L, const char *key);
-/* Rebuild L's index from its facts (definitions changed). */
-void	evidence_rebuild(struct fold *f, json *L, const char *lk);
+/* Empty L's index (definitions changed: the fold then adds every
+ * statement of L the new ones read, from the log). */
+void	evidence_clear(struct fold *f, json *L, const char *lk);
 
 /* Whether fact fc meets requirement r of a certification. */
 int	evidence_meets(const json *r, const json *fc);

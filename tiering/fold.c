@@ -631,17 +631,18 @@ countable(struct fold *f)
 /* --- which facts are kept ---
  *
  * A fact is read back only by what counts it (the event criteria of a
- * program: their verbs, of any activity), what it may prove (the
- * activities a certification's requirements and recertification or a
- * skill profile's raises name: evidence_meets and evidence_raises look at
- * no other) and the
- * revenue analytics (closed deals).  Facts of other statements are not
- * written: an LRS without definitions keeps none, and most learning
- * statements need none.  When a definition starts to read a verb or an
- * activity, facts_widen writes the facts it reads for the statements
- * folded before it, from the log, before anything recounts: the state is
- * then what it would be had they been kept all along (statements voided
- * by then are left out, as their voiding took their facts away; those
+ * program: their verbs, of any activity) and the revenue analytics
+ * (closed deals); facts of other statements are not written: an LRS
+ * without definitions keeps none, and learning statements need none.
+ * What a learning statement may prove (its activity named by a
+ * certification's requirements or recertification or a skill profile's
+ * raises: evidence_meets and evidence_raises look at no other) goes into
+ * the evidence index alone, which a change of those definitions makes
+ * again from the log (evidence_from_log).  When a program starts to
+ * count a verb, facts_widen writes its facts for the statements folded
+ * before it, from the log, before anything recounts: the state is then
+ * what it would be had they been kept all along (statements voided by
+ * then are left out, as their voiding took their facts away; those
  * voided later are written, and un-counted when their voiding comes). */
 
 /* The activities the evidence lists of every definition of kind name,
@@ -696,17 +697,27 @@ keep_set(struct fold *f)
 	return f->keep;
 }
 
+/* Whether keep (a keep_set) keeps the facts of verb: the only facts
+ * written, read back by recounts, membership changes and the analytics. */
 static int
-keeps(const json *keep, const char *verb, const char *obj)
+keeps(const json *keep, const char *verb)
 {
-	return (verb && json_get(json_get(keep, "verbs"), verb)) ||
-	    (obj && json_get(json_get(keep, "activities"), obj));
+	return verb && json_get(json_get(keep, "verbs"), verb);
 }
 
 static int
-kept(struct fold *f, const char *verb, const char *obj)
+kept(struct fold *f, const char *verb)
 {
-	return keeps(keep_set(f), verb, obj);
+	return keeps(keep_set(f), verb);
+}
+
+/* Whether a statement about activity obj may prove a certification
+ * requirement or raise a skill: then it goes into the evidence index
+ * (evidence.h), which is all that reads it, and no fact is written. */
+static int
+proves(struct fold *f, const char *obj)
+{
+	return obj && json_get(json_get(keep_set(f), "activities"), obj);
 }
 
 static void fact_put(struct fold *f, const json *st, const char *sid,
@@ -725,11 +736,10 @@ widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 	struct widen *w = ctx;
 	struct fold *f = w->f;
 	const char *verb = json_get_str(json_get(st, "verb"), "id");
-	const char *obj = json_get_str(json_get(st, "object"), "id");
 
 	(void)seq;
 	if (role_of(st) != R_EVENT || (voided_by && voided_by < f->seq) ||
-	    keeps(w->was, verb, obj) || !kept(f, verb, obj))
+	    keeps(w->was, verb) || !kept(f, verb))
 		return;
 	fact_put(f, st, json_get_str(st, "id"), ts_of(st));
 }
@@ -771,7 +781,6 @@ facts_widen(struct fold *f, const json *was)
 	if (f->seq <= 1)
 		return;		/* nothing before */
 	needles_add(was, now, "verbs", &needles, &n);
-	needles_add(was, now, "activities", &needles, &n);
 	if (n > 0) {
 		if (f->scan == NULL)
 			rc = EINVAL;	/* a fold that cannot read its log */
@@ -1902,14 +1911,15 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 static void
 unvoid(struct fold *f, const char *tid, uint64_t seq)
 {
-	json *st = NULL, *L, *ms, *before, *fc;
+	json *st = NULL, *L, *ms, *before, *fc, *own = NULL;
 	char lk[KEYMAX], fk[3 * KEYMAX], ok[KEYMAX];
 	const char *verb, *at, *auth;
-	uint64_t tseq = 0;
+	uint64_t tseq = 0, by = 0;
 	int64_t t;
 	size_t i;
+	int changed = 0;
 
-	if (f->load == NULL || f->load(f->load_arg, tid, &tseq, &st) != 0 ||
+	if (f->load == NULL || f->load(f->load_arg, tid, &tseq, &by, &st) != 0 ||
 	    st == NULL || tseq >= seq)
 		goto out;
 	verb = json_get_str(json_get(st, "verb"), "id");
@@ -1944,16 +1954,24 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 		learner_sync(f, L, lk);
 		goto out;
 	}
+	/* Its fact, when it was counted: the fact goes. */
 	fold_fact_key(lk, verb, t, tid, fk, sizeof(fk));
-	if ((fc = get(f, 'F', fk, 0)) == NULL)
-		goto out;
-	at = fold_org_at(L, t, NULL);
-	if (at) {
+	if ((fc = get(f, 'F', fk, 0)) != NULL &&
+	    (at = fold_org_at(L, t, NULL)) != NULL) {
 		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
 		count_fact(f, ok, fc, -1);
 	}
-	(void)evidence_add(f, L, lk, fc, -1);
-	put(f, 'F', fk, NULL);	/* frees fc */
+	/* Its evidence, which the index holds when the definitions name its
+	 * activity (evidence_from_log): once, for the first voiding (the
+	 * one the log records), as a later one finds it gone. */
+	if (by == seq && proves(f, json_get_str(json_get(st, "object"), "id")))
+		changed = evidence_add(f, L, lk, fc ? fc : (own = fact_of(st,
+		    tid, t)), -1);
+	json_free(own);
+	if (fc)
+		put(f, 'F', fk, NULL);	/* frees fc */
+	if (fc == NULL && changed == 0)
+		goto out;
 	dirty(f, 'L', lk);
 	if (certs_update(f, L, lk) | skills_update(f, L, lk))
 		learner_sync(f, L, lk);
@@ -2021,8 +2039,8 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 {
 	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
-	int keep = kept(f, verb, json_get_str(json_get(st, "object"), "id"));
-	int changed;
+	int keep = kept(f, verb), changed = 0;
+	int proof = proves(f, json_get_str(json_get(st, "object"), "id"));
 	json *fc, *L;
 
 	/* Facts are written through: put takes (frees) fc, so it comes
@@ -2039,17 +2057,20 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 		return;
 	}
 	if ((L = learner(f, json_get(st, "actor"), lk, sizeof(lk))) == NULL ||
-	    !keep)
+	    (!keep && !proof))
 		return;
 	fc = fact_of(st, sid, t);
-	fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
-	at = fold_org_at(L, t, NULL);
-	if (at) {
+	if (keep && (at = fold_org_at(L, t, NULL)) != NULL) {
 		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
 		count_fact(f, ok, fc, 1);
 	}
-	changed = evidence_add(f, L, lk, fc, 1);
-	put(f, 'F', fk, fc);
+	if (proof)
+		changed = evidence_add(f, L, lk, fc, 1);
+	if (keep) {
+		fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
+		put(f, 'F', fk, fc);
+	} else
+		json_free(fc);
 	if (changed == 0)
 		return;
 	dirty(f, 'L', lk);
@@ -2058,6 +2079,63 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 }
 
 /* --- admin acts --- */
+
+/* A statement of the log for evidence_from_log: the evidence event()
+ * would have added, had the definitions been these then. */
+static void
+evidence_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
+{
+	struct fold *f = ctx;
+	char lk[KEYMAX], ok[KEYMAX];
+	const char *sid = json_get_str(st, "id");
+	json *L, *fc;
+
+	(void)seq;
+	if (role_of(st) != R_EVENT || (voided_by && voided_by < f->seq) ||
+	    !proves(f, json_get_str(json_get(st, "object"), "id")) ||
+	    named_org(st, ok, sizeof(ok)) == 0 ||
+	    (L = learner(f, json_get(st, "actor"), lk, sizeof(lk))) == NULL)
+		return;
+	fc = fact_of(st, sid, ts_of(st));
+	(void)evidence_add(f, L, lk, fc, 1);
+	json_free(fc);
+}
+
+/* Make the evidence index of every learner again from the statements
+ * before this one (the certifications or skill profiles changed): one
+ * pass over the log, reading only the statements that name an activity
+ * the definitions name. */
+static void
+evidence_from_log(struct fold *f)
+{
+	const json *acts;
+	char **needles = NULL;
+	size_t n = 0, i;
+	json *s;
+	int rc;
+
+	if (f->seq <= 1)
+		return;		/* nothing before */
+	acts = json_get(keep_set(f), "activities");
+	for (i = 0; acts && i < acts->n; i++) {
+		s = json_new_str(acts->keys[i]);
+		needles = xrealloc(needles, (n + 1) * sizeof(*needles));
+		needles[n++] = json_to_string(s, NULL);
+		json_free(s);
+	}
+	if (n > 0) {
+		if (f->scan == NULL)
+			rc = EINVAL;	/* a fold that cannot read its log */
+		else
+			rc = f->scan(f->load_arg, (const char *const *)needles,
+			    n, f->seq, evidence_one, f);
+		if (rc != 0 && f->rc == 0)
+			f->rc = rc;
+	}
+	for (i = 0; i < n; i++)
+		free(needles[i]);
+	free(needles);
+}
 
 static void
 sync_all(struct fold *f, int certs_too)
@@ -2069,10 +2147,15 @@ sync_all(struct fold *f, int certs_too)
 
 	if ((rc = tstate_ids(f->ts, 'L', NULL, &ids, &n)) != 0 && f->rc == 0)
 		f->rc = rc;
+	if (certs_too) {
+		for (i = 0; i < n; i++)
+			if ((L = get(f, 'L', ids[i], 0)) != NULL)
+				evidence_clear(f, L, ids[i]);
+		evidence_from_log(f);
+	}
 	for (i = 0; i < n; i++) {
 		if ((L = get(f, 'L', ids[i], 0)) != NULL) {
 			if (certs_too) {
-				evidence_rebuild(f, L, ids[i]);
 				dirty(f, 'L', ids[i]);
 				certs_update(f, L, ids[i]);
 				skills_update(f, L, ids[i]);
@@ -2290,12 +2373,9 @@ admin_act(struct fold *f, const json *st, const char *verb)
 		part[n++] = p;
 	if (strcmp(verb, TV_VERB("defined")) == 0 && n == 2 && pl)
 		define(f, part[0], part[1], pl);
-	else if (strcmp(verb, TV_VERB("deleted")) == 0 && n == 2) {
-		define(f, part[0], part[1], NULL);
-		if (strcmp(part[0], "certifications") == 0 ||
-		    strcmp(part[0], "skill-profiles") == 0)
-			sync_all(f, 1);
-	} else if (strcmp(verb, TV_VERB("defined")) == 0 && n == 4 &&
+	else if (strcmp(verb, TV_VERB("deleted")) == 0 && n == 2)
+		define(f, part[0], part[1], NULL);	/* syncs what it governs */
+	else if (strcmp(verb, TV_VERB("defined")) == 0 && n == 4 &&
 	    strcmp(part[2], "enrollments") == 0 && pl)
 		enrollment_edit(f, part[1], part[3], pl);
 	else if (strcmp(verb, TV_VERB("decided")) == 0 && n == 6 &&

@@ -44,9 +44,11 @@ struct fold {
 	size_t		 nprogs;
 	int		 rc;		/* first LMDB error of this batch */
 	/* The log, read back to undo a voided statement: statement id's
-	 * number and parsed text (*st, caller frees), 0 or a nonzero code
-	 * (not found). */
-	int		(*load)(void *arg, const char *id, uint64_t *seq, json **st);
+	 * number, the number of the first statement voiding it (0: none)
+	 * and its parsed text (*st, caller frees); 0 or a nonzero code (not
+	 * found). */
+	int		(*load)(void *arg, const char *id, uint64_t *seq,
+			    uint64_t *voided_by, json **st);
 	/* The log, read back when a definition starts to read facts that
 	 * were not kept (see "which facts are kept" in fold.c): fn(ctx, st, seq, voided_by) for each statement numbered
 	 * below `before` whose text holds one of needles[0..n) (every

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Definitions that arrive after the statements they read.
 
-The engine keeps facts only of what some definition reads (the verbs a
-program's criteria count, closed deals for the analytics, the activities
-certifications and skill profiles name); a definition that starts to read
-a verb or an activity writes those facts for the statements before it,
-from the log (tiering/fold.c, "which facts are kept").  This test posts the same
+The engine keeps facts only of what a program counts (its criteria's
+verbs, closed deals for the analytics), and of learning statements only
+their evidence; a program that starts to count a verb writes those facts
+for the statements before it, and a certification or skill profile that
+changes makes every learner's evidence again, both from the log
+(tiering/fold.c, "which facts are kept").  This test posts the same
 stream to two servers: "early" gets every definition first, "late" gets
 most of the stream first, then the definitions, then the rest.  At the end
 both must show the same criterion values for every enrollment and the same
@@ -32,6 +33,7 @@ DEAL = NS + "/activity-types/deal"
 T0 = 1767225600                                  # 2026-01-01T00:00:00Z
 ORGS = ["o%d" % i for i in range(4)]
 LEARNERS = ["mailto:k%02d@ex.com" % i for i in range(24)]
+SOLO = "mailto:solo@ex.com"                      # two labs, one voided twice
 
 
 def definitions():
@@ -59,16 +61,21 @@ def definitions():
 
 def stream(seed):
     """Batches of statements over 60 days: registered and closed deals,
-    completions, passes, scored labs, other verbs, and voids of some."""
-    rnd, out, sent = random.Random(seed), [], []
+    completions, passes, scored labs, other verbs, and voids of some (a
+    few voided twice: only the first voiding counts)."""
+    rnd, out, sent, gone = random.Random(seed), [], [], []
     for day in range(60):
         batch = []
         for _ in range(rnd.randint(5, 15)):
             ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 + day * 86400 + rnd.randrange(86400)))
             l, k = {"mbox": rnd.choice(LEARNERS)}, rnd.random()
             if k < 0.1 and sent:
+                gone.append(sent.pop(rnd.randrange(len(sent)))["id"])
                 st = {"actor": l, "verb": {"id": V["void"]},
-                      "object": {"objectType": "StatementRef", "id": sent.pop(rnd.randrange(len(sent)))["id"]}}
+                      "object": {"objectType": "StatementRef", "id": gone[-1]}}
+            elif k < 0.13 and gone:
+                st = {"actor": l, "verb": {"id": V["void"]},
+                      "object": {"objectType": "StatementRef", "id": rnd.choice(gone)}}
             elif k < 0.3:
                 st = {"actor": l, "verb": {"id": V["reg"]}, "object": {"id": "https://ex.com/deal/%d" % rnd.randrange(10 ** 6),
                                                                "definition": {"type": DEAL}}}
@@ -93,6 +100,17 @@ def stream(seed):
             if st["verb"]["id"] != V["void"]:
                 sent.append(st)
         out.append(batch)
+    # A learner whose level rests on two labs, one of them voided twice
+    # near the end (after the late definitions): the level stays.
+    labs = [{"actor": {"mbox": SOLO}, "verb": {"id": V["scored"]}, "object": {"id": "https://ex.com/lab"},
+             "result": {"score": {"scaled": 0.6}}} for _ in range(2)]
+    for i, st in enumerate(labs + [{"actor": {"mbox": SOLO}, "verb": {"id": V["void"]},
+                                    "object": {"objectType": "StatementRef", "id": None}} for _ in range(2)]):
+        st["id"] = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        st["timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 + (57 + min(i, 2)) * 86400 + i))
+        if i >= 2:
+            st["object"]["id"] = labs[0]["id"]
+        out[57 + min(i, 2)].append(st)
     return out
 
 
@@ -129,6 +147,15 @@ def model(batches):
     return reg, rev, awarded, levels, renewed
 
 
+def voided_twice(batches):
+    """How many voidings target a statement voided already."""
+    seen, twice = set(), 0
+    for s in (s for b in batches for s in b if s["verb"]["id"] == V["void"]):
+        twice += s["object"]["id"] in seen
+        seen.add(s["object"]["id"])
+    return twice
+
+
 def epoch(iso):
     return calendar.timegm(time.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S"))
 
@@ -142,7 +169,7 @@ def observe(srv):
         check(st == 200, "enrollment of %s readable (%s)" % (o, st))
         if st == 200:
             values[o] = {c["id"]: c["value"] for c in s["criteria"]}
-    for l in LEARNERS:
+    for l in LEARNERS + [SOLO]:
         q = urllib.parse.quote('{"mbox":"%s"}' % l)
         st, s = srv.call("GET", "/tiering/learners?agent=" + q)
         check(st == 200, "learner %s readable (%s)" % (l, st))
@@ -212,9 +239,10 @@ def main():
         st, r = late.call("POST", "/tiering/replay", timeout=300)
         check(st == 200, "late server replays (%s)" % st)
         check(observe(late) == seen["late"], "the replay from zero rebuilds the same values")
-        check(len(certified) > 3 and len(levels) > 3 and sum(reg.values()) > 20 and renewed > 3,
-              "the stream exercises every kind (%d certified, %d renewed, %d with skills, %d registered)"
-              % (len(certified), renewed, len(levels), sum(reg.values())))
+        twice = voided_twice(batches)
+        check(len(certified) > 3 and len(levels) > 3 and sum(reg.values()) > 20 and renewed > 3 and twice > 3,
+              "the stream exercises every kind (%d certified, %d renewed, %d with skills, %d registered, "
+              "%d voided twice)" % (len(certified), renewed, len(levels), sum(reg.values()), twice))
         early.stop(), late.stop()
     print("%d passed, %d failed" % (crash.passed, crash.failed))
     sys.exit(1 if crash.failed else 0)
