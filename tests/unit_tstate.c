@@ -207,6 +207,42 @@ deferred(const char *dir)
 	mdb_env_close(env);
 }
 
+/* A flush writes an entity marked changed only when its text changed:
+ * seen by changing what LMDB holds behind the cache's back. */
+static void
+unchanged(MDB_env *env, MDB_dbi dbi)
+{
+	tstate *ts = tstate_new(dbi);
+	MDB_val k = { 2, "Lu" }, d = { 7, "{\"n\":0}" };
+	MDB_txn *txn;
+	json *j;
+	int rc;
+
+	mdb_txn_begin(env, NULL, 0, &txn);
+	tstate_bind(ts, txn);
+	tstate_put(ts, 'L', "u", obj("{\"n\":1}"));
+	ok(tstate_flush(ts) == 0 && mdb_txn_commit(txn) == 0, "u written");
+	ok(mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+	    mdb_put(txn, dbi, &k, &d, 0) == 0 && mdb_txn_commit(txn) == 0,
+	    "u changed behind the cache");
+	mdb_txn_begin(env, NULL, 0, &txn);
+	tstate_bind(ts, txn);
+	tstate_dirty(ts, 'L', "u");
+	ok(tstate_flush(ts) == 0, "flush of u marked changed");
+	j = tstate_read(txn, dbi, 'L', "u", &rc);
+	ok(j && jx_num(j, "n", -1) == 0,
+	    "an entity marked changed that dumps as before is not written");
+	json_free(j);
+	jx_set_num(tstate_get(ts, 'L', "u", 0, &rc), "n", 2);
+	tstate_dirty(ts, 'L', "u");
+	ok(tstate_flush(ts) == 0, "flush of u changed");
+	j = tstate_read(txn, dbi, 'L', "u", &rc);
+	ok(j && jx_num(j, "n", -1) == 2, "a changed one is written");
+	json_free(j);
+	mdb_txn_abort(txn);
+	tstate_free(ts);
+}
+
 int
 main(void)
 {
@@ -285,6 +321,7 @@ main(void)
 	json_free(j);
 	mdb_txn_abort(txn);
 	tstate_free(ts);
+	unchanged(env, dbi);
 	fact_ranges(env, dbi);
 	mdb_env_close(env);
 	deferred(dir);

@@ -12,8 +12,21 @@ struct ent {
 	char		*key;		/* kind byte + id */
 	json		*j;		/* NULL: known absent or deleted */
 	int		 dirty;
+	/* The text LMDB holds for it as this cache last wrote it (NULL:
+	 * not known): a flush writes nothing when j still dumps to it. */
+	char		*text;
+	size_t		 len;
 	struct ent	*next;
 };
+
+static void
+ent_free(struct ent *e)
+{
+	json_free(e->j);
+	free(e->text);
+	free(e->key);
+	free(e);
+}
 
 /* One hash table per kind, so that listing a kind's cached entities
  * does not walk the others. */
@@ -66,9 +79,7 @@ tstate_clear(tstate *ts)
 		for (i = 0; ts->tab[k] && i < NBUCKET; i++)
 			for (e = ts->tab[k][i]; e; e = n) {
 				n = e->next;
-				json_free(e->j);
-				free(e->key);
-				free(e);
+				ent_free(e);
 			}
 		free(ts->tab[k]);
 		ts->tab[k] = NULL;
@@ -276,9 +287,7 @@ drop(tstate *ts, int kind, const char *id)
 	    pp = &e->next)
 		if (strcmp(e->key + 1, id) == 0) {
 			*pp = e->next;
-			json_free(e->j);
-			free(e->key);
-			free(e);
+			ent_free(e);
 			return;
 		}
 }
@@ -402,6 +411,26 @@ tstate_del(tstate *ts, int kind, const char *id)
 	return tstate_put(ts, kind, id, NULL);
 }
 
+/* Write e's text b unless LMDB holds it already (an entity marked
+ * changed that came back to what it was, such as a learner whose new
+ * evidence left its awards as they were): a group commit then writes
+ * no page for it. */
+static int
+write_changed(tstate *ts, struct ent *e, const struct buf *b)
+{
+	int rc;
+
+	if (e->text && e->len == b->len && memcmp(e->text, b->p, b->len) == 0)
+		return 0;
+	if ((rc = raw_put(ts, e->key, b->p, b->len)) != 0)
+		return rc;
+	free(e->text);
+	e->text = xmalloc(b->len ? b->len : 1);
+	memcpy(e->text, b->p, b->len);
+	e->len = b->len;
+	return 0;
+}
+
 int
 tstate_flush(tstate *ts)
 {
@@ -420,7 +449,7 @@ tstate_flush(tstate *ts)
 			else if (e->dirty) {
 				buf_reset(&b);
 				json_dump(e->j, &b);
-				rc = raw_put(ts, e->key, b.p, b.len);
+				rc = write_changed(ts, e, &b);
 			}
 			if (rc == 0)
 				e->dirty = 0;
@@ -428,8 +457,7 @@ tstate_flush(tstate *ts)
 			 * it, or deletions pile up in the cache. */
 			if (rc == 0 && e->j == NULL) {
 				*pp = e->next;
-				free(e->key);
-				free(e);
+				ent_free(e);
 			} else
 				pp = &e->next;
 		}
@@ -733,9 +761,7 @@ tstate_evict(tstate *ts, const char *kinds)
 		for (pp = &ts->tab[k][i]; (e = *pp) != NULL; ) {
 			if (!e->dirty) {
 				*pp = e->next;
-				json_free(e->j);
-				free(e->key);
-				free(e);
+				ent_free(e);
 			} else
 				pp = &e->next;
 		}

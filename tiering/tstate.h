@@ -46,7 +46,10 @@ json	*tstate_get(tstate *ts, int kind, const char *id, int create, int *rc);
 void	 tstate_dirty(tstate *ts, int kind, const char *id);
 
 /* Write every changed entity into the bound transaction, and forget the
- * cached absences and deletions (LMDB answers for them now).  LMDB code. */
+ * cached absences and deletions (LMDB answers for them now).  An entity
+ * marked changed whose text is what this cache last wrote for it is not
+ * written again (so nothing but this cache may write a cached entity's
+ * key; tstate_clear forgets what was written).  LMDB code. */
 int	 tstate_flush(tstate *ts);
 /* Forget the cache (to drop a failed batch's changes).  A cache kept
  * across batches must only hold what was committed. */
