@@ -744,8 +744,8 @@ widen_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 	fact_put(f, st, json_get_str(st, "id"), ts_of(st));
 }
 
-/* The names of now[which] that was[which] lacks, as they appear in a
- * statement's text (JSON strings), appended to *needles. */
+/* The names of now[which] that was[which] (NULL: nothing) lacks, as they
+ * appear in a statement's text (JSON strings), appended to *needles. */
 static void
 needles_add(const json *was, const json *now, const char *which,
     char ***needles, size_t *n)
@@ -764,35 +764,43 @@ needles_add(const json *was, const json *now, const char *which,
 	}
 }
 
-/* The definitions changed: write the facts kept now and not before (was)
- * for the statements before this one. */
+/* fn(ctx, ...) for every statement before this one that holds one of
+ * needles[0..n) (none: nothing to read), read back from the log; frees
+ * the needles. */
 static void
-facts_widen(struct fold *f, const json *was)
+log_pass(struct fold *f, char **needles, size_t n,
+    void (*fn)(void *, const json *, uint64_t, uint64_t), void *ctx)
 {
-	struct widen w = { f, was };
-	const json *now;
-	char **needles = NULL;
-	size_t n = 0, i;
+	size_t i;
 	int rc;
 
-	json_free(f->keep);
-	f->keep = NULL;
-	now = keep_set(f);
-	if (f->seq <= 1)
-		return;		/* nothing before */
-	needles_add(was, now, "verbs", &needles, &n);
-	if (n > 0) {
+	if (n > 0 && f->seq > 1) {
 		if (f->scan == NULL)
 			rc = EINVAL;	/* a fold that cannot read its log */
 		else
 			rc = f->scan(f->load_arg, (const char *const *)needles,
-			    n, f->seq, widen_one, &w);
+			    n, f->seq, fn, ctx);
 		if (rc != 0 && f->rc == 0)
 			f->rc = rc;
 	}
 	for (i = 0; i < n; i++)
 		free(needles[i]);
 	free(needles);
+}
+
+/* The definitions changed: write the facts kept now and not before (was)
+ * for the statements before this one. */
+static void
+facts_widen(struct fold *f, const json *was)
+{
+	struct widen w = { f, was };
+	char **needles = NULL;
+	size_t n = 0;
+
+	json_free(f->keep);
+	f->keep = NULL;
+	needles_add(was, keep_set(f), "verbs", &needles, &n);
+	log_pass(f, needles, n, widen_one, &w);
 }
 
 /* Count fact fc (sign 1 or -1) for every enrollment of organisation
@@ -2108,33 +2116,11 @@ evidence_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 static void
 evidence_from_log(struct fold *f)
 {
-	const json *acts;
 	char **needles = NULL;
-	size_t n = 0, i;
-	json *s;
-	int rc;
+	size_t n = 0;
 
-	if (f->seq <= 1)
-		return;		/* nothing before */
-	acts = json_get(keep_set(f), "activities");
-	for (i = 0; acts && i < acts->n; i++) {
-		s = json_new_str(acts->keys[i]);
-		needles = xrealloc(needles, (n + 1) * sizeof(*needles));
-		needles[n++] = json_to_string(s, NULL);
-		json_free(s);
-	}
-	if (n > 0) {
-		if (f->scan == NULL)
-			rc = EINVAL;	/* a fold that cannot read its log */
-		else
-			rc = f->scan(f->load_arg, (const char *const *)needles,
-			    n, f->seq, evidence_one, f);
-		if (rc != 0 && f->rc == 0)
-			f->rc = rc;
-	}
-	for (i = 0; i < n; i++)
-		free(needles[i]);
-	free(needles);
+	needles_add(NULL, keep_set(f), "activities", &needles, &n);
+	log_pass(f, needles, n, evidence_one, f);
 }
 
 static void
