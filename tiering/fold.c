@@ -500,14 +500,7 @@ fold_each_fact(struct fold *f, int kind, const char *owner, const char *verb,
 double
 fold_rate(const json *P, const char *cur)
 {
-	const json *r;
-
-	if (cur == NULL)
-		return -1;
-	if (json_is_str(json_get(P, "currency"), cur))
-		return 1;
-	r = json_get(json_get(P, "rates"), cur);
-	return r && r->type == JSON_NUMBER ? r->num : -1;
+	return prog_rate(jx_str(P, "currency"), json_get(P, "rates"), cur);
 }
 
 /* Whether fact fc (its verb and activity type) passes event criterion
@@ -560,8 +553,8 @@ contribution(const struct prog *p, const struct prog_crit *k,
 	amt = json_get(ext, k->amount_ext ? k->amount_ext : TV_EXT("amount"));
 	if (amt == NULL || amt->type != JSON_NUMBER)
 		return 0;
-	r = prog_rate(p, json_get_str(ext, k->currency_ext ? k->currency_ext :
-	    TV_EXT("currency")));
+	r = prog_rate(p->currency, p->rates, json_get_str(ext,
+	    k->currency_ext ? k->currency_ext : TV_EXT("currency")));
 	if (r < 0) {
 		*unconv = 1;
 		return 0;
@@ -599,7 +592,8 @@ count_into(const struct prog *p, json *E, const json *fc, int sign)
 	 * each, whatever the criteria's filters. */
 	if (verb && strcmp(verb, TV_CLOSED) == 0 &&
 	    json_get(ext, TV_EXT("amount")) &&
-	    prog_rate(p, json_get_str(ext, TV_EXT("currency"))) < 0) {
+	    prog_rate(p->currency, p->rates, json_get_str(ext,
+	    TV_EXT("currency"))) < 0) {
 		jx_set_num(E, "unconverted", jx_num(E, "unconverted", 0) + sign);
 		changed = 1;
 	}

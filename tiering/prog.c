@@ -147,14 +147,14 @@ prog_crit_of(const struct prog *p, const json *c)
 }
 
 double
-prog_rate(const struct prog *p, const char *cur)
+prog_rate(const char *currency, const json *rates, const char *cur)
 {
 	const json *r;
 
 	if (cur == NULL)
 		return -1;
-	if (p->currency && strcmp(p->currency, cur) == 0)
+	if (currency && strcmp(currency, cur) == 0)
 		return 1;
-	r = json_get(p->rates, cur);
+	r = json_get(rates, cur);
 	return r && r->type == JSON_NUMBER ? r->num : -1;
 }

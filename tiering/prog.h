@@ -30,11 +30,13 @@ struct prog_crit {
 	const json	*c;		/* the criterion's definition */
 	const char	*id;		/* may be NULL (schema requires it) */
 	enum prog_type	 type;
-	/* Event criteria (revenue, deals): counted from facts. */
+	/* Event criteria (revenue, deals): counted from facts of verb, or
+	 * of the criterion's own verbs when it names them, about deals or
+	 * its own activity types when it names them. */
 	int		 event;
-	const char	*verb;		/* the one verb counted, when verbs is NULL */
-	const json	*verbs;		/* the criterion's own verbs, or NULL */
-	const json	*types;		/* its activity types, or NULL (deals) */
+	const char	*verb;
+	const json	*verbs;		/* or NULL */
+	const json	*types;		/* or NULL */
 	const json	*filters;	/* or NULL */
 	const char	*amount_ext, *currency_ext;	/* revenue */
 	const char	*cert, *role;	/* certifications and skills */
@@ -73,8 +75,9 @@ const struct prog_tier *prog_tier(const struct prog *p, const char *id);
 int	prog_rank(const struct prog *p, const char *id);
 /* The criterion of p whose definition is c, or NULL. */
 const struct prog_crit *prog_crit_of(const struct prog *p, const json *c);
-/* How many units of p's currency one unit of cur is worth; -1 when cur
+/* How many units of a program's currency (with conversion rates, an
+ * object currency -> number) one unit of cur is worth; -1 when cur
  * cannot be converted. */
-double	prog_rate(const struct prog *p, const char *cur);
+double	prog_rate(const char *currency, const json *rates, const char *cur);
 
 #endif
