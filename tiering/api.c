@@ -6,6 +6,7 @@
 #include "view.h"
 #include "iso8601.h"
 #include "jx.h"
+#include "prog.h"
 #include "schema.h"
 #include "tier_schemas.h"
 #include "vocab.h"
@@ -393,33 +394,32 @@ criteria_report(struct view *v, const json *P, const json *E, int rank,
 {
 	json *arr = json_new(JSON_ARRAY), *ben = json_new(JSON_OBJECT);
 	json *next = NULL, *x;
-	const json **tiers, *cs, *b;
-	size_t n, i, k;
-	int r;
+	struct prog *p = prog_new("", P);	/* its tiers in rank order */
+	const struct prog_tier *t;
+	const json *b;
+	size_t i, k;
 
-	tiers = fold_ladder(P, &n);
-	for (i = 0; i < n; i++) {
-		r = (int)jx_num(tiers[i], "rank", 0);
-		if (r > rank && next == NULL) {
+	for (i = 0; i < p->ntiers; i++) {
+		t = &p->tiers[i];
+		if (t->rank > rank && next == NULL) {
 			next = json_new(JSON_OBJECT);
-			jx_set_str(next, "id", jx_str(tiers[i], "id"));
-			jx_set_num(next, "rank", r);
+			jx_set_str(next, "id", t->id);
+			jx_set_num(next, "rank", t->rank);
 			json_set(next, "missing", json_new(JSON_ARRAY));
 		}
-		cs = json_get(tiers[i], "criteria");
-		for (k = 0; cs && k < cs->n; k++) {
-			x = criterion_report(v, P, E, tiers[i], cs->vals[k]);
-			if (next && r == (int)jx_num(next, "rank", 0) &&
+		for (k = 0; k < t->ncrit; k++) {
+			x = criterion_report(v, P, E, t->t, t->crit[k].c);
+			if (next && t->rank == (int)jx_num(next, "rank", 0) &&
 			    json_get(x, "met")->type == JSON_FALSE)
 				json_push(json_get(next, "missing"), json_clone(x));
 			json_push(arr, x);
 		}
-		b = json_get(tiers[i], "benefits");
-		for (k = 0; r <= rank && b && k < b->n &&
+		b = json_get(t->t, "benefits");
+		for (k = 0; t->rank <= rank && b && k < b->n &&
 		    !json_is_str(json_get(E, "status"), "ended"); k++)
 			json_set(ben, b->keys[k], json_clone(b->vals[k]));
 	}
-	free(tiers);
+	prog_free(p);
 	json_set(s, "criteria", arr);
 	json_set(s, "next_tier", next ? next : json_new(JSON_NULL));
 	json_set(s, "benefits", ben);

@@ -1269,24 +1269,6 @@ fold_tier(const json *P, const char *id)
 	return NULL;
 }
 
-const json **
-fold_ladder(const json *P, size_t *n)
-{
-	const json *tiers = json_get(P, "tiers");
-	const json **v;
-	size_t i, k;
-
-	*n = tiers && tiers->type == JSON_ARRAY ? tiers->n : 0;
-	v = xcalloc(*n ? *n : 1, sizeof(*v));
-	for (i = 0; i < *n; i++) {
-		for (k = i; k > 0 && jx_num(v[k - 1], "rank", 0) >
-		    jx_num(tiers->vals[i], "rank", 0); k--)
-			v[k] = v[k - 1];
-		v[k] = tiers->vals[i];
-	}
-	return v;
-}
-
 /* How many members now have skill criterion c's skill at its level or
  * above (with its role when named), from O's counts. */
 static double

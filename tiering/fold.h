@@ -95,9 +95,6 @@ const char *fold_org_at(const json *L, int64_t t, const char **role);
 double	fold_value(struct fold *f, const json *P, const json *E, const json *c);
 /* Whether criterion c holds for E. */
 int	fold_holds(struct fold *f, const json *P, const json *E, const json *c);
-/* The tiers of program P in rank order, as a new array (*n entries;
- * caller frees the array, not the tiers, which belong to P). */
-const json **fold_ladder(const json *P, size_t *n);
 /* The rank of the tier E qualifies for now (0: none) and its id (*id,
  * pointing into the program, NULL for none). */
 int	fold_qualified(struct fold *f, const json *P, const json *E,
