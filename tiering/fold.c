@@ -356,6 +356,41 @@ fact_of(const json *st, const char *sid, int64_t t)
 	return fc;
 }
 
+/* What evidence reads of a statement's fact (sid, t, verb, obj, score),
+ * as an object whose members borrow st's nodes: fact_of's copies (a
+ * dozen allocations, then as many frees) for learning statements, whose
+ * fact is never kept.  Valid while st and v are; nothing to free. */
+struct fact_view {
+	json	 obj, sid, t;
+	char	*keys[5];
+	json	*vals[5];
+};
+
+static const json *
+fact_view(struct fact_view *v, const json *st, const char *sid, int64_t t)
+{
+	static char *const names[5] = { "sid", "t", "verb", "obj", "score" };
+
+	memset(v, 0, sizeof(*v));
+	v->sid.type = JSON_STRING;
+	v->sid.str = (char *)sid;
+	v->sid.len = strlen(sid);
+	v->t.type = JSON_NUMBER;
+	v->t.num = (double)t;
+	memcpy(v->keys, names, sizeof(names));
+	v->vals[0] = &v->sid;
+	v->vals[1] = &v->t;
+	v->vals[2] = json_get(json_get(st, "verb"), "id");
+	v->vals[3] = json_get(json_get(st, "object"), "id");
+	v->vals[4] = json_get(json_get(json_get(st, "result"), "score"),
+	    "scaled");
+	v->obj.type = JSON_OBJECT;
+	v->obj.n = 5;
+	v->obj.keys = v->keys;
+	v->obj.vals = v->vals;
+	return &v->obj;
+}
+
 /* The organisation of membership history ms at time t (see fold_org_at). */
 static const char *
 org_at_ms(const json *ms, int64_t t, const char **role)
@@ -1537,7 +1572,7 @@ evaluate(struct fold *f, const char *pid, const char *orgid)
 	(void)jx_join(tid, sizeof(tid), qid ? qid : "", (char *)NULL);
 	c = prog_rank(p, jx_str(E, "tier"));
 	if (q >= c)
-		json_set(E, "at_risk", json_new(JSON_NULL));
+		jx_set_str(E, "at_risk", NULL);
 	if (q > c) {
 		if (p->approval)
 			recommend(f, pid, p, E, ek, c, q);
@@ -2018,11 +2053,36 @@ fact_put(struct fold *f, const json *st, const char *sid, int64_t t)
 /* A learning or business event.  One whose fact is not kept is one
  * nothing counts or proves (see "which facts are kept"): only its
  * learner is noted. */
+/* Keep learner lk's fact of st (a verb programs count): counted for
+ * the organisation L belonged to at t, evidence when it proves
+ * something, written through.  Whether L's evidence changed. */
+static int
+learner_fact(struct fold *f, json *L, const char *lk, const json *st,
+    const char *sid, int64_t t, int proof)
+{
+	json *fc = fact_of(st, sid, t);
+	char ok[KEYMAX], fk[3 * KEYMAX];
+	const char *at;
+	int changed = 0;
+
+	if ((at = fold_org_at(L, t, NULL)) != NULL) {
+		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
+		count_fact(f, ok, fc, 1);
+	}
+	if (proof)
+		changed = evidence_add(f, L, lk, fc, 1);
+	/* put takes (frees) fc: after every use of it. */
+	fold_fact_key(lk, jx_str(fc, "verb"), t, sid, fk, sizeof(fk));
+	put(f, 'F', fk, fc);
+	return changed;
+}
+
 static void
 event(struct fold *f, const json *st, const char *sid, int64_t t)
 {
-	const char *verb = json_get_str(json_get(st, "verb"), "id"), *at;
+	const char *verb = json_get_str(json_get(st, "verb"), "id");
 	char ok[KEYMAX], lk[KEYMAX], fk[3 * KEYMAX];
+	struct fact_view fv;
 	int keep = kept(f, verb), changed = 0;
 	int proof = proves(f, json_get_str(json_get(st, "object"), "id"));
 	json *fc, *L;
@@ -2043,18 +2103,8 @@ event(struct fold *f, const json *st, const char *sid, int64_t t)
 	if ((L = learner(f, json_get(st, "actor"), lk, sizeof(lk))) == NULL ||
 	    (!keep && !proof))
 		return;
-	fc = fact_of(st, sid, t);
-	if (keep && (at = fold_org_at(L, t, NULL)) != NULL) {
-		(void)jx_join(ok, sizeof(ok), at, (char *)NULL);
-		count_fact(f, ok, fc, 1);
-	}
-	if (proof)
-		changed = evidence_add(f, L, lk, fc, 1);
-	if (keep) {
-		fold_fact_key(lk, verb, t, sid, fk, sizeof(fk));
-		put(f, 'F', fk, fc);
-	} else
-		json_free(fc);
+	changed = keep ? learner_fact(f, L, lk, st, sid, t, proof) :
+	    evidence_add(f, L, lk, fact_view(&fv, st, sid, t), 1);
 	if (changed == 0)
 		return;
 	dirty(f, 'L', lk);
@@ -2072,7 +2122,8 @@ evidence_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 	struct fold *f = ctx;
 	char lk[KEYMAX], ok[KEYMAX];
 	const char *sid = json_get_str(st, "id");
-	json *L, *fc;
+	struct fact_view fv;
+	json *L;
 
 	(void)seq;
 	if (role_of(st) != R_EVENT || (voided_by && voided_by < f->seq) ||
@@ -2080,9 +2131,7 @@ evidence_one(void *ctx, const json *st, uint64_t seq, uint64_t voided_by)
 	    named_org(st, ok, sizeof(ok)) == 0 ||
 	    (L = learner(f, json_get(st, "actor"), lk, sizeof(lk))) == NULL)
 		return;
-	fc = fact_of(st, sid, ts_of(st));
-	(void)evidence_add(f, L, lk, fc, 1);
-	json_free(fc);
+	(void)evidence_add(f, L, lk, fact_view(&fv, st, sid, ts_of(st)), 1);
 }
 
 /* Make the evidence index of every learner again from the statements

@@ -89,6 +89,12 @@ jx_set_num(json *obj, const char *key, double v)
 void
 jx_set_str(json *obj, const char *key, const char *s)
 {
+	const json *cur = json_get(obj, key);
+
+	/* The same value is left in place: most evaluations set what is
+	 * there already ("active", a null "at_risk"). */
+	if (cur && (s ? json_is_str(cur, s) : cur->type == JSON_NULL))
+		return;
 	json_set(obj, key, s ? json_new_str(s) : json_new(JSON_NULL));
 }
 
