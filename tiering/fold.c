@@ -1930,7 +1930,8 @@ membership(struct fold *f, const json *st, const char *sid, int64_t t,
 static void
 unvoid(struct fold *f, const char *tid, uint64_t seq)
 {
-	json *st = NULL, *L, *ms, *before, *fc, *own = NULL;
+	json *st = NULL, *L, *ms, *before, *fc;
+	struct fact_view fv;
 	char lk[KEYMAX], fk[3 * KEYMAX], ok[KEYMAX];
 	const char *verb, *at, *auth;
 	uint64_t tseq = 0, by = 0;
@@ -1984,9 +1985,8 @@ unvoid(struct fold *f, const char *tid, uint64_t seq)
 	 * activity (evidence_from_log): once, for the first voiding (the
 	 * one the log records), as a later one finds it gone. */
 	if (by == seq && proves(f, json_get_str(json_get(st, "object"), "id")))
-		changed = evidence_add(f, L, lk, fc ? fc : (own = fact_of(st,
-		    tid, t)), -1);
-	json_free(own);
+		changed = evidence_add(f, L, lk, fc ? fc : fact_view(&fv, st,
+		    tid, t), -1);
 	if (fc)
 		put(f, 'F', fk, NULL);	/* frees fc */
 	if (fc == NULL && changed == 0)
@@ -2050,9 +2050,6 @@ fact_put(struct fold *f, const json *st, const char *sid, int64_t t)
 	}
 }
 
-/* A learning or business event.  One whose fact is not kept is one
- * nothing counts or proves (see "which facts are kept"): only its
- * learner is noted. */
 /* Keep learner lk's fact of st (a verb programs count): counted for
  * the organisation L belonged to at t, evidence when it proves
  * something, written through.  Whether L's evidence changed. */
@@ -2077,6 +2074,9 @@ learner_fact(struct fold *f, json *L, const char *lk, const json *st,
 	return changed;
 }
 
+/* A learning or business event.  One whose fact is not kept is one
+ * nothing counts or proves (see "which facts are kept"): only its
+ * learner is noted. */
 static void
 event(struct fold *f, const json *st, const char *sid, int64_t t)
 {
