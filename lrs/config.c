@@ -36,6 +36,9 @@ static const struct setting {
 	{ "max-doc", "LRSD_MAX_DOC", K_SIZE, offsetof(struct config, max_doc),
 	    0, 1024, (long long)1 << 32,
 	    "largest State/Profile document in bytes (default 16M)" },
+	{ "index-lag", "LRSD_INDEX_LAG", K_INT, offsetof(struct config, index_lag),
+	    0, 64, 1 << 24,
+	    "statements whose index keys may wait in the ordered index log before they are merged into the index in bulk; more writes fewer pages per statement and holds about 100 bytes of memory per statement waiting (default 65536)" },
 	{ "threads", "LRSD_THREADS", K_INT, offsetof(struct config, threads),
 	    0, 1, 4096, "threads serving requests; connections waiting for their client hold none, and writes in flight at once make larger commit groups (default 64)" },
 	{ "page-size", "LRSD_PAGE_SIZE", K_INT, offsetof(struct config, page_size),
@@ -118,6 +121,7 @@ config_defaults(struct config *c)
 	c->max_body = (size_t)64 << 20;
 	c->max_doc = (size_t)16 << 20;
 	c->threads = 64;
+	c->index_lag = 65536;	/* STORE_INDEX_LAG */
 	c->page_size = 500;
 	snprintf(c->authority_home, sizeof(c->authority_home),
 	    "http://localhost/lrsd");

@@ -17,6 +17,7 @@ struct config {
 	size_t	max_body;		/* --max-body / LRSD_MAX_BODY: bytes */
 	size_t	max_doc;		/* --max-doc / LRSD_MAX_DOC: bytes */
 	int	threads;		/* --threads / LRSD_THREADS */
+	int	index_lag;		/* --index-lag / LRSD_INDEX_LAG */
 	int	page_size;		/* --page-size / LRSD_PAGE_SIZE */
 	char	admin[256];		/* --admin / LRSD_ADMIN: KEY:SECRET */
 	char	authority_home[256];	/* --authority-home / LRSD_AUTHORITY_HOME */

@@ -288,7 +288,8 @@ import_bar(void *arg, int phase, uint64_t done, uint64_t total)
 static int
 open_for_import(struct args *a, int *lock, store **st, docstore **ds)
 {
-	struct store_limits lim = { a->cfg.map_size, a->cfg.map_max, 4 };
+	struct store_limits lim = { a->cfg.map_size, a->cfg.map_max, 4,
+	    (uint64_t)a->cfg.index_lag };
 	char err[512];
 	int rc;
 

@@ -130,7 +130,7 @@ open_all(const struct config *cfg, store **st, docstore **ds, cred_store **cs)
 	/* A request may hold two reads at once (a query and the canonical
 	 * Activities it shows). */
 	struct store_limits lim = { cfg->map_size, cfg->map_max,
-	    2 * (unsigned)cfg->threads };
+	    2 * (unsigned)cfg->threads, (uint64_t)cfg->index_lag };
 	int rc;
 
 	*st = NULL;

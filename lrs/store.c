@@ -4,11 +4,16 @@
  *
  *   meta   "seq"    -> u64   last sequence number given out
  *          "stored" -> i64   last stored time given out (microseconds)
- *          "layout" -> u64   version of this layout (2)
+ *          "layout" -> u64   version of this layout (3)
+ *          "ixmerged" -> u64 x 64  per part of the key space, the last
+ *                             seq whose keys are all in "ix"
  *   st     seq u64  -> flags u8 | stored i64 | statement JSON text
  *                      flags: 1 voided, 2 a voiding statement
  *   id     uuid 16  -> seq u64
  *   ix     tag u8 | hash 16 | seq u64 -> (empty)       see index.h
+ *   ixd    seq u64 -> its keys, (tag u8 | hash 16) each: the index log,
+ *                             the keys not yet merged into "ix" (see
+ *                             "the index log" below)
  *   tm     stored i64 | seq u64 -> (empty)              since / until
  *   void   target uuid 16 -> seq u64 of the voiding statement, kept so
  *                             that a target stored after its voiding
@@ -26,6 +31,9 @@
  * Whichever of the two is stored first, "ref" lets the later one hand the
  * keys over.
  *
+ * Layout 3 added the index log; a layout 2 store has every key in "ix",
+ * so store_open only sets its watermarks.
+ *
  * Layout 1 hashed context.registration as it was sent, while queries hash
  * it lower-case, so a statement sent with an upper-case registration was
  * never found by it.  Layout 2 hashes the lower-case form (see index.h);
@@ -37,6 +45,7 @@
 #include "mono.h"
 #include "store.h"
 #include "iso8601.h"
+#include "ixdelta.h"
 #include "stmtfmt.h"
 #include "xalloc.h"
 #include "xapi.h"
@@ -58,7 +67,7 @@
 #define REC_VOIDING	2
 #define REC_HDR		9
 #define REF_DEPTH	8
-#define LAYOUT		2
+#define LAYOUT		3
 
 /* The map grows by doubling, by at most MAP_STEP_MAX at a time; a disk
  * with room for less than MAP_ROOM_MIN more is full. */
@@ -123,7 +132,12 @@ struct job {
 
 struct store {
 	MDB_env		*env;
-	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref, attref;
+	MDB_dbi		 meta, st, id, ix, tm, voids, att, ref, attref, ixlog;
+	/* Index keys not yet merged into "ix" (see "The index log"). */
+	ixd		*dx;
+	uint64_t	 ixm[IXD_PARTS];	/* watermarks committed */
+	uint64_t	 lag;		/* statements a part may lag */
+	uint64_t	 merge_next;	/* gseq at which a part merges */
 	/* Every transaction of the process holds it; see map_grow. */
 	struct gate	 gate;
 	size_t		 map_size;	/* now (under mu) */
@@ -142,6 +156,11 @@ struct store {
 	/* During a group (writer thread only): the next numbers to give. */
 	uint64_t	 gseq;
 	int64_t		 gstored;
+	uint64_t	 gixm[IXD_PARTS];	/* the watermarks it moved */
+	uint64_t	 gixm_undo[IXD_PARTS];	/* before its job's flush */
+	int		 gixm_saved;
+	struct ixd_entry *pend;		/* keys it logged, for s->dx */
+	size_t		 npend, cpend;
 	/* The last sequence number committed; grew is signalled on change. */
 	uint64_t	 committed;
 	pthread_cond_t	 grew;
@@ -168,6 +187,9 @@ struct store_read {
 	store		*s;
 	MDB_txn		*txn;
 	uint64_t	 last;	/* "seq" in this snapshot */
+	uint64_t	 ixm[IXD_PARTS];	/* its watermarks */
+	ixd		*dx;	/* s->dx, or its own (read-only store) */
+	uint64_t	 pin;
 };
 
 /* Stored times are after 1970, so the signed value orders as unsigned. */
@@ -449,11 +471,12 @@ inherit_keys(MDB_txn *txn, store *s, const json *st, struct index_keys *ks,
 	return rc;
 }
 
-/* Index statement seq under keys ks; inherited keys leave out the
- * authority, which belongs to who stored each statement. */
+/* Index statement seq under keys ks inherited from the statement it
+ * refers to, in "ix" at once; they leave out the authority, which belongs
+ * to who stored each statement. */
 static int
 put_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
-    const uint8_t seqb[8], int inherited)
+    const uint8_t seqb[8])
 {
 	uint8_t keyb[INDEX_KEY_LEN + 8];
 	MDB_val k = { sizeof(keyb), keyb }, d = { 0, "" };
@@ -461,7 +484,7 @@ put_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
 	int rc;
 
 	for (j = 0; j < ks->n; j++) {
-		if (inherited && ks->k[j][0] == INDEX_AUTHORITY)
+		if (ks->k[j][0] == INDEX_AUTHORITY)
 			continue;
 		memcpy(keyb, ks->k[j], INDEX_KEY_LEN);
 		memcpy(keyb + INDEX_KEY_LEN, seqb, 8);
@@ -469,6 +492,301 @@ put_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
 			return rc;
 	}
 	return 0;
+}
+
+/* --- the index log ---
+ *
+ * A new statement's keys (its own, and those it inherits along a
+ * StatementRef) do not go into "ix" at once: about ten keys on as many
+ * random leaves made each commit write some fifteen pages per statement.
+ * They are appended to "ixd" (seq -> its keys, INDEX_KEY_LEN bytes each),
+ * whose pages fill in order, and added to s->dx (ixdelta.h) for the
+ * queries, which read "ix" and s->dx.  Every s->lag / IXD_PARTS
+ * statements the writer merges the part of the key space lagging most:
+ * its keys from s->dx into "ix", sorted, so a leaf takes all its new
+ * keys in one write.  The watermarks in meta "ixmerged" (one per part)
+ * say what "ix" holds; log records every part has passed are deleted.
+ * A removal, and a selection by the writer, merge every part first, so
+ * that "ix" alone is what they read and change.  Keys handed down to
+ * earlier statements (hand_down) and moved by a migration go into "ix"
+ * directly: a query takes the union. */
+
+#define IXM_NAME	"ixmerged"
+
+/* The watermarks in txn into m (all 0 in a new store). */
+static int
+ixm_get(MDB_txn *txn, store *s, uint64_t m[IXD_PARTS])
+{
+	MDB_val k = { sizeof(IXM_NAME) - 1, IXM_NAME }, d;
+	unsigned p;
+	int rc;
+
+	memset(m, 0, IXD_PARTS * sizeof(*m));
+	rc = mdb_get(txn, s->meta, &k, &d);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == 0 && d.mv_size != IXD_PARTS * 8)
+		rc = MDB_CORRUPTED;
+	for (p = 0; rc == 0 && p < IXD_PARTS; p++)
+		m[p] = be64_get((uint8_t *)d.mv_data + 8 * p);
+	return rc;
+}
+
+static int
+ixm_put(MDB_txn *txn, store *s, const uint64_t m[IXD_PARTS])
+{
+	MDB_val k = { sizeof(IXM_NAME) - 1, IXM_NAME }, d;
+	uint8_t b[IXD_PARTS * 8];
+	unsigned p;
+
+	for (p = 0; p < IXD_PARTS; p++)
+		be64_put(b + 8 * p, m[p]);
+	d.mv_size = sizeof(b);
+	d.mv_data = b;
+	return mdb_put(txn, s->meta, &k, &d, 0);
+}
+
+/* Log statement seqb's keys ks and keep them for s->dx. */
+static int
+log_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
+    const uint8_t seqb[8])
+{
+	MDB_val k = { 8, (void *)seqb }, d;
+	uint64_t seq = be64_get(seqb);
+	size_t j;
+	int rc;
+
+	d.mv_size = ks->n * INDEX_KEY_LEN;
+	d.mv_data = NULL;
+	if (ks->n == 0)
+		return 0;
+	rc = mdb_put(txn, s->ixlog, &k, &d, MDB_APPEND | MDB_RESERVE);
+	if (rc != 0)
+		return rc;
+	if (s->npend + ks->n > s->cpend) {
+		s->cpend = 2 * (s->npend + ks->n);
+		s->pend = xrealloc(s->pend, s->cpend * sizeof(*s->pend));
+	}
+	for (j = 0; j < ks->n; j++) {
+		memcpy((uint8_t *)d.mv_data + j * INDEX_KEY_LEN, ks->k[j],
+		    INDEX_KEY_LEN);
+		memcpy(s->pend[s->npend].key, ks->k[j], INDEX_KEY_LEN);
+		s->pend[s->npend++].seq = seq;
+	}
+	return 0;
+}
+
+/* Add the log records of txn above the watermarks m to d. */
+static int
+log_load(MDB_txn *txn, store *s, const uint64_t m[IXD_PARTS], ixd *d)
+{
+	struct ixd_entry e;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t j;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->ixlog, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size % INDEX_KEY_LEN != 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		e.seq = be64_get(k.mv_data);
+		for (j = 0; j < v.mv_size; j += INDEX_KEY_LEN) {
+			memcpy(e.key, (uint8_t *)v.mv_data + j, INDEX_KEY_LEN);
+			if (e.seq > m[ixd_part(e.key)])
+				ixd_add(d, &e, 1);
+		}
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* A delta holding the log of txn above its watermarks m, into *out. */
+static int
+delta_make(MDB_txn *txn, store *s, const uint64_t m[IXD_PARTS], ixd **out)
+{
+	ixd *d = ixd_new(0);
+	unsigned p;
+	int rc;
+
+	for (p = 0; p < IXD_PARTS; p++)
+		ixd_publish(d, p, m[p]);
+	if ((rc = log_load(txn, s, m, d)) != 0) {
+		ixd_free(d);
+		d = NULL;
+	}
+	*out = d;
+	return rc;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct ixd_entry *x = a, *y = b;
+	int c = memcmp(x->key, y->key, INDEX_KEY_LEN);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Part p's keys above its watermark, in s->dx and (with pend) those this
+ * group logged so far, sorted, into *out; how many. */
+static size_t
+part_keys(store *s, unsigned p, int pend, struct ixd_entry **out)
+{
+	size_t n = ixd_collect(s->dx, p, s->gixm[p], out), i, m = n;
+
+	for (i = 0; pend && i < s->npend; i++)
+		if (ixd_part(s->pend[i].key) == p) {
+			*out = xrealloc(*out, (m + 1) * sizeof(**out));
+			(*out)[m++] = s->pend[i];
+		}
+	if (m > n)
+		qsort(*out, m, sizeof(**out), entry_cmp);
+	return m;
+}
+
+/* Merge part p into "ix" up to s->gseq (with pend, this group's keys
+ * too); the caller writes the watermarks (log_trim). */
+static int
+merge_part(MDB_txn *txn, store *s, unsigned p, int pend)
+{
+	uint8_t kb[INDEX_KEY_LEN + 8];
+	MDB_val k = { sizeof(kb), kb }, d = { 0, "" };
+	struct ixd_entry *e = NULL;
+	MDB_cursor *c;
+	size_t n, i;
+	int rc;
+
+	n = part_keys(s, p, pend, &e);
+	if ((rc = mdb_cursor_open(txn, s->ix, &c)) != 0)
+		goto out;
+	for (i = 0; i < n && rc == 0; i++) {
+		memcpy(kb, e[i].key, INDEX_KEY_LEN);
+		be64_put(kb + INDEX_KEY_LEN, e[i].seq);
+		k.mv_size = sizeof(kb);
+		k.mv_data = kb;
+		rc = mdb_cursor_put(c, &k, &d, 0);
+	}
+	mdb_cursor_close(c);
+	if (rc == 0)
+		s->gixm[p] = s->gseq;
+out:
+	free(e);
+	return rc;
+}
+
+/* Write the group's watermarks and delete the log records every part
+ * has passed. */
+static int
+log_trim(MDB_txn *txn, store *s)
+{
+	uint64_t least = s->gixm[0];
+	MDB_cursor *c;
+	MDB_val k, d;
+	unsigned p;
+	int rc;
+
+	for (p = 1; p < IXD_PARTS; p++)
+		if (s->gixm[p] < least)
+			least = s->gixm[p];
+	if ((rc = ixm_put(txn, s, s->gixm)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->ixlog, &c)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(c, &k, &d, MDB_FIRST)) == 0 &&
+	    k.mv_size == 8 && be64_get(k.mv_data) <= least)
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* At the start of a group: merge the part lagging most when its turn
+ * has come. */
+static int
+merge_due(MDB_txn *txn, store *s)
+{
+	unsigned p, most = 0;
+	int rc;
+
+	if (s->gseq < s->merge_next)
+		return 0;
+	for (p = 1; p < IXD_PARTS; p++)
+		if (s->gixm[p] < s->gixm[most])
+			most = p;
+	s->merge_next = s->gseq + s->lag / IXD_PARTS;
+	if ((rc = merge_part(txn, s, most, 0)) != 0)
+		return rc;
+	return log_trim(txn, s);
+}
+
+/* Merge every part, this group's keys included: "ix" then holds every
+ * key (the writer only, before a removal or a selection).  Undone with
+ * the job when it fails (run_job). */
+static int
+merge_all(MDB_txn *txn, store *s)
+{
+	unsigned p;
+	int rc;
+
+	if (!s->gixm_saved) {
+		memcpy(s->gixm_undo, s->gixm, sizeof(s->gixm));
+		s->gixm_saved = 1;
+	}
+	for (p = 0; p < IXD_PARTS; p++)
+		if (s->gixm[p] < s->gseq &&
+		    (rc = merge_part(txn, s, p, 1)) != 0)
+			return rc;
+	return log_trim(txn, s);
+}
+
+/* After a commit: the parts merged are published (s->dx drops what no
+ * reader needs). */
+static void
+merge_publish(store *s)
+{
+	unsigned p;
+
+	for (p = 0; p < IXD_PARTS; p++)
+		if (s->gixm[p] != s->ixm[p]) {
+			s->ixm[p] = s->gixm[p];
+			ixd_publish(s->dx, p, s->ixm[p]);
+		}
+}
+
+/* On the way out, every part merged, so the next start has no log to
+ * read.  Not merging is no loss (the log stays and is read then), so a
+ * failure here only leaves the log. */
+static void
+merge_close(store *s)
+{
+	MDB_txn *txn;
+	unsigned p;
+
+	for (p = 0; p < IXD_PARTS && s->ixm[p] == s->committed; p++)
+		;
+	if (p == IXD_PARTS || txn_begin(s, 0, &txn) != 0)
+		return;
+	memcpy(s->gixm, s->ixm, sizeof(s->ixm));
+	s->gseq = s->committed;
+	s->npend = 0;
+	s->gixm_saved = 0;
+	if (merge_all(txn, s) != 0) {
+		txn_abort(s, txn);
+		return;
+	}
+	if (txn_commit(s, txn) == 0)
+		merge_publish(s);
+}
+
+/* Whether the calling thread is s's writer. */
+static int
+on_writer(store *s)
+{
+	return !s->rdonly && pthread_equal(pthread_self(), s->writer);
 }
 
 /* Statements stored earlier that refer to statement id get its keys, and
@@ -492,7 +810,7 @@ hand_down(MDB_txn *txn, store *s, const uint8_t id[16],
 		if (k.mv_size != 32 || memcmp(k.mv_data, id, 16) != 0 ||
 		    d.mv_size != 8)
 			break;
-		if ((rc = put_keys(txn, s, ks, d.mv_data, 1)) != 0)
+		if ((rc = put_keys(txn, s, ks, d.mv_data)) != 0)
 			goto out;
 		rids = xrealloc(rids, (n + 1) * sizeof(*rids));
 		memcpy(rids[n++], (uint8_t *)k.mv_data + 16, 16);
@@ -713,7 +1031,7 @@ put_index(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
 	int rc;
 
 	if ((rc = inherit_keys(txn, s, st, ks, 0)) != 0 ||
-	    (rc = put_keys(txn, s, ks, seqb, 0)) != 0)
+	    (rc = log_keys(txn, s, ks, seqb)) != 0)
 		goto out;
 	if (ref_target(st, refb) == 0) {
 		memcpy(refb + 16, id, 16);
@@ -878,6 +1196,18 @@ out:
 	return rc;
 }
 
+/* A job's transaction was aborted: the numbers, logged keys and
+ * watermarks it took go back to what they were before it. */
+static void
+job_undo(store *s, uint64_t seq0, size_t pend0)
+{
+	s->gseq = seq0;
+	s->npend = pend0;
+	if (s->gixm_saved)
+		memcpy(s->gixm, s->gixm_undo, sizeof(s->gixm));
+	s->gixm_saved = 0;
+}
+
 /* Run job j in a nested transaction of txn: its changes stay when it
  * succeeds and go when it fails, and it gets its answer.  Returns 0, or
  * what fails the whole group: MDB_MAP_FULL when j ran out of map and
@@ -888,11 +1218,13 @@ run_job(store *s, MDB_txn *txn, struct job *j, int full_rc)
 {
 	MDB_txn *child;
 	uint64_t seq0 = s->gseq;
+	size_t pend0 = s->npend;
 	int rc, full;
 
 	if ((rc = mdb_txn_begin(s->env, txn, 0, &child)) != 0)
 		return rc;
 	j->fn_rc = 0;
+	s->gixm_saved = 0;
 	if (j->fn) {
 		/* Its own failure is its answer, not the store's. */
 		j->rc = STORE_OK;
@@ -906,7 +1238,7 @@ run_job(store *s, MDB_txn *txn, struct job *j, int full_rc)
 	if (rc == 0)
 		return mdb_txn_commit(child);
 	mdb_txn_abort(child);
-	s->gseq = seq0;
+	job_undo(s, seq0, pend0);
 	if (full && full_rc == 0)
 		return MDB_MAP_FULL;
 	if (full)
@@ -973,6 +1305,10 @@ apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
 		goto fail;
 	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
+	memcpy(s->gixm, s->ixm, sizeof(s->ixm));
+	s->npend = 0;
+	if ((rc = merge_due(txn, s)) != 0)
+		goto fail;
 	for (j = jobs; j; j = j->next)
 		if (j->rc != JOB_RETRY &&
 		    (rc = run_job(s, txn, j, full_rc)) != 0)
@@ -980,11 +1316,17 @@ apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
 	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
 		goto fail;
+	/* Readers may see them now: those above their snapshot's last
+	 * number are not theirs. */
+	ixd_add(s->dx, s->pend, s->npend);
 	t0 = mono_us();
 	rc = txn_commit(s, txn);
 	txn = NULL;
-	if (rc != 0)
+	if (rc != 0) {
+		ixd_drop_after(s->dx, s->committed);
 		goto fail;
+	}
+	merge_publish(s);
 	hist_add(&s->commit_us, commit_le, (uint64_t)(mono_us() - t0));
 	for (n = 0, j = jobs; j; j = j->next)
 		n += j->rc != JOB_RETRY;
@@ -1079,12 +1421,14 @@ int
 store_put_txn(store *s, MDB_txn *txn, struct store_write *w)
 {
 	uint64_t seq0 = s->gseq;
+	size_t pend0 = s->npend;
 	int rc;
 
 	w->conflict = -1;
+	s->gixm_saved = 0;
 	rc = map_rc(apply_one(txn, s, w, NULL, &s->gseq, &s->gstored));
 	if (rc != STORE_OK)
-		s->gseq = seq0;
+		job_undo(s, seq0, pend0);
 	return rc;
 }
 
@@ -1155,6 +1499,7 @@ writer_main(void *arg)
 		s->busy_since = 0;
 	}
 	pthread_mutex_unlock(&s->mu);
+	merge_close(s);
 	return NULL;
 }
 
@@ -1467,6 +1812,8 @@ store_new(void)
 static void
 store_free(store *s)
 {
+	ixd_free(s->dx);
+	free(s->pend);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work);
 	pthread_cond_destroy(&s->grew);
@@ -1501,6 +1848,25 @@ env_open(store *s, const char *dir, const struct store_limits *lim)
 	return 0;
 }
 
+/* Load the index log into s->dx; an older layout (upgrade set) has
+ * every key in "ix" already. */
+static int
+delta_open(MDB_txn *txn, store *s, int upgrade)
+{
+	unsigned p;
+	int rc;
+
+	if (upgrade) {
+		for (p = 0; p < IXD_PARTS; p++)
+			s->ixm[p] = s->committed;
+		if ((rc = ixm_put(txn, s, s->ixm)) != 0)
+			return rc;
+	} else if ((rc = ixm_get(txn, s, s->ixm)) != 0)
+		return rc;
+	s->merge_next = s->committed + s->lag / IXD_PARTS;
+	return delta_make(txn, s, s->ixm, &s->dx);
+}
+
 /* Open the store's databases and bring an older layout up to date. */
 static int
 dbs_open(store *s)
@@ -1511,6 +1877,7 @@ dbs_open(store *s)
 		{ "tm", offsetof(store, tm) }, { "void", offsetof(store, voids) },
 		{ "att", offsetof(store, att) }, { "ref", offsetof(store, ref) },
 		{ "attref", offsetof(store, attref) },
+		{ "ixd", offsetof(store, ixlog) },
 	};
 	MDB_txn *txn;
 	uint64_t layout;
@@ -1528,12 +1895,14 @@ dbs_open(store *s)
 		goto out;
 	if (layout == 1)
 		rc = migrate_v1(txn, s);
-	else if (layout != 0 && layout != LAYOUT)
+	else if (layout != 0 && layout != 2 && layout != LAYOUT)
 		rc = MDB_INCOMPATIBLE;
 	if (rc == 0 && layout != LAYOUT)
 		rc = meta_put(txn, s, "layout", LAYOUT);
 	if (rc == 0)
 		rc = attref_backfill(txn, s);
+	if (rc == 0)
+		rc = delta_open(txn, s, layout != LAYOUT);
 out:
 	if (rc != 0) {
 		txn_abort(s, txn);
@@ -1549,6 +1918,7 @@ store_open(const char *dir, const struct store_limits *lim, store **out)
 	int rc;
 
 	*out = NULL;
+	s->lag = lim->index_lag ? lim->index_lag : STORE_INDEX_LAG;
 	if ((rc = env_open(s, dir, lim)) != 0 || (rc = dbs_open(s)) != 0)
 		goto out;
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
@@ -1589,6 +1959,8 @@ dbs_open_readonly(store *s)
 		goto out;
 	if (layout != LAYOUT)
 		rc = MDB_INCOMPATIBLE;
+	else
+		rc = mdb_dbi_open(txn, "ixd", 0, &s->ixlog);
 out:
 	if (rc != 0) {
 		txn_abort(s, txn);
@@ -2160,18 +2532,27 @@ store_read_begin(store *s, store_read **out)
 	int rc;
 
 	r->s = s;
+	r->dx = s->dx;
 	*out = NULL;
+	/* Pinned before the snapshot: see ixd_pin. */
+	if (r->dx)
+		r->pin = ixd_pin(r->dx);
 	if ((rc = txn_begin(s, MDB_RDONLY, &r->txn)) != 0) {
-		free(r);
-		return map_rc(rc);
+		r->txn = NULL;
+		goto out;
 	}
-	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0) {
-		txn_abort(s, r->txn);
-		free(r);
-		return map_rc(rc);
-	}
+	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0 ||
+	    (rc = ixm_get(r->txn, s, r->ixm)) != 0)
+		goto out;
+	/* A read-only store reads the log of its snapshot: the writing
+	 * process's delta is out of reach. */
+	if (s->rdonly && (rc = delta_make(r->txn, s, r->ixm, &r->dx)) != 0)
+		goto out;
 	*out = r;
-	return STORE_OK;
+out:
+	if (*out == NULL)
+		store_read_end(r);
+	return map_rc(rc);
 }
 
 void
@@ -2179,7 +2560,12 @@ store_read_end(store_read *r)
 {
 	if (r == NULL)
 		return;
-	txn_abort(r->s, r->txn);
+	if (r->txn)
+		txn_abort(r->s, r->txn);
+	if (r->s->rdonly)
+		ixd_free(r->dx);
+	else if (r->dx)
+		ixd_unpin(r->dx, r->pin);
 	free(r);
 }
 
@@ -2350,6 +2736,10 @@ struct leg {
 	const uint8_t	*f;	/* tag | hash */
 	uint64_t	 at;	/* the seq it stands on; 0: none yet */
 	int		 done;	/* no more in the query's direction */
+	ixd		*dx;	/* the keys not merged yet: */
+	uint64_t	 after;	/* those above this watermark */
+	uint64_t	 dat;	/* the seq it found there; 0: none yet */
+	int		 ddone;
 };
 
 /* The seq of the index key k when it is one of filter f's, else 0. */
@@ -2388,13 +2778,14 @@ leg_seek_range(struct leg *l, uint64_t at, int ascending)
 	return 0;
 }
 
-/* In filter l: the first seq >= at (ascending) or the last seq <= at
- * (descending) into *got, 0 when there is none.  at never goes back
- * against the query's direction between calls.  When l stands beyond at,
- * one step to the neighbouring entry is tried before a seek: in a dense
- * run (one filter, or after a match) that step is the answer. */
+/* In filter l's keys in "ix": the first seq >= at (ascending) or the
+ * last seq <= at (descending) into *got, 0 when there is none.  at never
+ * goes back against the query's direction between calls.  When l stands
+ * beyond at, one step to the neighbouring entry is tried before a seek:
+ * in a dense run (one filter, or after a match) that step is the
+ * answer. */
 static int
-leg_seek(struct leg *l, uint64_t at, int ascending, uint64_t *got)
+leg_seek_ix(struct leg *l, uint64_t at, int ascending, uint64_t *got)
 {
 	MDB_val k, d;
 	int rc;
@@ -2420,6 +2811,44 @@ leg_seek(struct leg *l, uint64_t at, int ascending, uint64_t *got)
 	if ((rc = leg_seek_range(l, at, ascending)) != 0)
 		return rc;
 	*got = l->at;
+	return 0;
+}
+
+/* The same in filter l's keys not merged yet.  What it found stays the
+ * answer while at has not passed it: the numbers above the snapshot's
+ * watermark stay (ixd_pin). */
+static uint64_t
+leg_seek_delta(struct leg *l, uint64_t at, int ascending)
+{
+	if (l->dx == NULL || l->ddone)
+		return 0;
+	if (l->dat != 0 && (ascending ? l->dat >= at : l->dat <= at))
+		return l->dat;
+	ixd_next(l->dx, l->f, l->after, at, ascending, &l->dat);
+	l->ddone = l->dat == 0;
+	return l->dat;
+}
+
+/* Of two candidates (0: none), the first in the query's direction. */
+static uint64_t
+nearer(uint64_t a, uint64_t b, int ascending)
+{
+	if (a == 0 || b == 0)
+		return a ? a : b;
+	return ascending ? (a < b ? a : b) : (a > b ? a : b);
+}
+
+/* In filter l: the first seq >= at (ascending) or the last seq <= at
+ * (descending) into *got, from "ix" and the keys not merged yet. */
+static int
+leg_seek(struct leg *l, uint64_t at, int ascending, uint64_t *got)
+{
+	uint64_t a;
+	int rc;
+
+	if ((rc = leg_seek_ix(l, at, ascending, &a)) != 0)
+		return rc;
+	*got = nearer(a, leg_seek_delta(l, at, ascending), ascending);
 	return 0;
 }
 
@@ -2513,6 +2942,8 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 	for (; n < q->nfilters; n++) {
 		memset(&legs[n], 0, sizeof(legs[n]));
 		legs[n].f = q->filters[n];
+		legs[n].dx = r->dx;
+		legs[n].after = r->ixm[ixd_part(q->filters[n])];
 		if ((rc = mdb_cursor_open(r->txn, r->s->ix, &legs[n].c)) != 0)
 			goto out;
 	}
@@ -2765,8 +3196,8 @@ select_next(MDB_txn *txn, store *s, const struct store_select *sel,
     uint64_t after, uint64_t *seq)
 {
 	uint8_t kb[INDEX_KEY_LEN + 8];
+	uint64_t m[IXD_PARTS], d;
 	int rc, yes;
-
 	MDB_val rec;
 
 	*seq = 0;
@@ -2783,11 +3214,21 @@ select_next(MDB_txn *txn, store *s, const struct store_select *sel,
 	}
 	kb[0] = INDEX_RELATED_AGENT;
 	memcpy(kb + 1, sel->agent, INDEX_HASH_LEN);
+	/* The writer merges the log first; a reader reads it beside. */
+	if (on_writer(s) ? (rc = merge_all(txn, s)) != 0 :
+	    (rc = ixm_get(txn, s, m)) != 0)
+		return rc;
 	for (;;) {
 		be64_put(kb + INDEX_KEY_LEN, after + 1);
 		if ((rc = next_under(txn, s->ix, kb, sizeof(kb), INDEX_KEY_LEN,
-		    seq)) != 0 || *seq == 0)
+		    seq)) != 0)
 			return rc;
+		if (!on_writer(s) && s->dx) {
+			ixd_next(s->dx, kb, m[ixd_part(kb)], after + 1, 1, &d);
+			*seq = nearer(*seq, d, 1);
+		}
+		if (*seq == 0)
+			return 0;
 		if ((rc = selects(txn, s, sel, *seq, &yes)) != 0 || yes)
 			return rc;
 		after = *seq;
@@ -3127,7 +3568,10 @@ int
 store_remove_txn(store *s, MDB_txn *txn, uint64_t seq, int cascade,
     struct store_removal *acc)
 {
-	int rc = remove_seq(txn, s, seq, cascade ? 1 : 0, acc);
+	int rc = merge_all(txn, s);
+
+	if (rc == 0)
+		rc = remove_seq(txn, s, seq, cascade ? 1 : 0, acc);
 
 	return rc == MDB_NOTFOUND ? STORE_ENOTFOUND :
 	    rc == MDB_MAP_FULL ? rc : map_rc(rc);

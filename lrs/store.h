@@ -98,7 +98,14 @@ struct store_write {
 typedef int (*store_subscriber)(void *arg, MDB_txn *txn, uint64_t seq,
     const json *st);
 
-/* How large the LMDB environment may be. */
+/* A new statement's index keys wait in an ordered log (and in memory)
+ * and are merged into the index in bulk, one part of the key space after
+ * each STORE_INDEX_LAG / 64 statements, so no part lags more than about
+ * this many statements.  More: fewer pages written per statement, more
+ * memory (about 100 bytes per statement waiting) and longer merges. */
+#define STORE_INDEX_LAG	65536
+
+/* How large the LMDB environment may be, and how its index is kept. */
 struct store_limits {
 	size_t		map_size;	/* the map to begin with, bytes (LMDB
 					 * takes at least the data's size) */
@@ -106,6 +113,7 @@ struct store_limits {
 	unsigned	readers;	/* read transactions this process holds
 					 * at once at most, beside the store's
 					 * own (0: 126) */
+	uint64_t	index_lag;	/* 0: STORE_INDEX_LAG */
 };
 
 /* Open (creating) the store in directory dir within lim and start its

@@ -345,7 +345,7 @@ test_threads(store *st)
 int
 main(void)
 {
-	static const struct store_limits lim = { 64 << 20, 64 << 20, 0 };
+	static const struct store_limits lim = { 64 << 20, 64 << 20, 0, 0 };
 	char dir[] = "/tmp/unit_cred.XXXXXX", path[300];
 	store *st = NULL;
 	cred_store *cs;

@@ -13,7 +13,7 @@
 TEST_MAIN_DEFS
 
 /* A 64 MiB map that does not grow. */
-static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0, 0 };
 
 struct counter {
 	store		*s;

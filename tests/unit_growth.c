@@ -226,7 +226,7 @@ static void
 test_growth(void)
 {
 	static struct writer w[WRITERS];
-	static const struct store_limits lim = { 1 << 20, 64 << 20, 0 };
+	static const struct store_limits lim = { 1 << 20, 64 << 20, 0, 0 };
 	struct reader rd[2];
 	struct tracker t;
 	pthread_t wt[WRITERS], rt[2];
@@ -310,7 +310,7 @@ static void
 test_ceiling(void)
 {
 	static struct writer w;
-	static const struct store_limits lim = { 1 << 20, 2 << 20, 0 };
+	static const struct store_limits lim = { 1 << 20, 2 << 20, 0, 0 };
 	struct store_query q = { .limit = 5 };
 	uint64_t before = 0, after = 1, next;
 	store_read *r;
@@ -349,7 +349,7 @@ static void
 test_adopt(void)
 {
 	static struct writer w;
-	static const struct store_limits lim = { 1 << 20, 64 << 20, 0 };
+	static const struct store_limits lim = { 1 << 20, 64 << 20, 0, 0 };
 	uint64_t last = 0;
 	store_read *r;
 	store *s, *other;

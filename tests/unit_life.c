@@ -18,7 +18,7 @@
 TEST_MAIN_DEFS
 
 /* Begins at 1 MiB: removing (copy-on-write pages) makes it grow. */
-static const struct store_limits lim = { 1 << 20, 512 << 20, 0 };
+static const struct store_limits lim = { 1 << 20, 512 << 20, 0, 0 };
 
 #define N	700	/* statements: more than two chunks */
 

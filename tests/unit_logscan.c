@@ -17,7 +17,7 @@ TEST_MAIN_DEFS
 
 #define N	5000	/* more than the read-ahead holds */
 
-static const struct store_limits lim = { 64 << 20, 256 << 20, 0 };
+static const struct store_limits lim = { 64 << 20, 256 << 20, 0, 0 };
 
 /* Statements first..first+n-1 in one write; every seventh has verb
  * http://v/skip. */

@@ -16,7 +16,7 @@
 TEST_MAIN_DEFS
 
 /* A 64 MiB map that does not grow. */
-static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0 };
+static const struct store_limits lim64 = { 64 << 20, 64 << 20, 0, 0 };
 
 static char dir[64];
 
@@ -281,7 +281,7 @@ test_registration_case(void)
 static void
 test_readers(void)
 {
-	static const struct store_limits lim = { 64 << 20, 64 << 20, 2000 };
+	static const struct store_limits lim = { 64 << 20, 64 << 20, 2000, 0 };
 	static store_read *r[3000];
 	char d[64], cmd[128];
 	unsigned max = 0;

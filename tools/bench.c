@@ -140,7 +140,8 @@ static struct {
 	uint64_t	 seed;
 	const char	*keep;		/* preload kept here between runs */
 	int		 skip_empty;	/* no phase on an empty store */
-} opt = { NULL, 5.0, 3, 0, 64, 0, NULL, 1000000, SEED, NULL, 0 };
+	int		 cold;		/* drop the page cache after the copy */
+} opt = { NULL, 5.0, 3, 0, 64, 0, NULL, 1000000, SEED, NULL, 0, 0 };
 
 /* The server under test. */
 static struct {
@@ -1532,6 +1533,10 @@ usage(FILE *f)
 	    "(copied for each run)\n"
 	    "  --seed S          the generator's stream (default %d)\n"
 	    "  --no-empty        skip the writes on an empty store\n"
+	    "  --cold            with --keep: sync and drop the page cache "
+	    "after the copy\n"
+	    "                    (as root), so the server starts as after a "
+	    "reboot\n"
 	    "  --seconds S       length of each run (default 5)\n"
 	    "  --runs R          runs per scenario; the median is shown "
 	    "(default 3)\n"
@@ -1620,6 +1625,8 @@ parse_args(int argc, char **argv)
 			opt.seed = (uint64_t)v;
 		} else if (strcmp(argv[i], "--no-empty") == 0) {
 			opt.skip_empty = 1;
+		} else if (strcmp(argv[i], "--cold") == 0) {
+			opt.cold = 1;
 		} else if (strcmp(argv[i], "--keep") == 0) {
 			if ((opt.keep = str_arg(argc, argv, &i)) == NULL)
 				return -1;
@@ -1986,6 +1993,29 @@ copy_tree(const char *from, const char *to)
 	return 0;
 }
 
+/* Write back every dirty page and drop the clean page cache, so the copy
+ * just made is read from the device like a store after a reboot, not
+ * served from the large folios cp left behind.  Needs root. */
+static int
+drop_caches(void)
+{
+	FILE *f;
+
+	sync();
+	if ((f = fopen("/proc/sys/vm/drop_caches", "w")) == NULL) {
+		fprintf(stderr, "bench: --cold: /proc/sys/vm/drop_caches: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	fputs("1\n", f);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "bench: --cold: dropping the page cache: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Make the preloaded store in data (DIR/data with --keep, reused when
  * DIR/preload.txt says it holds this preload).  *jbytes: bytes of JSON. */
 static int
@@ -2256,7 +2286,8 @@ phase_loaded(const char *kept, uint64_t jbytes, struct buf *failures, int *rc)
 	int failed = 0;
 
 	snprintf(data, sizeof(data), "%s/data", srv.tmp);
-	if (opt.keep && copy_tree(kept, data) != 0) {
+	if (opt.keep && (copy_tree(kept, data) != 0 ||
+	    (opt.cold && drop_caches() != 0))) {
 		*rc = 2;
 		return 0;
 	}
