@@ -270,7 +270,8 @@ ixd_collect(ixd *d, unsigned p, uint64_t after, struct ixd_entry **out)
 			pick[np++] = &d->slots[i];
 			n += d->slots[i].n;
 		}
-	qsort(pick, np, sizeof(*pick), slot_cmp);
+	if (np > 1)
+		qsort(pick, np, sizeof(*pick), slot_cmp);
 	if (n > 0)
 		e = xmalloc(n * sizeof(*e));
 	for (n = 0, i = 0; i < np; i++)
