@@ -8,6 +8,7 @@
 #include <uuid/uuid.h>
 
 #include "store.h"
+#include "stput.h"
 #include "test.h"
 
 TEST_MAIN_DEFS
@@ -30,25 +31,11 @@ static int
 put(store *s, int i, const char *verb)
 {
 	char text[300], idt[37];
-	json *st = NULL;
-	uint8_t id[16];
-	struct store_write w;
-	int rc;
 
 	snprintf(idt, sizeof(idt), "00000000-0000-4000-8000-%012d", i);
-	snprintf(text, sizeof(text), "{\"id\":\"%s\",\"actor\":{\"mbox\":\"mailto:a@x.y\"},"
-	    "\"verb\":{\"id\":\"%s\"},\"object\":{\"id\":\"http://a/%d\"}}", idt, verb, i);
-	if (json_parse(text, strlen(text), 32, &st, NULL, 0) != 0)
-		return -100;
-	uuid_parse(idt, id);
-	memset(&w, 0, sizeof(w));
-	w.stmts = &st;
-	w.n = 1;
-	w.ids = (const uint8_t (*)[16])&id;
-	w.authority_key = "tester";
-	rc = store_put(s, &w);
-	json_free(st);
-	return rc;
+	snprintf(text, sizeof(text), "{\"actor\":{\"mbox\":\"mailto:a@x.y\"},"
+	    "\"verb\":{\"id\":\"%s\"},\"object\":{\"id\":\"http://a/%d\"}}", verb, i);
+	return stput_text(s, idt, text);
 }
 
 /* The item: the verb of the statement; the follower's own outcome

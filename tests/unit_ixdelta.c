@@ -8,11 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <uuid/uuid.h>
-
 #include "index.h"
 #include "ixdelta.h"
 #include "store.h"
+#include "stput.h"
 #include "test.h"
 
 TEST_MAIN_DEFS
@@ -186,28 +185,13 @@ static int
 put_one(store *s, int i)
 {
 	char text[400], idtext[37];
-	uint8_t id[16];
-	struct store_write w;
-	json *st = NULL;
-	int rc;
 
 	actor[i] = rand() % ACTORS;
 	verb[i] = rand() % VERBS;
 	reg[i] = rand() % 3 ? rand() % 20 : -1;
 	stmt_text(i, text, sizeof(text));
-	if (json_parse(text, strlen(text), 32, &st, NULL, 0) != 0)
-		return -100;
 	snprintf(idtext, sizeof(idtext), "11111111-0000-4000-8000-%012d", i);
-	uuid_parse(idtext, id);
-	json_set(st, "id", json_new_str(idtext));
-	memset(&w, 0, sizeof(w));
-	w.stmts = &st;
-	w.n = 1;
-	w.ids = (const uint8_t (*)[16])&id;
-	w.authority_key = "tester";
-	rc = store_put(s, &w);
-	json_free(st);
-	return rc;
+	return stput_text(s, idtext, text);
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "index.h"
 #include "iso8601.h"
 #include "store.h"
+#include "stput.h"
 #include "test.h"
 
 TEST_MAIN_DEFS
@@ -24,23 +25,7 @@ static char dir[64];
 static int
 put_text(store *s, const char *idtext, const char *text)
 {
-	json *st = NULL;
-	uint8_t id[16];
-	struct store_write w;
-	int rc;
-
-	if (json_parse(text, strlen(text), 32, &st, NULL, 0) != 0)
-		return -100;
-	uuid_parse(idtext, id);
-	json_set(st, "id", json_new_str(idtext));
-	memset(&w, 0, sizeof(w));
-	w.stmts = &st;
-	w.n = 1;
-	w.ids = (const uint8_t (*)[16])&id;
-	w.authority_key = "tester";
-	rc = store_put(s, &w);
-	json_free(st);
-	return rc;
+	return stput_text(s, idtext, text);
 }
 
 static void
