@@ -262,11 +262,12 @@ ixd_collect(ixd *d, unsigned p, uint64_t after, struct ixd_entry **out)
 	size_t np = 0, n = 0, i, j;
 
 	/* Only the writer changes the table: no lock to read it. */
+	if (d->used > 0)
+		pick = xmalloc(d->used * sizeof(*pick));
 	for (i = 0; i < d->cap; i++)
 		if (d->slots[i].state == SLOT_USED &&
 		    ixd_part(d->slots[i].key) == p &&
 		    d->slots[i].seqs[d->slots[i].n - 1] > after) {
-			pick = xrealloc(pick, (np + 1) * sizeof(*pick));
 			pick[np++] = &d->slots[i];
 			n += d->slots[i].n;
 		}

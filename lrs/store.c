@@ -187,7 +187,7 @@ struct store_read {
 	store		*s;
 	MDB_txn		*txn;
 	uint64_t	 last;	/* "seq" in this snapshot */
-	uint64_t	 ixm[IXD_PARTS];	/* its watermarks */
+	uint64_t	 ixm[IXD_PARTS];	/* its watermarks (read_delta) */
 	ixd		*dx;	/* s->dx, or its own (read-only store) */
 	uint64_t	 pin;
 };
@@ -639,11 +639,11 @@ part_keys(store *s, unsigned p, int pend, struct ixd_entry **out)
 {
 	size_t n = ixd_collect(s->dx, p, s->gixm[p], out), i, m = n;
 
+	if (pend && s->npend > 0)
+		*out = xrealloc(*out, (n + s->npend) * sizeof(**out));
 	for (i = 0; pend && i < s->npend; i++)
-		if (ixd_part(s->pend[i].key) == p) {
-			*out = xrealloc(*out, (m + 1) * sizeof(**out));
+		if (ixd_part(s->pend[i].key) == p)
 			(*out)[m++] = s->pend[i];
-		}
 	if (m > n)
 		qsort(*out, m, sizeof(**out), entry_cmp);
 	return m;
@@ -723,6 +723,15 @@ merge_due(MDB_txn *txn, store *s)
 	return log_trim(txn, s);
 }
 
+/* A group starts from the committed watermarks with nothing logged. */
+static void
+group_begin(store *s)
+{
+	memcpy(s->gixm, s->ixm, sizeof(s->ixm));
+	s->npend = 0;
+	s->gixm_saved = 0;
+}
+
 /* Merge every part, this group's keys included: "ix" then holds every
  * key (the writer only, before a removal or a selection).  Undone with
  * the job when it fails (run_job). */
@@ -732,6 +741,12 @@ merge_all(MDB_txn *txn, store *s)
 	unsigned p;
 	int rc;
 
+	/* Called for every statement a removal or selection visits: after
+	 * the first, nothing is left to merge or write. */
+	for (p = 0; p < IXD_PARTS && s->gixm[p] == s->gseq; p++)
+		;
+	if (p == IXD_PARTS)
+		return 0;
 	if (!s->gixm_saved) {
 		memcpy(s->gixm_undo, s->gixm, sizeof(s->gixm));
 		s->gixm_saved = 1;
@@ -770,10 +785,8 @@ merge_close(store *s)
 		;
 	if (p == IXD_PARTS || txn_begin(s, 0, &txn) != 0)
 		return;
-	memcpy(s->gixm, s->ixm, sizeof(s->ixm));
+	group_begin(s);
 	s->gseq = s->committed;
-	s->npend = 0;
-	s->gixm_saved = 0;
 	if (merge_all(txn, s) != 0) {
 		txn_abort(s, txn);
 		return;
@@ -1305,8 +1318,7 @@ apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 	    (rc = meta_get(txn, s, "stored", &st64)) != 0)
 		goto fail;
 	s->gstored = (int64_t)st64 > now ? (int64_t)st64 : now;
-	memcpy(s->gixm, s->ixm, sizeof(s->ixm));
-	s->npend = 0;
+	group_begin(s);
 	if ((rc = merge_due(txn, s)) != 0)
 		goto fail;
 	for (j = jobs; j; j = j->next)
@@ -2541,12 +2553,7 @@ store_read_begin(store *s, store_read **out)
 		r->txn = NULL;
 		goto out;
 	}
-	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0 ||
-	    (rc = ixm_get(r->txn, s, r->ixm)) != 0)
-		goto out;
-	/* A read-only store reads the log of its snapshot: the writing
-	 * process's delta is out of reach. */
-	if (s->rdonly && (rc = delta_make(r->txn, s, r->ixm, &r->dx)) != 0)
+	if ((rc = meta_get(r->txn, s, "seq", &r->last)) != 0)
 		goto out;
 	*out = r;
 out:
@@ -2829,6 +2836,22 @@ leg_seek_delta(struct leg *l, uint64_t at, int ascending)
 	return l->dat;
 }
 
+/* The snapshot's watermarks into r->ixm, for a query by index; a
+ * read-only store reads the log of its snapshot once (the writing
+ * process's delta is out of reach).  Not at store_read_begin: most reads
+ * never look at the index. */
+static int
+read_delta(store_read *r)
+{
+	int rc;
+
+	if ((rc = ixm_get(r->txn, r->s, r->ixm)) != 0)
+		return rc;
+	if (r->s->rdonly && r->dx == NULL)
+		rc = delta_make(r->txn, r->s, r->ixm, &r->dx);
+	return rc;
+}
+
 /* Of two candidates (0: none), the first in the query's direction. */
 static uint64_t
 nearer(uint64_t a, uint64_t b, int ascending)
@@ -2939,6 +2962,8 @@ store_query(store_read *r, const struct store_query *q, store_visit fn,
 		lo = q->from;
 	if (q->to && q->to < hi)
 		hi = q->to;
+	if (q->nfilters > 0 && (rc = read_delta(r)) != 0)
+		goto out;
 	for (; n < q->nfilters; n++) {
 		memset(&legs[n], 0, sizeof(legs[n]));
 		legs[n].f = q->filters[n];
@@ -3197,7 +3222,7 @@ select_next(MDB_txn *txn, store *s, const struct store_select *sel,
 {
 	uint8_t kb[INDEX_KEY_LEN + 8];
 	uint64_t m[IXD_PARTS], d;
-	int rc, yes;
+	int rc, yes, writer = on_writer(s);
 	MDB_val rec;
 
 	*seq = 0;
@@ -3215,7 +3240,7 @@ select_next(MDB_txn *txn, store *s, const struct store_select *sel,
 	kb[0] = INDEX_RELATED_AGENT;
 	memcpy(kb + 1, sel->agent, INDEX_HASH_LEN);
 	/* The writer merges the log first; a reader reads it beside. */
-	if (on_writer(s) ? (rc = merge_all(txn, s)) != 0 :
+	if (writer ? (rc = merge_all(txn, s)) != 0 :
 	    (rc = ixm_get(txn, s, m)) != 0)
 		return rc;
 	for (;;) {
@@ -3223,7 +3248,7 @@ select_next(MDB_txn *txn, store *s, const struct store_select *sel,
 		if ((rc = next_under(txn, s->ix, kb, sizeof(kb), INDEX_KEY_LEN,
 		    seq)) != 0)
 			return rc;
-		if (!on_writer(s) && s->dx) {
+		if (!writer && s->dx) {
 			ixd_next(s->dx, kb, m[ixd_part(kb)], after + 1, 1, &d);
 			*seq = nearer(*seq, d, 1);
 		}
