@@ -5,11 +5,13 @@
 # proxy of docker/ (tests/proxy) and the tiering crash, late-definition and
 # scenario tests
 # against LRSD; print each one's output and end with the summed
-# "N passed, N failed".
+# "N passed, N failed", after a recap of every test that failed and its
+# FAIL lines (so a log cut to its tail still names them).
 # SCENARIO_SCALE (default 1) scales the scenario (the sanitizer build runs
 # a smaller one).
 dir=$1; lrsd=$2
 passed=0; failed=0
+recap=$(mktemp); trap 'rm -f "$recap"' EXIT
 
 run() {
 	name=$1; shift
@@ -18,11 +20,17 @@ run() {
 	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 	if [ -z "$line" ]; then
 		echo "$name: crashed or printed no summary (exit $rc)"
+		echo "$name: crashed or printed no summary (exit $rc)" >>"$recap"
 		failed=$((failed + 1)); return
 	fi
 	p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && failed=$((failed + 1))
+	if [ "$f" -ne 0 ] || [ "$rc" -ne 0 ]; then
+		echo "$name: $f failed (exit $rc)" >>"$recap"
+		printf '%s\n' "$out" | grep -A2 '^FAIL' | head -40 |
+		    sed "s|^|  $name: |" >>"$recap"
+	fi
 }
 
 for t in "$dir"/unit_* "$dir"/http_*; do
@@ -39,5 +47,6 @@ run tiering-crash python3 tests/tiering/crash.py --lrsd "$lrsd"
 run tiering-late python3 tests/tiering/late.py --lrsd "$lrsd"
 run tiering-scenario python3 tests/scenario/tiering.py --lrsd "$lrsd" \
     --scale "${SCENARIO_SCALE:-1}"
+if [ -s "$recap" ]; then echo "== failed"; cat "$recap"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

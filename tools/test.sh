@@ -6,8 +6,8 @@
 set -u
 cd "$(dirname "$0")/.."
 sh tools/deps.sh || exit 1
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+log=$(mktemp); recap=$(mktemp)
+trap 'rm -f "$log" "$recap"' EXIT
 passed=0; failed=0; rc=0
 for target in test sanitize; do
 	echo "== make $target"
@@ -19,7 +19,10 @@ for target in test sanitize; do
 	fi
 	p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
 	passed=$((passed + p)); failed=$((failed + f))
+	sed -n '/^== failed$/,$p' "$log" | grep -v -E '^(== failed|[0-9]+ passed, [0-9]+ failed)$' |
+	    sed "s|^|make $target: |" >>"$recap"
 done
+if [ -s "$recap" ]; then echo "== failed"; cat "$recap"; fi
 [ "$failed" -eq 0 ] || rc=1
 echo "$passed passed, $failed failed"
 exit $rc
