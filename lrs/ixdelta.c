@@ -203,6 +203,25 @@ ixd_drop_after(ixd *d, uint64_t seq)
 	pthread_rwlock_unlock(&d->lk);
 }
 
+void
+ixd_drop(ixd *d, const struct ixd_entry *e, size_t n)
+{
+	struct slot *sl;
+	size_t i;
+
+	pthread_rwlock_wrlock(&d->lk);
+	for (i = n; i-- > 0;) {
+		sl = find(d, e[i].key);
+		if (sl == NULL || sl->seqs[sl->n - 1] != e[i].seq)
+			continue;
+		sl->n--;
+		d->nseqs--;
+		if (sl->n == 0)
+			bury(d, sl);
+	}
+	pthread_rwlock_unlock(&d->lk);
+}
+
 /* The index of the first number in sl above v (sl->n when none). */
 static size_t
 above(const struct slot *sl, uint64_t v)

@@ -1,5 +1,5 @@
 /* ixdelta: in memory, the index keys of statements not yet merged into
- * the store's index.
+ * the store's index (and their ids, not yet in the store's "id").
  *
  * A statement is found by about ten index keys (index.h), each on its own
  * leaf of the "ix" B-tree: inserted at once, a commit wrote some fifteen
@@ -13,9 +13,10 @@
  * the hash's first byte; each part has a watermark, "merged": what is at
  * or below it is in "ix" too.
  *
- * Threads: one writer calls ixd_add, ixd_drop_after, ixd_collect and
- * ixd_publish; any thread calls ixd_next, ixd_pin and ixd_unpin.  Nothing
- * here fails but allocation, which aborts (xalloc.h).
+ * Threads: one writer calls ixd_add, ixd_drop, ixd_drop_after,
+ * ixd_collect and ixd_publish; any thread calls ixd_next, ixd_pin and
+ * ixd_unpin.  Nothing here fails but allocation, which aborts
+ * (xalloc.h).
  */
 #ifndef LRS_IXDELTA_H
 #define LRS_IXDELTA_H
@@ -42,12 +43,16 @@ void	 ixd_free(ixd *d);
 unsigned ixd_part(const uint8_t key[INDEX_KEY_LEN]);
 
 /* Add e[0..n): a key's numbers must come in ascending order (a number
- * already there is skipped).  Readers may see them at once, so the
- * store adds a group's keys before its commit and takes them back with
- * ixd_drop_after when the commit fails. */
+ * already there is skipped).  Readers may see them at once (those above
+ * their snapshot's last number are not theirs), so the store adds a
+ * statement's keys as it logs them, and takes them back with ixd_drop
+ * when the write fails or ixd_drop_after when the commit does. */
 void	 ixd_add(ixd *d, const struct ixd_entry *e, size_t n);
 /* Remove every number above seq. */
 void	 ixd_drop_after(ixd *d, uint64_t seq);
+/* Take back e[0..n), the last ixd_add of each of their keys (a write
+ * that failed after adding them); an entry not there is skipped. */
+void	 ixd_drop(ixd *d, const struct ixd_entry *e, size_t n);
 
 /* For key: among its numbers above after, the least >= at (ascending) or
  * the greatest <= at (descending) into *got, 0 when there is none. */

@@ -4,16 +4,17 @@
  *
  *   meta   "seq"    -> u64   last sequence number given out
  *          "stored" -> i64   last stored time given out (microseconds)
- *          "layout" -> u64   version of this layout (3)
+ *          "layout" -> u64   version of this layout (4)
  *          "ixmerged" -> u64 x 64  per part of the key space, the last
  *                             seq whose keys are all in "ix"
  *   st     seq u64  -> flags u8 | stored i64 | statement JSON text
  *                      flags: 1 voided, 2 a voiding statement
- *   id     uuid 16  -> seq u64
+ *   id     uuid 16  -> seq u64          merged from the index log
  *   ix     tag u8 | hash 16 | seq u64 -> (empty)       see index.h
- *   ixd    seq u64 -> its keys, (tag u8 | hash 16) each: the index log,
- *                             the keys not yet merged into "ix" (see
- *                             "the index log" below)
+ *   ixd    seq u64 -> its keys, (tag u8 | hash 16) each, and its id
+ *                             ('i' | uuid 16): the index log, the keys
+ *                             and ids not yet merged into "ix" and "id"
+ *                             (see "the index log" below)
  *   tm     stored i64 | seq u64 -> (empty)              since / until
  *   void   target uuid 16 -> seq u64 of the voiding statement, kept so
  *                             that a target stored after its voiding
@@ -32,7 +33,9 @@
  * keys over.
  *
  * Layout 3 added the index log; a layout 2 store has every key in "ix",
- * so store_open only sets its watermarks.
+ * so store_open only sets its watermarks.  Layout 4 logs the ids too; a
+ * layout 3 store has every id in "id", so nothing changes but the
+ * number.
  *
  * Layout 1 hashed context.registration as it was sent, while queries hash
  * it lower-case, so a statement sent with an upper-case registration was
@@ -67,7 +70,7 @@
 #define REC_VOIDING	2
 #define REC_HDR		9
 #define REF_DEPTH	8
-#define LAYOUT		3
+#define LAYOUT		4
 
 /* The map grows by doubling, by at most MAP_STEP_MAX at a time; a disk
  * with room for less than MAP_ROOM_MIN more is full. */
@@ -188,6 +191,7 @@ struct store_read {
 	MDB_txn		*txn;
 	uint64_t	 last;	/* "seq" in this snapshot */
 	uint64_t	 ixm[IXD_PARTS];	/* its watermarks (read_delta) */
+	int		 ixm_read;	/* ixm holds them */
 	ixd		*dx;	/* s->dx, or its own (read-only store) */
 	uint64_t	 pin;
 };
@@ -387,8 +391,9 @@ rec_get(MDB_txn *txn, store *s, uint64_t seq, MDB_val *rec)
 	return rc;
 }
 
+/* Statement id's number in "id" alone. */
 static int
-id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
+id_tree(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 {
 	MDB_val k = { 16, (void *)id }, d;
 	int rc;
@@ -399,6 +404,44 @@ id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 	if (rc == 0)
 		*seq = be64_get(d.mv_data);
 	return rc;
+}
+
+/* A statement's id in the index log (see there). */
+#define LOG_ID		'i'
+
+/* The key statement id is logged under. */
+static void
+id_key(const uint8_t id[16], uint8_t key[INDEX_KEY_LEN])
+{
+	key[0] = LOG_ID;
+	memcpy(key + 1, id, INDEX_KEY_LEN - 1);
+}
+
+/* Statement id's number among the ids logged in dx (may be NULL): the
+ * greatest above its part's watermark in m and at most last;
+ * MDB_NOTFOUND. */
+static int
+id_logged(ixd *dx, const uint64_t m[IXD_PARTS], uint64_t last,
+    const uint8_t id[16], uint64_t *seq)
+{
+	uint8_t key[INDEX_KEY_LEN];
+
+	*seq = 0;
+	id_key(id, key);
+	if (dx != NULL)
+		ixd_next(dx, key, m[ixd_part(key)], last, 0, seq);
+	return *seq ? 0 : MDB_NOTFOUND;
+}
+
+/* In the writer's group: statement id's number, in "id" or logged (this
+ * group's included). */
+static int
+id_get(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
+{
+	int rc = id_tree(txn, s, id, seq);
+
+	return rc == MDB_NOTFOUND ? id_logged(s->dx, s->gixm, UINT64_MAX,
+	    id, seq) : rc;
 }
 
 /* Parse a UUID string of a statement property into 16 bytes. */
@@ -509,10 +552,16 @@ put_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
  * A removal, and a selection by the writer, merge every part first, so
  * that "ix" alone is what they read and change.  Keys handed down to
  * earlier statements (hand_down) and moved by a migration go into "ix"
- * directly: a query takes the union. */
+ * directly: a query takes the union.
+ *
+ * A statement's id (a random UUID: one more random leaf per statement,
+ * a third of what a commit wrote once the keys were logged) is logged
+ * the same way, as key LOG_ID | id, and merged into "id".  A lookup reads
+ * "id", then the ids logged above its snapshot's watermark (id_get,
+ * id_read).  Each statement's keys go to s->dx as they are logged, so
+ * the writer sees its own group's; a failed write takes them back. */
 
 #define IXM_NAME	"ixmerged"
-
 /* The watermarks in txn into m (all 0 in a new store). */
 static int
 ixm_get(MDB_txn *txn, store *s, uint64_t m[IXD_PARTS])
@@ -546,33 +595,39 @@ ixm_put(MDB_txn *txn, store *s, const uint64_t m[IXD_PARTS])
 	return mdb_put(txn, s->meta, &k, &d, 0);
 }
 
-/* Log statement seqb's keys ks and keep them for s->dx. */
+/* Log statement seqb's keys ks and its id, and add them to s->dx (and
+ * s->pend, to take them back if the write fails). */
 static int
 log_keys(MDB_txn *txn, store *s, const struct index_keys *ks,
-    const uint8_t seqb[8])
+    const uint8_t id[16], const uint8_t seqb[8])
 {
 	MDB_val k = { 8, (void *)seqb }, d;
-	uint64_t seq = be64_get(seqb);
-	size_t j;
+	struct ixd_entry *e;
+	size_t j, n = ks->n + 1;
 	int rc;
 
-	d.mv_size = ks->n * INDEX_KEY_LEN;
+	d.mv_size = n * INDEX_KEY_LEN;
 	d.mv_data = NULL;
-	if (ks->n == 0)
-		return 0;
 	rc = mdb_put(txn, s->ixlog, &k, &d, MDB_APPEND | MDB_RESERVE);
 	if (rc != 0)
 		return rc;
-	if (s->npend + ks->n > s->cpend) {
-		s->cpend = 2 * (s->npend + ks->n);
+	if (s->npend + n > s->cpend) {
+		s->cpend = 2 * (s->npend + n);
 		s->pend = xrealloc(s->pend, s->cpend * sizeof(*s->pend));
 	}
-	for (j = 0; j < ks->n; j++) {
-		memcpy((uint8_t *)d.mv_data + j * INDEX_KEY_LEN, ks->k[j],
+	e = s->pend + s->npend;
+	for (j = 0; j < n; j++) {
+		if (j < ks->n)
+			memcpy(e[j].key, ks->k[j], INDEX_KEY_LEN);
+		else
+			id_key(id, e[j].key);
+		e[j].seq = be64_get(seqb);
+		memcpy((uint8_t *)d.mv_data + j * INDEX_KEY_LEN, e[j].key,
 		    INDEX_KEY_LEN);
-		memcpy(s->pend[s->npend].key, ks->k[j], INDEX_KEY_LEN);
-		s->pend[s->npend++].seq = seq;
 	}
+	s->npend += n;
+	if (s->dx != NULL)
+		ixd_add(s->dx, e, n);
 	return 0;
 }
 
@@ -623,58 +678,48 @@ delta_make(MDB_txn *txn, store *s, const uint64_t m[IXD_PARTS], ixd **out)
 	return rc;
 }
 
+/* Merge part p's keys and ids logged up to s->gseq (this group's too)
+ * into "ix" and "id", sorted; the caller writes the watermarks
+ * (log_trim). */
 static int
-entry_cmp(const void *a, const void *b)
+merge_part(MDB_txn *txn, store *s, unsigned p)
 {
-	const struct ixd_entry *x = a, *y = b;
-	int c = memcmp(x->key, y->key, INDEX_KEY_LEN);
-
-	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Part p's keys above its watermark, in s->dx and (with pend) those this
- * group logged so far, sorted, into *out; how many. */
-static size_t
-part_keys(store *s, unsigned p, int pend, struct ixd_entry **out)
-{
-	size_t n = ixd_collect(s->dx, p, s->gixm[p], out), i, m = n;
-
-	if (pend && s->npend > 0)
-		*out = xrealloc(*out, (n + s->npend) * sizeof(**out));
-	for (i = 0; pend && i < s->npend; i++)
-		if (ixd_part(s->pend[i].key) == p)
-			(*out)[m++] = s->pend[i];
-	if (m > n)
-		qsort(*out, m, sizeof(**out), entry_cmp);
-	return m;
-}
-
-/* Merge part p into "ix" up to s->gseq (with pend, this group's keys
- * too); the caller writes the watermarks (log_trim). */
-static int
-merge_part(MDB_txn *txn, store *s, unsigned p, int pend)
-{
-	uint8_t kb[INDEX_KEY_LEN + 8];
-	MDB_val k = { sizeof(kb), kb }, d = { 0, "" };
+	uint8_t kb[INDEX_KEY_LEN + 8], seqb[8];
+	MDB_val k, d;
 	struct ixd_entry *e = NULL;
-	MDB_cursor *c;
+	MDB_cursor *c = NULL, *ci = NULL;
 	size_t n, i;
 	int rc;
 
-	n = part_keys(s, p, pend, &e);
-	if ((rc = mdb_cursor_open(txn, s->ix, &c)) != 0)
+	n = ixd_collect(s->dx, p, s->gixm[p], &e);
+	if ((rc = mdb_cursor_open(txn, s->ix, &c)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->id, &ci)) != 0)
 		goto out;
 	for (i = 0; i < n && rc == 0; i++) {
+		if (e[i].key[0] == LOG_ID) {
+			be64_put(seqb, e[i].seq);
+			k.mv_size = INDEX_KEY_LEN - 1;
+			k.mv_data = e[i].key + 1;
+			d.mv_size = 8;
+			d.mv_data = seqb;
+			rc = mdb_cursor_put(ci, &k, &d, 0);
+			continue;
+		}
 		memcpy(kb, e[i].key, INDEX_KEY_LEN);
 		be64_put(kb + INDEX_KEY_LEN, e[i].seq);
 		k.mv_size = sizeof(kb);
 		k.mv_data = kb;
+		d.mv_size = 0;
+		d.mv_data = "";
 		rc = mdb_cursor_put(c, &k, &d, 0);
 	}
-	mdb_cursor_close(c);
 	if (rc == 0)
 		s->gixm[p] = s->gseq;
 out:
+	if (ci)
+		mdb_cursor_close(ci);
+	if (c)
+		mdb_cursor_close(c);
 	free(e);
 	return rc;
 }
@@ -718,7 +763,7 @@ merge_due(MDB_txn *txn, store *s)
 		if (s->gixm[p] < s->gixm[most])
 			most = p;
 	s->merge_next = s->gseq + s->lag / IXD_PARTS;
-	if ((rc = merge_part(txn, s, most, 0)) != 0)
+	if ((rc = merge_part(txn, s, most)) != 0)
 		return rc;
 	return log_trim(txn, s);
 }
@@ -753,7 +798,7 @@ merge_all(MDB_txn *txn, store *s)
 	}
 	for (p = 0; p < IXD_PARTS; p++)
 		if (s->gixm[p] < s->gseq &&
-		    (rc = merge_part(txn, s, p, 1)) != 0)
+		    (rc = merge_part(txn, s, p)) != 0)
 			return rc;
 	return log_trim(txn, s);
 }
@@ -958,12 +1003,11 @@ pre_tail(const struct pre *p, const char *when, char *out)
 }
 
 /* The record of statement st (number seqb, with flags, stored at time
- * stored, id id; its text precomputed in p, or NULL) and its entries in
- * "id" and "tm". */
+ * stored; its text precomputed in p, or NULL) and its entry in "tm" (its
+ * id is logged with its keys: log_keys). */
 static int
 put_record(MDB_txn *txn, store *s, const json *st, const struct pre *p,
-    const uint8_t id[16], const uint8_t seqb[8], uint8_t flags,
-    int64_t stored)
+    const uint8_t seqb[8], uint8_t flags, int64_t stored)
 {
 	uint8_t tmb[16];
 	MDB_val k = { 8, (void *)seqb }, d;
@@ -989,14 +1033,9 @@ put_record(MDB_txn *txn, store *s, const json *st, const struct pre *p,
 	free(text);
 	if (rc != 0)
 		return rc;
-	k.mv_size = 16;
-	k.mv_data = (void *)id;
-	d.mv_size = 8;
-	d.mv_data = (void *)seqb;
-	if ((rc = mdb_put(txn, s->id, &k, &d, MDB_NOOVERWRITE)) != 0)
-		return rc;
 	put_i64(tmb, stored);
 	memcpy(tmb + 8, seqb, 8);
+	k.mv_size = sizeof(tmb);
 	k.mv_data = tmb;
 	d.mv_size = 0;
 	d.mv_data = "";
@@ -1044,7 +1083,7 @@ put_index(MDB_txn *txn, store *s, const json *st, const uint8_t id[16],
 	int rc;
 
 	if ((rc = inherit_keys(txn, s, st, ks, 0)) != 0 ||
-	    (rc = log_keys(txn, s, ks, seqb)) != 0)
+	    (rc = log_keys(txn, s, ks, id, seqb)) != 0)
 		goto out;
 	if (ref_target(st, refb) == 0) {
 		memcpy(refb + 16, id, 16);
@@ -1089,8 +1128,7 @@ put_statement(MDB_txn *txn, store *s, struct store_write *w, size_t i,
 	    (rc = own_keys(st, a, &ks)) != 0))
 		goto out;
 	if ((rc = new_flags(txn, s, st, w->ids[i], seqb, &flags)) != 0 ||
-	    (rc = put_record(txn, s, st, p, w->ids[i], seqb, flags,
-	    stored)) != 0 ||
+	    (rc = put_record(txn, s, st, p, seqb, flags, stored)) != 0 ||
 	    (rc = put_index(txn, s, st, w->ids[i], seqb,
 	    p ? &p->ks : &ks)) != 0 ||
 	    (rc = attrefs(txn, s, st, seqb, 0)) != 0)
@@ -1196,6 +1234,11 @@ apply_one(MDB_txn *txn, store *s, struct store_write *w, struct pre *pre,
 				w->conflict = (int)i;
 			goto out;
 		}
+		/* The same id twice in w: the first is logged by now. */
+		if ((rc = id_get(txn, s, w->ids[i], &old)) != MDB_NOTFOUND) {
+			rc = rc == 0 ? MDB_KEYEXIST : rc;
+			goto out;
+		}
 		*seq += 1;
 		if ((rc = put_statement(txn, s, w, i, pre ? &pre[i] : NULL,
 		    *seq, *stored)) != 0)
@@ -1215,6 +1258,8 @@ static void
 job_undo(store *s, uint64_t seq0, size_t pend0)
 {
 	s->gseq = seq0;
+	if (s->dx)
+		ixd_drop(s->dx, s->pend + pend0, s->npend - pend0);
 	s->npend = pend0;
 	if (s->gixm_saved)
 		memcpy(s->gixm, s->gixm_undo, sizeof(s->gixm));
@@ -1328,16 +1373,11 @@ apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 	if ((rc = meta_put(txn, s, "seq", s->gseq)) != 0 ||
 	    (rc = meta_put(txn, s, "stored", (uint64_t)s->gstored)) != 0)
 		goto fail;
-	/* Readers may see them now: those above their snapshot's last
-	 * number are not theirs. */
-	ixd_add(s->dx, s->pend, s->npend);
 	t0 = mono_us();
 	rc = txn_commit(s, txn);
 	txn = NULL;
-	if (rc != 0) {
-		ixd_drop_after(s->dx, s->committed);
+	if (rc != 0)
 		goto fail;
-	}
 	merge_publish(s);
 	hist_add(&s->commit_us, commit_le, (uint64_t)(mono_us() - t0));
 	for (n = 0, j = jobs; j; j = j->next)
@@ -1348,6 +1388,10 @@ apply_group(store *s, struct job *jobs, int64_t now, int full_rc)
 fail:
 	if (txn)
 		txn_abort(s, txn);
+	/* The keys and ids the group logged (log_keys) go. */
+	if (s->dx)
+		ixd_drop(s->dx, s->pend, s->npend);
+	s->npend = 0;
 	if (rc == MDB_MAP_FULL && full_rc == 0)
 		return MDB_MAP_FULL;
 	rc = rc == MDB_MAP_FULL ? full_rc : map_rc(commit_rc(s, rc));
@@ -1907,14 +1951,14 @@ dbs_open(store *s)
 		goto out;
 	if (layout == 1)
 		rc = migrate_v1(txn, s);
-	else if (layout != 0 && layout != 2 && layout != LAYOUT)
+	else if (layout != 0 && layout != 2 && layout != 3 && layout != LAYOUT)
 		rc = MDB_INCOMPATIBLE;
 	if (rc == 0 && layout != LAYOUT)
 		rc = meta_put(txn, s, "layout", LAYOUT);
 	if (rc == 0)
 		rc = attref_backfill(txn, s);
 	if (rc == 0)
-		rc = delta_open(txn, s, layout != LAYOUT);
+		rc = delta_open(txn, s, layout < 3);
 out:
 	if (rc != 0) {
 		txn_abort(s, txn);
@@ -1969,7 +2013,8 @@ dbs_open_readonly(store *s)
 	if ((rc = meta_get(txn, s, "layout", &layout)) != 0 ||
 	    (rc = meta_get(txn, s, "seq", &s->committed)) != 0)
 		goto out;
-	if (layout != LAYOUT)
+	/* Layout 3 has no ids logged, and every id in "id". */
+	if (layout != 3 && layout != LAYOUT)
 		rc = MDB_INCOMPATIBLE;
 	else
 		rc = mdb_dbi_open(txn, "ixd", 0, &s->ixlog);
@@ -2195,15 +2240,21 @@ fbatch_compute(struct fbatch *b)
 {
 	store_follower *f = b->f;
 	MDB_txn *txn;
+	uint64_t pin;
 	int rc;
 
 	if (f->ops->compute == NULL)
 		return 0;
-	if ((rc = txn_begin(f->s, MDB_RDONLY, &txn)) != 0)
+	/* Pinned before the snapshot, for store_seq_of: see ixd_pin. */
+	pin = ixd_pin(f->s->dx);
+	if ((rc = txn_begin(f->s, MDB_RDONLY, &txn)) != 0) {
+		ixd_unpin(f->s->dx, pin);
 		return map_rc(rc);
+	}
 	b->computed = 1;
 	rc = f->ops->compute(f->arg, txn, b->items, b->n, b->first);
 	txn_abort(f->s, txn);
+	ixd_unpin(f->s->dx, pin);
 	return rc;
 }
 
@@ -2545,6 +2596,7 @@ store_read_begin(store *s, store_read **out)
 
 	r->s = s;
 	r->dx = s->dx;
+	r->ixm_read = 0;
 	*out = NULL;
 	/* Pinned before the snapshot: see ixd_pin. */
 	if (r->dx)
@@ -2582,6 +2634,8 @@ store_read_txn(store_read *r)
 	return r->txn;
 }
 
+static int id_read(store_read *r, const uint8_t id[16], uint64_t *seq);
+
 int
 store_get(store_read *r, const uint8_t id[16], const char **text,
     size_t *len, int *voided, int64_t *stored)
@@ -2590,7 +2644,7 @@ store_get(store_read *r, const uint8_t id[16], const char **text,
 	MDB_val rec;
 	int rc;
 
-	if ((rc = id_get(r->txn, r->s, id, &seq)) != 0 ||
+	if ((rc = id_read(r, id, &seq)) != 0 ||
 	    (rc = rec_get(r->txn, r->s, seq, &rec)) != 0)
 		return map_rc(rc);
 	*text = (const char *)rec.mv_data + REC_HDR;
@@ -2651,7 +2705,23 @@ store_entry_at(MDB_txn *txn, store *s, uint64_t seq, struct store_entry *out)
 int
 store_seq_of(MDB_txn *txn, store *s, const uint8_t id[16], uint64_t *seq)
 {
-	return map_rc(id_get(txn, s, id, seq));
+	uint64_t m[IXD_PARTS], last;
+	ixd *dx = NULL;
+	int rc;
+
+	if (on_writer(s))
+		return map_rc(id_get(txn, s, id, seq));
+	/* A snapshot: pinned (see store.h), so s->dx holds what was logged
+	 * above its watermarks. */
+	if ((rc = id_tree(txn, s, id, seq)) != MDB_NOTFOUND ||
+	    (rc = ixm_get(txn, s, m)) != 0 ||
+	    (rc = meta_get(txn, s, "seq", &last)) != 0)
+		return map_rc(rc);
+	if (s->rdonly && (rc = delta_make(txn, s, m, &dx)) != 0)
+		return map_rc(rc);
+	rc = id_logged(s->rdonly ? dx : s->dx, m, last, id, seq);
+	ixd_free(dx);
+	return map_rc(rc);
 }
 
 uint64_t
@@ -2845,10 +2915,26 @@ read_delta(store_read *r)
 {
 	int rc;
 
+	if (r->ixm_read)
+		return 0;
 	if ((rc = ixm_get(r->txn, r->s, r->ixm)) != 0)
 		return rc;
-	if (r->s->rdonly && r->dx == NULL)
-		rc = delta_make(r->txn, r->s, r->ixm, &r->dx);
+	if (r->s->rdonly && r->dx == NULL &&
+	    (rc = delta_make(r->txn, r->s, r->ixm, &r->dx)) != 0)
+		return rc;
+	r->ixm_read = 1;
+	return 0;
+}
+
+/* Statement id's number in r's snapshot: in "id", or logged above the
+ * snapshot's watermarks. */
+static int
+id_read(store_read *r, const uint8_t id[16], uint64_t *seq)
+{
+	int rc = id_tree(r->txn, r->s, id, seq);
+
+	if (rc == MDB_NOTFOUND && (rc = read_delta(r)) == 0)
+		rc = id_logged(r->dx, r->ixm, r->last, id, seq);
 	return rc;
 }
 

@@ -228,7 +228,10 @@ struct store_entry {
  * STORE_ENOTFOUND past the end. */
 int	store_entry_at(MDB_txn *txn, store *s, uint64_t seq,
 	    struct store_entry *out);
-/* The sequence number of the statement with id, STORE_ENOTFOUND. */
+/* The sequence number of the statement with id, STORE_ENOTFOUND.  txn
+ * must be one the store handed out: a store_read's (store_read_txn), a
+ * follower's compute or apply, a store_exec's: the ids stored lately
+ * are found through what the store pinned for it (ixdelta.h). */
 int	store_seq_of(MDB_txn *txn, store *s, const uint8_t id[16],
 	    uint64_t *seq);
 
